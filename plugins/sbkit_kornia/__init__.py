@@ -1,0 +1,1 @@
+"""sbkit plugin sbkit_kornia."""

@@ -1,0 +1,48 @@
+"""Sketchifier: a photo (H, W, 3) uint8 RGB in, a sketch (H, W) uint8 out, dark lines on white."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import torch
+
+from sbkit.components.base import Component
+from sbkit.errors import DataError, ShapeError, check
+
+LIGHT_WORDS: tuple[str, ...] = ("white", "bright", "light", "pale", "ivory", "cream", "sky", "gray", "grey")
+_LIGHT_RE = re.compile(r"\b(" + "|".join(LIGHT_WORDS) + r")\b", re.IGNORECASE)
+
+
+def mentions_light_colour(caption: str | None) -> bool:
+    """True when the caption names a light colour (``"a long ivory trouser"``)."""
+    return bool(caption) and _LIGHT_RE.search(caption) is not None
+
+
+class Sketchifier(Component):
+    """Base class. Implement :meth:`sketchify`; GPU-capable ones also override :meth:`sketchify_batch`."""
+
+    def __call__(self, image: np.ndarray, caption: str | None = None) -> np.ndarray:
+        check(isinstance(image, np.ndarray), f"{self.name}: expected a numpy image, got {type(image).__name__}",
+              DataError)
+        check(image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8,
+              f"{self.name}: expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}", ShapeError)
+        check(image.shape[0] >= 2 and image.shape[1] >= 2, f"{self.name}: image {image.shape} is too small",
+              DataError)
+        sketch = self.sketchify(image, caption)
+        check(sketch.shape == image.shape[:2] and sketch.dtype == np.uint8,
+              f"{self.name}: returned {sketch.dtype} {sketch.shape}, expected uint8 {image.shape[:2]}", ShapeError)
+        return sketch
+
+    def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+        raise NotImplementedError  # abstract
+
+    def sketchify_batch(self, images: torch.Tensor, captions: list[str | None] | None = None) -> torch.Tensor:
+        """(B, 3, H, W) uint8 or float in [0, 1] -> (B, 1, H, W) uint8, by default one image at a time."""
+        check(images.ndim == 4 and images.shape[1] == 3, f"{self.name}: expected (B, 3, H, W), got {tuple(images.shape)}")
+        if images.dtype != torch.uint8:
+            images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
+        captions = captions or [None] * len(images)
+        arrays = images.permute(0, 2, 3, 1).cpu().numpy()
+        out = np.stack([self(np.ascontiguousarray(a), c) for a, c in zip(arrays, captions)])
+        return torch.from_numpy(out).unsqueeze(1).to(images.device)

@@ -1,0 +1,1 @@
+"""Catalogues, image I/O, sketch normalisation and the built-in demo catalogue."""

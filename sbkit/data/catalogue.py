@@ -1,0 +1,48 @@
+"""The catalogue data contract: items with an image, a caption and optional sketch, category and attributes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class CatalogueItem:
+    """One product picture. ``sketch`` is a real (or drawn-style) drawing of it, when one exists."""
+
+    id: str
+    image: Path
+    caption: str
+    split: str = "train"
+    category: str | None = None
+    sketch: Path | None = None
+    product: str | None = None  # items that share it are pictures of the same product
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Skipped:
+    """An input that was left out, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Catalogue:
+    """A named list of items plus the inputs that failed validation."""
+
+    name: str
+    root: Path
+    items: list[CatalogueItem]
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def split(self, name: str) -> list[CatalogueItem]:
+        return [item for item in self.items if item.split == name]
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(item.split for item in self.items))
+
+    def __len__(self) -> int:
+        return len(self.items)

@@ -1,0 +1,70 @@
+"""Reading images safely: any mode to RGB uint8, transparency onto white, and a guard against huge images."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from sbkit.errors import DataError
+
+MAX_PIXELS = 64_000_000  # about 8000 x 8000; larger files are refused before decoding
+MIN_SIDE = 8
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if array.max() > 255 else 255.0
+        return Image.fromarray((array / top * 255).clip(0, 255).astype(np.uint8)).convert("RGB")
+    if img.mode == "F":
+        array = np.asarray(img, dtype=np.float64)
+        span = (array.max() - array.min()) or 1.0
+        return Image.fromarray(((array - array.min()) / span * 255).astype(np.uint8)).convert("RGB")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def read_image(path: str | Path, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE) -> np.ndarray:
+    """Read ``path`` as an RGB uint8 array (H, W, 3), or raise :class:`DataError` saying why not."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise DataError(f"{path}: {width}x{height} is larger than the {max_pixels:,}-pixel limit")
+                if min(width, height) < min_side:
+                    raise DataError(f"{path}: {width}x{height} is smaller than {min_side} px on a side")
+                img.load()
+                return np.ascontiguousarray(np.asarray(_to_rgb(img), dtype=np.uint8))
+    except DataError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DataError(f"{path}: not a readable image ({exc})") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise DataError(f"{path}: corrupt or truncated image ({exc})") from None
+
+
+def read_sketch(path: str | Path) -> np.ndarray:
+    """Read a drawing as (H, W) uint8. Strokes kept only in the alpha channel are made dark on white."""
+    path = Path(path)
+    try:
+        with Image.open(path) as img:
+            if img.mode in ("RGBA", "LA"):
+                alpha = np.asarray(img.getchannel("A"), dtype=np.uint8)
+                gray = np.asarray(img.convert("L"), dtype=np.uint8)
+                if alpha.min() < 255 and gray.std() < 1.0:  # a flat colour whose strokes live in alpha
+                    return (255 - alpha).astype(np.uint8)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DataError(f"{path}: not a readable sketch ({exc})") from None
+    rgb = read_image(path)
+    return np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.uint8)

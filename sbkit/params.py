@@ -1,0 +1,126 @@
+"""Component parameters: read from ``__init__`` signatures and docstrings, and parsed from CLI strings."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sbkit.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One user-settable parameter of a component."""
+
+    name: str
+    annotation: Any
+    default: Any
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+    @property
+    def type_name(self) -> str:
+        return _type_name(self.annotation)
+
+
+def _type_name(annotation: Any) -> str:
+    if annotation is inspect.Parameter.empty:
+        return "any"
+    if typing.get_origin(annotation) is typing.Literal:
+        return "|".join(str(a) for a in typing.get_args(annotation))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in typing.get_args(annotation))
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _arg_docs(cls: type) -> dict[str, str]:
+    """Parse the Google-style ``Args:`` section of the class or ``__init__`` docstring."""
+    docs: dict[str, str] = {}
+    for text in (cls.__doc__, cls.__init__.__doc__):
+        if not text or "Args:" not in text:
+            continue
+        section = text.split("Args:", 1)[1]
+        section = re.split(r"\n\s*\n|\n\s*(Returns|Raises|Example|Examples):", section)[0]
+        for match in re.finditer(r"^\s*(\w+)(?:\s*\([^)]*\))?:\s*(.+(?:\n\s{8,}.+)*)", section, re.M):
+            docs[match.group(1)] = " ".join(match.group(2).split())
+    return docs
+
+
+def component_params(cls: type) -> list[Param]:
+    """The parameters a user may set on ``cls``: its ``__init__`` arguments minus injected context."""
+    injected = set(getattr(cls, "context_params", ()))
+    try:
+        hints = typing.get_type_hints(cls.__init__)
+    except Exception:  # noqa: BLE001 - unresolvable hints fall back to raw annotations
+        hints = {}
+    docs = _arg_docs(cls)
+    params = []
+    for p in inspect.signature(cls.__init__).parameters.values():
+        if p.name == "self" or p.name in injected or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        params.append(Param(p.name, hints.get(p.name, p.annotation), p.default, docs.get(p.name, "")))
+    return params
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def coerce(value: Any, annotation: Any, where: str) -> Any:
+    """Turn a CLI or TOML value into ``annotation``'s type, or raise a :class:`ConfigError` naming ``where``."""
+    if annotation is inspect.Parameter.empty or annotation is Any or not isinstance(value, str):
+        return value
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        choices = typing.get_args(annotation)
+        for choice in choices:
+            if str(choice) == value:
+                return choice
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(str, choices))}")
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(annotation)
+        if type(None) in args and value.lower() in {"none", "null", ""}:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return coerce(value, arg, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"{where}: cannot read {value!r}")
+    try:
+        if annotation is bool:
+            if value.lower() in _TRUE:
+                return True
+            if value.lower() in _FALSE:
+                return False
+            raise ValueError
+        if annotation in (int, float, str):
+            return annotation(value)
+        if annotation is Path:
+            return Path(value)
+    except ValueError:
+        raise ConfigError(f"{where}: expected {_type_name(annotation)}, got {value!r}") from None
+    return value
+
+
+def resolve_params(cls: type, given: dict[str, Any], where: str) -> dict[str, Any]:
+    """Check ``given`` against ``cls``'s parameters and coerce the values; unknown names are errors."""
+    params = {p.name: p for p in component_params(cls)}
+    resolved = {}
+    for key, value in given.items():
+        if key not in params:
+            valid = ", ".join(sorted(params)) or "(it takes none)"
+            raise ConfigError(f"{where} has no parameter {key!r}; valid parameters: {valid}")
+        resolved[key] = coerce(value, params[key].annotation, f"{where}.{key}")
+    return resolved

@@ -1,0 +1,150 @@
+"""Plugin discovery: every component, built-in or third-party, arrives through the ``sbkit`` entry-point group.
+
+A plugin that fails to import or register is recorded with its name and error, and the rest keeps
+working. Strict mode (``--strict`` or ``SBKIT_STRICT=1``) turns that into a :class:`PluginError`.
+``SBKIT_DISABLE_PLUGINS=a,b`` blocks plugins by entry-point name, and ``SBKIT_NO_AUTOLOAD=1`` skips
+entry points altogether (tests then register plugins by hand).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from sbkit import hookspecs
+from sbkit.errors import PluginError
+
+GROUP = "sbkit"
+KINDS: tuple[str, ...] = ("sketchifier", "encoder", "fuser", "loss", "dataset", "index")
+ENV_STRICT = "SBKIT_STRICT"
+ENV_DISABLE = "SBKIT_DISABLE_PLUGINS"
+ENV_NO_AUTOLOAD = "SBKIT_NO_AUTOLOAD"
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class PluginRecord:
+    """What sbkit knows about one plugin: where it came from and whether it works."""
+
+    name: str
+    module: str
+    package: str | None = None
+    version: str | None = None
+    status: str = "ok"  # ok | failed | disabled
+    error: str | None = None
+    components: dict[str, list[str]] = field(default_factory=dict)
+
+
+class PluginHost:
+    """Owns the pluggy manager and one :class:`PluginRecord` per plugin."""
+
+    def __init__(self, strict: bool | None = None, disabled: set[str] | None = None) -> None:
+        self.strict = _env_flag(ENV_STRICT) if strict is None else strict
+        env_disabled = {n.strip() for n in os.environ.get(ENV_DISABLE, "").split(",") if n.strip()}
+        self.disabled = env_disabled | (disabled or set())
+        self.pm = pluggy.PluginManager(GROUP)
+        self.pm.add_hookspecs(hookspecs)
+        self.records: dict[str, PluginRecord] = {}
+
+    def fail(self, record: PluginRecord, exc: BaseException, what: str) -> None:
+        """Record a broken plugin; re-raise with context in strict mode."""
+        record.status = "failed"
+        record.error = f"{what}: {type(exc).__name__}: {exc}"
+        if self.strict:
+            raise PluginError(f'plugin "{record.name}" ({record.module}) failed to {what}: {exc}') from exc
+
+    def load_entrypoints(self) -> None:
+        """Import and register every plugin in the ``sbkit`` entry-point group, isolating failures."""
+        if _env_flag(ENV_NO_AUTOLOAD):
+            return
+        for ep in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
+            dist = getattr(ep, "dist", None)
+            record = PluginRecord(
+                name=ep.name,
+                module=ep.value,
+                package=dist.metadata["Name"] if dist else None,
+                version=dist.version if dist else None,
+            )
+            self.add(record, ep.load)
+
+    def add(self, record: PluginRecord, load: Any) -> None:
+        """Register what ``load()`` returns under ``record``, unless it is disabled or broken."""
+        if record.name in self.records:
+            return
+        self.records[record.name] = record
+        if record.name in self.disabled:
+            record.status = "disabled"
+            return
+        try:
+            self.pm.register(load(), name=record.name)
+        except Exception as exc:  # noqa: BLE001 - any plugin bug must not take sbkit down
+            self.fail(record, exc, "import")
+
+    def register(self, plugin: Any, name: str, package: str | None = None, version: str | None = None) -> None:
+        """Register an already-imported plugin object (used by tests and scripts)."""
+        self.add(PluginRecord(name=name, module=getattr(plugin, "__name__", repr(plugin)), package=package,
+                              version=version), lambda: plugin)
+
+    def unregister(self, name: str) -> None:
+        """Remove a plugin registered under ``name``."""
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        self.records.pop(name, None)
+
+    def collect(self, kind: str) -> list[tuple[type, PluginRecord]]:
+        """Call ``register_<kind>s`` on each plugin on its own, so one broken hook spares the rest."""
+        hook = getattr(self.pm.hook, f"register_{kind}s")
+        found: list[tuple[type, PluginRecord]] = []
+        for impl in hook.get_hookimpls():
+            record = self.records.get(impl.plugin_name) or PluginRecord(impl.plugin_name, impl.plugin_name)
+            if record.status == "failed":
+                continue
+            try:
+                classes = list(impl.function() or [])
+            except Exception as exc:  # noqa: BLE001
+                self.fail(record, exc, f"register {kind}s")
+                record.error = (record.error or "") + "\n" + traceback.format_exc(limit=3)
+                continue
+            record.components.setdefault(kind, []).extend(getattr(c, "name", c.__name__) for c in classes)
+            found.extend((cls, record) for cls in classes)
+        return found
+
+    def register_commands(self, app: Any) -> None:
+        """Let every plugin add CLI commands, isolating failures like imports."""
+        for impl in self.pm.hook.register_commands.get_hookimpls():
+            record = self.records.get(impl.plugin_name)
+            try:
+                impl.function(app=app)
+            except Exception as exc:  # noqa: BLE001
+                if record is not None:
+                    self.fail(record, exc, "register commands")
+
+
+_HOST: PluginHost | None = None
+
+
+def get_host() -> PluginHost:
+    """The process-wide plugin host, loading entry points on first use."""
+    global _HOST
+    if _HOST is None:
+        _HOST = PluginHost()
+        _HOST.load_entrypoints()
+    return _HOST
+
+
+def reset_host(host: PluginHost | None = None) -> None:
+    """Forget the loaded plugins (or install ``host``); the registry is rebuilt on next use."""
+    global _HOST
+    _HOST = host
+    from sbkit import registry
+
+    registry.reset_registry()

@@ -1,0 +1,1 @@
+"""Pytest plugin: contract tests for sbkit components."""
