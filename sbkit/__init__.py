@@ -1,0 +1,21 @@
+"""sbkit: find fashion items by drawing them. Sketch(+text) based image retrieval, composed through plugins."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from sbkit.config import RunConfig
+    from sbkit.pipeline.run import RunResult
+
+
+def run(config: RunConfig | None = None, **overrides: Any) -> RunResult:
+    """Python API for ``sbkit run``: ``sbkit.run(fuser="concat", epochs=4)``."""
+    from sbkit.pipeline.run import run as _run
+
+    return _run(config, **overrides)
+
+
+__all__ = ["__version__", "run"]

@@ -47,10 +47,21 @@ def _arg_docs(cls: type) -> dict[str, str]:
     for text in (cls.__doc__, cls.__init__.__doc__):
         if not text or "Args:" not in text:
             continue
-        section = text.split("Args:", 1)[1]
-        section = re.split(r"\n\s*\n|\n\s*(Returns|Raises|Example|Examples):", section)[0]
-        for match in re.finditer(r"^\s*(\w+)(?:\s*\([^)]*\))?:\s*(.+(?:\n\s{8,}.+)*)", section, re.M):
-            docs[match.group(1)] = " ".join(match.group(2).split())
+        indent, name = None, None
+        for line in text.split("Args:", 1)[1].splitlines()[1:]:
+            if not line.strip():
+                break
+            depth = len(line) - len(line.lstrip())
+            if indent is None:
+                indent = depth
+            match = re.match(r"\s*(\w+)(?:\s*\([^)]*\))?:\s*(.*)", line)
+            if depth == indent and match:
+                name = match.group(1)
+                docs[name] = match.group(2).strip()
+            elif depth > indent and name:
+                docs[name] += " " + line.strip()
+            else:
+                break
     return docs
 
 

@@ -21,6 +21,7 @@ from sbkit.errors import PluginError
 
 GROUP = "sbkit"
 KINDS: tuple[str, ...] = ("sketchifier", "encoder", "fuser", "loss", "dataset", "index")
+HOOKS = {kind: f"register_{kind}s" for kind in KINDS} | {"loss": "register_losses", "index": "register_indexes"}
 ENV_STRICT = "SBKIT_STRICT"
 ENV_DISABLE = "SBKIT_DISABLE_PLUGINS"
 ENV_NO_AUTOLOAD = "SBKIT_NO_AUTOLOAD"
@@ -101,8 +102,8 @@ class PluginHost:
         self.records.pop(name, None)
 
     def collect(self, kind: str) -> list[tuple[type, PluginRecord]]:
-        """Call ``register_<kind>s`` on each plugin on its own, so one broken hook spares the rest."""
-        hook = getattr(self.pm.hook, f"register_{kind}s")
+        """Call the kind's ``register_*`` hook on each plugin on its own, so one broken hook spares the rest."""
+        hook = getattr(self.pm.hook, HOOKS[kind])
         found: list[tuple[type, PluginRecord]] = []
         for impl in hook.get_hookimpls():
             record = self.records.get(impl.plugin_name) or PluginRecord(impl.plugin_name, impl.plugin_name)

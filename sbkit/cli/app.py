@@ -1,0 +1,69 @@
+"""The ``sbkit`` command: a Typer app built by :func:`create_app`, which loads plugins and lets them add commands."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sbkit.errors import PluginError, SbkitError
+from sbkit.progress import console
+
+BUILTIN_COMMANDS = ("run", "plugins", "list_cmd", "sketchify", "data")
+
+
+def _root(
+    strict: bool = typer.Option(False, "--strict", help="Fail when any plugin fails to import or register "
+                                "(also SBKIT_STRICT=1)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Hide progress bars."),
+) -> None:
+    """sbkit: find fashion items by drawing them. Sketchify photos, train, index, search and benchmark."""
+    from sbkit.plugins import get_host
+    from sbkit.progress import set_quiet
+
+    set_quiet(quiet)
+    host = get_host()
+    if strict:
+        host.strict = True
+        failed = [r for r in host.records.values() if r.status == "failed"]
+        if failed:
+            raise PluginError("; ".join(f'plugin "{r.name}" failed: {r.error}' for r in failed))
+
+
+def create_app() -> typer.Typer:
+    """Build the CLI: built-in commands first, then whatever plugins add through ``register_commands``."""
+    import importlib
+
+    from sbkit.plugins import get_host
+
+    app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                      rich_markup_mode="rich", help=_root.__doc__)
+    app.callback()(_root)
+    for module in BUILTIN_COMMANDS:
+        importlib.import_module(f"sbkit.cli.{module}").register(app)
+    get_host().register_commands(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: sbkit errors print as one line, with no traceback."""
+    try:
+        app = create_app()
+        app(args=argv, standalone_mode=False)
+    except SbkitError as exc:
+        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/yellow]")
+        sys.exit(130)
+    except Exception as exc:  # click's own usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise

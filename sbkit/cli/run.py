@@ -1,0 +1,79 @@
+"""``sbkit run``: sketchify, train, index, evaluate and report on one catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sbkit.progress import console
+
+RUN_HELP = """Sketchify the catalogue, train, index the test gallery, evaluate and write a report.
+
+Component parameters are set as --<kind>.<param> VALUE, for example --sketchifier.sigma 1.5,
+--encoder.path DIR or --data.size 500. `sbkit list <kind>` shows every parameter.
+Precedence: defaults < --config FILE.toml < options on the command line."""
+
+
+def run_command(
+    ctx: typer.Context,
+    sketchifier: str = typer.Option(None, help="Photo-to-sketch component (see `sbkit list sketchifier`). "
+                                    "[default: canny-clahe]"),
+    encoder: str = typer.Option(None, help="Image/sketch/text encoder (see `sbkit list encoder`). [default: small]"),
+    fuser: str = typer.Option(None, help="Sketch + text fuser (see `sbkit list fuser`). [default: concat]"),
+    loss: str = typer.Option(None, help="Training loss (see `sbkit list loss`). [default: infonce]"),
+    index: str = typer.Option(None, help="Gallery index (see `sbkit list index`). [default: exact]"),
+    data: str = typer.Option(None, help="A dataset name (see `sbkit list dataset`) or a catalogue folder. "
+                             "[default: demo, the built-in demo catalogue]"),
+    epochs: int = typer.Option(None, min=1, help="Training epochs. [default: 12]"),
+    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. [default: 96]"),
+    batch_size: int = typer.Option(None, min=2, help="Training batch size (contrastive negatives). [default: 128]"),
+    lr: float = typer.Option(None, help="Peak learning rate (AdamW, warm-up then cosine). [default: 0.002]"),
+    augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of human-style sketch augmentation "
+                                  "during training; 0 turns it off. [default: 0.5]"),
+    device: str = typer.Option(None, help="auto, cpu or cuda[:N]. [default: auto]"),
+    seed: int = typer.Option(None, help="Seed for data order, augmentation and weights. [default: 0]"),
+    out: Path = typer.Option(None, help="Run folder. [default: runs/<time>-<sketchifier>-<encoder>-<fuser>]"),
+    config: Path = typer.Option(None, "--config", exists=False, help="A TOML config; command-line options "
+                                "override it. A run folder's config.toml repeats that run."),
+) -> None:
+    """Sketchify, train, index, evaluate and report (see `sbkit run --help`)."""
+    import sbkit
+    from sbkit.cli.options import parse_component_options
+    from sbkit.config import COMPONENT_FIELDS, RunConfig
+
+    base = RunConfig.from_toml(config) if config else RunConfig()
+    given: dict[str, Any] = {
+        key: value for key, value in {
+            "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss, "index": index,
+            "data": data, "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr,
+            "augment": augment, "device": device, "seed": seed, "out": None if out is None else str(out),
+        }.items() if value is not None
+    }
+    settings = base.updated(given, "command line")
+    params = parse_component_options(list(ctx.args), set(COMPONENT_FIELDS))
+    settings = settings.updated({kind: {"name": getattr(settings, kind).name, **values}
+                                 for kind, values in params.items()}, "command line")
+    result = sbkit.run(settings)
+    _summary(result)
+
+
+def _summary(result) -> None:
+    from rich.table import Table
+
+    metrics = result.metrics["metrics"]
+    table = Table(title=f"Test results ({result.metrics['counts']['test']} gallery items, "
+                        f"random R@10 = {result.metrics['random_R@10']:.3f})")
+    for column in ("query", "sketches", "R@1", "R@5", "R@10", "mAP", "MRR"):
+        table.add_column(column, justify="right" if column.startswith(("R@", "m", "M")) else "left")
+    for mode, by_source in metrics.items():
+        for source, values in by_source.items():
+            table.add_row(mode, source, *(f"{values[k]:.3f}" for k in ("R@1", "R@5", "R@10", "mAP", "MRR")))
+    console.print(table)
+    console.print(f"report: [bold]{result.run_dir / 'report.md'}[/bold]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run", help=RUN_HELP, context_settings={"allow_extra_args": True,
+                                                        "ignore_unknown_options": True})(run_command)

@@ -1,0 +1,1 @@
+"""The stages of ``sbkit run``: prepare tensors and sketches, train, evaluate, report."""

@@ -1,0 +1,135 @@
+"""The run report: ``report.md`` with metric tables, a training curve, a recall chart and a contact sheet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from sbkit.config import COMPONENT_FIELDS, RunConfig
+from sbkit.evaluation.contact_sheet import SheetRow, contact_sheet
+from sbkit.evaluation.plots import bar_chart, line_plot
+from sbkit.evaluation.tables import markdown_table
+from sbkit.io import atomic_write_text
+from sbkit.pipeline.evaluate import SOURCES
+from sbkit.pipeline.prepare import SplitTensors
+
+HEADLINE = ("R@1", "R@5", "R@10", "mAP", "MRR")
+
+
+def metrics_rows(metrics: dict[str, dict[str, dict[str, float]]]) -> list[dict[str, Any]]:
+    """One row per (query mode, sketch source) with the headline metrics."""
+    rows = []
+    for mode, by_source in metrics.items():
+        for source, values in by_source.items():
+            row: dict[str, Any] = {"query": mode, "sketches": SOURCES.get(source, "-"), "queries": values["queries"]}
+            row.update({key: values[key] for key in HEADLINE})
+            low, high = values.get("R@10_ci", (float("nan"), float("nan")))
+            row["R@10 95% CI"] = f"{low:.3f}-{high:.3f}"
+            rows.append(row)
+    return rows
+
+
+def side_by_side(metrics: dict[str, dict[str, dict[str, float]]], key: str = "R@10") -> list[dict[str, Any]]:
+    """Sketch modes with made and drawn sketches next to each other, for one metric."""
+    rows = []
+    for mode, by_source in metrics.items():
+        row: dict[str, Any] = {"query": mode}
+        for source, label in SOURCES.items():
+            row[label] = by_source[source][key] if source in by_source else by_source.get("caption", {}).get(key, "")
+        rows.append(row)
+    return rows
+
+
+def sheet_rows(model, test: SplitTensors, index, device: torch.device, count: int) -> list[SheetRow]:
+    """Evenly spaced test queries, drawn sketches where they exist, with the top 5 results."""
+    picks = np.linspace(0, len(test.items) - 1, num=min(count, len(test.items))).round().astype(int)
+    by_id = {item.id: row for row, item in enumerate(test.items)}
+    rows = []
+    for pick in picks.tolist():
+        use_drawn = test.drawn is not None and bool(test.has_drawn[pick])
+        sketch = (test.drawn if use_drawn else test.sketches)[pick : pick + 1]
+        caption = test.captions[pick]
+        with torch.no_grad():
+            query = model.embed_queries(sketch.to(device), [caption]).float().cpu()
+        scores, ids = index.search(query, 5)
+        results = [test.images[by_id[i]].permute(1, 2, 0).numpy() for i in ids[0]]
+        rows.append(SheetRow(
+            query_sketch=sketch[0, 0].numpy(), caption=caption, results=results,
+            hits=[i == test.items[pick].id for i in ids[0]], labels=[f"{s:.2f}" for s in scores[0].tolist()],
+            query_image=test.images[pick].permute(1, 2, 0).numpy(),
+        ))
+    return rows
+
+
+def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], history: list[dict], model,
+                 test: SplitTensors, index, device: torch.device) -> Path:
+    metrics = result["metrics"]
+    contact_sheet(sheet_rows(model, test, index, device, config.sheet_queries), run_dir / "contact_sheet.png",
+                  title="Test queries: sketch + caption, top 5 (green frame = the true item)")
+    line_plot({"train loss": [row["loss"] for row in history]}, run_dir / "training_loss.png",
+              "Training loss", "epoch", "loss")
+    if history and "val_R@10" in history[0]:
+        line_plot({"val R@10 (sketch+text)": [row["val_R@10"] for row in history]}, run_dir / "validation.png",
+                  "Validation R@10", "epoch", "R@10")
+    bar_chart({row["query"]: {k: v for k, v in row.items() if k != "query" and v != ""}
+               for row in side_by_side(metrics)}, run_dir / "recall.png", "Test R@10 by query mode", "R@10")
+
+    components = [{"kind": kind, "name": getattr(config, kind).name,
+                   "params": ", ".join(f"{k}={v}" for k, v in getattr(config, kind).params.items()) or "defaults"}
+                  for kind in COMPONENT_FIELDS]
+    counts = ", ".join(f"{name}: {count}" for name, count in result["counts"].items())
+    epochs = [{"epoch": i + 1, **{k: v for k, v in row.items() if isinstance(v, (int, float))}}
+              for i, row in enumerate(history)]
+    lines = [
+        f"# sbkit run: {config.sketchifier.name} / {config.encoder.name} / {config.fuser.name}",
+        "",
+        f"Written {datetime.now().isoformat(timespec='seconds')} in `{run_dir}`. "
+        "Repeat it with `sbkit run --config config.toml`.",
+        "",
+        "## Components",
+        "",
+        markdown_table(components, ["kind", "name", "params"]),
+        "",
+        f"Epochs {config.epochs}, image size {config.image_size}, batch {config.batch_size}, lr {config.lr}, "
+        f"sketch augmentation {config.augment}, modality dropout {config.modality_dropout}, seed {config.seed}, "
+        f"device {device}.",
+        "",
+        "## Data",
+        "",
+        f"Items per split: {counts}. Skipped inputs: {result['skipped']} (listed in `skipped.jsonl`).",
+        "",
+        "## Test results",
+        "",
+        f"Every test item is a query for its own photo among {result['counts']['test']} gallery photos. "
+        f"Random ranking gives R@10 = {result['random_R@10']:.4f}.",
+        "",
+        markdown_table(metrics_rows(metrics), ["query", "sketches", "queries", *HEADLINE, "R@10 95% CI"]),
+        "",
+        "R@10 with sketchifier sketches beside drawn sketches (the gap is what a person who draws will feel):",
+        "",
+        markdown_table(side_by_side(metrics), ["query", *SOURCES.values()]),
+        "",
+        "![R@10 by query mode](recall.png)",
+        "",
+        "## Contact sheet",
+        "",
+        "![contact sheet](contact_sheet.png)",
+        "",
+        "## Training",
+        "",
+        markdown_table(epochs, list(epochs[0]) if epochs else ["epoch"]),
+        "",
+        "![training loss](training_loss.png)",
+        *(["", "![validation R@10](validation.png)"] if (run_dir / "validation.png").exists() else []),
+        "",
+        "## Timings (seconds)",
+        "",
+        markdown_table([{"stage": k, "seconds": v} for k, v in result["timings"].items()], ["stage", "seconds"],
+                       floatfmt=".1f"),
+        "",
+    ]
+    return atomic_write_text(run_dir / "report.md", "\n".join(lines))

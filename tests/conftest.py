@@ -1,0 +1,33 @@
+"""Shared fixtures: an isolated cache folder, and a plugin host that tests can add fake plugins to."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("SBKIT_QUIET", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Demo catalogues and sketch caches go to a temporary folder, never the user's cache."""
+    previous = os.environ.get("SBKIT_CACHE")
+    os.environ["SBKIT_CACHE"] = str(tmp_path_factory.mktemp("sbkit-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("SBKIT_CACHE", None)
+    else:
+        os.environ["SBKIT_CACHE"] = previous
+
+
+@pytest.fixture
+def fresh_plugins():
+    """Reload plugins from entry points before and after the test, so registrations never leak."""
+    from sbkit.plugins import reset_host
+
+    reset_host()
+    yield
+    reset_host()

@@ -1,0 +1,34 @@
+"""The run config: TOML round trip, precedence and errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from sbkit.config import RunConfig
+from sbkit.errors import ConfigError
+
+
+def test_toml_round_trip(tmp_path):
+    config = RunConfig().updated({"epochs": 3, "fuser": "avg", "sketchifier": {"name": "canny", "sigma": 1.5}})
+    config.save(tmp_path / "c.toml")
+    again = RunConfig.from_toml(tmp_path / "c.toml")
+    assert again == config
+    assert again.sketchifier.params == {"sigma": 1.5}
+
+
+def test_changing_a_component_name_drops_its_old_params():
+    config = RunConfig().updated({"sketchifier": {"name": "canny", "sigma": 2.0}})
+    assert config.updated({"sketchifier": "xdog"}).sketchifier.params == {}
+    assert config.updated({"sketchifier": {"low": 10}}).sketchifier.params == {"sigma": 2.0, "low": 10}
+
+
+def test_unknown_setting_and_bad_type_are_errors(tmp_path):
+    with pytest.raises(ConfigError, match="unknown setting 'epoch'"):
+        RunConfig().updated({"epoch": 3})
+    with pytest.raises(ConfigError, match="epochs: expected int"):
+        RunConfig().updated({"epochs": "many"})
+    (tmp_path / "bad.toml").write_text("epochs = [")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        RunConfig.from_toml(tmp_path / "bad.toml")
+    with pytest.raises(ConfigError, match="does not exist"):
+        RunConfig.from_toml(tmp_path / "missing.toml")
