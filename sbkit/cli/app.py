@@ -46,24 +46,9 @@ def create_app() -> typer.Typer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: sbkit errors print as one line, with no traceback."""
+    """Console entry point: sbkit errors print as one line, with no traceback; usage errors as Typer shows them."""
     try:
-        app = create_app()
-        app(args=argv, standalone_mode=False)
+        create_app()(args=argv, prog_name="sbkit")
     except SbkitError as exc:
         console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/yellow]")
-        sys.exit(130)
-    except Exception as exc:  # click's own usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 class Dataset(Component):
-    """Base class. :meth:`load` returns a validated :class:`~sbkit.data.catalogue.Catalogue`."""
+    """Base class. :meth:`load` returns the catalogue as read (rows it could not use in ``skipped``);
+    :func:`sbkit.data.validate.load_valid` then drops bad items."""
 
     def load(self) -> Catalogue:
         raise NotImplementedError  # abstract

@@ -76,10 +76,6 @@ def load_catalogue(config: RunConfig) -> Catalogue:
 
 def run(config: RunConfig | None = None, **overrides: Any) -> RunResult:
     """Run the whole pipeline; ``sbkit.run(fuser="avg", epochs=2)`` mirrors ``sbkit run --fuser avg --epochs 2``."""
-    from sbkit.pipeline.report import write_report
-    from sbkit.sketch.augment import SketchAugment
-    from sbkit.training import TrainData, TrainOptions, build_model, fit
-
     config = (config or RunConfig()).updated(overrides, "run()")
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
@@ -90,6 +86,11 @@ def run(config: RunConfig | None = None, **overrides: Any) -> RunResult:
     loss = registry.create("loss", config.loss.name, config.loss.params)
     registry.get("index", config.index.name)
     registry.get("fuser", config.fuser.name)
+
+    from sbkit.pipeline.report import write_report
+    from sbkit.sketch.augment import SketchAugment
+    from sbkit.training import TrainData, TrainOptions, build_model, fit
+
     run_dir = make_run_dir(config)
     config.save(run_dir / "config.toml")
     timer = Timer()

@@ -1,0 +1,134 @@
+"""Exact inner-product search in torch: blocks of gallery vectors, matmul and top-k per block, merged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import torch
+
+from sbkit.components import Index
+from sbkit.errors import ConfigError, DataError, check
+from sbkit_index.manifest import open_index, save_index
+
+VECTORS = "vectors.f32"
+_MAX_SCORES = 1 << 24  # query rows x gallery rows scored at once (64 MiB of float32)
+_MIN_TAIL = 1024
+
+
+class ExactIndex(Index):
+    """Exact search: scores every gallery vector, so results are the true top-k.
+
+    Vectors live in fixed blocks of ``chunk`` rows (float32, contiguous), filled in place as vectors arrive.
+    Growing never copies more than one partly filled block, so peak memory stays near the vectors' own size
+    (plus at most one block), and search scores one block at a time so no (Q, G) matrix is ever built.
+    Among equal scores the order is unspecified.
+
+    Args:
+        chunk: Gallery rows per stored block and per matmul; bounds the scores held at once.
+    """
+
+    name = "exact"
+    description = "Exact inner-product search in torch (matmul + top-k), chunked so memory stays bounded."
+
+    def __init__(self, chunk: int = 65536) -> None:
+        super().__init__()
+        check(chunk >= 1, f"index 'exact': chunk must be >= 1, got {chunk}", ConfigError)
+        self.chunk = chunk
+        self.model_hash: str | None = None
+        self._blocks: list[torch.Tensor] = []  # full blocks of `chunk` rows
+        self._tail: torch.Tensor | None = None  # the block being filled; capacity grows up to `chunk`
+        self._tail_rows = 0
+
+    def _reserve(self, rows: int) -> None:
+        """Make the tail hold at least ``rows`` rows (at most ``chunk``), doubling to keep appends cheap."""
+        capacity = 0 if self._tail is None else len(self._tail)
+        if rows <= capacity:
+            return
+        grown = torch.empty(min(self.chunk, max(rows, 2 * capacity, _MIN_TAIL)), self.dim or 0)
+        if self._tail_rows:
+            grown[:self._tail_rows] = self._tail[:self._tail_rows]  # type: ignore[index]
+        self._tail = grown
+
+    def _add(self, vectors: torch.Tensor) -> None:
+        start = 0
+        while start < len(vectors):
+            if self._tail_rows == self.chunk:
+                self._blocks.append(self._tail)  # type: ignore[arg-type]
+                self._tail, self._tail_rows = None, 0
+            self._reserve(min(self.chunk, self._tail_rows + len(vectors) - start))
+            take = min(len(vectors) - start, len(self._tail) - self._tail_rows)  # type: ignore[arg-type]
+            self._tail[self._tail_rows:self._tail_rows + take] = vectors[start:start + take]  # type: ignore[index]
+            self._tail_rows += take
+            start += take
+
+    def blocks(self) -> Iterator[tuple[int, torch.Tensor]]:
+        """(first row, block (B, D)) for every stored block, in row order; the blocks are views, not copies."""
+        offset = 0
+        for block in self._blocks:
+            yield offset, block
+            offset += len(block)
+        if self._tail_rows:
+            yield offset, self._tail[:self._tail_rows]  # type: ignore[index]
+
+    def vectors(self) -> torch.Tensor:
+        """All stored vectors as one new (N, D) tensor (a copy)."""
+        parts = [block for _, block in self.blocks()]
+        return torch.cat(parts) if parts else torch.empty(0, self.dim or 0)
+
+    def _search(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if k == 0:
+            return torch.empty(len(queries), 0), torch.empty(len(queries), 0, dtype=torch.long)
+        query_chunk = max(1, _MAX_SCORES // self.chunk)
+        all_scores, all_rows = [], []
+        with torch.inference_mode():
+            for q0 in range(0, len(queries), query_chunk):
+                q = queries[q0:q0 + query_chunk]
+                best_scores = best_rows = None
+                for offset, block in self.blocks():
+                    scores, rows = (q @ block.T).topk(min(k, len(block)), dim=1)
+                    rows += offset
+                    if best_scores is None:
+                        best_scores, best_rows = scores, rows
+                    else:
+                        merged = torch.cat([best_scores, scores], 1)
+                        best_scores, pick = merged.topk(min(k, merged.shape[1]), dim=1)
+                        best_rows = torch.cat([best_rows, rows], 1).gather(1, pick)
+                all_scores.append(best_scores)
+                all_rows.append(best_rows)
+        if len(all_scores) == 1:
+            return all_scores[0], all_rows[0]
+        return torch.cat(all_scores), torch.cat(all_rows)
+
+    def save(self, folder: Path) -> None:
+        """Write ``vectors.f32`` (raw little-endian float32, (N, D) row-major), ``ids.json`` and the manifest."""
+
+        def write(path: Path) -> None:
+            with open(path, "wb") as f:
+                for _, block in self.blocks():
+                    f.write(memoryview(block.contiguous().numpy()).cast("B"))
+
+        save_index(folder, self, {VECTORS: write})
+
+    @classmethod
+    def load(cls, folder: Path, model_hash: str | None = None) -> ExactIndex:
+        """Load a folder written by :meth:`save`, after checking every file against the manifest.
+
+        Args:
+            folder: The index folder.
+            model_hash: When given, refuse an index built with a different model.
+        """
+        index, manifest = open_index(folder, cls, [VECTORS], model_hash)
+        path = Path(folder) / VECTORS
+        count, dim = manifest["count"], manifest["dim"]
+        check(path.stat().st_size == count * dim * 4, f"{path} is {path.stat().st_size} bytes, but count={count} "
+              f"x dim={dim} float32 vectors need {count * dim * 4}; re-save the index", DataError)
+        with open(path, "rb") as f:
+            for start in range(0, count, index.chunk):
+                block = torch.empty(min(index.chunk, count - start), dim)
+                f.readinto(memoryview(block.numpy()).cast("B"))
+                if len(block) == index.chunk:
+                    index._blocks.append(block)
+                else:
+                    index._tail, index._tail_rows = block, len(block)
+        return index

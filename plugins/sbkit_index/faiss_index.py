@@ -1,0 +1,161 @@
+"""FAISS inner-product indexes (flat, IVF, HNSW, IVF-PQ) behind sbkit's Index API.
+
+faiss is imported inside methods, so this plugin loads (and lists its indexes) where faiss is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from sbkit.components import Index
+from sbkit.errors import ConfigError, DataError, ShapeError, check
+from sbkit.io import atomic_write
+from sbkit_index.manifest import open_index, save_index
+
+INDEX_FILE = "index.faiss"
+# Batches of at least this many queries go through BLAS in IndexFlat; measured fastest on 2-core CPUs.
+BLAS_THRESHOLD = 20
+_CLASSES = {"flat": "IndexFlat", "ivf": "IndexIVFFlat", "hnsw": "IndexHNSWFlat", "ivfpq": "IndexIVFPQ"}
+
+
+def _faiss() -> Any:
+    try:
+        import faiss
+    except ImportError:
+        raise ConfigError("index 'faiss' needs the faiss package: pip install faiss-cpu (or faiss-gpu), "
+                          "or use the 'exact' index") from None
+    faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD
+    return faiss
+
+
+class FaissIndex(Index):
+    """A FAISS index with the inner-product metric.
+
+    ``flat`` is exact. ``ivf`` and ``ivfpq`` cluster the gallery into ``nlist`` lists and scan ``nprobe`` of
+    them per query; they are trained on the vectors of the first :meth:`add`, which must hold at least
+    ``nlist`` vectors (``ivfpq``: also at least ``2**nbits``); FAISS advises 39 x nlist or more. ``hnsw``
+    needs no training. ``nprobe`` and ``ef_search`` may be changed at any time, also after loading.
+    An approximate index can find fewer than k items for a query (IVF with a small ``nprobe``); that
+    row then holds fewer ids, and its missing scores are -inf.
+
+    Args:
+        kind: Index structure: flat (exact), ivf, hnsw or ivfpq.
+        nlist: Number of IVF lists (ivf, ivfpq); about sqrt(N) to 16 x sqrt(N) for N vectors.
+        nprobe: IVF lists scanned per query (ivf, ivfpq); higher is slower and more accurate.
+        m: HNSW neighbours per node (hnsw), or PQ sub-quantisers (ivfpq; must divide the dimension).
+        ef_search: HNSW candidate list size at search time (hnsw); higher is slower and more accurate.
+        nbits: Bits per PQ sub-quantiser code (ivfpq).
+    """
+
+    name = "faiss"
+    description = "FAISS inner-product index (flat, IVF, HNSW or IVF-PQ) for large galleries."
+
+    def __init__(self, kind: Literal["flat", "ivf", "hnsw", "ivfpq"] = "flat", nlist: int = 1024,
+                 nprobe: int = 16, m: int = 32, ef_search: int = 64, nbits: int = 8) -> None:
+        super().__init__()
+        check(kind in _CLASSES, f"index 'faiss': kind must be one of {', '.join(_CLASSES)}, got {kind!r}",
+              ConfigError)
+        for param, value, low in (("nlist", nlist, 1), ("nprobe", nprobe, 1), ("m", m, 1),
+                                  ("ef_search", ef_search, 1), ("nbits", nbits, 1)):
+            check(isinstance(value, int) and value >= low, f"index 'faiss': {param} must be an integer >= {low}, "
+                  f"got {value!r}", ConfigError)
+        check(nbits <= 16, f"index 'faiss': nbits must be <= 16, got {nbits}", ConfigError)
+        self.kind = kind
+        self.nlist = nlist
+        self.nprobe = nprobe
+        self.m = m
+        self.ef_search = ef_search
+        self.nbits = nbits
+        self.model_hash: str | None = None
+        self.faiss_index: Any = None
+
+    def factory_string(self) -> str:
+        """The ``faiss.index_factory`` description of this index, e.g. ``IVF1024,PQ32x8``."""
+        return {"flat": "Flat", "ivf": f"IVF{self.nlist},Flat", "hnsw": f"HNSW{self.m}",
+                "ivfpq": f"IVF{self.nlist},PQ{self.m}x{self.nbits}"}[self.kind]
+
+    def min_train_size(self) -> int:
+        """Vectors the first :meth:`add` must hold to train this index (0 when it needs no training)."""
+        return {"ivf": self.nlist, "ivfpq": max(self.nlist, 2 ** self.nbits)}.get(self.kind, 0)
+
+    def _build(self, vectors: np.ndarray) -> None:
+        faiss = _faiss()
+        dim = vectors.shape[1]
+        if self.kind == "ivfpq":
+            check(dim % self.m == 0, f"index 'faiss' (ivfpq): m={self.m} sub-quantisers must divide the dimension "
+                  f"{dim}; pick m from {[d for d in range(1, 65) if dim % d == 0]}", ConfigError)
+        need = self.min_train_size()
+        check(len(vectors) >= need, f"index 'faiss' ({self.kind}) trains on the first add(): got {len(vectors)} "
+              f"vectors, needs at least {need} (nlist={self.nlist}, nbits={self.nbits}); add more vectors in the "
+              f"first call, or lower nlist (about {max(1, int(len(vectors) ** 0.5))} for {len(vectors)} vectors)",
+              ConfigError)
+        index = faiss.index_factory(dim, self.factory_string(), faiss.METRIC_INNER_PRODUCT)
+        if not index.is_trained:
+            index.train(vectors)
+        self.faiss_index = index
+
+    def _apply_search_params(self) -> None:
+        if self.kind in ("ivf", "ivfpq"):
+            self.faiss_index.nprobe = self.nprobe
+        elif self.kind == "hnsw":
+            self.faiss_index.hnsw.efSearch = self.ef_search
+
+    def _add(self, vectors: torch.Tensor) -> None:
+        array = np.ascontiguousarray(vectors.numpy())
+        if self.faiss_index is None:
+            self._build(array)
+        self.faiss_index.add(array)
+
+    def _search(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if k == 0 or self.faiss_index is None:
+            return torch.empty(len(queries), 0), torch.empty(len(queries), 0, dtype=torch.long)
+        self._apply_search_params()
+        scores, rows = self.faiss_index.search(np.ascontiguousarray(queries.numpy()), k)
+        scores[rows < 0] = -np.inf
+        return torch.from_numpy(scores), torch.from_numpy(rows)
+
+    def search(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, list[list[str]]]:
+        """(Q, D) queries -> scores (Q, k') and ids, best first, with k' = min(k, len(self)).
+
+        A row's id list is shorter than k' where FAISS found fewer items (row -1); those scores are -inf.
+        """
+        check(queries.ndim == 2 and queries.shape[1] == self.dim,
+              f"index {self.name!r}: queries must be (Q, {self.dim}), got {tuple(queries.shape)}", ShapeError)
+        scores, rows = self._search(queries.detach().float().cpu(), min(k, len(self)))
+        ids = self.ids
+        return scores, [[ids[r] for r in row if r >= 0] for row in rows.tolist()]
+
+    def save(self, folder: Path) -> None:
+        """Write ``index.faiss`` (``faiss.write_index``), ``ids.json`` and the manifest."""
+        faiss = _faiss()
+        save_index(folder, self, {INDEX_FILE: lambda path: faiss.write_index(self.faiss_index, str(path))})
+
+    @classmethod
+    def load(cls, folder: Path, model_hash: str | None = None) -> FaissIndex:
+        """Load a folder written by :meth:`save`, after checking every file against the manifest.
+
+        Args:
+            folder: The index folder.
+            model_hash: When given, refuse an index built with a different model.
+        """
+        index, manifest = open_index(folder, cls, [INDEX_FILE], model_hash)
+        faiss = _faiss()
+        path = Path(folder) / INDEX_FILE
+        try:
+            loaded = faiss.read_index(str(path))
+        except RuntimeError as exc:
+            raise DataError(f"{path} is not a readable FAISS index ({str(exc).splitlines()[0]}); re-save the "
+                            "index") from None
+        expected = _CLASSES[index.kind]
+        check(type(loaded).__name__.startswith(expected) and loaded.metric_type == faiss.METRIC_INNER_PRODUCT,
+              f"{path} holds a {type(loaded).__name__} (metric {loaded.metric_type}), but the manifest says kind "
+              f"{index.kind!r} ({expected}, inner product); re-save the index", DataError)
+        check(loaded.ntotal == manifest["count"] and loaded.d == manifest["dim"],
+              f"{path} holds {loaded.ntotal} vectors of dim {loaded.d}, but the manifest says count="
+              f"{manifest['count']}, dim={manifest['dim']}; re-save the index", DataError)
+        index.faiss_index = loaded
+        return index

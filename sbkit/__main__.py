@@ -1,0 +1,5 @@
+"""``python -m sbkit`` is the ``sbkit`` command."""
+
+from sbkit.cli.app import main
+
+main()

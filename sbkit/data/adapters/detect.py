@@ -1,0 +1,52 @@
+"""Tell which layout a path holds, from its files alone (nothing is decoded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sbkit.data.adapters import fashioniq, qmul, sketchy
+from sbkit.data.adapters.fashiongen import H5_SUFFIXES
+from sbkit.data.folder import CAPTION_FILES
+
+# Dataset name -> what identifies its layout, in the order they are tried.
+LAYOUTS: dict[str, str] = {
+    "folder": "a folder with captions.csv or captions.jsonl",
+    "fashiongen": "an .h5 file, or a folder of fashiongen_*.h5 files",
+    "fashioniq": "captions/ or json/ with cap.<category>.<split>.json",
+    "deepfashion-mm": "images/ plus captions.json",
+    "shoe-v2": "ShoeV2_photo/ or ChairV2_photo/ (or trainA/trainB folders)",
+    "sketchy": "256x256/photo/ and 256x256/sketch/",
+}
+
+
+def _is_fashiongen(path: Path) -> bool:
+    if path.is_file():
+        return path.suffix.lower() in H5_SUFFIXES
+    return any(p.suffix.lower() in H5_SUFFIXES and "fashiongen" in p.name.lower() for p in path.iterdir())
+
+
+def detect_layout(path: str | Path) -> str | None:
+    """The name of the dataset whose layout ``path`` holds (a key of :data:`LAYOUTS`), or None."""
+    path = Path(path).expanduser()
+    if _is_fashiongen(path):
+        return "fashiongen"
+    if path.is_file() and path.name in CAPTION_FILES:
+        return "folder"
+    if not path.is_dir():
+        return None
+    if any((path / name).is_file() for name in CAPTION_FILES):
+        return "folder"
+    if fashioniq.caption_dir(path) is not None:
+        return "fashioniq"
+    if (path / "captions.json").is_file() and (path / "images").is_dir():
+        return "deepfashion-mm"
+    if sketchy.find_base(path) is not None:
+        return "sketchy"
+    if qmul.find_layout(path) is not None:
+        return "shoe-v2"
+    return None
+
+
+def describe_layouts() -> str:
+    """One line per known layout, for error messages."""
+    return "; ".join(f"{name}: {what}" for name, what in LAYOUTS.items())

@@ -1,0 +1,128 @@
+"""Drawn-style sketches: a rough drawing of a spec's outline, standing in for a person's drawing.
+
+The sketch comes from the spec, never from the photo's pixels: each shape param is misjudged by up to
+10%, the whole is stretched and turned a little, the outline is simplified and drawn in one to three
+wobbly strokes of 1-3 px that sometimes overshoot or leave a gap, and one or two construction lines
+(waistband, inseam, sole line, bag flap or handle) are added. There is no surface pattern.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from sbkit.data.demo.render import fill, to_fixed
+from sbkit.data.demo.shapes import apply, fit_matrix
+from sbkit.data.demo.specs import ItemSpec
+
+SUPERSAMPLE = 2  # drawn at twice the size, then reduced, for smooth strokes of fractional width
+PROPORTION_ERROR = 0.1
+
+
+def resample(points: np.ndarray, step: float, closed: bool) -> np.ndarray:
+    """Points spaced ``step`` apart along a polyline (closed: back to the start)."""
+    if closed:
+        points = np.concatenate([points, points[:1]])
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    arclen = np.concatenate([[0.0], np.cumsum(seg)])
+    if arclen[-1] < step:
+        return points
+    at = np.linspace(0.0, arclen[-1], max(2, int(arclen[-1] / step) + 1))
+    out = np.stack([np.interp(at, arclen, points[:, 0]), np.interp(at, arclen, points[:, 1])], axis=1)
+    return out[:-1] if closed else out
+
+
+def _normals(points: np.ndarray) -> np.ndarray:
+    tangent = np.gradient(points, axis=0)
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
+    return normal / (np.linalg.norm(normal, axis=1, keepdims=True) + 1e-9)
+
+
+def wobble(points: np.ndarray, rng: np.random.Generator, amplitude: float, wavelength: float) -> np.ndarray:
+    """Push points sideways by a smooth random offset (a hand that does not hold a line perfectly)."""
+    count = len(points)
+    if count < 3:
+        return points
+    knots = max(2, int(count * np.linalg.norm(points[1] - points[0]) / wavelength) + 2)
+    offsets = np.interp(np.linspace(0, knots - 1, count), np.arange(knots), rng.normal(0.0, amplitude, knots))
+    drift = np.linspace(rng.normal(0, amplitude * 0.6), rng.normal(0, amplitude * 0.6), count)
+    return points + _normals(points) * (offsets + drift)[:, None]
+
+
+def _extend(stroke: np.ndarray, rng: np.random.Generator, reach: float) -> np.ndarray:
+    """Overshoot past an end, or stop short of it, now and then."""
+    for end in (0, -1):
+        roll = rng.random()
+        if len(stroke) < 4:
+            break
+        if roll < 0.3:  # overshoot along the end's tangent
+            inner = stroke[1] if end == 0 else stroke[-2]
+            direction = (stroke[end] - inner) / (np.linalg.norm(stroke[end] - inner) + 1e-9)
+            tip = stroke[end] + direction * reach * rng.uniform(0.5, 1.5)
+            stroke = np.concatenate([tip[None], stroke]) if end == 0 else np.concatenate([stroke, tip[None]])
+        elif roll < 0.5:  # a small gap
+            cut = min(len(stroke) // 4, max(1, int(rng.integers(1, 4))))
+            stroke = stroke[cut:] if end == 0 else stroke[:-cut]
+    return stroke
+
+
+def _split(points: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    """A closed outline as one to three strokes that overlap a little at their joins."""
+    count = len(points)
+    pieces = int(rng.integers(1, 4)) if count > 30 else 1
+    start = int(rng.integers(count))
+    rolled = np.roll(points, -start, axis=0)
+    cuts = np.sort(rng.choice(np.arange(5, count - 5), size=pieces - 1, replace=False)) if pieces > 1 else []
+    bounds = [0, *cuts, count]
+    overlap = 2
+    strokes = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        idx = np.arange(a - (overlap if a else 0), b + overlap + (1 if b == count else 0)) % count
+        strokes.append(rolled[idx])
+    return strokes
+
+
+def _draw(canvas: np.ndarray, stroke: np.ndarray, rng: np.random.Generator, ink: int, base: float) -> None:
+    """Draw a stroke whose width drifts along its length (1-3 px after reduction)."""
+    chunk = 8
+    fixed = to_fixed(stroke)
+    starts = range(0, len(stroke) - 1, chunk)
+    widths = np.clip(np.round(base + rng.normal(0.0, 0.6, len(starts))), 2, 6).astype(int)
+    for start, width in zip(starts, widths):
+        cv2.polylines(canvas, [fixed[start : start + chunk + 1]], False, ink, int(width), cv2.LINE_AA, 4)
+
+
+def draw_sketch(spec: ItemSpec, rng: np.random.Generator) -> np.ndarray:
+    """A drawn-style sketch of ``spec``: (H, W) uint8, dark strokes on white, at ``spec.image_size``."""
+    size = spec.image_size
+    work = size * SUPERSAMPLE
+    params = {k: v * (1.0 + rng.uniform(-PROPORTION_ERROR, PROPORTION_ERROR)) for k, v in spec.params.items()}
+    shape = spec.shape(params)
+    stretch = (1.0 + rng.uniform(-0.06, 0.06), 1.0)
+    matrix = fit_matrix(np.concatenate(shape.all_polygons()), work, rng.uniform(0.62, 0.8), rng.uniform(-0.04, 0.04),
+                        rng.uniform(-0.04, 0.04), rng.uniform(-6.0, 6.0), stretch)
+
+    silhouette = fill(np.zeros((work, work), np.uint8), [apply(matrix, p) for p in shape.all_polygons()])
+    contours, _ = cv2.findContours((silhouette >= 128).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    step = work / 100
+    amplitude, wavelength = work * 0.007, work * 0.12
+    strokes = []
+    for contour in contours:
+        if cv2.contourArea(contour) < (work * 0.02) ** 2:
+            continue
+        simple = cv2.approxPolyDP(contour, work * 0.004, True)[:, 0, :].astype(np.float64)
+        outline = resample(simple, step, closed=True)
+        strokes += [_extend(wobble(s, rng, amplitude, wavelength), rng, work * 0.03)
+                    for s in _split(outline, rng)]
+
+    lines = shape.lines[:1] + [line for line in shape.lines[1:2] if rng.random() < 0.6]
+    for line in lines:
+        points = resample(apply(matrix, line), step, closed=False)
+        strokes.append(_extend(wobble(points, rng, amplitude * 0.7, wavelength), rng, work * 0.02))
+
+    canvas = np.full((work, work), 255, np.uint8)
+    ink = int(rng.integers(0, 60))
+    base = rng.uniform(2.0, 5.0)
+    for stroke in strokes:
+        _draw(canvas, stroke, rng, ink, base + rng.normal(0.0, 0.5))
+    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)

@@ -1,0 +1,240 @@
+"""Generate the demo catalogue into a folder: photos, masks, drawn sketches, then ``catalogue.jsonl`` last.
+
+Every file is written atomically, and ``catalogue.jsonl`` is written last as the completion marker:
+a folder that has it is complete and is only read. A folder left by a killed run is completed: files
+already there are kept (they are whole, and the same params always give the same bytes), the rest
+are rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
+from sbkit.data.demo.captions import make_caption
+from sbkit.data.demo.drawn import draw_sketch
+from sbkit.data.demo.render import render_item
+from sbkit.data.demo.lines import CAPTION_FIELD, line_of, line_rng
+from sbkit.data.demo.specs import SKETCH_STREAM, VIEW_STREAM, ItemSpec, item_rng, sample_spec, view_spec
+from sbkit.data.demo.vocab import colour_group
+from sbkit.errors import ConfigError, DataError, check
+from sbkit.io import atomic_write_json, atomic_write_png, atomic_write_text
+from sbkit.progress import progress_bar
+
+# Bump when rendering changes, so cached folders made by older code are not reused.
+GENERATOR_VERSION = 1
+CATALOGUE_FILE = "catalogue.jsonl"
+PARAMS_FILE = "params.json"
+SPLITS: tuple[tuple[str, float], ...] = (("train", 0.7), ("val", 0.1), ("test", 0.2))
+SPLIT_STREAM = 7_919  # seeds the split shuffle, apart from every per-item stream
+ENV_CACHE = "SBKIT_CACHE"
+
+
+def demo_params(size: int, seed: int, image_size: int, views: int) -> dict[str, int]:
+    """Everything that determines the catalogue's content, checked."""
+    check(isinstance(size, int) and size >= 1, f"demo size must be a positive number of products, got {size!r}",
+          ConfigError)
+    check(isinstance(image_size, int) and image_size >= 32,
+          f"demo image_size must be at least 32 px, got {image_size!r}", ConfigError)
+    check(isinstance(views, int) and views >= 1, f"demo views must be at least 1, got {views!r}", ConfigError)
+    check(isinstance(seed, int) and seed >= 0, f"demo seed must be a non-negative integer, got {seed!r}", ConfigError)
+    return {"version": GENERATOR_VERSION, "size": size, "seed": seed, "image_size": image_size, "views": views}
+
+
+def cache_root() -> Path:
+    """``$SBKIT_CACHE`` if set, else ``~/.cache/sbkit``."""
+    env = os.environ.get(ENV_CACHE, "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "sbkit"
+
+
+def cache_folder(size: int, seed: int, image_size: int, views: int, cache_dir: Path | str | None = None) -> Path:
+    """The folder that holds the catalogue for these params: ``<cache_dir>/demo-<hash of params>``."""
+    params = demo_params(size, seed, image_size, views)
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
+    return (Path(cache_dir).expanduser() if cache_dir is not None else cache_root()) / f"demo-{digest}"
+
+
+def assign_splits(categories: list[str], seed: int) -> list[str]:
+    """Train/val/test per product, 0.7/0.1/0.2 overall and within each category (to one product)."""
+    rng = np.random.default_rng([seed, SPLIT_STREAM])
+    keys = np.empty(len(categories))
+    jitter = rng.random(len(categories))
+    for cat in sorted(set(categories)):
+        members = [i for i, c in enumerate(categories) if c == cat]
+        order = rng.permutation(len(members))
+        for rank, member in zip(order, members):
+            keys[member] = (rank + jitter[member]) / len(members)
+    ranked = np.argsort(keys, kind="stable")
+    splits = [""] * len(categories)
+    start = 0
+    for position, (name, fraction) in enumerate(SPLITS):
+        stop = len(categories) if position == len(SPLITS) - 1 else start + round(fraction * len(categories))
+        for member in ranked[start:stop]:
+            splits[member] = name
+        start = stop
+    return splits
+
+
+def _item_id(index: int, view: int, views: int) -> str:
+    return f"demo-{index:05d}" if views == 1 else f"demo-{index:05d}-v{view}"
+
+
+def _record(spec: ItemSpec, index: int, view: int, views: int, split: str, caption: str,
+            line: int) -> dict[str, Any]:
+    item_id = _item_id(index, view, views)
+    product = f"demo-{index:05d}"
+    return {
+        "id": item_id,
+        "image": f"images/{item_id}.png",
+        "caption": caption,
+        "split": split,
+        "category": spec.category,
+        "product": product,
+        "sketch": f"sketches/{product}.png" if split != "train" else None,
+        "attributes": {
+            "colour": spec.colour,
+            "colour_group": colour_group(spec.colour),
+            "brand": spec.brand,
+            "pattern": spec.pattern,
+            "length": spec.length,
+            "line": f"line-{line:04d}",
+            "view": str(view),
+            "mask": f"masks/{item_id}.png",
+        },
+    }
+
+
+def _missing(folder: Path, record: dict[str, Any]) -> bool:
+    paths = [record["image"], record["attributes"]["mask"]] + ([record["sketch"]] if record["sketch"] else [])
+    return not all((folder / p).is_file() for p in paths)
+
+
+def _item(folder: Path, record: dict[str, Any]) -> CatalogueItem:
+    attributes = dict(record["attributes"])
+    attributes["mask"] = str(folder / attributes["mask"])
+    return CatalogueItem(
+        id=record["id"],
+        image=folder / record["image"],
+        caption=record["caption"],
+        split=record["split"],
+        category=record["category"],
+        sketch=folder / record["sketch"] if record["sketch"] else None,
+        product=record["product"],
+        attributes=attributes,
+    )
+
+
+def _read_params(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / PARAMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _read_records(folder: Path) -> list[dict[str, Any]] | None:
+    """The records of a finished folder, or None when the marker is missing or unreadable."""
+    try:
+        lines = (folder / CATALOGUE_FILE).read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError):
+        return None
+
+
+def _catalogue(folder: Path, records: list[dict[str, Any]]) -> Catalogue:
+    items, skipped = [], []
+    for number, record in enumerate(records, 1):
+        try:
+            items.append(_item(folder, record))
+        except (KeyError, TypeError) as exc:
+            skipped.append(Skipped(f"{folder / CATALOGUE_FILE}:{number}", f"bad record: missing {exc}"))
+    return Catalogue("demo", folder, items, skipped)
+
+
+def load_demo(folder: Path, params: dict[str, int]) -> Catalogue | None:
+    """The finished catalogue in ``folder`` if it was made with ``params`` and all its files are there."""
+    if _read_params(folder) != params:
+        return None
+    records = _read_records(folder)
+    if records is None or any(_missing(folder, r) for r in records if isinstance(r, dict) and "image" in r):
+        return None
+    return _catalogue(folder, records)
+
+
+def _remove_stale(folder: Path, records: list[dict[str, Any]]) -> None:
+    """Delete pictures left by an earlier run with other params (the folder holds only generated files)."""
+    wanted = {r["image"] for r in records} | {r["attributes"]["mask"] for r in records}
+    wanted |= {r["sketch"] for r in records if r["sketch"]}
+    for sub in ("images", "masks", "sketches"):
+        for path in (folder / sub).glob("demo-*.png"):
+            if f"{sub}/{path.name}" not in wanted:
+                path.unlink(missing_ok=True)
+
+
+def _prepare(folder: Path, params: dict[str, int]) -> bool:
+    """Claim ``folder`` for ``params``; True when files already there can be kept."""
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = _read_params(folder)
+    marker = folder / CATALOGUE_FILE
+    if previous is None and marker.exists():
+        raise DataError(f"{folder} holds a {CATALOGUE_FILE} that the demo generator did not write; "
+                        "delete that file or generate the demo catalogue into an empty folder")
+    if previous == params:
+        return True
+    marker.unlink(missing_ok=True)  # a finished catalogue of other params must not mark this run finished
+    atomic_write_json(folder / PARAMS_FILE, params)
+    return False
+
+
+def generate_demo(out_dir: str | Path, size: int = 3000, seed: int = 0, image_size: int = 128,
+                  views: int = 1) -> Catalogue:
+    """Generate (or complete, or just read) the demo catalogue in ``out_dir``.
+
+    Args:
+        out_dir: the folder to fill; created if needed.
+        size: number of products.
+        seed: everything is a function of the seed (and the item's index).
+        image_size: side of the square photos, masks and sketches, in pixels.
+        views: pictures per product; extra views shift, scale, turn and relight the same product.
+
+    Returns:
+        The catalogue, with absolute paths.
+    """
+    folder = Path(out_dir).expanduser().resolve()
+    params = demo_params(size, seed, image_size, views)
+    finished = load_demo(folder, params)
+    if finished is not None:
+        return finished
+    keep = _prepare(folder, params)
+
+    specs = [sample_spec(seed, index, size, image_size) for index in range(size)]
+    splits = assign_splits([spec.category for spec in specs], seed)
+    records = []
+    with progress_bar(f"demo catalogue: {size} products", size) as advance:
+        for index, (spec, split) in enumerate(zip(specs, splits)):
+            line = line_of(index, size)
+            caption = make_caption(spec, line_rng(seed, CAPTION_FIELD, line))  # one caption per line
+            for view in range(views):
+                record = _record(spec, index, view, views, split, caption, line)
+                records.append(record)
+                paths = [folder / record["image"], folder / record["attributes"]["mask"]]
+                todo = [not (keep and path.is_file()) for path in paths]
+                if any(todo):
+                    picture = spec if view == 0 else view_spec(spec, item_rng(seed, index, VIEW_STREAM, view))
+                    for path, array, needed in zip(paths, render_item(picture), todo):
+                        if needed:
+                            atomic_write_png(path, array)
+            sketch = records[-1]["sketch"]
+            if sketch and not (keep and (folder / sketch).is_file()):
+                atomic_write_png(folder / sketch, draw_sketch(spec, item_rng(seed, index, SKETCH_STREAM)))
+            advance(1)
+    _remove_stale(folder, records)
+    text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    atomic_write_text(folder / CATALOGUE_FILE, text)
+    return _catalogue(folder, records)
+

@@ -1,0 +1,143 @@
+"""The folder catalogue: a folder of images plus ``captions.csv`` or ``captions.jsonl``.
+
+Columns (CSV header or JSON keys): ``id``, ``image`` (a path relative to the folder; subfolders are
+fine), ``caption``, and optionally ``sketch`` (a path to a real drawing of the item), ``category``,
+``split`` (train, val or test), ``product`` (pictures sharing it show one product). Any other column
+becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
+it names exist is checked later by :mod:`sbkit.data.validate`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
+from sbkit.data.splits import DEFAULT_FRACTIONS, SPLITS, assign_splits, normalize_split
+from sbkit.errors import ConfigError, DataError
+
+CAPTION_FILES: tuple[str, ...] = ("captions.csv", "captions.jsonl")
+REQUIRED: tuple[str, ...] = ("id", "image", "caption")
+KNOWN: tuple[str, ...] = (*REQUIRED, "sketch", "category", "split", "product")
+
+
+def find_caption_file(root: Path) -> Path | None:
+    """The folder's caption file, or None; both kinds at once is an error (which one would be meant?)."""
+    found = [root / name for name in CAPTION_FILES if (root / name).is_file()]
+    if len(found) > 1:
+        raise ConfigError(f"{root} holds both captions.csv and captions.jsonl; keep one of them")
+    return found[0] if found else None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(_text(v) for v in value)
+    return str(value).strip()
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """(where, row) pairs; ``row`` is a reason string when the row cannot be used."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = [h.strip() for h in reader.fieldnames or []]
+            missing = [c for c in REQUIRED if c not in header]
+            if missing:
+                raise DataError(f"{path}: the header has no {', '.join(missing)} column"
+                                f"{'s' if len(missing) > 1 else ''} (found: {', '.join(header) or 'nothing'}); "
+                                f"the first line must name the columns, e.g. id,image,caption")
+            reader.fieldnames = header
+            for row in reader:
+                where = f"{path.name}:{reader.line_num}"
+                if None in row:
+                    yield where, f"has {len(header) + len(row[None])} fields but the header names {len(header)}"
+                    continue
+                yield where, row
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                where = f"{path.name}:{number}"
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield where, f"not valid JSON ({exc.msg} at column {exc.colno})"
+                    continue
+                if not isinstance(row, dict):
+                    yield where, f"expected a JSON object per line, got {type(row).__name__}"
+                    continue
+                yield where, row
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _resolve(root: Path, value: str) -> Path:
+    return root / value.replace("\\", "/")  # captions written on Windows use backslashes
+
+
+def row_to_item(root: Path, row: dict[str, Any]) -> CatalogueItem | str:
+    """One row -> an item (split ``""`` when not given), or the reason it cannot be one."""
+    item_id, image = _text(row.get("id")), _text(row.get("image"))
+    if not item_id:
+        return "empty id"
+    if not image:
+        return f"item {item_id!r}: empty image path"
+    split = normalize_split(_text(row.get("split")))
+    if split and split not in SPLITS:
+        return f"item {item_id!r}: split {row.get('split')!r} is not one of {', '.join(SPLITS)}"
+    sketch = _text(row.get("sketch"))
+    return CatalogueItem(
+        id=item_id,
+        image=_resolve(root, image),
+        caption=_text(row.get("caption")),
+        split=split,
+        category=_text(row.get("category")) or None,
+        sketch=_resolve(root, sketch) if sketch else None,
+        product=_text(row.get("product")) or None,
+        attributes={str(k): _text(v) for k, v in row.items() if k not in KNOWN and _text(v)},
+    )
+
+
+def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0) -> Catalogue:
+    """Read a folder catalogue (``path`` is the folder or its caption file); items without a ``split``
+    get one from :func:`assign_splits`.
+
+    Raises:
+        DataError: the folder or its caption file is missing or unreadable, or the header lacks a column.
+    """
+    root = Path(path).expanduser().resolve()
+    if root.is_file() and root.name in CAPTION_FILES:
+        root = root.parent
+    if not root.is_dir():
+        raise DataError(f"{root}: not a folder; a folder catalogue is a folder of images plus captions.csv")
+    caption_file = find_caption_file(root)
+    if caption_file is None:
+        raise DataError(f"{root}: no captions.csv or captions.jsonl; add one with the columns id,image,caption "
+                        "(see docs/data.md)")
+    rows = _csv_rows(caption_file) if caption_file.suffix == ".csv" else _jsonl_rows(caption_file)
+    items: list[CatalogueItem] = []
+    skipped: list[Skipped] = []
+    for where, row in rows:
+        item = row if isinstance(row, str) else row_to_item(root, row)
+        if isinstance(item, str):
+            skipped.append(Skipped(where, item))
+        else:
+            items.append(item)
+    return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

@@ -1,0 +1,136 @@
+"""Shared pieces of the edge sketchifiers: grey conversion, blur, and thresholds read from the image.
+
+Thresholds are in the units of the unnormalised 3x3 Sobel gradient of a 0-255 image, the units
+``cv2.Canny`` and ``kornia.filters.canny`` (on a 0-255 float image) both use.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from sbkit.errors import ConfigError, check, unknown_name_message
+
+AutoMethod = Literal["contrast", "otsu", "median"]
+
+# Below this the auto high threshold only finds noise (JPEG ringing, paper texture); a faint item
+# needs contrast enhancement (``canny-clahe``), not a lower threshold.
+MIN_HIGH = 24.0
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """(H, W, 3) RGB uint8 -> (H, W) uint8 luminance."""
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def blur(gray: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur with standard deviation ``sigma`` px; ``sigma <= 0`` returns ``gray`` as is."""
+    return cv2.GaussianBlur(gray, (0, 0), sigma) if sigma > 0 else gray
+
+
+def _otsu(hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Otsu's split level and the mean-grey gap between its two classes, for histograms (..., 256)."""
+    levels = np.arange(256, dtype=np.float64)
+    p = hist / hist.sum(-1, keepdims=True).clip(min=1)
+    w0 = np.cumsum(p, -1)
+    m0 = np.cumsum(p * levels, -1)
+    mean = m0[..., -1:]
+    between = (mean * w0 - m0) ** 2 / (w0 * (1 - w0)).clip(min=1e-12)
+    level = np.argmax(between, -1)
+    w = np.take_along_axis(w0, level[..., None], -1)[..., 0]
+    m = np.take_along_axis(m0, level[..., None], -1)[..., 0]
+    gap = (mean[..., 0] - m) / np.clip(1 - w, 1e-12, None) - m / np.clip(w, 1e-12, None)
+    return level.astype(np.float64), np.where((w > 0) & (w < 1), gap, 0.0)
+
+
+def otsu_level(hist: np.ndarray) -> np.ndarray:
+    """Otsu's grey level for each histogram in ``hist`` (..., 256) -> (...,)."""
+    return _otsu(hist)[0]
+
+
+def contrast_level(hist: np.ndarray) -> np.ndarray:
+    """Mean grey of Otsu's light class minus that of its dark class, per histogram (..., 256) -> (...,).
+
+    On a product photo that is the step from item to background, the height of the outline's edge.
+    """
+    return _otsu(hist)[1]
+
+
+def median_level(hist: np.ndarray) -> np.ndarray:
+    """Median grey level for each histogram in ``hist`` (..., 256) -> (...,)."""
+    cum = np.cumsum(hist, -1)
+    return np.argmax(cum >= cum[..., -1:] / 2, -1).astype(np.float64)
+
+
+LEVELS = {"contrast": contrast_level, "otsu": otsu_level, "median": median_level}
+
+
+def reference_levels(hist: np.ndarray, method: AutoMethod = "contrast") -> np.ndarray:
+    """The reference value ``v`` of :func:`auto_thresholds` for each histogram in ``hist`` (..., 256)."""
+    if method not in LEVELS:
+        raise ConfigError(unknown_name_message("threshold method", method, LEVELS))
+    return LEVELS[method](hist)
+
+
+def reference_level(gray: np.ndarray, method: AutoMethod = "contrast") -> float:
+    """:func:`reference_levels` for one (H, W) uint8 image, read from every other pixel with OpenCV calls."""
+    sub = np.ascontiguousarray(gray[::2, ::2])
+    if method == "median":
+        return float(median_level(cv2.calcHist([sub], [0], None, [256], [0, 256]).ravel()))
+    if method not in LEVELS:
+        raise ConfigError(unknown_name_message("threshold method", method, LEVELS))
+    level, light = cv2.threshold(sub, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if method == "otsu":
+        return float(level)
+    if not light.any() or light.all():
+        return 0.0
+    return cv2.mean(sub, light)[0] - cv2.mean(sub, cv2.bitwise_not(light))[0]
+
+
+def auto_thresholds(level: np.ndarray | float, t: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Canny thresholds ``(low, high)`` from reference values ``v`` (see :func:`reference_levels`).
+
+    ``low = (1 - t) * v`` and ``high = (1 + t) * v``, with ``high`` at least :data:`MIN_HIGH`. ``v`` is
+    :func:`contrast_level` (the item-to-background step, so light and dark items both keep their
+    outline), :func:`otsu_level` or :func:`median_level` (the classic grey-level rules, which set high
+    thresholds on light photos). The ratio ``low / high`` is the same for every image, which lets a
+    batch share one pair of thresholds after rescaling.
+    """
+    check(0 <= t < 1, f"canny t must be in [0, 1), got {t}; try 0.5", ConfigError)
+    high = np.maximum((1 + t) * np.asarray(level, dtype=np.float64), MIN_HIGH)
+    return high * (1 - t) / (1 + t), high
+
+
+def fill_thresholds(auto_low: float, auto_high: float, low: float | None,
+                    high: float | None) -> tuple[float, float]:
+    """The given ``low`` / ``high``, with None replaced by the automatic value (kept ``low <= high``)."""
+    if high is None:
+        high = float(auto_high) if low is None else max(float(auto_high), low)
+    if low is None:
+        low = min(float(auto_low), high)
+    check(0 <= low <= high, f"canny thresholds must satisfy 0 <= low <= high, got low={low}, high={high}", ConfigError)
+    return float(low), float(high)
+
+
+def thresholds_for(gray: np.ndarray, low: float | None, high: float | None, t: float,
+                   method: AutoMethod) -> tuple[float, float]:
+    """``(low, high)`` for one blurred grey image: the given values, with None filled in from the image."""
+    if low is not None and high is not None:
+        return fill_thresholds(low, high, low, high)
+    auto_low, auto_high = auto_thresholds(reference_level(gray, method), t)
+    return fill_thresholds(float(auto_low), float(auto_high), low, high)
+
+
+def check_canny_params(sigma: float, t: float, method: str, low: float | None, high: float | None) -> None:
+    """Reject bad Canny settings when a sketchifier is built, not on its first image."""
+    check(sigma >= 0, f"canny sigma must be >= 0, got {sigma}; try 1.0", ConfigError)
+    check(method in LEVELS, unknown_name_message("threshold method", method, LEVELS), ConfigError)
+    auto_low, auto_high = auto_thresholds(0.0, t)
+    fill_thresholds(float(auto_low), float(auto_high), low, high)
+
+
+def canny_sketch(gray: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Canny on a blurred grey image -> (H, W) uint8, 0 on edges and 255 elsewhere."""
+    return cv2.bitwise_not(cv2.Canny(gray, low, high, L2gradient=True))

@@ -1,0 +1,185 @@
+"""``sketchify_job``: turn a catalogue or a folder of photos into a folder of sketches, in parallel and resumably.
+
+Layout of the job folder ``out``::
+
+    sketches/<id>.png   one sketch per finished item (ids with ``/`` become subfolders)
+    manifest.jsonl      one JSON line per finished item, appended as items finish
+    skipped.jsonl       every input left out by the latest run, with its reason
+    job.json            the settings; a rerun with other settings is refused unless ``force``
+
+Sketches are written atomically, so a killed run leaves only whole files (and temporary ``.part``
+files, which the next run removes); a rerun skips every item already in the manifest whose sketch
+file exists.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sbkit.components import component_config
+from sbkit.data.images import MIN_SIDE
+from sbkit.errors import ConfigError, DataError, check
+from sbkit.io import atomic_write_text
+from sbkit.params import resolve_params
+from sbkit.progress import progress_bar
+from sbkit.sketch.job_source import JobItem, SkippedInput, list_items
+from sbkit.sketch.job_state import check_config, manifest_line, resume_state, write_config
+from sbkit.sketch.job_worker import ChunkResult, SketchWorker, init_worker, run_chunk, single_threaded
+
+MAX_CHUNK = 64
+CHUNKS_PER_WORKER = 8  # at least; more when MAX_CHUNK binds
+
+
+@dataclass
+class JobSummary:
+    """What one run of a sketchify job did."""
+
+    out: Path
+    sketchifier: str
+    total: int  # items listed from the source
+    done: int  # sketched by this run
+    resumed: int  # finished by an earlier run and not redone
+    skipped: dict[str, int] = field(default_factory=dict)  # inputs left out by this run, by reason
+    examples: dict[str, str] = field(default_factory=dict)  # one detail per skip reason
+    seconds: float = 0.0  # time spent sketchifying
+    workers: int = 1
+    removed_partial: int = 0  # temporary files of a killed run that were removed
+
+    @property
+    def images_per_second(self) -> float:
+        return self.done / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def finished(self) -> int:
+        """Items with a sketch after this run, made now or before."""
+        return self.done + self.resumed
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+def default_workers() -> int:
+    """The CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def chunked(items: list[JobItem], workers: int) -> list[list[JobItem]]:
+    """Chunks small enough to balance the workers and keep the bar moving, large enough to cost nothing."""
+    size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER))))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@contextmanager
+def chunk_results(chunks: list[list[JobItem]], workers: int, worker_args: tuple[Any, ...]) -> Iterator[
+        Iterator[ChunkResult]]:
+    """Results of ``chunks`` as they finish: in this process for one worker, else in a process pool."""
+    if workers == 1 or len(chunks) <= 1:
+        with single_threaded():
+            worker = SketchWorker(*worker_args)
+            yield (worker.run_chunk(chunk) for chunk in chunks)
+        return
+    # fork starts workers in milliseconds with every plugin already loaded; spawn where fork is missing.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=init_worker,
+                             initargs=worker_args) as pool:
+        futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
+        try:
+            yield (future.result() for future in as_completed(futures))
+        except BrokenProcessPool:
+            raise DataError("a worker process died while sketchifying (a crash in a decoder or the sketchifier, "
+                            "or out of memory); finished sketches are kept: rerun to resume, with fewer "
+                            "--workers if memory is short") from None
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _write_skipped(path: Path, skipped: list[SkippedInput]) -> None:
+    atomic_write_text(path, "".join(manifest_line(s.as_dict()) for s in skipped))
+
+
+def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny", params: dict[str, Any] | None = None,
+                  workers: int | None = None, size: int | None = None, normalize: bool = False,
+                  force: bool = False) -> JobSummary:
+    """Sketchify every photo of ``source`` into ``out`` (see the module docstring for the layout).
+
+    Args:
+        source: a folder of images (scanned recursively, ids from relative paths), an image, a catalogue
+            folder with captions, or a dataset name.
+        out: the job folder; created when missing.
+        sketchifier: a registered sketchifier name (``sbkit list sketchifier``).
+        params: the sketchifier's parameters; strings are coerced to their types.
+        workers: worker processes; None uses every CPU core, 1 works in this process.
+        size: resize photos so their longest side is this many px before sketchifying; None keeps them.
+        normalize: normalise each sketch (crop to the ink, pad to a square, one line width); the square's
+            side is ``size``, or the sketch's longest side.
+        force: start over in a folder made with other settings (its manifest is emptied, sketches redone).
+
+    Returns:
+        A :class:`JobSummary`; inputs that could not be used are counted there and listed in ``skipped.jsonl``.
+
+    Raises:
+        ConfigError: bad settings, or ``out`` holds a job with other settings and ``force`` is off.
+        DataError: ``source`` is missing or holds no image.
+    """
+    from sbkit.registry import get_registry
+
+    check(size is None or size >= MIN_SIDE, f"size must be at least {MIN_SIDE} px, got {size}", ConfigError)
+    workers = default_workers() if workers is None else workers
+    check(workers >= 1, f"workers must be at least 1, got {workers}", ConfigError)
+    cls = get_registry().get("sketchifier", sketchifier)
+    resolved = resolve_params(cls, params or {}, f"sketchifier {sketchifier!r}")
+    sketchifier_config = component_config(cls(**resolved))
+    config = {"sketchifier": sketchifier, "params": sketchifier_config, "size": size, "normalize": normalize,
+              "source": str(source)}
+
+    out = Path(out)
+    items, skipped = list_items(source, out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise ConfigError(f"--out {out} is a file; pass a folder for the sketches") from None
+    check_config(out, config, force)
+    finished, removed = resume_state(out, force)
+    write_config(out, config)
+    pending = [item for item in items if item.id not in finished]
+    summary = JobSummary(out, sketchifier, total=len(items), done=0, resumed=len(items) - len(pending),
+                         removed_partial=removed)
+    chunks = chunked(pending, workers)
+    summary.workers = workers = min(workers, max(1, len(chunks)))
+    worker_args = (cls, resolved, out, size, normalize, sketchifier_config)
+    start = time.perf_counter()
+    try:
+        with ExitStack() as stack:
+            results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
+            manifest = stack.enter_context((out / "manifest.jsonl").open("a", encoding="utf-8"))
+            advance = stack.enter_context(progress_bar(f"sketchify ({sketchifier})", len(pending)))
+            for lines, chunk_skipped in results:
+                if lines:
+                    manifest.write("".join(lines))
+                    manifest.flush()
+                skipped.extend(chunk_skipped)
+                summary.done += len(lines)
+                advance(len(lines) + len(chunk_skipped))
+    finally:
+        summary.seconds = time.perf_counter() - start
+        _write_skipped(out / "skipped.jsonl", skipped)
+    summary.skipped = dict(Counter(s.reason for s in skipped).most_common())
+    for entry in skipped:
+        summary.examples.setdefault(entry.reason, entry.detail)
+    return summary

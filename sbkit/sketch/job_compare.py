@@ -1,0 +1,83 @@
+"""``sbkit sketchify --compare``: a contact sheet of photos beside their sketch from each of several sketchifiers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from sbkit.errors import ConfigError, DataError, check
+from sbkit.io import atomic_write_png
+from sbkit.sketch.job_read import read_photo, resize_longest
+from sbkit.sketch.job_source import JobItem, list_items
+
+HEADER = 28  # px above the first row, for the column names
+GAP = 4  # px between cells
+
+
+def spread(items: list[JobItem], n: int) -> list[JobItem]:
+    """Every item, the ``n`` evenly spaced ones first (so a sheet samples the whole catalogue)."""
+    if len(items) <= n:
+        return list(items)
+    picked = sorted({round(i * (len(items) - 1) / max(n - 1, 1)) for i in range(n)})
+    chosen = set(picked)
+    return [items[i] for i in picked] + [item for i, item in enumerate(items) if i not in chosen]
+
+
+def draw_grid(columns: dict[str, list[np.ndarray]], cell: int) -> np.ndarray:
+    """(H, W, 3) uint8 sheet: one column per key, headed by it; each image centred in a ``cell`` square on white."""
+    rows = max(len(images) for images in columns.values())
+    width = len(columns) * (cell + GAP) + GAP
+    sheet = Image.new("RGB", (width, HEADER + rows * (cell + GAP) + GAP), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=14)
+    for c, (title, images) in enumerate(columns.items()):
+        left = GAP + c * (cell + GAP)
+        draw.text((left + cell / 2, HEADER / 2), title, fill="black", font=font, anchor="mm")
+        for r, image in enumerate(images):
+            picture = Image.fromarray(image).convert("RGB")
+            top = HEADER + r * (cell + GAP)
+            sheet.paste(picture, (left + (cell - picture.width) // 2, top + (cell - picture.height) // 2))
+            draw.rectangle((left - 1, top - 1, left + cell, top + cell), outline=(210, 210, 210))
+    return np.asarray(sheet)
+
+
+def compare_sheet(source: str | Path, names: list[str], out: str | Path, n: int = 8, size: int = 256,
+                  params: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Write a PNG contact sheet: ``n`` photos of ``source``, each beside its sketch from every sketchifier.
+
+    Args:
+        source: anything :func:`sbkit.sketch.job.sketchify_job` reads.
+        names: sketchifier names, one column each after the photo.
+        out: the PNG to write.
+        n: how many photos (rows), spread evenly over the source; unreadable ones are passed over.
+        size: photos are resized so their longest side is this many px.
+        params: parameters per sketchifier name.
+
+    Returns:
+        ``out``.
+    """
+    from sbkit.registry import create
+
+    check(names, "--compare needs at least one sketchifier name, e.g. --compare canny,canny-clahe", ConfigError)
+    check(n >= 1, f"-n must be at least 1, got {n}", ConfigError)
+    check(len(set(names)) == len(names), f"--compare names a sketchifier twice: {','.join(names)}", ConfigError)
+    params = params or {}
+    sketchifiers = {name: create("sketchifier", name, params.get(name)) for name in names}
+    items, _skipped = list_items(source)
+    columns: dict[str, list[np.ndarray]] = {"photo": [], **{name: [] for name in names}}
+    for item in spread(items, n):
+        if len(columns["photo"]) == n:
+            break
+        try:
+            photo = resize_longest(read_photo(item.image), size)
+        except DataError:
+            continue
+        columns["photo"].append(photo)
+        for name, sketchifier in sketchifiers.items():
+            columns[name].append(sketchifier(photo, item.caption))
+    check(columns["photo"], f"{source}: none of its images could be read", DataError)
+    return atomic_write_png(Path(out), draw_grid(columns, size))
+

@@ -1,1 +1,0 @@
-"""Pytest plugin: contract tests for sbkit components."""

@@ -1,0 +1,72 @@
+"""Training data held in memory as uint8 tensors, and one batch of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from sbkit.errors import DataError, ShapeError, check
+
+
+@dataclass
+class Batch:
+    """One training batch, on the training device."""
+
+    images: torch.Tensor  # uint8 (B, 3, S, S)
+    sketches: torch.Tensor  # uint8 (B, 1, S, S)
+    texts: list[str]
+    labels: torch.Tensor  # long (B,)
+
+
+@dataclass
+class TrainData:
+    """Aligned photos, sketches, captions and product ids; row ``i`` of each is one catalogue item.
+
+    Attributes:
+        images: uint8 (N, 3, S, S) photos.
+        sketches: uint8 (N, 1, S, S) sketches, dark lines on white, already normalised.
+        captions: N captions (an empty string for none).
+        labels: long (N,) product ids; rows with equal ids are positives of each other.
+        sketch_transform: applied to each batch of uint8 sketches (B, 1, S, S) before encoding, e.g.
+            stroke augmentation; must return uint8 or float in [0, 1] of the same shape.
+    """
+
+    images: torch.Tensor
+    sketches: torch.Tensor
+    captions: list[str]
+    labels: torch.Tensor
+    sketch_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.images)
+        check(self.images.ndim == 4 and self.images.shape[1] == 3 and self.images.dtype == torch.uint8,
+              f"train images must be uint8 (N, 3, S, S), got {self.images.dtype} {tuple(self.images.shape)}",
+              ShapeError)
+        check(self.sketches.ndim == 4 and self.sketches.shape[1] == 1 and self.sketches.dtype == torch.uint8,
+              f"train sketches must be uint8 (N, 1, S, S), got {self.sketches.dtype} {tuple(self.sketches.shape)}",
+              ShapeError)
+        check(len(self.sketches) == n and len(self.captions) == n and self.labels.shape == (n,),
+              f"train data rows disagree: {n} images, {len(self.sketches)} sketches, {len(self.captions)} captions, "
+              f"labels {tuple(self.labels.shape)}; give one of each per item", ShapeError)
+        check(n >= 2, f"training needs at least 2 items, got {n}", DataError)
+        check(all(isinstance(c, str) for c in self.captions),
+              "train captions must all be strings; use '' for an item without a caption", DataError)
+        self.labels = self.labels.long()
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def batch(self, rows: torch.Tensor, device: torch.device) -> Batch:
+        """The items at ``rows`` (long (B,)), moved to ``device``, with the sketch transform applied."""
+        sketches = self.sketches[rows.to(self.sketches.device)]
+        if self.sketch_transform is not None:
+            sketches = self.sketch_transform(sketches)
+        listed = rows.tolist()
+        return Batch(
+            images=self.images[rows.to(self.images.device)].to(device, non_blocking=True),
+            sketches=sketches.to(device, non_blocking=True),
+            texts=[self.captions[i] for i in listed],
+            labels=self.labels[rows.to(self.labels.device)].to(device, non_blocking=True),
+        )

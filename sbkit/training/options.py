@@ -1,0 +1,72 @@
+"""Training options, one dataclass; the CLI, TOML configs and the Python API all fill it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sbkit.errors import ConfigError, check
+
+AMP_MODES = ("auto", "bf16", "fp16", "off")
+# Options a resumed run may change; any other difference would not continue the same run.
+RESUMABLE_CHANGES = ("epochs", "checkpoint_every", "device", "amp")
+
+
+@dataclass
+class TrainOptions:
+    """How :func:`sbkit.training.fit` trains.
+
+    Attributes:
+        epochs: passes over the data.
+        batch_size: items per batch (the in-batch negatives of contrastive losses).
+        lr: peak learning rate of AdamW.
+        weight_decay: AdamW weight decay, applied to weight matrices only (not to biases, norms, temperatures).
+        warmup: fraction of optimizer steps spent warming the learning rate up linearly, before cosine decay.
+        grad_accum: batches whose gradients are summed per optimizer step.
+        clip_norm: maximum global gradient norm; 0 turns clipping off.
+        amp: ``auto`` (bf16 on CPUs with native bf16, fp16 on CUDA, else fp32), ``bf16``, ``fp16`` or ``off``.
+        device: torch device, e.g. ``cpu`` or ``cuda``.
+        seed: seeds shuffling, modality choices and the global torch RNG.
+        modality_dropout: probabilities that a batch trains as sketch-only and as text-only.
+        checkpoint_every: also checkpoint every this many optimizer steps; 0 checkpoints at epoch ends only.
+        lr_pretrained: learning rate for the encoder's ``pretrained_parameters()``; None uses ``lr``.
+    """
+
+    epochs: int = 8
+    batch_size: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.05
+    grad_accum: int = 1
+    clip_norm: float = 1.0
+    amp: str = "auto"
+    device: str = "cpu"
+    seed: int = 0
+    modality_dropout: tuple[float, float] = (0.2, 0.2)
+    checkpoint_every: int = 0
+    lr_pretrained: float | None = None
+
+    def __post_init__(self) -> None:
+        self.modality_dropout = tuple(float(p) for p in self.modality_dropout)  # type: ignore[assignment]
+        check(self.epochs >= 0, f"epochs must be >= 0, got {self.epochs}", ConfigError)
+        check(self.batch_size >= 2, f"batch_size must be >= 2 (contrastive losses need negatives), got "
+              f"{self.batch_size}", ConfigError)
+        check(self.lr > 0, f"lr must be > 0, got {self.lr}", ConfigError)
+        check(0 <= self.warmup < 1, f"warmup is a fraction of the steps in [0, 1), got {self.warmup}", ConfigError)
+        check(self.grad_accum >= 1, f"grad_accum must be >= 1, got {self.grad_accum}", ConfigError)
+        check(self.clip_norm >= 0, f"clip_norm must be >= 0 (0 = off), got {self.clip_norm}", ConfigError)
+        check(self.amp in AMP_MODES, f"amp must be one of {', '.join(AMP_MODES)}, got {self.amp!r}", ConfigError)
+        check(len(self.modality_dropout) == 2 and min(self.modality_dropout) >= 0 and sum(self.modality_dropout) <= 1,
+              f"modality_dropout is (p_sketch_only, p_text_only), each >= 0 and summing to <= 1, got "
+              f"{self.modality_dropout}", ConfigError)
+        check(self.checkpoint_every >= 0, f"checkpoint_every must be >= 0, got {self.checkpoint_every}", ConfigError)
+        check(self.lr_pretrained is None or self.lr_pretrained >= 0,
+              f"lr_pretrained must be >= 0 or None, got {self.lr_pretrained}", ConfigError)
+
+    def to_dict(self) -> dict:
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
+
+    def resume_conflicts(self, saved: dict) -> list[str]:
+        """Options that differ from a checkpoint's and may not change on resume."""
+        mine = self.to_dict()
+        return [f"{k}: {saved[k]!r} -> {mine[k]!r}" for k in mine
+                if k not in RESUMABLE_CHANGES and k in saved and saved[k] != mine[k]]

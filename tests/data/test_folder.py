@@ -1,0 +1,110 @@
+"""The folder catalogue reader: CSV and JSONL, nested folders, any script, quoting, splits."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fixtures import make_folder_catalogue, picture, save, sketch
+
+from sbkit.data.folder import read_folder
+from sbkit.errors import ConfigError, DataError
+
+CAPTIONS = {
+    "jp": "白いリネンのシャツ、長袖",
+    "ar": "فستان أحمر طويل بأكمام قصيرة",
+    "ru": "Чёрное шерстяное пальто, двубортное",
+    "quoted": 'a "vintage" denim jacket, size M, with\nbrass buttons',
+}
+
+
+def hand_made(root: Path, bom: bool) -> Path:
+    """A CSV written by hand: header, quoted fields with commas, quotes and a newline, three scripts."""
+    for i, key in enumerate(CAPTIONS):
+        save(root / "photos" / "2024" / key / f"{key}.png", picture(i, 24))
+    save(root / "drawings" / "jp.png", sketch(0, 24))
+    text = (
+        "id,image,caption,sketch,category,split,product,colour,fit\n"
+        f"jp,photos/2024/jp/jp.png,{CAPTIONS['jp']},drawings/jp.png,shirt,,prod-1,white,\n"
+        f"ar,photos/2024/ar/ar.png,\"{CAPTIONS['ar']}\",,dress,Test,prod-2,red,long\n"
+        f"ru,photos\\2024\\ru\\ru.png,\"{CAPTIONS['ru']}\",,coat,,prod-3,black,\n"
+        'quoted,photos/2024/quoted/quoted.png,"a ""vintage"" denim jacket, size M, with\nbrass buttons",,jacket,,,'
+        ',\n'
+    )
+    (root / "captions.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return root
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_hand_made_csv_reads_every_field(tmp_path: Path, bom: bool) -> None:
+    catalogue = read_folder(hand_made(tmp_path / "shop", bom))
+    items = {item.id: item for item in catalogue.items}
+    assert set(items) == set(CAPTIONS) and not catalogue.skipped
+    for key, caption in CAPTIONS.items():
+        assert items[key].caption == caption
+        assert items[key].image.is_absolute() and items[key].image.is_file()
+    assert items["jp"].sketch == (tmp_path / "shop" / "drawings" / "jp.png").resolve()
+    assert items["ar"].sketch is None
+    assert items["ar"].split == "test"  # given (case-insensitive) and kept
+    assert items["jp"].product == "prod-1" and items["quoted"].product is None
+    assert items["jp"].attributes == {"colour": "white"}
+    assert items["ar"].attributes == {"colour": "red", "fit": "long"}
+    assert items["ru"].category == "coat"
+    assert all(item.split in ("train", "val", "test") for item in catalogue.items)
+
+
+def test_jsonl_with_extra_keys_and_a_broken_line(tmp_path: Path) -> None:
+    root = make_folder_catalogue(tmp_path / "cat", n_items=6, fmt="jsonl")
+    with (root / "captions.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write("{not json\n\n")
+        handle.write(json.dumps({"id": "x", "image": "", "caption": "no image"}) + "\n")
+    catalogue = read_folder(root)
+    assert len(catalogue) == 6
+    assert [s.source for s in catalogue.skipped] == ["captions.jsonl:7", "captions.jsonl:9"]
+    assert "not valid JSON" in catalogue.skipped[0].reason and "empty image" in catalogue.skipped[1].reason
+    assert catalogue.items[0].attributes["colour"] == "colour-0"
+
+
+def test_splits_are_made_by_product_when_not_given(tmp_path: Path) -> None:
+    catalogue = read_folder(make_folder_catalogue(tmp_path / "cat", n_items=40), seed=0)
+    by_product: dict[str, set[str]] = {}
+    for item in catalogue.items:
+        by_product.setdefault(item.product, set()).add(item.split)
+    assert all(len(s) == 1 for s in by_product.values())
+    assert set(Counter(i.split for i in catalogue.items)) == {"train", "val", "test"}
+
+
+def test_rows_that_cannot_be_items_are_skipped_with_reasons(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    root.mkdir()
+    (root / "captions.csv").write_text("id,image,caption,split\n,a.png,x,\nb,b.png,y,holdout\nc,c.png,z,,extra\n"
+                                       "d,d.png,ok,train\n", encoding="utf-8")
+    catalogue = read_folder(root)
+    assert [i.id for i in catalogue.items] == ["d"]
+    reasons = [s.reason for s in catalogue.skipped]
+    assert "empty id" in reasons[0] and "holdout" in reasons[1] and "5 fields" in reasons[2]
+
+
+def test_missing_columns_and_missing_files_are_data_errors(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "captions.csv").write_text("name,picture\nx,y.png\n")
+    with pytest.raises(DataError, match="no id, image, caption columns"):
+        read_folder(tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(DataError, match="no captions.csv or captions.jsonl"):
+        read_folder(tmp_path / "b")
+    with pytest.raises(DataError, match="not a folder"):
+        read_folder(tmp_path / "nowhere")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "captions.csv").write_bytes("id,image,caption\n1,a.png,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(DataError, match="not UTF-8"):
+        read_folder(tmp_path / "c")
+
+
+def test_two_caption_files_are_ambiguous(tmp_path: Path) -> None:
+    root = make_folder_catalogue(tmp_path / "cat", n_items=2)
+    (root / "captions.jsonl").write_text("")
+    with pytest.raises(ConfigError, match="keep one"):
+        read_folder(root)

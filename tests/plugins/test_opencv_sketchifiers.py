@@ -1,0 +1,178 @@
+"""The OpenCV sketchifiers: canny, canny-clahe, xdog and sobel."""
+
+from __future__ import annotations
+
+import inspect
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from skimage.filters import apply_hysteresis_threshold
+
+import sbkit_opencv
+from sbkit.components import Sketchifier, component_config
+from sbkit.errors import ConfigError
+from sbkit.registry import create, get_registry
+from sbkit.sketch.edges import reference_level, reference_levels
+from sbkit.sketch.quality import edge_quality
+from sbkit_opencv import Canny, CannyClahe, Sobel, XDoG
+from sbkit_opencv.sobel import hysteresis
+
+NAMES = ["canny", "canny-clahe", "xdog", "sobel"]
+
+
+def rectangle(size: int = 64, item: tuple[int, int, int] = (30, 30, 30), background: int = 255,
+              noise: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """An RGB photo of a flat rectangle on a flat background, and its silhouette mask."""
+    image = np.full((size, size, 3), background, np.float64)
+    mask = np.zeros((size, size), np.uint8)
+    mask[size // 4 : 3 * size // 4, size // 5 : 4 * size // 5] = 255
+    image[mask > 0] = item
+    if noise:
+        image += np.random.default_rng(0).normal(0, noise, image.shape)
+    return np.clip(image, 0, 255).round().astype(np.uint8), mask
+
+
+def faint_white_item(size: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """An off-white shaded coat on white: its right side fades to within a few grey levels of the paper."""
+    mask = np.zeros((size, size), np.uint8)
+    cv2.ellipse(mask, (size // 2, size // 2), (size // 3, size * 2 // 5), 0, 0, 360, 255, -1)
+    shade = np.linspace(246, 254, size)[None, :].repeat(size, 0)
+    gray = np.where(mask > 0, shade, 255.0) + np.random.default_rng(1).normal(0, 0.8, (size, size))
+    return np.repeat(np.clip(gray, 0, 255).round().astype(np.uint8)[..., None], 3, axis=2), mask
+
+
+def test_all_are_registered_through_the_entry_point() -> None:
+    assert set(NAMES) <= set(get_registry().names("sketchifier"))
+    assert {c.name for c in sbkit_opencv.register_sketchifiers()} == set(NAMES)
+    assert isinstance(create("sketchifier", "canny"), Canny)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outline_of_a_dark_rectangle(name: str) -> None:
+    photo, mask = rectangle()
+    sketch = create("sketchifier", name)(photo)
+    assert sketch.shape == (64, 64) and sketch.dtype == np.uint8
+    assert set(np.unique(sketch)) == {0, 255}
+    scores = edge_quality(sketch, mask, tolerance=2)
+    assert scores["recall"] > 0.95 and scores["precision"] > 0.95, scores
+    assert (sketch[:8] == 255).all() and (sketch[28:36, 28:36] == 255).all(), "paper and the item's inside stay white"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_params_are_documented_and_stored(name: str) -> None:
+    cls = get_registry().get("sketchifier", name)
+    entry_params = get_registry().entry("sketchifier", name).params
+    assert all(p.doc for p in entry_params)
+    assert "post" in {p.name for p in entry_params}
+    defaults = {n: p.default for n, p in inspect.signature(cls.__init__).parameters.items() if n != "self"}
+    assert component_config(cls()) == defaults
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_post_param_is_applied(name: str) -> None:
+    photo, _ = rectangle()
+    plain = create("sketchifier", name)(photo)
+    bold = create("sketchifier", name, {"post": "thickness", "line_width": "5"})(photo)
+    assert (bold == 0).sum() > (plain == 0).sum()
+    with pytest.raises(ConfigError, match="post-processing step"):
+        create("sketchifier", name, {"post": "despeckle,blur"})
+
+
+@pytest.mark.parametrize("params", [{"sigma": "-1"}, {"t": "1.5"}, {"low": "90", "high": "30"}, {"method": "mean"}])
+def test_bad_threshold_params_are_config_errors(params: dict[str, str]) -> None:
+    with pytest.raises(ConfigError):
+        create("sketchifier", "canny", params)
+
+
+def test_batch_path_matches_single_images() -> None:
+    canny = Canny()
+    photos = [rectangle()[0], rectangle(item=(200, 40, 40))[0]]
+    batch = torch.from_numpy(np.stack(photos)).permute(0, 3, 1, 2)
+    out = canny.sketchify_batch(batch)
+    assert out.shape == (2, 1, 64, 64)
+    assert all(np.array_equal(out[i, 0].numpy(), canny(p)) for i, p in enumerate(photos))
+
+
+@pytest.mark.parametrize("method", ["contrast", "otsu", "median"])
+def test_fast_reference_level_matches_the_histogram_one(method: str) -> None:
+    photo, _ = rectangle(item=(90, 150, 210), noise=6)
+    gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    hist = np.bincount(gray[::2, ::2].ravel(), minlength=256).astype(float)
+    assert reference_level(gray, method) == pytest.approx(float(reference_levels(hist, method)), abs=1.0)
+
+
+def test_contrast_thresholds_keep_a_light_grey_item() -> None:
+    photo, mask = rectangle(item=(215, 215, 215))
+    assert edge_quality(Canny()(photo), mask)["recall"] > 0.95
+    assert edge_quality(Canny(method="median")(photo), mask)["recall"] < 0.05  # the classic rule loses it
+
+
+def test_explicit_thresholds_override_the_automatic_ones() -> None:
+    photo, _ = rectangle(item=(215, 215, 215))
+    assert (Canny(low=200, high=400)(photo) == 0).sum() == 0
+    assert (Canny(low=10, high=20)(photo) == 0).sum() > 0
+
+
+def test_canny_clahe_triggers_on_white_on_white_without_a_caption() -> None:
+    photo, _ = faint_white_item()
+    for adaptive in ("image", "both"):
+        assert CannyClahe(adaptive=adaptive).triggered(photo, None)
+    assert not CannyClahe(adaptive="caption").triggered(photo, None)
+
+
+def test_canny_clahe_triggers_on_a_light_caption_in_caption_mode() -> None:
+    black, _ = rectangle()
+    caption_mode = CannyClahe(adaptive="caption")
+    assert caption_mode.triggered(black, "a pale ivory coat")
+    assert not caption_mode.triggered(black, "a navy coat")
+    assert not CannyClahe(adaptive="image").triggered(black, "a pale ivory coat")
+
+
+def test_canny_clahe_leaves_a_black_item_alone() -> None:
+    black, _ = rectangle(noise=2)
+    clahe = CannyClahe()
+    assert not clahe.triggered(black, "a black bag") and not clahe.triggered(black, None)
+    assert np.array_equal(clahe(black, "a black bag"), Canny()(black))
+
+
+@pytest.mark.parametrize("equalize", ["clahe", "hist"])
+def test_canny_clahe_recovers_more_of_a_faint_white_outline(equalize: str) -> None:
+    photo, mask = faint_white_item()
+    plain = edge_quality(Canny()(photo), mask)
+    enhanced = edge_quality(CannyClahe(equalize=equalize)(photo), mask)
+    assert enhanced["recall"] > plain["recall"] + 0.2, (plain, enhanced)
+    assert enhanced["f1"] > plain["f1"]
+
+
+def test_xdog_soft_mode_keeps_grey_pencil_tones() -> None:
+    photo, mask = rectangle(item=(120, 120, 120), noise=3)
+    soft = XDoG(binary=False)(photo)
+    assert len(np.unique(soft)) > 2 and np.median(soft) == 255
+    assert edge_quality(soft, mask)["recall"] > 0.9
+
+
+def test_sobel_hysteresis_matches_scikit_image() -> None:
+    values = cv2.GaussianBlur(np.random.default_rng(2).random((48, 48)).astype(np.float32), (0, 0), 2) * 100
+    expected = apply_hysteresis_threshold(values, 48, 52)
+    assert expected.any() and not expected.all()
+    assert np.array_equal(hysteresis(values, 48, 52), expected)
+
+
+def test_sobel_lines_are_bolder_than_canny() -> None:
+    photo, _ = rectangle(item=(60, 60, 200))
+    assert (Sobel()(photo) == 0).sum() > 1.5 * (Canny()(photo) == 0).sum()
+
+
+def test_every_class_is_a_sketchifier() -> None:
+    assert all(issubclass(c, Sketchifier) for c in (Canny, CannyClahe, XDoG, Sobel))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_blank_photo_gives_a_blank_sketch(name: str) -> None:
+    white = np.full((48, 48, 3), 255, np.uint8)
+    noisy = np.clip(np.random.default_rng(3).normal(250, 1.0, (48, 48, 3)), 0, 255).astype(np.uint8)
+    sketchifier = create("sketchifier", name)
+    assert (sketchifier(white) == 255).all()
+    assert (sketchifier(noisy) == 0).mean() < 0.02, "background noise does not turn into lines"

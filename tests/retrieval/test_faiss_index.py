@@ -1,0 +1,72 @@
+import pytest
+import torch
+from index_helpers import ids_of
+
+from sbkit.errors import ConfigError
+from sbkit_index.exact import ExactIndex
+from sbkit_index.faiss_index import FaissIndex
+
+faiss = pytest.importorskip("faiss")
+
+
+def _recall_at_10(approx_ids, exact_ids):
+    return sum(len(set(a) & set(e)) for a, e in zip(approx_ids, exact_ids)) / (10 * len(exact_ids))
+
+
+@pytest.fixture
+def exact_results(gallery, queries):
+    index = ExactIndex()
+    index.add(ids_of(len(gallery)), gallery)
+    return index.search(queries, 10)
+
+
+def test_flat_agrees_with_exact(gallery, queries, exact_results):
+    index = FaissIndex(kind="flat")
+    index.add(ids_of(1000), gallery[:1000])
+    index.add(ids_of(2000, 1000), gallery[1000:])
+    scores, ids = index.search(queries, 10)
+    assert torch.allclose(scores, exact_results[0], atol=1e-5)
+    assert ids == exact_results[1]
+    assert faiss.cvar.distance_compute_blas_threshold == 20
+
+
+@pytest.mark.parametrize("params, floor", [({"kind": "ivf", "nlist": 40, "nprobe": 8}, 0.95),
+                                           ({"kind": "hnsw", "m": 16, "ef_search": 64}, 0.95),
+                                           ({"kind": "ivfpq", "nlist": 40, "nprobe": 8, "m": 16, "nbits": 4}, 0.1)])
+def test_approximate_kinds_recall_well_on_clustered_data(gallery, queries, exact_results, params, floor):
+    index = FaissIndex(**params)
+    index.add(ids_of(len(gallery)), gallery)
+    scores, ids = index.search(queries, 10)
+    assert scores.shape == (len(queries), 10)
+    assert _recall_at_10(ids, exact_results[1]) >= floor
+
+
+def test_search_params_apply_after_build(gallery, queries):
+    index = FaissIndex(kind="ivf", nlist=64, nprobe=1)
+    index.add(ids_of(len(gallery)), gallery)
+    index.search(queries, 10)
+    assert index.faiss_index.nprobe == 1
+    index.nprobe = 64
+    index.search(queries, 10)
+    assert index.faiss_index.nprobe == 64
+
+
+def test_missing_results_are_dropped_not_mapped_to_the_last_id(gallery):
+    index = FaissIndex(kind="ivf", nlist=40, nprobe=1)
+    index.add(ids_of(len(gallery)), gallery)
+    # A query in one small list cannot fill k=500 from one probed list.
+    scores, ids = index.search(gallery[:1], 500)
+    assert len(ids[0]) < 500 and scores.shape == (1, 500)
+    assert bool(torch.isinf(scores[0, len(ids[0]):]).all())
+    assert ids_of(len(gallery))[-1] not in ids[0] or len(set(ids[0])) == len(ids[0])
+
+
+def test_training_needs_enough_vectors(gallery):
+    with pytest.raises(ConfigError, match=r"needs at least 1024.*lower nlist"):
+        FaissIndex(kind="ivf").add(ids_of(500), gallery[:500])
+    with pytest.raises(ConfigError, match="at least 256"):
+        FaissIndex(kind="ivfpq", nlist=10, m=8).add(ids_of(100), gallery[:100])
+    with pytest.raises(ConfigError, match="must divide the dimension 32"):
+        FaissIndex(kind="ivfpq", nlist=10, m=5).add(ids_of(500), gallery[:500])
+    with pytest.raises(ConfigError, match="kind"):
+        FaissIndex(kind="lsh")  # type: ignore[arg-type]
