@@ -63,7 +63,7 @@ def percentiles(seconds: list[float], scale: float = 1e3) -> dict[str, float]:
 
 
 def paired_latency(bare: Callable[[int], Any], ours: Callable[[int], Any], n: int) -> tuple[list[float], list[float]]:
-    """Time ``bare(i)`` and ``ours(i)`` alternately for i < n, after one warm-up call each."""
+    """Time ``bare(i % Q)`` and ``ours(i % Q)`` alternately for i < n, after one warm-up call each."""
     bare(0)
     ours(0)
     bare_times, our_times = [], []
@@ -96,14 +96,14 @@ def recall(found: list[list[str]] | np.ndarray, exact: np.ndarray, k: int) -> fl
 
 def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], Any], build_ours: Callable[[], Any],
                  search_bare: Callable[[Any, np.ndarray], Any], search_ours: Callable[[Any, torch.Tensor], Any],
-                 queries: np.ndarray, repeats: int, k: int) -> tuple[dict[str, Any], Any]:
+                 queries: np.ndarray, repeats: int, rounds: int) -> tuple[dict[str, Any], Any]:
     """Build both, then time single-query and batch search, interleaved; returns the row and sbkit's results."""
     bare_index, bare_build = timed(build_bare)
     our_index, our_build = timed(build_ours)
     q_torch = torch.from_numpy(queries)
     n = len(queries)
-    single_bare, single_ours = paired_latency(lambda i: search_bare(bare_index, queries[i:i + 1]),
-                                              lambda i: search_ours(our_index, q_torch[i:i + 1]), n)
+    single_bare, single_ours = paired_latency(lambda i: search_bare(bare_index, queries[i % n:i % n + 1]),
+                                              lambda i: search_ours(our_index, q_torch[i % n:i % n + 1]), n * rounds)
     batch_bare, batch_ours = paired_latency(lambda i: search_bare(bare_index, queries),
                                             lambda i: search_ours(our_index, q_torch), repeats)
     row = {
@@ -137,7 +137,7 @@ def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict
     console.log(f"{size:,}: exact")
     row, (ours, _) = measure_pair("sbkit exact", "numpy matmul + argpartition", size, lambda: gallery, build_exact,
                                   lambda g, q: numpy_search(g, q, k), lambda index, q: index.search(q, k)[1],
-                                  queries, args.repeats, k)
+                                  queries, args.repeats, args.rounds)
     row["recall@k"] = recall(ours, exact_rows, k)
     row["bare_build_s"] = row["ratio_build"] = None  # numpy search needs no build step
     rows.append(row)
@@ -170,35 +170,63 @@ def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict
 
         row, (ours, bare) = measure_pair(f"sbkit faiss {kind}", f"bare faiss {factory}", size, build_bare,
                                          build_ours, lambda index, q: index.search(q, k)[1],
-                                         lambda index, q: index.search(q, k)[1], queries, args.repeats, k)
+                                         lambda index, q: index.search(q, k)[1], queries, args.repeats, args.rounds)
         row["recall@k"] = recall(ours, exact_rows, k)
         row["bare_recall@k"] = recall(bare, exact_rows, k)
         rows.append(row)
     return rows
 
 
+def _proc_status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+    except (OSError, StopIteration):
+        return None
+
+
 def memory_child(size: int, dim: int, queries: int) -> None:
-    """Run in a fresh process: build an exact index block by block, search, print the peak RSS increase."""
-    rng = np.random.default_rng(0)
-    q = torch.from_numpy(unit_rows(rng, queries, dim, None, 0.0))
+    """Run in a fresh process: build an exact index block by block, search, print peak memory figures.
+
+    ``ru_maxrss`` also counts the parent's peak, which Linux carries into a child at exec; so the peak is
+    also read from ``VmHWM`` after resetting it (``/proc/self/clear_refs``), which counts this process only.
+    """
+    generator = torch.Generator().manual_seed(0)
+
+    def unit(rows: int) -> torch.Tensor:
+        x = torch.randn(rows, dim, generator=generator)
+        return x.div_(x.norm(dim=1, keepdim=True))
+
+    q = unit(queries)
     index = ExactIndex()
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    for start in range(0, size, BLOCK):
-        rows = min(BLOCK, size - start)
-        index.add([str(i) for i in range(start, start + rows)], torch.from_numpy(unit_rows(rng, rows, dim, None, 0.0)))
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+    except OSError:
+        pass
+    baseline_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline_rss = _proc_status_kib("VmRSS")
+    for start in range(0, size, 4096):  # small batches, as an embedding job would add them
+        rows = min(4096, size - start)
+        index.add([str(i) for i in range(start, start + rows)], unit(rows))
     index.search(q, 10)
     index.search(q[:1], 10)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"baseline_kib": baseline, "peak_kib": peak, "vectors_bytes": size * dim * 4}))
+    print(json.dumps({"baseline_maxrss_kib": baseline_maxrss,
+                      "peak_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      "baseline_rss_kib": baseline_rss, "peak_hwm_kib": _proc_status_kib("VmHWM"),
+                      "vectors_bytes": size * dim * 4}))
 
 
 def measure_memory(size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Peak memory increase of building and searching an exact index, over the bytes of its vectors."""
     out = subprocess.run([sys.executable, __file__, "--memory-child", str(size), "--dim", str(args.dim),
                           "--queries", str(args.queries)], capture_output=True, text=True, check=True)
     child = json.loads(out.stdout.strip().splitlines()[-1])
-    increase = (child["peak_kib"] - child["baseline_kib"]) * 1024
+    by_maxrss = (child["peak_maxrss_kib"] - child["baseline_maxrss_kib"]) * 1024
+    by_hwm = None if child["peak_hwm_kib"] is None else (child["peak_hwm_kib"] - child["baseline_rss_kib"]) * 1024
+    increase = by_hwm if by_hwm is not None else by_maxrss
     return {"size": size, "vectors_mib": child["vectors_bytes"] / 2**20, "peak_increase_mib": increase / 2**20,
-            "ratio": increase / child["vectors_bytes"], "ids_included": True}
+            "ratio": increase / child["vectors_bytes"], "maxrss_increase_mib": by_maxrss / 2**20,
+            "note": "increase includes the ids list and one query batch's scores", "child": child}
 
 
 def _num(value: float | None) -> str:
@@ -238,6 +266,7 @@ def main() -> None:
     parser.add_argument("--data", choices=("random", "clustered"), default="random")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=7, help="timed runs of the whole query batch")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the queries for single-query latency")
     parser.add_argument("--kinds", default=",".join(KINDS), help="faiss kinds to run, comma-separated")
     parser.add_argument("--nlist", type=int, default=1024)
     parser.add_argument("--nprobe", type=int, default=16)
@@ -252,19 +281,20 @@ def main() -> None:
     if args.memory_child:
         memory_child(args.memory_child, args.dim, args.queries)
         return
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     sizes = [int(s) for s in args.sizes.split(",")]
     machine = {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
                "torch_threads": torch.get_num_threads(), "faiss_threads": faiss.omp_get_max_threads(),
                "load_average_at_start": os.getloadavg(), "torch": torch.__version__, "faiss": faiss.__version__,
-               "numpy": np.__version__}
+               "numpy": np.__version__, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY")}
     rows: list[dict[str, Any]] = []
     memory: list[dict[str, Any]] = []
-    for size in sizes:
-        rows.extend(run_size(size, args, console))
-        if not args.no_memory:
+    if not args.no_memory:  # first, while this process is small: a child inherits its peak in ru_maxrss
+        for size in sizes:
             console.log(f"{size:,}: exact index peak memory")
             memory.append(measure_memory(size, args))
+    for size in sizes:
+        rows.extend(run_size(size, args, console))
     machine["load_average_at_end"] = os.getloadavg()
     show(rows, memory, console, args.k)
     atomic_write_json(args.out, {"args": {k: v for k, v in vars(args).items() if k != "memory_child"},

@@ -13,6 +13,16 @@ import cv2
 import numpy as np
 
 
+def cache_root() -> Path:
+    """sbkit's cache folder: ``$SBKIT_CACHE`` if set, else ``~/.cache/sbkit``."""
+    env = os.environ.get("SBKIT_CACHE", "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "sbkit"
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
@@ -21,6 +31,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the mode a plain open() would
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

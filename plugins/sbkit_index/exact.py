@@ -13,16 +13,14 @@ from sbkit_index.manifest import open_index, save_index
 
 VECTORS = "vectors.f32"
 _MAX_SCORES = 1 << 24  # query rows x gallery rows scored at once (64 MiB of float32)
-_MIN_TAIL = 1024
 
 
 class ExactIndex(Index):
     """Exact search: scores every gallery vector, so results are the true top-k.
 
-    Vectors live in fixed blocks of ``chunk`` rows (float32, contiguous), filled in place as vectors arrive.
-    Growing never copies more than one partly filled block, so peak memory stays near the vectors' own size
-    (plus at most one block), and search scores one block at a time so no (Q, G) matrix is ever built.
-    Among equal scores the order is unspecified.
+    Vectors live in blocks of ``chunk`` rows (float32, contiguous), filled in place as vectors arrive, so
+    nothing is ever copied to grow and peak memory stays near the vectors' own size. Search scores one block
+    at a time, so no (Q, G) matrix is ever built. Among equal scores the order is unspecified.
 
     Args:
         chunk: Gallery rows per stored block and per matmul; bounds the scores held at once.
@@ -37,28 +35,19 @@ class ExactIndex(Index):
         self.chunk = chunk
         self.model_hash: str | None = None
         self._blocks: list[torch.Tensor] = []  # full blocks of `chunk` rows
-        self._tail: torch.Tensor | None = None  # the block being filled; capacity grows up to `chunk`
+        self._tail: torch.Tensor | None = None  # the block being filled, `chunk` rows of capacity
         self._tail_rows = 0
-
-    def _reserve(self, rows: int) -> None:
-        """Make the tail hold at least ``rows`` rows (at most ``chunk``), doubling to keep appends cheap."""
-        capacity = 0 if self._tail is None else len(self._tail)
-        if rows <= capacity:
-            return
-        grown = torch.empty(min(self.chunk, max(rows, 2 * capacity, _MIN_TAIL)), self.dim or 0)
-        if self._tail_rows:
-            grown[:self._tail_rows] = self._tail[:self._tail_rows]  # type: ignore[index]
-        self._tail = grown
 
     def _add(self, vectors: torch.Tensor) -> None:
         start = 0
         while start < len(vectors):
-            if self._tail_rows == self.chunk:
-                self._blocks.append(self._tail)  # type: ignore[arg-type]
-                self._tail, self._tail_rows = None, 0
-            self._reserve(min(self.chunk, self._tail_rows + len(vectors) - start))
-            take = min(len(vectors) - start, len(self._tail) - self._tail_rows)  # type: ignore[arg-type]
-            self._tail[self._tail_rows:self._tail_rows + take] = vectors[start:start + take]  # type: ignore[index]
+            if self._tail is None or self._tail_rows == self.chunk:
+                if self._tail is not None:
+                    self._blocks.append(self._tail)
+                # Allocated whole but never initialised: the OS commits pages only as rows are written.
+                self._tail, self._tail_rows = torch.empty(self.chunk, self.dim or 0), 0
+            take = min(len(vectors) - start, self.chunk - self._tail_rows)
+            self._tail[self._tail_rows:self._tail_rows + take] = vectors[start:start + take]
             self._tail_rows += take
             start += take
 
@@ -125,10 +114,10 @@ class ExactIndex(Index):
               f"x dim={dim} float32 vectors need {count * dim * 4}; re-save the index", DataError)
         with open(path, "rb") as f:
             for start in range(0, count, index.chunk):
-                block = torch.empty(min(index.chunk, count - start), dim)
-                f.readinto(memoryview(block.numpy()).cast("B"))
-                if len(block) == index.chunk:
-                    index._blocks.append(block)
-                else:
-                    index._tail, index._tail_rows = block, len(block)
+                rows = min(index.chunk, count - start)
+                block = torch.empty(index.chunk, dim)
+                f.readinto(memoryview(block[:rows].numpy()).cast("B"))
+                if index._tail is not None:
+                    index._blocks.append(index._tail)
+                index._tail, index._tail_rows = block, rows
         return index

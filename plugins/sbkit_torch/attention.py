@@ -13,7 +13,7 @@ from sbkit_torch.fusers import mean_present
 
 
 class Attention(Fuser):
-    """``out = avg(present) + W_o flatten(LN(Q + MHA(Q, K, K)))``, queries from one modality, keys from the other.
+    """``avg(present) + W_o flatten(LN(Q + MHA(Q, K, K)))``: queries from one modality, keys from the other.
 
     Each vector becomes ``tokens`` tokens of size ``token_dim`` through a linear map. With
     ``text-to-sketch`` the caption's tokens attend to the sketch's; ``sketch-to-text`` is the reverse.
@@ -29,7 +29,7 @@ class Attention(Fuser):
     """
 
     name = "attention"
-    description = "Cross attention between sketch and text, each vector split into a few tokens (nn.MultiheadAttention)."
+    description = "Cross attention between sketch and text, each vector split into a few tokens."
 
     def __init__(self, sketch_dim: int, text_dim: int, dim: int,
                  direction: Literal["text-to-sketch", "sketch-to-text"] = "text-to-sketch", tokens: int = 4,
@@ -40,7 +40,8 @@ class Attention(Fuser):
         check(tokens >= 1 and heads >= 1 and token_dim % heads == 0,
               f"fuser 'attention': token_dim ({token_dim}) must be a multiple of heads ({heads}), tokens >= 1; "
               f"try token_dim={heads * max(1, token_dim // heads)}", ConfigError)
-        self.direction, self.tokens, self.token_dim, self.heads, self.dropout = direction, tokens, token_dim, heads, dropout
+        self.direction, self.tokens, self.token_dim = direction, tokens, token_dim
+        self.heads, self.dropout = heads, dropout
         self.to_query = nn.Linear(dim, tokens * token_dim)
         self.to_context = nn.Linear(dim, tokens * token_dim)
         self.missing_query = nn.Parameter(torch.randn(tokens, token_dim) * 0.02)
@@ -51,7 +52,9 @@ class Attention(Fuser):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
-    def _tokens(self, x: torch.Tensor | None, proj: nn.Linear, missing: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+    def _tokens(self, x: torch.Tensor | None, proj: nn.Linear, missing: torch.Tensor,
+                ref: torch.Tensor) -> torch.Tensor:
+        """(B, dim) -> (B, tokens, token_dim); learned ``missing`` tokens when ``x`` is None."""
         if x is None:
             return missing.to(ref.dtype).expand(ref.shape[0], -1, -1)
         return proj(x).view(x.shape[0], self.tokens, self.token_dim)

@@ -15,7 +15,8 @@ from sbkit.errors import ConfigError, unknown_name_message
 def pml_loss_names() -> list[str]:
     """Loss classes pytorch-metric-learning offers (``NTXentLoss``, ``MultiSimilarityLoss``, ...)."""
     return sorted(n for n, c in vars(pml_losses).items()
-                  if isinstance(c, type) and issubclass(c, nn.Module) and n.endswith("Loss") and n != "BaseMetricLossFunction")
+                  if isinstance(c, type) and issubclass(c, nn.Module) and n.endswith("Loss")
+                  and n != "GenericPairLoss")
 
 
 class PML(Loss):

@@ -71,7 +71,7 @@ class WordTextEncoder(nn.Module):
             offsets.append(len(ids))
             ids.extend(self.index.get(w, 1) for w in tokenize(text))
         device = self.embedding.weight.device
-        return torch.tensor(ids, dtype=torch.long, device=device), torch.tensor(offsets, dtype=torch.long, device=device)
+        return torch.tensor(ids, dtype=torch.long).to(device), torch.tensor(offsets, dtype=torch.long).to(device)
 
     def forward(self, texts: list[str]) -> torch.Tensor:
         ids, offsets = self.token_ids(texts)

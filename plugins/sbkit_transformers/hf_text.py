@@ -110,8 +110,9 @@ class HFTextEncoder(Encoder):
         self.model = model
         self.tokenizer = tokenizer
         self.pooling_mode = pooling_mode
-        positions = getattr(model.config, "max_position_embeddings", None)
-        self.token_limit = min(self.max_length, positions) if positions else self.max_length
+        # RoBERTa-style models reserve positions for padding, so the tokenizer's limit can be the tighter one.
+        limits = [getattr(model.config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
+        self.token_limit = min([self.max_length, *(n for n in limits if isinstance(n, int) and 0 < n < 10**6)])
         self.model.requires_grad_(not self.freeze_text)
 
     def pretrained_parameters(self) -> list[nn.Parameter]:

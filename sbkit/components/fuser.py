@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from sbkit.components.base import Component
-from sbkit.errors import ShapeError, check
+from sbkit.errors import check
 
 
 class Fuser(Component, nn.Module):

@@ -172,7 +172,7 @@ class CheckCache:
     not changed since it was last checked is not decoded again. One file per catalogue root and limits."""
 
     def __init__(self, root: Path, max_pixels: int, min_side: int) -> None:
-        from sbkit.data.adapters.common import cache_root
+        from sbkit.io import cache_root
 
         key = json.dumps([str(root), max_pixels, min_side, sorted(SUPPORTED_MODES), CACHE_VERSION])
         self.file = cache_root() / "validation" / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.json"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.images import read_image, read_sketch
 from sbkit.errors import DataError
-from sbkit.io import atomic_write
+from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
 from sbkit.sketch import normalize_sketch
 
@@ -34,10 +33,6 @@ class SplitTensors:
     has_drawn: torch.Tensor  # (N,) bool
     captions: list[str]
     labels: torch.Tensor  # (N,) int64, equal for pictures of the same product
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("SBKIT_CACHE") or Path.home() / ".cache" / "sbkit")
 
 
 def square(image: np.ndarray, size: int) -> np.ndarray:

@@ -19,9 +19,9 @@ import multiprocessing
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,7 +146,7 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
     resolved = resolve_params(cls, params or {}, f"sketchifier {sketchifier!r}")
     sketchifier_config = component_config(cls(**resolved))
     config = {"sketchifier": sketchifier, "params": sketchifier_config, "size": size, "normalize": normalize,
-              "source": str(source)}
+              "source": os.path.abspath(source) if os.path.exists(source) else str(source)}
 
     out = Path(out)
     items, skipped = list_items(source, out)
@@ -154,6 +154,8 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         out.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise ConfigError(f"--out {out} is a file; pass a folder for the sketches") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot create --out {out}: {exc.strerror or exc}") from None
     check_config(out, config, force)
     finished, removed = resume_state(out, force)
     write_config(out, config)

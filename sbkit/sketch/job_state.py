@@ -20,28 +20,25 @@ def _plain(value: Any) -> Any:
 
 
 def check_config(out: Path, config: dict[str, Any], force: bool) -> bool:
-    """Refuse a job folder made with other settings (unless ``force``); True when it holds an earlier run.
+    """Refuse a job folder made with other settings (unless ``force``); True when it holds a run to resume.
 
     Raises:
         ConfigError: ``out/job.json`` exists with other settings, or cannot be read, and ``force`` is off.
     """
     path = out / "job.json"
-    if not path.exists():
+    if force or not path.exists():
         return False
     try:
         previous = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(previous, dict):
-            raise ValueError("not a JSON object")
+        problem = "" if isinstance(previous, dict) else "is not a JSON object"
     except (OSError, ValueError) as exc:
-        if force:
-            return False
-        raise ConfigError(f"{path} cannot be read ({exc}); pass --force to start the job over in {out}") from None
-    if force:
-        return False
+        problem = f"cannot be read ({exc})"
+    if problem:
+        raise ConfigError(f"{path} {problem}; pass --force to start the job over in {out}")
     current = _plain(config)
     changed = [key for key in OUTPUT_KEYS if previous.get(key) != current.get(key)]
-    if "sketchifier" in changed:
-        changed.remove("params")  # another sketchifier has other params; listing them says nothing more
+    if "sketchifier" in changed:  # another sketchifier has other params; listing them says nothing more
+        changed = [key for key in changed if key != "params"]
     if changed:
         detail = "; ".join(_change(key, previous.get(key), current.get(key)) for key in changed)
         raise ConfigError(f"{out} holds sketches made with other settings ({detail}); use another --out "

@@ -28,6 +28,15 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return gray <= min(float(otsu), 200.0)  # cv2 puts pixels <= the threshold on the dark side
 
 
+def redraw_lines(ink: np.ndarray, line_width: int) -> np.ndarray:
+    """Thin a boolean ink mask to one-pixel strokes, then dilate them to ``line_width`` px."""
+    skeleton = skeletonize(ink)
+    if line_width > 1:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (line_width, line_width))
+        skeleton = cv2.dilate(skeleton.astype(np.uint8), kernel) > 0
+    return skeleton
+
+
 def normalize_sketch(sketch: np.ndarray, size: int = 128, margin: float = 0.08, line_width: int = 2) -> np.ndarray:
     """(H, W) or (H, W, 3|4) drawing -> (size, size) uint8, dark lines of ``line_width`` px on white.
 
@@ -53,10 +62,7 @@ def normalize_sketch(sketch: np.ndarray, size: int = 128, margin: float = 0.08, 
     scale = inner / max(crop.shape)
     height, width = max(1, int(round(crop.shape[0] * scale))), max(1, int(round(crop.shape[1] * scale)))
     resized = cv2.resize(crop.astype(np.uint8) * 255, (width, height), interpolation=cv2.INTER_AREA) > 64
-    skeleton = skeletonize(resized)
-    if line_width > 1:
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (line_width, line_width))
-        skeleton = cv2.dilate(skeleton.astype(np.uint8), kernel) > 0
+    skeleton = redraw_lines(resized, line_width)
     top, left = (size - height) // 2, (size - width) // 2
     out[top : top + height, left : left + width][skeleton] = 0
     return out

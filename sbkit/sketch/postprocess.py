@@ -16,10 +16,9 @@ from typing import Any
 
 import cv2
 import numpy as np
-from skimage.morphology import skeletonize
 
 from sbkit.errors import ConfigError, ShapeError, check, unknown_name_message
-from sbkit.sketch.normalize import ensure_dark_on_white, ink_mask, normalize_sketch
+from sbkit.sketch.normalize import ensure_dark_on_white, ink_mask, normalize_sketch, redraw_lines
 
 
 def _from_ink(ink: np.ndarray) -> np.ndarray:
@@ -44,11 +43,7 @@ def despeckle(sketch: np.ndarray, min_component: int = 8) -> np.ndarray:
 def thickness(sketch: np.ndarray, line_width: int = 2) -> np.ndarray:
     """Thin every stroke to one pixel, then dilate it to ``line_width`` px (0 ink, 255 paper)."""
     check(line_width >= 1, f"line_width must be at least 1, got {line_width}", ConfigError)
-    skeleton = skeletonize(ink_mask(sketch)).astype(np.uint8)
-    if line_width > 1:
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (line_width, line_width))
-        skeleton = cv2.dilate(skeleton, kernel)
-    return _from_ink(skeleton > 0)
+    return _from_ink(redraw_lines(ink_mask(sketch), line_width))
 
 
 def crop(sketch: np.ndarray, margin: float = 0.08, line_width: int = 2) -> np.ndarray:

@@ -21,7 +21,7 @@ class WarmupCosine:
 
     @classmethod
     def from_fraction(cls, total_steps: int, warmup: float) -> WarmupCosine:
-        return cls(total_steps, int(round(warmup * total_steps)))
+        return cls(total_steps, round(warmup * total_steps))
 
     def factor(self, step: int) -> float:
         if step < self.warmup_steps:

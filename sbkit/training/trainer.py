@@ -15,8 +15,14 @@ from torch import nn
 from sbkit.components import Loss
 from sbkit.errors import ConfigError, check
 from sbkit.progress import progress_bar
-from sbkit.training.checkpoint import (load_checkpoint, rng_states, save_checkpoint, set_rng_states,
-                                      set_transform_state, transform_state)
+from sbkit.training.checkpoint import (
+    load_checkpoint,
+    rng_states,
+    save_checkpoint,
+    set_rng_states,
+    set_transform_state,
+    transform_state,
+)
 from sbkit.training.data import Batch, TrainData
 from sbkit.training.history import plain, write_history
 from sbkit.training.model import RetrievalModel
@@ -34,7 +40,8 @@ def make_optimizer(model: RetrievalModel, loss: nn.Module, options: TrainOptions
     """AdamW over the model and the loss (e.g. its temperature). Weight decay applies to matrices only;
     the encoder's ``pretrained_parameters()``, if it has them, get ``lr_pretrained``."""
     pretrained_fn = getattr(model.encoder, "pretrained_parameters", None)
-    pretrained = {id(p) for p in pretrained_fn()} if callable(pretrained_fn) and options.lr_pretrained is not None else set()
+    split = callable(pretrained_fn) and options.lr_pretrained is not None
+    pretrained = {id(p) for p in pretrained_fn()} if split else set()
     groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
     for p in [*model.parameters(), *loss.parameters()]:
         if p.requires_grad:
@@ -116,9 +123,11 @@ def fit(model: RetrievalModel, loss: Loss, data: TrainData, options: TrainOption
             uninterrupted run.
 
     Returns:
-        One record per epoch: ``epoch``, ``step``, ``loss``, ``lr``, ``samples_per_s``, ``seconds``, plus callback output.
+        One record per epoch: ``epoch``, ``step``, ``loss``, ``lr``, ``samples_per_s``, ``seconds``, plus what
+        ``on_epoch_end`` returned.
     """
-    check(not resume or out_dir is not None, "resume=True needs out_dir, the folder holding the checkpoint", ConfigError)
+    check(not resume or out_dir is not None, "resume=True needs out_dir, the folder holding the checkpoint",
+          ConfigError)
     device = torch.device(options.device)
     out = Path(out_dir) if out_dir is not None else None
     torch.manual_seed(options.seed)
@@ -158,7 +167,8 @@ def fit(model: RetrievalModel, loss: Loss, data: TrainData, options: TrainOption
             "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(), "loss": loss.state_dict(),
             "scheduler": {"total_steps": schedule.total_steps, "warmup_steps": schedule.warmup_steps},
             "generator": epoch_generator, "rng": rng_states(),
-            "transform": transform_state(data.sketch_transform), "partial": {"loss_sum": partial_loss, "samples": partial_samples},
+            "transform": transform_state(data.sketch_transform),
+            "partial": {"loss_sum": partial_loss, "samples": partial_samples},
             "history": history, "options": options.to_dict(),
         })
 

@@ -6,14 +6,28 @@ import inspect
 import math
 
 import pytest
-import torch
-
 import sbkit_torch
+import torch
+from sbkit_torch import (
+    MLP,
+    PML,
+    Attention,
+    Avg,
+    Combiner,
+    Concat,
+    InfoNCE,
+    SmallCNN,
+    SmallEncoder,
+    Sum,
+    Triplet,
+    Weighted,
+    WordTextEncoder,
+    tokenize,
+)
+
 from sbkit.components import Encoder, Fuser, Loss
 from sbkit.errors import ConfigError, ShapeError
 from sbkit.params import component_params
-from sbkit_torch import (MLP, PML, Attention, Avg, Combiner, Concat, InfoNCE, SmallCNN, SmallEncoder, Sum, Triplet,
-                         Weighted, WordTextEncoder, tokenize)
 
 FUSERS = [Avg, Sum, Concat, Weighted, MLP, Combiner, Attention]
 CAPTIONS = ["a red dress", "blue denim jacket", "red jacket with zip", "a long ivory trouser"]
@@ -139,6 +153,15 @@ def test_fuser_with_different_input_dims(cls):
     assert fuser(torch.randn(3, 12), None).shape == (3, 16)
     with pytest.raises(ShapeError, match="sketch must be"):
         fuser(torch.randn(3, 20), None)
+
+
+@pytest.mark.parametrize("cls", FUSERS, ids=lambda c: c.name)
+def test_fuser_runs_under_bf16_autocast(cls):
+    fuser = make_fuser(cls, sketch_dim=12, text_dim=16, dim=16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        for s, t in ((torch.randn(3, 12), torch.randn(3, 16)), (None, torch.randn(3, 16)), (torch.randn(3, 12), None)):
+            out = fuser(s, t)
+            assert out.shape == (3, 16) and torch.isfinite(out.float()).all()
 
 
 def test_avg_and_sum_are_exact():

@@ -2,10 +2,12 @@ import hashlib
 import json
 
 import pytest
+import sbkit_index
 import torch
 from index_helpers import ids_of
 
 from sbkit.errors import DataError
+from sbkit.plugins import PluginHost, reset_host
 from sbkit_index import load_index
 from sbkit_index.exact import ExactIndex
 from sbkit_index.faiss_index import FaissIndex
@@ -45,7 +47,13 @@ def test_round_trip_keeps_results_ids_params_and_model_hash(saved, queries):
     expected_scores, expected_ids = index.search(queries, 10)
     scores, ids = loaded.search(queries, 10)
     assert ids == expected_ids and torch.allclose(scores, expected_scores)
-    assert type(load_index(folder)) is type(index)
+    host = PluginHost(strict=True)
+    host.register(sbkit_index, name="index")
+    reset_host(host)
+    try:
+        assert type(load_index(folder)) is type(index)
+    finally:
+        reset_host()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["count"] == 2000 and manifest["dim"] == 32 and manifest["index"] == index.name
     assert set(manifest["files"]) == {data_file, "ids.json"}

@@ -254,6 +254,10 @@ def test_other_settings_are_refused_unless_forced(photos, tmp_path):
     forced = sketchify_job(photos, out, "test-job-edges", {"threshold": 90}, workers=1, force=True)
     assert (forced.done, forced.resumed) == (len(VALID), 0)
     assert {r["params"]["threshold"] for r in _manifest(out).values()} == {90}
+    (out / "job.json").write_text("{not json")
+    with pytest.raises(ConfigError, match="job.json cannot be read.*--force"):
+        sketchify_job(photos, out, "test-job-edges", {"threshold": 90}, workers=1)
+    assert sketchify_job(photos, out, "test-job-edges", {"threshold": 90}, workers=1, force=True).done == len(VALID)
 
 
 def test_bad_settings_are_config_errors(photos, tmp_path):

@@ -6,13 +6,13 @@ import types
 from collections.abc import Callable, Iterator
 
 import pytest
-import torch
-
 import sbkit_torch
+import torch
+from synthetic_catalogue import synthetic_data
+
 from sbkit import progress
 from sbkit.plugins import PluginHost, reset_host
 from sbkit.training import TrainData
-from synthetic_catalogue import synthetic_data
 
 
 @pytest.fixture(autouse=True)

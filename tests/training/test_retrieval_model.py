@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from sbkit_torch import SmallEncoder
 
 from sbkit.components import Fuser
 from sbkit.errors import ConfigError, DataError, ShapeError, UnknownComponentError
 from sbkit.hookspecs import hookimpl
 from sbkit.training import RetrievalModel, build_model
-from sbkit_torch import SmallEncoder
 
 CAPTIONS = ["a red dress", "a blue coat", "green striped shirt"]
 

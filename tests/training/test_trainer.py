@@ -6,16 +6,18 @@ import json
 import math
 
 import pytest
+import sbkit_torch
 import torch
+from sbkit_torch import InfoNCE, SmallEncoder
+from synthetic_catalogue import synthetic_data
 
 from sbkit.errors import ConfigError, DataError, ShapeError
+from sbkit.plugins import PluginHost, reset_host
 from sbkit.training import TrainData, TrainOptions, build_model, fit
 from sbkit.training.checkpoint import STATE
 from sbkit.training.precision import autocast_dtype
 from sbkit.training.schedule import WarmupCosine
 from sbkit.training.trainer import make_optimizer
-from sbkit_torch import InfoNCE, SmallEncoder
-from synthetic_catalogue import synthetic_data
 
 
 def make_model(data: TrainData, fuser: str = "concat"):
@@ -59,24 +61,25 @@ class NoisyStop:
         return torch.where(flips, 255 - sketches, sketches)
 
 
-OPTIONS = dict(epochs=3, batch_size=16, lr=5e-3, amp="off", modality_dropout=(0.25, 0.25))
+OPTIONS = {"epochs": 3, "batch_size": 16, "lr": 5e-3, "amp": "off", "modality_dropout": (0.25, 0.25)}
 
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    from sbkit.plugins import PluginHost, reset_host
-    import sbkit_torch
-
-    host = PluginHost()
+    """Weights, loss state and history of the run the interrupted ones must reproduce."""
+    host, threads = PluginHost(), torch.get_num_threads()
     host.register(sbkit_torch, name="torch")
     reset_host(host)
     torch.set_num_threads(1)
-    data = synthetic_data()
-    data.sketch_transform = NoisyStop()
-    model = make_model(data, "mlp")  # mlp has dropout: the global RNG must be restored too
-    loss = InfoNCE()
-    history = fit(model, loss, data, TrainOptions(**OPTIONS), out_dir=tmp_path_factory.mktemp("full"))
-    reset_host(None)
+    try:
+        data = synthetic_data()
+        data.sketch_transform = NoisyStop()
+        model = make_model(data, "mlp")  # mlp has dropout: the global RNG must be restored too
+        loss = InfoNCE()
+        history = fit(model, loss, data, TrainOptions(**OPTIONS), out_dir=tmp_path_factory.mktemp("full"))
+    finally:
+        reset_host(None)
+        torch.set_num_threads(threads)
     return model.state_dict(), loss.state_dict(), history
 
 

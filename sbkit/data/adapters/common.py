@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
+from sbkit.io import cache_root
+
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
-
-
-def cache_root() -> Path:
-    """sbkit's cache folder: ``$SBKIT_CACHE``, else ``~/.cache/sbkit``."""
-    return Path(os.environ.get("SBKIT_CACHE") or Path.home() / ".cache" / "sbkit")
 
 
 def cache_dir(dataset: str, source: Path, cache: Path | None = None) -> Path:

@@ -154,9 +154,10 @@ def build_tshirt(length: str, p: Params, o: Options) -> Shape:
     hem = (p["body"] * p["taper"], p["hem"])
     right = path(neckline, sleeve, hem, bezier(hem, (hem[0] * 0.5, hem[1] + p["bulge"]), (0.0, hem[1] + p["bulge"]), 8))
     shape = Shape([mirrored(right)])
-    shape.lines.append(neckline + np.array([0.0, 0.04]))
-    shape.lines += both_sides(pts(shoulder, armpit))
-    shape.details += both_sides(cuff)
+    rib = np.concatenate([neckline[::-1], neckline[1:] * np.array([-1.0, 1.0])])
+    shape.lines.append(rib + np.array([0.0, 0.04]))
+    shape.lines.append(pts((-hem[0] * 0.98, hem[1] - 0.06), (hem[0] * 0.98, hem[1] - 0.06)))
+    shape.details += both_sides(pts(shoulder, armpit)) + both_sides(cuff)
     if o["pocket"]:
         x, y = p["body"] * 0.35, p["armpit"] + 0.08
         shape.details.append(pts((x, y), (x + 0.16, y), (x + 0.16, y + 0.18), (x, y + 0.18), (x, y)))
@@ -187,7 +188,8 @@ def build_coat(length: str, p: Params, o: Options) -> Shape:
     shape = Shape([mirrored(right)])
     shape.lines.append(pts((0.0, p["lapel"]), (0.0, hem[1])))
     if o["collar"] == 0:
-        shape.lines += both_sides(pts((neck, 0.0), (neck + 0.1, p["lapel"] * 0.45), (0.0, p["lapel"])))
+        lapel = pts((neck, 0.0), (neck + 0.1, p["lapel"] * 0.45), (0.0, p["lapel"]))
+        shape.lines.append(np.concatenate([lapel, lapel[-2::-1] * np.array([-1.0, 1.0])]))
     else:
         shape.lines.append(pts((-neck, 0.02), (0.0, 0.06), (neck, 0.02)))
     shape.details += both_sides(cuff)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,38 +18,34 @@ import numpy as np
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.demo.captions import make_caption
 from sbkit.data.demo.drawn import draw_sketch
-from sbkit.data.demo.render import render_item
 from sbkit.data.demo.lines import CAPTION_FIELD, line_of, line_rng
+from sbkit.data.demo.render import render_item
 from sbkit.data.demo.specs import SKETCH_STREAM, VIEW_STREAM, ItemSpec, item_rng, sample_spec, view_spec
 from sbkit.data.demo.vocab import colour_group
 from sbkit.errors import ConfigError, DataError, check
-from sbkit.io import atomic_write_json, atomic_write_png, atomic_write_text
+from sbkit.io import atomic_write_json, atomic_write_png, atomic_write_text, cache_root
 from sbkit.progress import progress_bar
 
 # Bump when rendering changes, so cached folders made by older code are not reused.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 CATALOGUE_FILE = "catalogue.jsonl"
 PARAMS_FILE = "params.json"
 SPLITS: tuple[tuple[str, float], ...] = (("train", 0.7), ("val", 0.1), ("test", 0.2))
 SPLIT_STREAM = 7_919  # seeds the split shuffle, apart from every per-item stream
-ENV_CACHE = "SBKIT_CACHE"
 
 
 def demo_params(size: int, seed: int, image_size: int, views: int) -> dict[str, int]:
     """Everything that determines the catalogue's content, checked."""
-    check(isinstance(size, int) and size >= 1, f"demo size must be a positive number of products, got {size!r}",
+    def whole(value: object) -> bool:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+    check(whole(size) and size >= 1, f"demo size must be a positive number of products, got {size!r}", ConfigError)
+    check(whole(image_size) and image_size >= 32, f"demo image_size must be at least 32 px, got {image_size!r}",
           ConfigError)
-    check(isinstance(image_size, int) and image_size >= 32,
-          f"demo image_size must be at least 32 px, got {image_size!r}", ConfigError)
-    check(isinstance(views, int) and views >= 1, f"demo views must be at least 1, got {views!r}", ConfigError)
-    check(isinstance(seed, int) and seed >= 0, f"demo seed must be a non-negative integer, got {seed!r}", ConfigError)
-    return {"version": GENERATOR_VERSION, "size": size, "seed": seed, "image_size": image_size, "views": views}
-
-
-def cache_root() -> Path:
-    """``$SBKIT_CACHE`` if set, else ``~/.cache/sbkit``."""
-    env = os.environ.get(ENV_CACHE, "").strip()
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "sbkit"
+    check(whole(views) and views >= 1, f"demo views must be at least 1, got {views!r}", ConfigError)
+    check(whole(seed) and seed >= 0, f"demo seed must be a non-negative integer, got {seed!r}", ConfigError)
+    return {"version": GENERATOR_VERSION, "size": int(size), "seed": int(seed), "image_size": int(image_size),
+            "views": int(views)}
 
 
 def cache_folder(size: int, seed: int, image_size: int, views: int, cache_dir: Path | str | None = None) -> Path:
@@ -161,19 +156,24 @@ def load_demo(folder: Path, params: dict[str, int]) -> Catalogue | None:
     if _read_params(folder) != params:
         return None
     records = _read_records(folder)
-    if records is None or any(_missing(folder, r) for r in records if isinstance(r, dict) and "image" in r):
+    try:
+        if records is None or any(_missing(folder, r) for r in records):
+            return None
+    except (KeyError, TypeError):  # a damaged record: render the folder again
         return None
     return _catalogue(folder, records)
 
 
 def _remove_stale(folder: Path, records: list[dict[str, Any]]) -> None:
-    """Delete pictures left by an earlier run with other params (the folder holds only generated files)."""
+    """Delete pictures of an earlier run with other params, and temporary files of a killed one."""
     wanted = {r["image"] for r in records} | {r["attributes"]["mask"] for r in records}
     wanted |= {r["sketch"] for r in records if r["sketch"]}
     for sub in ("images", "masks", "sketches"):
         for path in (folder / sub).glob("demo-*.png"):
             if f"{sub}/{path.name}" not in wanted:
                 path.unlink(missing_ok=True)
+        for path in (folder / sub).glob(".demo-*.part.png"):
+            path.unlink(missing_ok=True)
 
 
 def _prepare(folder: Path, params: dict[str, int]) -> bool:

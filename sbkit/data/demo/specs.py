@@ -9,7 +9,7 @@ import numpy as np
 from sbkit.data.demo.accessories import ACCESSORIES
 from sbkit.data.demo.garments import GARMENTS
 from sbkit.data.demo.lines import line_of, make_line
-from sbkit.data.demo.shapes import CategoryShape, Options, Params, Shape
+from sbkit.data.demo.shapes import CategoryShape, Params, Shape
 from sbkit.data.demo.vocab import BRANDS, CATEGORIES, COLOURS, LENGTHS, LIGHT_COLOURS
 from sbkit.errors import ConfigError, check, unknown_name_message
 
