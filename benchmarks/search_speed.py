@@ -116,10 +116,7 @@ def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], A
     row["ratio_single_p50"] = row["single_ms"]["p50"] / row["bare_single_ms"]["p50"]
     row["ratio_batch_p50"] = row["batch_ms_per_query"]["p50"] / row["bare_batch_ms_per_query"]["p50"]
     row["ratio_build"] = our_build / bare_build if bare_build > 0 else float("nan")
-    results = search_ours(our_index, q_torch)
-    bare_results = search_bare(bare_index, queries)
-    del bare_index, our_index
-    return row, (results, bare_results)
+    return row, (search_ours(our_index, q_torch), search_bare(bare_index, queries))
 
 
 def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict[str, Any]]:
@@ -144,14 +141,12 @@ def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict
 
     params = {"nlist": args.nlist, "nprobe": args.nprobe, "m": args.m, "ef_search": args.ef_search,
               "nbits": args.nbits}
-    for kind in args.kinds.split(","):
-        if kind == "exact":
-            continue
+    for kind in [name for name in args.kinds.split(",") if name and name != "exact"]:
         console.log(f"{size:,}: faiss {kind}")
         ours_index = FaissIndex(kind=kind, **params)  # type: ignore[arg-type]
         factory = ours_index.factory_string()
 
-        def build_bare(factory: str = factory) -> Any:
+        def build_bare(factory: str = factory, kind: str = kind) -> Any:
             faiss.cvar.distance_compute_blas_threshold = 20
             index = faiss.index_factory(args.dim, factory, faiss.METRIC_INNER_PRODUCT)
             if not index.is_trained:

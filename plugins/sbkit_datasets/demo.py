@@ -41,3 +41,8 @@ class DemoDataset(Dataset):
 
     def load(self) -> Catalogue:
         return generate_demo(self.folder, self.size, self.seed, self.image_size, self.views)
+
+    @classmethod
+    def example_params(cls, folder: Path) -> dict[str, object]:
+        """A tiny catalogue in ``folder``, for contract tests."""
+        return {"size": 30, "image_size": 64, "cache_dir": folder}

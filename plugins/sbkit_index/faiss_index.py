@@ -13,7 +13,6 @@ import torch
 
 from sbkit.components import Index
 from sbkit.errors import ConfigError, DataError, ShapeError, check
-from sbkit.io import atomic_write
 from sbkit_index.manifest import open_index, save_index
 
 INDEX_FILE = "index.faiss"

@@ -37,12 +37,16 @@ def run_command(
     out: Path = typer.Option(None, help="Run folder. [default: runs/<time>-<sketchifier>-<encoder>-<fuser>]"),
     config: Path = typer.Option(None, "--config", exists=False, help="A TOML config; command-line options "
                                 "override it. A run folder's config.toml repeats that run."),
+    resume: Path = typer.Option(None, "--resume", help="Continue an interrupted run in this run folder from its "
+                                "last checkpoint, with the folder's config.toml."),
 ) -> None:
     """Sketchify, train, index, evaluate and report (see `sbkit run --help`)."""
     import sbkit
     from sbkit.cli.options import parse_component_options
     from sbkit.config import COMPONENT_FIELDS, RunConfig
 
+    if resume is not None:
+        config, out = resume / "config.toml", resume
     base = RunConfig.from_toml(config) if config else RunConfig()
     given: dict[str, Any] = {
         key: value for key, value in {
@@ -55,7 +59,7 @@ def run_command(
     params = parse_component_options(list(ctx.args), set(COMPONENT_FIELDS))
     settings = settings.updated({kind: {"name": getattr(settings, kind).name, **values}
                                  for kind, values in params.items()}, "command line")
-    result = sbkit.run(settings)
+    result = sbkit.run(settings, resume=resume is not None)
     _summary(result)
 
 

@@ -33,6 +33,20 @@ def metrics_rows(metrics: dict[str, dict[str, dict[str, float]]]) -> list[dict[s
     return rows
 
 
+CATEGORY = ("cat_mAP", "cat_mAP@10", "cat_P@10", "cat_P@100")
+
+
+def category_rows(metrics: dict[str, dict[str, dict[str, float]]]) -> list[dict[str, Any]]:
+    """Category-level relevance (any gallery item of the query's category counts), as SBIR papers report it."""
+    rows = []
+    for mode, by_source in metrics.items():
+        for source, values in by_source.items():
+            if "cat_mAP" in values:
+                rows.append({"query": mode, "sketches": SOURCES.get(source, "-"),
+                             **{key.removeprefix("cat_"): values[key] for key in CATEGORY}})
+    return rows
+
+
 def side_by_side(metrics: dict[str, dict[str, dict[str, float]]], key: str = "R@10") -> list[dict[str, Any]]:
     """Sketch modes with made and drawn sketches next to each other, for one metric."""
     rows = []
@@ -42,6 +56,15 @@ def side_by_side(metrics: dict[str, dict[str, dict[str, float]]], key: str = "R@
             row[label] = by_source[source][key] if source in by_source else by_source.get("caption", {}).get(key, "")
         rows.append(row)
     return rows
+
+
+def category_section(metrics: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    rows = category_rows(metrics)
+    if not rows:
+        return []
+    return ["Category-level relevance (every gallery item of the query's category counts; mAP over the whole "
+            "ranking, P@K = share of the top K in the category):", "",
+            markdown_table(rows, ["query", "sketches", *(k.removeprefix("cat_") for k in CATEGORY)]), ""]
 
 
 def sheet_rows(model, test: SplitTensors, index, device: torch.device, count: int) -> list[SheetRow]:
@@ -113,6 +136,7 @@ def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], histo
         "",
         markdown_table(side_by_side(metrics), ["query", *SOURCES.values()]),
         "",
+        *category_section(metrics),
         "![R@10 by query mode](recall.png)",
         "",
         "## Contact sheet",

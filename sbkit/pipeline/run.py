@@ -12,12 +12,13 @@ from typing import Any
 
 import torch
 
-from sbkit.config import RunConfig
+from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.data.catalogue import Catalogue, Skipped
 from sbkit.errors import ConfigError, DataError
 from sbkit.io import atomic_write_json, atomic_write_text
 from sbkit.pipeline.evaluate import embed_gallery, evaluate_split
 from sbkit.pipeline.prepare import SplitTensors, prepare_split
+from sbkit.params import resolve_params
 from sbkit.progress import console
 from sbkit.registry import get_registry
 
@@ -67,6 +68,16 @@ class Timer:
         console.print(f"[dim]{name}: {self.seconds[name]:.1f} s[/dim]")
 
 
+def typed_params(config: RunConfig, registry) -> None:
+    """Check and convert every component's params in place (CLI strings become ints, floats, ...)."""
+    for kind in COMPONENT_FIELDS:
+        spec = getattr(config, kind)
+        if kind == "data" and spec.name not in registry.names("dataset"):
+            continue  # a path: its layout, and so its parameters, are known only when it is read
+        registry_kind = "dataset" if kind == "data" else kind
+        spec.params = resolve_params(registry.get(registry_kind, spec.name), spec.params, f"{kind} {spec.name!r}")
+
+
 def load_catalogue(config: RunConfig) -> Catalogue:
     from sbkit.data.resolve import resolve_catalogue
     from sbkit.data.validate import load_valid
@@ -74,12 +85,20 @@ def load_catalogue(config: RunConfig) -> Catalogue:
     return load_valid(resolve_catalogue(config.data.name, config.data.params))
 
 
-def run(config: RunConfig | None = None, **overrides: Any) -> RunResult:
-    """Run the whole pipeline; ``sbkit.run(fuser="avg", epochs=2)`` mirrors ``sbkit run --fuser avg --epochs 2``."""
+def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any) -> RunResult:
+    """Run the whole pipeline; ``sbkit.run(fuser="avg", epochs=2)`` mirrors ``sbkit run --fuser avg --epochs 2``.
+
+    With ``resume=True`` training continues from the checkpoint in the run folder (``config.out``) to the
+    same result as an uninterrupted run; the other stages are cached or cheap and simply run again.
+    """
     config = (config or RunConfig()).updated(overrides, "run()")
+    if resume and not (Path(config.out) / "checkpoint").is_dir():
+        raise ConfigError(f"cannot resume: {config.out or '(no --out)'} holds no checkpoint/ folder; "
+                          "start the run without --resume")
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
     registry = get_registry()
+    typed_params(config, registry)
     # Build every component before any slow work, so a bad name or parameter fails at once.
     sketchifier = registry.create("sketchifier", config.sketchifier.name, config.sketchifier.params)
     encoder = registry.create("encoder", config.encoder.name, config.encoder.params)
@@ -131,7 +150,8 @@ def run(config: RunConfig | None = None, **overrides: Any) -> RunResult:
         return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
 
     with timer.stage("train"):
-        history = fit(model, loss, data, options, out_dir=run_dir / "checkpoint", on_epoch_end=on_epoch_end)
+        history = fit(model, loss, data, options, out_dir=run_dir / "checkpoint", on_epoch_end=on_epoch_end,
+                      resume=resume)
         model.save(run_dir / "model")
 
     test = splits["test"]

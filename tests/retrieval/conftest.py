@@ -14,3 +14,17 @@ def gallery() -> torch.Tensor:
 @pytest.fixture
 def queries() -> torch.Tensor:
     return _POINTS[3000:].clone()
+
+
+@pytest.fixture(autouse=True)
+def _one_faiss_thread():
+    """Tiny test galleries gain nothing from threads, and FAISS's spinning threads crawl on a busy machine."""
+    try:
+        import faiss
+    except ImportError:
+        yield
+        return
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    yield
+    faiss.omp_set_num_threads(threads)

@@ -1,0 +1,128 @@
+"""`sbkit run` end to end on tiny catalogues: the demo, a third-party plugin, a broken plugin, human sketches."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sbkit import plugins
+from sbkit.cli.app import create_app
+from sbkit.plugins import reset_host
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = ["--data.size", "60", "--data.image_size", "64", "--image-size", "32", "--epochs", "1",
+        "--batch-size", "32", "--device", "cpu"]
+runner = CliRunner()
+
+
+def run_cli(*args: str) -> None:
+    result = runner.invoke(create_app(), ["--quiet", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def check_run_folder(out: Path, sources: set[str]) -> dict:
+    for name in ("config.toml", "metrics.json", "report.md", "contact_sheet.png", "recall.png", "skipped.jsonl",
+                 "model/model.safetensors", "index/manifest.json"):
+        assert (out / name).is_file(), name
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert set(metrics) == {"sketch+text", "sketch", "text"}
+    assert set(metrics["sketch+text"]) == sources and set(metrics["sketch"]) == sources
+    for by_source in metrics.values():
+        for values in by_source.values():
+            assert 0.0 <= values["R@1"] <= values["R@5"] <= values["R@10"] <= 1.0
+    report = (out / "report.md").read_text()
+    assert "sketchifier sketches" in report and "contact_sheet.png" in report
+    return metrics
+
+
+def test_run_on_the_demo_catalogue_writes_a_complete_run_folder(tmp_path, fresh_plugins):
+    out = tmp_path / "run"
+    run_cli("run", *TINY, "--sketchifier", "canny-clahe", "--fuser", "concat", "--out", str(out))
+    check_run_folder(out, {"synthetic", "drawn"})
+    saved = tomllib.loads((out / "config.toml").read_text())
+    assert saved["sketchifier"]["name"] == "canny-clahe" and saved["data"]["size"] == 60
+
+
+def test_a_saved_config_repeats_the_run(tmp_path, fresh_plugins):
+    first, second = tmp_path / "first", tmp_path / "second"
+    run_cli("run", *TINY, "--fuser", "avg", "--out", str(first))
+    run_cli("run", "--config", str(first / "config.toml"), "--out", str(second))
+    one, two = (json.loads((d / "metrics.json").read_text())["metrics"] for d in (first, second))
+    assert one["text"]["caption"]["R@10"] == pytest.approx(two["text"]["caption"]["R@10"])
+
+
+@pytest.fixture
+def extra_entry_points(monkeypatch):
+    """Add entry points beside the installed ones, as if more packages were installed."""
+    added: list = []
+    real = importlib.metadata.entry_points
+
+    def entry_points(group=None, **kwargs):
+        found = list(real(group=group, **kwargs))
+        return found + added if group == "sbkit" else found
+
+    monkeypatch.setattr(plugins.importlib.metadata, "entry_points", entry_points)
+    reset_host()
+    yield added
+    reset_host()
+
+
+def example_entry_point() -> importlib.metadata.EntryPoint:
+    """The entry point that `pip install examples/sbkit-pencil` would install, read from its pyproject."""
+    project = tomllib.loads((REPO / "examples/sbkit-pencil/pyproject.toml").read_text())
+    (name, value), = project["project"]["entry-points"]["sbkit"].items()
+    return importlib.metadata.EntryPoint(name, value, "sbkit")
+
+
+def test_third_party_example_plugin_runs_end_to_end(tmp_path, extra_entry_points, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "examples/sbkit-pencil"))
+    extra_entry_points.append(example_entry_point())
+    reset_host()
+    listed = runner.invoke(create_app(), ["list", "sketchifier", "--json"])
+    assert "pencil" in {e["name"] for e in json.loads(listed.output)}
+    out = tmp_path / "run"
+    run_cli("run", *TINY, "--sketchifier", "pencil", "--sketchifier.blur", "15", "--out", str(out))
+    check_run_folder(out, {"synthetic", "drawn"})
+
+
+def test_a_broken_plugin_is_reported_and_run_still_works(tmp_path, extra_entry_points):
+    extra_entry_points.append(importlib.metadata.EntryPoint("broken", "sbkit_does_not_exist", "sbkit"))
+    reset_host()
+    listing = runner.invoke(create_app(), ["plugins", "--json"])
+    records = {r["name"]: r for r in json.loads(listing.output)}
+    assert records["broken"]["status"] == "failed" and "sbkit_does_not_exist" in records["broken"]["error"]
+    assert records["opencv"]["status"] == "ok"
+    out = tmp_path / "run"
+    run_cli("run", *TINY, "--out", str(out))
+    assert (out / "report.md").is_file()
+    strict = runner.invoke(create_app(), ["--strict", "plugins"])
+    assert strict.exit_code != 0
+
+
+def test_human_sketches_are_evaluated_beside_synthetic_ones(tmp_path, fresh_plugins):
+    sys.path.insert(0, str(REPO / "tests"))
+    from data.fixtures import make_shoev2_fixture
+
+    folder = make_shoev2_fixture(tmp_path / "data", n_photos=24, n_test=8, image_size=64)
+    out = tmp_path / "run"
+    run_cli("run", "--data", str(folder), "--image-size", "32", "--epochs", "1", "--batch-size", "16",
+            "--device", "cpu", "--out", str(out))
+    metrics = check_run_folder(out, {"synthetic", "drawn"})
+    assert metrics["sketch"]["drawn"]["queries"] == 8
+
+
+def test_resume_continues_a_run_folder(tmp_path, fresh_plugins):
+    out = tmp_path / "run"
+    run_cli("run", *TINY, "--out", str(out))
+    first = json.loads((out / "metrics.json").read_text())["metrics"]
+    run_cli("run", "--resume", str(out))
+    again = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert again["text"]["caption"]["R@10"] == pytest.approx(first["text"]["caption"]["R@10"])
+    failed = runner.invoke(create_app(), ["run", "--resume", str(tmp_path / "nothing")])
+    assert failed.exit_code != 0
