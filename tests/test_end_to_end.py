@@ -126,3 +126,46 @@ def test_resume_continues_a_run_folder(tmp_path, fresh_plugins):
     assert again["text"]["caption"]["R@10"] == pytest.approx(first["text"]["caption"]["R@10"])
     failed = runner.invoke(create_app(), ["run", "--resume", str(tmp_path / "nothing")])
     assert failed.exit_code != 0
+
+
+def hand_made_catalogue(root: Path) -> Path:
+    """A catalogue as a person assembles it: nested folders, a CSV with odd captions, and some bad rows."""
+    import csv
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from data.fixtures import make_bomb_png, make_folder_catalogue
+
+    root = make_folder_catalogue(root, n_items=30, image_size=48, pictures_per_product=1)
+    good = (root / "images" / "dress" / "item000.png").read_bytes()
+    (root / "bad").mkdir()
+    (root / "bad" / "truncated.png").write_bytes(good[: len(good) // 2])
+    make_bomb_png(root / "bad" / "bomb.png")
+    odd = ["白いロングスカート、プリーツ", "فستان أبيض طويل", "длинное белое платье", 'a "quoted", comma, caption',
+           "a caption\nover two lines"]
+    rows = list(csv.DictReader((root / "captions.csv").open(encoding="utf-8")))
+    for row, caption in zip(rows, odd):
+        row["caption"] = caption
+    rows += [
+        {"id": "truncated", "image": "bad/truncated.png", "caption": "a truncated file"},
+        {"id": "bomb", "image": "bad/bomb.png", "caption": "a 20000 x 20000 png"},
+        {"id": "gone", "image": "bad/gone.png", "caption": "a missing image"},
+        {"id": "item003", "image": "images/dress/item000.png", "caption": "the same id again"},
+        {"id": "empty", "image": "images/dress/item000.png", "caption": ""},
+    ]
+    with (root / "captions.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return root
+
+
+def test_a_hand_made_folder_catalogue_with_bad_items_runs_to_completion(tmp_path, fresh_plugins):
+    folder = hand_made_catalogue(tmp_path / "catalogue")
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    out = tmp_path / "run"
+    run_cli("run", "--data", str(folder), "--image-size", "32", "--epochs", "1", "--batch-size", "16",
+            "--device", "cpu", "--out", str(out))
+    check_run_folder(out, {"synthetic", "drawn"})
+    skipped = {json.loads(line)["item"].split(" (")[0] for line in (out / "skipped.jsonl").read_text().splitlines()}
+    assert {"truncated", "bomb", "gone", "item003"} <= skipped
+    assert before == {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}, "inputs must not change"
