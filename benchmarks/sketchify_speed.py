@@ -122,9 +122,9 @@ def time_loop(loop: Loop, paths: list[Path], out: Path, processes: int) -> tuple
     """(photos per second, CPU ms per photo) of ``loop`` over ``paths``, split across ``processes`` processes."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    _single_thread()  # also before forking: a child that inherits OpenCV's live pool threads can deadlock
     cpu, start = _cpu_seconds(), time.perf_counter()
     if processes == 1:
-        _single_thread()
         loop(paths, out)
     else:
         context = multiprocessing.get_context("fork")

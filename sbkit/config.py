@@ -61,6 +61,7 @@ class RunConfig:
     seed: int = 0
     out: str = ""
     sheet_queries: int = 8
+    probes: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for TOML/JSON: components become tables, other fields stay as they are."""

@@ -43,8 +43,11 @@ def check_run_folder(out: Path, sources: set[str]) -> dict:
 
 def test_run_on_the_demo_catalogue_writes_a_complete_run_folder(tmp_path, fresh_plugins):
     out = tmp_path / "run"
-    run_cli("run", *TINY, "--sketchifier", "canny-clahe", "--fuser", "concat", "--out", str(out))
+    run_cli("run", *TINY, "--sketchifier", "canny-clahe", "--fuser", "concat", "--probes", "--out", str(out))
     check_run_folder(out, {"synthetic", "drawn"})
+    probes = json.loads((out / "metrics.json").read_text())["probes"]
+    assert {"top1", "colour_swap", "brand", "caption", "white"} <= set(probes) and probes["skipped"] == {}
+    assert "## Probes" in (out / "report.md").read_text() and list(out.glob("probe-*.png"))
     saved = tomllib.loads((out / "config.toml").read_text())
     assert saved["sketchifier"]["name"] == "canny-clahe" and saved["data"]["size"] == 60
 

@@ -37,6 +37,9 @@ def run_command(
     out: Path = typer.Option(None, help="Run folder. [default: runs/<time>-<sketchifier>-<encoder>-<fuser>]"),
     config: Path = typer.Option(None, "--config", exists=False, help="A TOML config; command-line options "
                                 "override it. A run folder's config.toml repeats that run."),
+    probes: bool = typer.Option(None, "--probes/--no-probes", help="Also run the five probes (colour swap, "
+                                "brand names, caption vs none, white items, top-1; docs/probes.md) and add them "
+                                "to the report. [default: no-probes]"),
     resume: Path = typer.Option(None, "--resume", help="Continue an interrupted run in this run folder from its "
                                 "last checkpoint, with the folder's config.toml."),
 ) -> None:
@@ -52,7 +55,7 @@ def run_command(
         key: value for key, value in {
             "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss, "index": index,
             "data": data, "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr,
-            "augment": augment, "device": device, "seed": seed, "out": None if out is None else str(out),
+            "augment": augment, "device": device, "seed": seed, "probes": probes, "out": None if out is None else str(out),
         }.items() if value is not None
     }
     settings = base.updated(given, "command line")

@@ -26,11 +26,6 @@ _GALLERY_CHUNK = 8192
 _CI_KEYS = ("MRR", "cat_mAP")
 
 
-def _scores(query: torch.Tensor, gallery: torch.Tensor) -> torch.Tensor:
-    """(q, D) x (g, D) -> (q, g) inner products; numpy's BLAS measured 1.1-1.7x faster than torch's on CPU."""
-    return torch.from_numpy(query.numpy() @ gallery.numpy().T)
-
-
 def _tolerance(scores: torch.Tensor) -> torch.Tensor:
     return 1e-6 * (1.0 + scores.abs())
 
@@ -86,7 +81,7 @@ def rank_of_targets(query: torch.Tensor, gallery: torch.Tensor, targets: torch.T
             threshold = (target_scores - _tolerance(target_scores))[:, None]
             ahead = torch.zeros(len(q), dtype=torch.long)
             for g0 in range(0, n_gallery, gallery_chunk):
-                scores = _scores(q, gallery[g0:g0 + gallery_chunk])
+                scores = q @ gallery[g0:g0 + gallery_chunk].T
                 inside = (t >= g0) & (t < g0 + gallery_chunk)
                 rows = inside.nonzero().squeeze(1)
                 scores[rows, t[rows] - g0] = float("-inf")  # the target itself is not ahead of itself
@@ -135,12 +130,12 @@ def _category_values(query: torch.Tensor, gallery: torch.Tensor, query_codes: to
         for m0 in range(0, len(members), query_chunk):
             rows = members[m0:m0 + query_chunk]
             q = query[rows]
-            rel_scores = torch.cat([_scores(q, gallery[relevant[r0:r0 + gallery_chunk]])
+            rel_scores = torch.cat([q @ gallery[relevant[r0:r0 + gallery_chunk]].T
                                     for r0 in range(0, n_rel, gallery_chunk)], dim=1)
             rel_sorted = rel_scores.sort(dim=1).values  # ascending
             bins = torch.zeros(len(q), n_rel + 1, dtype=torch.long)
             for g0 in range(0, n_gallery, gallery_chunk):
-                scores = _scores(q, gallery[g0:g0 + gallery_chunk])
+                scores = q @ gallery[g0:g0 + gallery_chunk].T
                 idx = torch.searchsorted(rel_sorted, scores + _tolerance(scores), right=True)
                 idx[:, is_relevant[g0:g0 + gallery_chunk]] = 0  # bin 0 is ahead of no relevant item
                 bins.scatter_add_(1, idx, torch.ones_like(idx))

@@ -74,7 +74,9 @@ def bar_chart(values: dict[str, float] | dict[str, dict[str, float]], path: str 
     axes.set_xticks(range(len(groups)), list(groups), rotation=30 if crowded else 0,
                     ha="right" if crowded else "center")
     if nested:
-        axes.legend(frameon=False, fontsize=8, ncols=min(len(series), 4), loc="upper left", bbox_to_anchor=(0, -0.12))
+        # Rotated tick labels take more room below the axes; keep the legend clear of them.
+        axes.legend(frameon=False, fontsize=8, ncols=min(len(series), 4), loc="upper left",
+                    bbox_to_anchor=(0, -0.32 if crowded else -0.12))
     axes.set_ylim(0, top * 1.15 if top > 0 else 1)
     axes.set_ylabel(ylabel)
     axes.set_title(title)

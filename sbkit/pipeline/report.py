@@ -89,7 +89,7 @@ def sheet_rows(model, test: SplitTensors, index, device: torch.device, count: in
 
 
 def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], history: list[dict], model,
-                 test: SplitTensors, index, device: torch.device) -> Path:
+                 test: SplitTensors, index, device: torch.device, probes: str | None = None) -> Path:
     metrics = result["metrics"]
     contact_sheet(sheet_rows(model, test, index, device, config.sheet_queries), run_dir / "contact_sheet.png",
                   title="Test queries: sketch + caption, top 5 (green frame = the true item)")
@@ -143,6 +143,7 @@ def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], histo
         "",
         "![contact sheet](contact_sheet.png)",
         "",
+        *([probes, ""] if probes else []),
         "## Training",
         "",
         markdown_table(epochs, list(epochs[0]) if epochs else ["epoch"]),

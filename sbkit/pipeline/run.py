@@ -169,9 +169,17 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
         "skipped": len(skipped),
         "timings": timer.seconds,
     }
+    probes = None
+    if config.probes:
+        from sbkit.evaluation.probes import run_probes
+
+        with timer.stage("probes"):
+            probes = run_probes(model, test, None, config, device, run_dir)
+        result["probes"] = probes.numbers
     atomic_write_json(run_dir / "metrics.json", result)
     with timer.stage("report"):
-        write_report(run_dir, config, result, history, model, test, index, device)
+        write_report(run_dir, config, result, history, model, test, index, device,
+                     probes=probes.markdown if probes else None)
     result["timings"] = timer.seconds
     atomic_write_json(run_dir / "metrics.json", result)
     return RunResult(run_dir, result, timer.seconds)

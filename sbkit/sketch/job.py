@@ -95,9 +95,13 @@ def chunk_results(chunks: list[list[JobItem]], workers: int, worker_args: tuple[
         return
     # fork starts workers in milliseconds with every plugin already loaded; spawn where fork is missing.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=init_worker,
-                             initargs=worker_args) as pool:
+    # A child forked while OpenCV's thread pool has threads can deadlock in its first OpenCV call, so the
+    # pool is stopped (one thread) while the workers start; they all start at the first submit.
+    with single_threaded():
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=init_worker, initargs=worker_args)
         futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
+    with pool:
         try:
             yield (future.result() for future in as_completed(futures))
         except BrokenProcessPool:

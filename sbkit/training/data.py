@@ -12,12 +12,20 @@ from sbkit.errors import DataError, ShapeError, check
 
 @dataclass
 class Batch:
-    """One training batch, on the training device."""
+    """One training batch on the training device: this rank's piece of it, and the labels of all of it.
 
-    images: torch.Tensor  # uint8 (B, 3, S, S)
-    sketches: torch.Tensor  # uint8 (B, 1, S, S)
-    texts: list[str]
-    labels: torch.Tensor  # long (B,)
+    Without a process group the piece is the whole batch.
+    """
+
+    images: torch.Tensor  # uint8 (b, 3, S, S), this rank's rows
+    sketches: torch.Tensor  # uint8 or float (b, 1, S, S), this rank's rows
+    texts: list[str]  # b captions, this rank's rows
+    labels: torch.Tensor  # long (B,), every rank's rows in rank order
+
+    @property
+    def size(self) -> int:
+        """Rows in the whole batch (B)."""
+        return len(self.labels)
 
 
 @dataclass
@@ -58,15 +66,19 @@ class TrainData:
     def __len__(self) -> int:
         return len(self.images)
 
-    def batch(self, rows: torch.Tensor, device: torch.device) -> Batch:
-        """The items at ``rows`` (long (B,)), moved to ``device``, with the sketch transform applied."""
+    def batch(self, rows: torch.Tensor, device: torch.device, piece: tuple[int, int] | None = None) -> Batch:
+        """The items at ``rows`` (long (B,)) on ``device``, keeping only ``rows[start:stop]`` for ``piece``.
+
+        The sketch transform sees all B rows, so its random draws do not depend on how the batch is split.
+        """
+        start, stop = piece if piece is not None else (0, len(rows))
         sketches = self.sketches[rows.to(self.sketches.device)]
         if self.sketch_transform is not None:
             sketches = self.sketch_transform(sketches)
-        listed = rows.tolist()
+        mine = rows[start:stop]
         return Batch(
-            images=self.images[rows.to(self.images.device)].to(device, non_blocking=True),
-            sketches=sketches.to(device, non_blocking=True),
-            texts=[self.captions[i] for i in listed],
+            images=self.images[mine.to(self.images.device)].to(device, non_blocking=True),
+            sketches=sketches[start:stop].to(device, non_blocking=True),
+            texts=[self.captions[i] for i in mine.tolist()],
             labels=self.labels[rows.to(self.labels.device)].to(device, non_blocking=True),
         )

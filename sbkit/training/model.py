@@ -63,23 +63,23 @@ class RetrievalModel(nn.Module):
             text_vec = self.encoder.encode_text(texts)
         return F.normalize(self.fuser(sketch_vec, text_vec).float(), dim=-1)
 
-    def save(self, folder: Path, metadata: dict[str, str] | None = None) -> None:
-        """Write ``model.safetensors`` (with string ``metadata``) and the encoder's extra state into ``folder``."""
+    def save(self, folder: Path, metadata: dict[str, str] | None = None, filename: str = WEIGHTS) -> None:
+        """Write the weights as ``filename`` (with string ``metadata``) and the encoder's extra state into ``folder``."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.encoder.save_extra(folder)
-        atomic_write(folder / WEIGHTS, lambda tmp: save_model(self, str(tmp), metadata=metadata))
+        atomic_write(folder / filename, lambda tmp: save_model(self, str(tmp), metadata=metadata))
 
-    def load(self, folder: Path) -> RetrievalModel:
+    def load(self, folder: Path, filename: str = WEIGHTS) -> RetrievalModel:
         """Restore what :meth:`save` wrote (extra state first, so tables are sized before the weights)."""
         folder = Path(folder)
-        check((folder / WEIGHTS).is_file(), f"no {WEIGHTS} in {folder}; point to a folder a model was saved to",
+        check((folder / filename).is_file(), f"no {filename} in {folder}; point to a folder a model was saved to",
               DataError)
         self.encoder.load_extra(folder)
         device = self.device
-        missing, unexpected = load_model(self, str(folder / WEIGHTS), strict=False, device=str(device))
+        missing, unexpected = load_model(self, str(folder / filename), strict=False, device=str(device))
         check(not missing and not unexpected,
-              f"{folder / WEIGHTS} does not fit encoder {self.encoder.name!r} + fuser {self.fuser.name!r}: "
+              f"{folder / filename} does not fit encoder {self.encoder.name!r} + fuser {self.fuser.name!r}: "
               f"missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]}; build the model with the "
               f"components and params it was trained with", ShapeError)
         return self

@@ -8,7 +8,8 @@ from sbkit.errors import ConfigError, check
 
 AMP_MODES = ("auto", "bf16", "fp16", "off")
 # Options a resumed run may change; any other difference would not continue the same run.
-RESUMABLE_CHANGES = ("epochs", "checkpoint_every", "device", "amp")
+RESUMABLE_CHANGES = ("epochs", "checkpoint_every", "device", "amp", "grad_cache_chunk", "early_stopping", "distributed")
+MONITOR_MODES = ("auto", "max", "min")
 
 
 @dataclass
@@ -29,6 +30,15 @@ class TrainOptions:
         modality_dropout: probabilities that a batch trains as sketch-only and as text-only.
         checkpoint_every: also checkpoint every this many optimizer steps; 0 checkpoints at epoch ends only.
         lr_pretrained: learning rate for the encoder's ``pretrained_parameters()``; None uses ``lr``.
+        grad_cache_chunk: when > 0, gradient caching: embed each batch in chunks of this many rows without
+            activations kept, take the loss on all embeddings, then re-run each chunk with gradients. Memory
+            then grows with the chunk, not the batch; a step costs about one extra forward pass.
+        early_stopping: stop when ``monitor`` has not improved for this many epochs; 0 = never.
+        monitor: key of the epoch record to watch (dotted for nested dicts, e.g. ``val.R@10``), usually
+            returned by ``on_epoch_end``; also picks the weights kept as ``best.safetensors``.
+        monitor_mode: ``max`` (higher is better), ``min``, or ``auto`` (``min`` when ``monitor`` names a loss).
+        distributed: initialise ``torch.distributed`` from the environment ``torchrun`` sets, if no process
+            group exists yet; with a process group (initialised by either), train data-parallel.
     """
 
     epochs: int = 8
@@ -44,6 +54,11 @@ class TrainOptions:
     modality_dropout: tuple[float, float] = (0.2, 0.2)
     checkpoint_every: int = 0
     lr_pretrained: float | None = None
+    grad_cache_chunk: int = 0
+    early_stopping: int = 0
+    monitor: str = "val_R@10"
+    monitor_mode: str = "auto"
+    distributed: bool = False
 
     def __post_init__(self) -> None:
         self.modality_dropout = tuple(float(p) for p in self.modality_dropout)  # type: ignore[assignment]
@@ -61,6 +76,21 @@ class TrainOptions:
         check(self.checkpoint_every >= 0, f"checkpoint_every must be >= 0, got {self.checkpoint_every}", ConfigError)
         check(self.lr_pretrained is None or self.lr_pretrained >= 0,
               f"lr_pretrained must be >= 0 or None, got {self.lr_pretrained}", ConfigError)
+        check(self.grad_cache_chunk >= 0, f"grad_cache_chunk must be >= 0 (0 = off), got {self.grad_cache_chunk}",
+              ConfigError)
+        check(self.early_stopping >= 0, f"early_stopping must be >= 0 epochs (0 = off), got {self.early_stopping}",
+              ConfigError)
+        check(bool(self.monitor), "monitor must name a key of the epoch record, e.g. 'val_R@10' or 'loss'",
+              ConfigError)
+        check(self.monitor_mode in MONITOR_MODES,
+              f"monitor_mode must be one of {', '.join(MONITOR_MODES)}, got {self.monitor_mode!r}", ConfigError)
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Whether a larger ``monitor`` value is an improvement."""
+        if self.monitor_mode == "auto":
+            return "loss" not in self.monitor.lower()
+        return self.monitor_mode == "max"
 
     def to_dict(self) -> dict:
         return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}

@@ -18,6 +18,7 @@ from sbkit.errors import ConfigError, DataError
 from sbkit.hookspecs import hookimpl
 from sbkit.plugins import get_host
 from sbkit.registry import reset_registry
+from sbkit.sketch import job as job_module
 from sbkit.sketch import job_worker
 from sbkit.sketch.job import sketchify_job
 from sbkit.sketch.job_read import plain_size, read_photo
@@ -187,6 +188,26 @@ def test_a_dying_worker_is_a_clear_error_not_a_hang(photos, tmp_path):
         sketchify_job(photos, out, "test-job-crash", {"parent": os.getpid()}, workers=2)
     assert not _partials(out)
     assert all((out / r["sketch"]).is_file() for r in _manifest(out).values())
+
+
+def test_workers_are_forked_while_opencv_runs_one_thread(photos, tmp_path, monkeypatch):
+    """A child forked while OpenCV's pool threads live can deadlock in its first OpenCV or torch call."""
+    seen = []
+
+    class Recording(job_module.ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            seen.append(cv2.getNumThreads())
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(job_module, "ProcessPoolExecutor", Recording)
+    previous = cv2.getNumThreads()
+    cv2.setNumThreads(2)
+    try:
+        assert sketchify_job(photos, tmp_path / "job", "test-job-edges", workers=2).workers == 2
+        assert seen and set(seen) == {1}
+        assert cv2.getNumThreads() == 2  # the caller's setting comes back
+    finally:
+        cv2.setNumThreads(previous)
 
 
 def _age(out: Path) -> None:

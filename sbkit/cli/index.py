@@ -1,0 +1,115 @@
+"""``sbkit index build|add``: embed a catalogue with a run's model into a gallery index, resumably."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+INDEX_HELP = "Build gallery indexes with a run's model, or add items to one."
+
+BUILD_HELP = """Embed every photo of a catalogue (--data: a dataset name or a path) with the model of RUN_DIR
+and save an index of them (default: RUN_DIR/indexes/<data name>).
+
+Embeddings are written to OUT/embeddings/ in chunk files as they finish, so rerunning the same
+command after an interruption embeds only what is missing. The index records the model's hash;
+`sbkit search` refuses it for any other model.
+
+Index and data parameters go as --index.<param> VALUE and --data.<param> VALUE, e.g.
+--index faiss --index.kind hnsw, or --data demo --data.size 5000 (`sbkit list index` shows them)."""
+
+ADD_HELP = """Add the photos of a catalogue (--data) that INDEX_DIR does not hold yet, embedded with the model
+of --run. Ids already in the index are skipped and reported. Resumable like `sbkit index build`.
+Data parameters go as --data.<param> VALUE."""
+
+_EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def _default_out(run_dir: Path, data: str, split: str | None) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(data).name or "data").strip("-.") or "data"
+    return run_dir / "indexes" / (f"{name}-{split}" if split else name)
+
+
+def _options(ctx: typer.Context, kinds: set[str]) -> dict[str, dict[str, str]]:
+    from sbkit.cli.options import parse_component_options
+
+    return parse_component_options(list(ctx.args), kinds)
+
+
+def build_command(
+    ctx: typer.Context,
+    run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit run`; its model embeds the photos."),
+    data: str = typer.Option(..., "--data", help="The catalogue: a dataset name (see `sbkit list dataset`) or "
+                             "a folder."),
+    out: Path = typer.Option(None, "--out", "-o", help="The index folder. [default: RUN_DIR/indexes/<data name>]"),
+    index: str = typer.Option(None, "--index", help="Index component (see `sbkit list index`). "
+                              "[default: the run's]"),
+    split: str = typer.Option(None, "--split", help="Index one split only: train, val or test. [default: all]"),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Photos per forward pass."),
+    chunk_size: int = typer.Option(1024, "--chunk-size", min=1, help="Photos per embeddings chunk file (the unit "
+                                   "of resumption)."),
+    workers: int = typer.Option(None, "--workers", "-j", min=1, help="Threads reading photos. [default: up to 4]"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
+) -> None:
+    """Embed a catalogue and build an index (see `sbkit index build --help`)."""
+    from sbkit.retrieval.build import BuildOptions, build_index
+    from sbkit.retrieval.gallery import DataSource
+    from sbkit.retrieval.run_folder import load_run
+
+    options = _options(ctx, {"index", "data"})
+    source = DataSource.of(data, options.get("data"), split)
+    run = load_run(run_dir, device)
+    out = out or _default_out(run.run_dir, data, split)
+    summary = build_index(run, source, out, index, options.get("index"), BuildOptions(batch_size, chunk_size, workers))
+    _report(summary, "built")
+
+
+def add_command(
+    ctx: typer.Context,
+    index_dir: Path = typer.Argument(..., help="An index folder made by `sbkit index build` (or a run's index/)."),
+    run_dir: Path = typer.Option(..., "--run", help="The run folder whose model built the index."),
+    data: str = typer.Option(..., "--data", help="The catalogue holding the new items: a dataset name or a "
+                             "folder."),
+    split: str = typer.Option(None, "--split", help="Add one split only: train, val or test. [default: all]"),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Photos per forward pass."),
+    chunk_size: int = typer.Option(1024, "--chunk-size", min=1, help="Photos per embeddings chunk file."),
+    workers: int = typer.Option(None, "--workers", "-j", min=1, help="Threads reading photos. [default: up to 4]"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
+) -> None:
+    """Add new catalogue items to an index (see `sbkit index add --help`)."""
+    from sbkit.retrieval.build import BuildOptions, add_to_index
+    from sbkit.retrieval.gallery import DataSource
+    from sbkit.retrieval.run_folder import load_run
+
+    options = _options(ctx, {"data"})
+    source = DataSource.of(data, options.get("data"), split)
+    run = load_run(run_dir, device)
+    summary = add_to_index(run, index_dir, source, BuildOptions(batch_size, chunk_size, workers))
+    _report(summary, "updated")
+
+
+def _report(summary, verb: str) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    embed = summary.embed
+    rate = f"{embed.images_per_second:,.0f} photos/s" if embed.embedded else "nothing new to embed"
+    console.print(f"[bold]index {verb}[/bold] ({summary.index_name}): {summary.total} items in "
+                  f"{summary.index_dir} ({summary.added} added)")
+    console.print(f"  embedded {embed.embedded}, {embed.resumed} already done in earlier chunks, "
+                  f"{len(embed.skipped)} unreadable; {embed.seconds:.1f} s ({rate})")
+    if summary.duplicates:
+        examples = ", ".join(summary.duplicates[:5]) + (", ..." if len(summary.duplicates) > 5 else "")
+        console.print(f"  skipped {len(summary.duplicates)} ids already in the index: {examples}")
+    for skipped in embed.skipped[:5]:
+        console.print(f"  unreadable: {skipped.source}: {skipped.reason}")
+    if summary.left_out:
+        console.print(f"  {len(summary.left_out)} catalogue entries left out (missing files, repeated ids), e.g. "
+                      f"{summary.left_out[0].source}: {summary.left_out[0].reason}")
+
+
+def register(app: typer.Typer) -> None:
+    index_app = typer.Typer(help=INDEX_HELP, no_args_is_help=True)
+    index_app.command("build", help=BUILD_HELP, context_settings=_EXTRA)(build_command)
+    index_app.command("add", help=ADD_HELP, context_settings=_EXTRA)(add_command)
+    app.add_typer(index_app, name="index")

@@ -1,0 +1,101 @@
+"""``sbkit search``: rank a run's gallery for a drawing, a caption or both."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+SEARCH_HELP = """Rank the gallery of RUN_DIR for a drawing (--sketch), a caption (--text) or both.
+
+The drawing may be any size, dark lines on light or light on dark, transparent (strokes in the alpha
+channel or on a transparent background) or a photo of a drawing on paper; it is normalised exactly like
+the run's training sketches. Prints a table of the top -k results and writes a contact sheet.
+
+The run's own test index (RUN_DIR/index) is searched unless --index names one built with
+`sbkit index build`."""
+
+
+def _sheet_path(run_dir: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = run_dir / f"search-{stamp}.png"
+    n = 2
+    while path.exists():
+        path = run_dir / f"search-{stamp}-{n}.png"
+        n += 1
+    return path
+
+
+def search_command(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit run`."),
+    sketch: Path = typer.Option(None, "--sketch", "-s", help="A drawing (PNG, JPEG, ...) of the item."),
+    text: str = typer.Option(None, "--text", "-t", help="A caption, e.g. \"a long red trouser\"."),
+    k: int = typer.Option(10, "-k", "--top", min=1, help="How many results to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON only (ids, scores, paths, captions); a sheet "
+                                 "is written only when --sheet is given."),
+    sheet: Path = typer.Option(None, "--sheet", help="Contact sheet PNG to write. "
+                               "[default: RUN_DIR/search-<time>.png]"),
+    index: Path = typer.Option(None, "--index", help="An index folder made by `sbkit index build` for this run. "
+                               "[default: RUN_DIR/index, the run's test gallery]"),
+    data: str = typer.Option(None, "--data", help="The catalogue the index holds (dataset name or path), for "
+                             "photos and captions. [default: the one recorded with the index]"),
+    device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
+) -> None:
+    """Search a run's gallery with a sketch and/or a caption (see `sbkit search --help`)."""
+    from sbkit.errors import DataError, check
+    from sbkit.retrieval.run_folder import load_run
+    from sbkit.retrieval.search import gallery_for, gallery_index, search, write_sheet
+
+    check(sketch is not None or (text is not None and text.strip()),
+          "give a query: --sketch drawing.png, --text \"a long red trouser\", or both", DataError)
+    run = load_run(run_dir, device)
+    gallery_index_obj, index_dir = gallery_index(run, index)
+    gallery = gallery_for(run, index_dir, data)
+    result = search(run, sketch=sketch, text=text, k=k, index=gallery_index_obj, gallery=gallery)
+    sheet_path = None
+    if sheet is not None or not as_json:
+        sheet_path = write_sheet(result, gallery, sheet or _sheet_path(run.run_dir),
+                                 title=_title(sketch, result.text))
+    if as_json:
+        payload = {
+            "run": str(run.run_dir), "index": str(index_dir),
+            "query": {"sketch": None if sketch is None else str(sketch), "text": result.text},
+            "sheet": None if sheet_path is None else str(sheet_path),
+            "results": [hit.to_dict() for hit in result.hits],
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    _print_table(result, index_dir, sheet_path, gallery.problems)
+
+
+def _title(sketch: Path | None, text: str | None) -> str:
+    parts = ([f"sketch {sketch.name}"] if sketch is not None else []) + ([f'"{text}"'] if text else [])
+    return "sbkit search: " + " + ".join(parts)
+
+
+def _print_table(result, index_dir: Path, sheet_path: Path | None, problems: list[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=True)
+    table = Table(title=f"Top {len(result.hits)} in {index_dir}")
+    table.add_column("rank", justify="right")
+    table.add_column("id")
+    table.add_column("score", justify="right")
+    show_captions = any(hit.caption for hit in result.hits)
+    if show_captions:
+        table.add_column("caption")
+    for hit in result.hits:
+        row = [str(hit.rank), hit.id, f"{hit.score:.3f}"]
+        table.add_row(*row, *([hit.caption or ""] if show_captions else []))
+    console.print(table)
+    for problem in problems:
+        console.print(f"[yellow]note:[/yellow] photos and captions unavailable for {problem}", highlight=False)
+    if sheet_path is not None:
+        console.print(f"contact sheet: [bold]{sheet_path}[/bold]", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("search", help=SEARCH_HELP)(search_command)

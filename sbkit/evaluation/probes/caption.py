@@ -1,0 +1,47 @@
+"""Probe 4: the same sketches with no caption, a one-word category caption, and the full caption."""
+
+from __future__ import annotations
+
+from sbkit.evaluation.plots import bar_chart
+from sbkit.evaluation.probes.common import ProbeContext, ProbeSection, product_ranks, recalls
+from sbkit.evaluation.tables import markdown_table
+
+KEY = "caption"
+TITLE = "Caption versus no caption"
+NEEDS: tuple[str, ...] = ()
+CHART = "probe-caption.png"
+NONE, WORD, FULL = "no caption", "category word", "full caption"
+
+
+def run(ctx: ProbeContext) -> ProbeSection:
+    """R@1 and R@10 of the test sketches with an empty, a one-word and the full caption."""
+    test, sketches, labels = ctx.test, ctx.query_sketches, ctx.test.labels
+    categories = [item.category for item in test.items]
+    texts: dict[str, list[str] | None] = {NONE: None}
+    if all(categories):
+        texts[WORD] = [str(c) for c in categories]
+    texts[FULL] = test.captions
+    results = {}
+    for variant, captions in texts.items():
+        ranks = product_ranks(ctx.embed(sketches, captions), ctx.gallery, labels, labels)
+        results[variant] = recalls(ranks)
+    numbers = {variant.replace(" ", "_"): values for variant, values in results.items()}
+    numbers["queries"] = len(labels)
+
+    chart = bar_chart({variant: dict(values) for variant, values in results.items()}, ctx.out_dir / CHART,
+                      "The same sketches with less and more caption", "recall")
+    rows = [{"caption": variant, **values} for variant, values in results.items()]
+    example = next((i for i, c in enumerate(categories) if c), 0)
+    lines = [
+        (f"Each of the {len(labels)} test sketches (drawn where there is one) is sent three ways: alone, through "
+         "the fuser's missing-text path (\"no caption\"); with its category as a one-word caption "
+         f"(\"{categories[example] or ''}\"); and with its full caption (\"{test.captions[example]}\"). "
+         "The gap from no caption to the category word is what a single word buys; the gap from there to the "
+         "full caption is what colour, length and brand words add."),
+        "",
+        markdown_table(rows, ["caption", "R@1", "R@10"]),
+    ]
+    if WORD not in texts:
+        lines += ["The category-word caption is left out: some test items have no category.", ""]
+    lines.append(f"![R@1 and R@10 by caption]({CHART})")
+    return ProbeSection(KEY, TITLE, numbers, "\n".join(lines), [chart])

@@ -1,0 +1,123 @@
+"""Build a gallery index from a catalogue with a run's model, or add new items to one; both resumable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sbkit.data.catalogue import CatalogueItem, Skipped
+from sbkit.errors import DataError, check
+from sbkit.registry import get_registry
+from sbkit.retrieval.embeddings import EmbeddingStore, EmbedSummary, embed_items
+from sbkit.retrieval.gallery import DataSource, load_items, read_sources, write_sources
+from sbkit.retrieval.run_folder import LoadedRun, check_index_model, open_index
+
+
+@dataclass
+class BuildOptions:
+    """How to embed: items per forward pass, items per chunk file, photo-reading threads."""
+
+    batch_size: int = 256
+    chunk_size: int = 1024
+    workers: int | None = None
+
+
+@dataclass
+class IndexSummary:
+    """What ``build_index`` or ``add_to_index`` did, for a report."""
+
+    index_dir: Path
+    index_name: str
+    total: int  # items in the saved index
+    embed: EmbedSummary
+    added: int = 0  # items put into the index by this call
+    duplicates: list[str] = field(default_factory=list)  # ids already in the index (add only)
+    left_out: list[Skipped] = field(default_factory=list)  # catalogue entries left out before embedding
+
+
+def _unique(items: list[CatalogueItem]) -> list[CatalogueItem]:
+    seen: set[str] = set()
+    return [item for item in items if not (item.id in seen or seen.add(item.id))]
+
+
+def _store(run: LoadedRun, index_dir: Path) -> EmbeddingStore:
+    return EmbeddingStore(index_dir, run.model_hash, run.model.dim, run.config.image_size)
+
+
+def build_index(run: LoadedRun, source: DataSource, out: Path, index_name: str | None = None,
+                index_params: dict[str, Any] | None = None, options: BuildOptions | None = None) -> IndexSummary:
+    """Embed every item of ``source`` with the run's model and save an index of them in ``out``.
+
+    Embeddings go to ``out/embeddings/`` chunk by chunk; rerunning after an interruption embeds only
+    what is missing. The index is then built from the chunks and saved with the run's model hash.
+
+    Args:
+        run: the opened run folder.
+        source: the catalogue (and split) to index.
+        out: the index folder.
+        index_name: a registered index; default: the run's.
+        index_params: that index's params, over the run's when the name is the run's.
+        options: batch size, chunk size and reading threads.
+    """
+    options = options or BuildOptions()
+    out = Path(out)
+    name = index_name or run.config.index.name
+    base = dict(run.config.index.params) if name == run.config.index.name else {}
+    index_params = {**base, **(index_params or {})}
+    index = get_registry().create("index", name, index_params)  # a bad name or param fails before any work
+    items, left_out = load_items(source)
+    items = _unique(items)
+    check(items, f"{source.label()} holds no items to index; check --data and --split", DataError)
+    store = _store(run, out)
+    summary = embed_items(run.model, items, store, run.config.image_size, options.batch_size, options.chunk_size,
+                          options.workers, f"embed {len(items)} photos")
+    ids, vectors = store.collect([item.id for item in items])
+    check(ids, f"no photo of {source.label()} could be read ({len(summary.skipped)} skipped, e.g. "
+          f"{summary.skipped[0].reason if summary.skipped else '-'}); nothing to index", DataError)
+    index.add(ids, vectors)
+    index.model_hash = run.model_hash  # type: ignore[attr-defined]
+    index.save(out)
+    write_sources(out, [source])
+    return IndexSummary(out, name, len(index), summary, added=len(ids), left_out=left_out)
+
+
+def add_to_index(run: LoadedRun, index_dir: Path, source: DataSource,
+                 options: BuildOptions | None = None) -> IndexSummary:
+    """Embed the items of ``source`` that ``index_dir`` lacks, add them and save the index again.
+
+    Ids already in the index are skipped and listed in the summary's ``duplicates``. Embedding is
+    resumable as in :func:`build_index`.
+
+    Raises:
+        DataError: the index was built with another model than the run's.
+    """
+    options = options or BuildOptions()
+    index_dir = Path(index_dir)
+    index = open_index(index_dir, run.config.index.name)
+    check_index_model(index, index_dir, run)
+    items, left_out = load_items(source)
+    items = _unique(items)
+    present = set(index.ids)
+    new = [item for item in items if item.id not in present]
+    duplicates = [item.id for item in items if item.id in present]
+    store = _store(run, index_dir)
+    summary = embed_items(run.model, new, store, run.config.image_size, options.batch_size, options.chunk_size,
+                          options.workers, f"embed {len(new)} new photos")
+    ids, vectors = store.collect([item.id for item in new])
+    if ids:
+        index.add(ids, vectors)
+        index.model_hash = run.model_hash  # type: ignore[attr-defined]
+        index.save(index_dir)
+    write_sources(index_dir, [*(read_sources(index_dir) or _own_sources(run, index_dir)), source])
+    return IndexSummary(index_dir, index.name, len(index), summary, added=len(ids), duplicates=duplicates,
+                        left_out=left_out)
+
+
+def _own_sources(run: LoadedRun, index_dir: Path) -> list[DataSource]:
+    """Sources of an index without ``gallery.json``: a run's own index holds its test split."""
+    from sbkit.retrieval.gallery import run_source
+    from sbkit.retrieval.run_folder import INDEX_DIR
+
+    own = Path(index_dir).resolve() == (run.run_dir / INDEX_DIR).resolve()
+    return [run_source(run.config)] if own else []

@@ -1,0 +1,147 @@
+"""Query drawings: any size, either polarity, transparency or a photo of paper, to a training-style sketch.
+
+Every query sketch ends in :func:`sbkit.sketch.normalize_sketch` with the run's ``image_size`` and
+``line_width``, exactly as training sketches did. Before that, :func:`clean_drawing` turns whatever a
+person handed in into crisp dark strokes on white:
+
+- transparency: strokes are the opaque pixels, whatever colour hides under the transparent ones;
+- polarity: light strokes on a dark ground are inverted (judged by the median, since background is the
+  larger part of any line drawing);
+- a photo of paper: uneven lighting is flattened by dividing by the paper's own brightness (a grey
+  closing, which removes strokes thinner than its kernel), so a shadow is never taken for ink;
+- specks of noise are dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from sbkit.data.images import MAX_PIXELS, read_image
+from sbkit.errors import DataError, ShapeError, check
+from sbkit.sketch import ink_mask, normalize_sketch
+
+BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
+UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fraction
+
+
+def read_drawing(path: str | Path) -> np.ndarray:
+    """Read a drawing file as (H, W) uint8 gray or (H, W, 4) RGBA uint8 when it has transparency."""
+    path = Path(path)
+    check(path.is_file(), f"sketch {path}: no such file; pass --sketch a PNG or JPEG drawing", DataError)
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+            check(width * height <= MAX_PIXELS, f"sketch {path}: {width}x{height} is larger than the "
+                  f"{MAX_PIXELS:,}-pixel limit; scale the drawing down", DataError)
+            has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+            if has_alpha:
+                return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise DataError(f"sketch {path}: not a readable image ({exc}); pass a PNG or JPEG drawing") from None
+    return cv2.cvtColor(read_image(path, min_side=2), cv2.COLOR_RGB2GRAY)
+
+
+def flatten_alpha(rgba: np.ndarray) -> np.ndarray:
+    """(H, W, 4) -> (H, W) gray: the opaque pixels over a ground that contrasts with them.
+
+    Covers strokes kept only in the alpha channel (one flat colour) and dark or light strokes on a
+    transparent background, whatever colour the transparent pixels hold.
+    """
+    alpha = rgba[..., 3].astype(np.float32) / 255
+    gray = cv2.cvtColor(np.ascontiguousarray(rgba[..., :3]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    if alpha.min() >= 250 / 255:  # opaque everywhere: the alpha channel says nothing
+        return gray.astype(np.uint8)
+    opaque = alpha > 0.5
+    ink_is_dark = not opaque.any() or float(np.median(gray[opaque])) < 128
+    ground = 255.0 if ink_is_dark else 0.0
+    return np.clip(gray * alpha + ground * (1 - alpha), 0, 255).round().astype(np.uint8)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """(H, W), (H, W, 3) RGB or (H, W, 4) RGBA uint8 -> (H, W) uint8 gray with transparency resolved."""
+    check(isinstance(image, np.ndarray) and image.ndim in (2, 3) and min(image.shape[:2]) >= 2,
+          f"a query drawing must be a (H, W) or (H, W, 3|4) array, got {getattr(image, 'shape', image)!r}",
+          ShapeError)
+    image = image.astype(np.uint8) if image.dtype != np.uint8 else image
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return flatten_alpha(image)
+    check(image.shape[2] in (1, 3), f"a query drawing needs 1, 3 or 4 channels, got {image.shape[2]}", ShapeError)
+    return image[..., 0] if image.shape[2] == 1 else cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
+
+
+def dark_on_light(gray: np.ndarray) -> np.ndarray:
+    """Invert a light-on-dark drawing; the background is the larger part, so the median tells polarity."""
+    return 255 - gray if float(np.median(gray)) < 128 else gray
+
+
+def paper_brightness(gray: np.ndarray) -> np.ndarray:
+    """The background's brightness at every pixel: a grey closing (strokes removed), smoothed, full size."""
+    height, width = gray.shape
+    scale = min(1.0, BACKGROUND_SIDE / max(height, width))
+    small = cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    side = max(3, (max(small.shape) // 12) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    closed = cv2.GaussianBlur(closed, (0, 0), side / 2)
+    return cv2.resize(closed, (width, height), interpolation=cv2.INTER_LINEAR) if scale < 1 else closed
+
+
+def flatten_background(gray: np.ndarray) -> np.ndarray:
+    """Divide a dark-on-light drawing by its paper's brightness when the lighting is uneven; else return it."""
+    paper = paper_brightness(gray).astype(np.float32)
+    low, high = np.percentile(paper, [2, 98])
+    if high <= 0 or (high - low) / high <= UNEVEN:
+        return gray
+    return np.clip(gray.astype(np.float32) / np.maximum(paper, 1.0) * 255, 0, 255).astype(np.uint8)
+
+
+def drop_specks(ink: np.ndarray) -> np.ndarray:
+    """Remove ink blobs too small to be part of a drawing (noise, paper grain)."""
+    min_area = max(2, round((min(ink.shape) / 200) ** 2))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    keep = np.zeros(count, dtype=bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    return keep[labels]
+
+
+def clean_drawing(image: np.ndarray) -> np.ndarray:
+    """Any drawing (see the module docs) -> (H, W) uint8, pure black strokes on white, same size."""
+    gray = dark_on_light(to_gray(image))
+    gray = flatten_background(gray)
+    if min(gray.shape) >= 64:  # light denoise for photos and scans; tiny drawings keep every pixel
+        gray = cv2.GaussianBlur(gray, (3, 3), 0)
+    ink = drop_specks(ink_mask(gray))
+    return np.where(ink, 0, 255).astype(np.uint8)
+
+
+def prepare_query(image: np.ndarray, size: int, line_width: int) -> np.ndarray:
+    """A query drawing as the model saw training sketches: (size, size) uint8, dark lines on white.
+
+    Args:
+        image: the drawing, (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA uint8, any size and polarity.
+        size: the run's ``image_size``.
+        line_width: the run's ``line_width``.
+
+    Raises:
+        DataError: the drawing holds no strokes.
+    """
+    clean = clean_drawing(image)
+    check(bool((clean == 0).any()), "the query drawing holds no strokes (a blank or flat image); draw dark "
+          "lines on a light background, or light lines on a dark one", DataError)
+    return normalize_sketch(clean, size=size, line_width=line_width)
+
+
+def load_query(path: str | Path, size: int, line_width: int) -> np.ndarray:
+    """Read a drawing file and prepare it with :func:`prepare_query`."""
+    try:
+        return prepare_query(read_drawing(path), size, line_width)
+    except DataError as exc:
+        message = str(exc)
+        raise DataError(message if str(path) in message else f"sketch {path}: {message}") from None

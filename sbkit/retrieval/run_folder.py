@@ -1,0 +1,160 @@
+"""Reopen a run folder written by ``sbkit run``: its config, its trained model and its gallery index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+
+from sbkit.components import Index
+from sbkit.config import RunConfig
+from sbkit.errors import ConfigError, DataError, SbkitError, check
+from sbkit.params import resolve_params
+from sbkit.registry import get_registry
+from sbkit.training.model import WEIGHTS, RetrievalModel, build_model
+
+CONFIG = "config.toml"
+MODEL_DIR = "model"
+INDEX_DIR = "index"
+INDEX_MANIFEST = "manifest.json"
+HOW = "a run folder is made by `sbkit run --out DIR` (or sbkit.run(out=DIR))"
+_HASH_BLOCK = 1 << 24
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 16 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class LoadedRun:
+    """A run folder opened for search: the config it ran with, its model (eval mode) and its test index."""
+
+    run_dir: Path
+    config: RunConfig
+    model: RetrievalModel
+    index: Index | None
+    device: torch.device
+    _model_hash: str | None = field(default=None, repr=False)
+
+    @property
+    def model_dir(self) -> Path:
+        return self.run_dir / MODEL_DIR
+
+    @property
+    def model_hash(self) -> str:
+        """SHA-256 of ``model/model.safetensors``: indexes record it, and search refuses any other."""
+        if self._model_hash is None:
+            self._model_hash = file_sha256(self.model_dir / WEIGHTS)
+        return self._model_hash
+
+
+def _require(run_dir: Path, path: Path, what: str) -> None:
+    check(path.exists(), f"{path} is missing ({what}), so {run_dir} is not a complete run folder; {HOW}",
+          DataError)
+
+
+def _read_config(run_dir: Path) -> RunConfig:
+    try:
+        return RunConfig.from_toml(run_dir / CONFIG)
+    except ConfigError as exc:
+        raise DataError(f"run folder {run_dir} is broken: {exc}; {HOW}") from None
+
+
+def build_encoder(config: RunConfig, model_dir: Path) -> Any:
+    """The run's encoder with its saved params; ``from_saved(model_dir, ...)`` when the class offers it."""
+    registry = get_registry()
+    spec = config.encoder
+    cls = registry.get("encoder", spec.name)
+    params = resolve_params(cls, spec.params, f"encoder {spec.name!r} in {model_dir.parent / CONFIG}")
+    from_saved = getattr(cls, "from_saved", None)
+    if callable(from_saved):
+        return from_saved(model_dir, **params)
+    return cls(**params)
+
+
+def index_name(folder: Path, default: str) -> str:
+    """The index component that wrote ``folder`` (its manifest's ``index`` field), else ``default``."""
+    try:
+        name = json.loads((Path(folder) / INDEX_MANIFEST).read_text(encoding="utf-8")).get("index")
+    except (OSError, ValueError, AttributeError):
+        return default
+    return name if isinstance(name, str) and name else default
+
+
+def open_index(folder: Path, default_name: str) -> Index:
+    """Load the index saved in ``folder`` with the registered class its manifest names."""
+    folder = Path(folder)
+    check(folder.is_dir(), f"no index at {folder}; build one with `sbkit index build RUN_DIR --data PATH "
+          f"--out {folder}`", DataError)
+    cls = get_registry().get("index", index_name(folder, default_name))
+    return cls.load(folder)
+
+
+def _load_model(config: RunConfig, model_dir: Path) -> RetrievalModel:
+    try:
+        encoder = build_encoder(config, model_dir)
+        encoder.load_extra(model_dir)
+        model = build_model(encoder, config.fuser.name, config.fuser.params)
+        model.load(model_dir)
+    except ConfigError:
+        raise
+    except SbkitError as exc:
+        raise DataError(f"the model in {model_dir} cannot be loaded: {exc}") from None
+    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"the model in {model_dir} cannot be loaded ({reason}); the run folder is damaged, make it "
+                        f"again: {HOW}") from None
+    return model
+
+
+def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> LoadedRun:
+    """Open a run folder: config, encoder (with its saved extra state), fuser, weights and index.
+
+    Args:
+        run_dir: a folder written by ``sbkit run``.
+        device: where the model runs (``cpu``, ``cuda``, ``cuda:1``, ``auto``).
+
+    Raises:
+        DataError: the folder, its ``config.toml`` or its ``model/model.safetensors`` is missing or broken.
+        ConfigError: a component named in the config is not registered (a plugin is missing).
+    """
+    from sbkit.pipeline.run import resolve_device
+
+    run_dir = Path(run_dir).expanduser()
+    check(run_dir.is_dir(), f"run folder {run_dir} does not exist; {HOW}", DataError)
+    _require(run_dir, run_dir / CONFIG, "the run's settings")
+    _require(run_dir, run_dir / MODEL_DIR / WEIGHTS, "the trained weights")
+    config = _read_config(run_dir)
+    target = resolve_device(device) if isinstance(device, str) else device
+    model = _load_model(config, run_dir / MODEL_DIR).to(target).eval()
+    index = None
+    if (run_dir / INDEX_DIR).is_dir():
+        index = open_index(run_dir / INDEX_DIR, config.index.name)
+    return LoadedRun(run_dir=run_dir, config=config, model=model, index=index, device=target)
+
+
+def check_index_model(index: Index, index_dir: Path, run: LoadedRun) -> None:
+    """Refuse an index whose vectors another model made (its manifest's model hash is not the run's).
+
+    A run's own ``index/`` may carry no hash: ``sbkit run`` wrote it with the very model beside it.
+    """
+    found = getattr(index, "model_hash", None)
+    own = Path(index_dir).resolve() == (run.run_dir / INDEX_DIR).resolve()
+    if not (found is None and own):
+        built = f"model {found[:12]}…" if isinstance(found, str) else "no recorded model"
+        check(found == run.model_hash,
+              f"index {index_dir} was built with {built}, but {run.run_dir} holds model "
+              f"{run.model_hash[:12]}… (SHA-256 of {MODEL_DIR}/{WEIGHTS}); its vectors do not match this model's "
+              f"queries. Rebuild it: sbkit index build {run.run_dir} --data PATH --out {index_dir}", DataError)
+    check(index.dim == run.model.dim, f"index {index_dir} holds {index.dim}-d vectors but the model of "
+          f"{run.run_dir} makes {run.model.dim}-d ones; rebuild it with `sbkit index build`", DataError)

@@ -1,0 +1,70 @@
+"""One batch's forward and backward pass: embed the piece, gather across ranks, take the loss, back-propagate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from sbkit.components import Loss
+from sbkit.training.data import Batch
+from sbkit.training.distributed import Ranks, gather_rows, piece_sizes
+from sbkit.training.model import RetrievalModel
+from sbkit.training.precision import autocast
+
+SKETCH_ONLY, TEXT_ONLY, BOTH = 0, 1, 2
+
+
+class PairModel(nn.Module):
+    """``forward(images, sketches, texts) -> (query, target)``, both (b, D): the one entry point DDP wraps."""
+
+    def __init__(self, model: RetrievalModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: torch.Tensor, sketches: torch.Tensor | None,
+                texts: list[str] | None) -> tuple[torch.Tensor, torch.Tensor]:
+        target = self.model.embed_images(images)
+        query = self.model.embed_queries(sketches, texts)
+        return query, target
+
+
+@dataclass
+class StepContext:
+    """What every step shares: the (possibly DDP-wrapped) pair model, the loss, precision and ranks."""
+
+    net: nn.Module
+    loss: Loss
+    device: torch.device
+    dtype: torch.dtype | None
+    scaler: torch.amp.GradScaler
+    ranks: Ranks
+
+    def embed(self, images: torch.Tensor, sketches: torch.Tensor | None,
+              texts: list[str] | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(query, target), each (b, D) float32, under the run's autocast."""
+        with autocast(self.device, self.dtype):
+            query, target = self.net(images, sketches, texts)
+        return query.float(), target.float()
+
+    def contrastive(self, query: torch.Tensor, target: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """The loss of the whole batch: each rank's (b_r, D) rows are gathered first when training on several."""
+        if self.ranks.world > 1:
+            sizes = piece_sizes(batch.size, self.ranks.world)
+            query, target = gather_rows(query, sizes), gather_rows(target, sizes)
+        return self.loss(query, target, batch.labels)
+
+
+def inputs(batch: Batch, mode: int) -> tuple[torch.Tensor, torch.Tensor | None, list[str] | None]:
+    """Photos, and the sketches and captions that ``mode`` keeps."""
+    return (batch.images, batch.sketches if mode != TEXT_ONLY else None,
+            batch.texts if mode != SKETCH_ONLY else None)
+
+
+def plain_backward(ctx: StepContext, batch: Batch, mode: int, weight: float) -> torch.Tensor:
+    """Forward and backward of one batch at once; gradients are scaled by ``weight``. Returns the loss, detached."""
+    query, target = ctx.embed(*inputs(batch, mode))
+    value = ctx.contrastive(query, target, batch)
+    ctx.scaler.scale(value * weight).backward()
+    return value.detach()

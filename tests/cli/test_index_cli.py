@@ -1,0 +1,197 @@
+"""``sbkit index build|add``: chunked, resumable embedding; model-hash checks; appending new items only."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+import typer
+from safetensors import safe_open
+from typer.testing import CliRunner
+
+import sbkit
+from sbkit.cli.index import register as register_index
+from sbkit.cli.search import register as register_search
+from sbkit.errors import DataError
+from sbkit.retrieval.gallery import DataSource, load_items
+from sbkit.retrieval.run_folder import file_sha256, load_run, open_index
+
+runner = CliRunner()
+DATA = ["--data", "demo", "--data.size", "60", "--data.image_size", "64"]
+CHUNK = 16
+
+
+def tiny_run(factory: pytest.TempPathFactory) -> Path:
+    """One tiny trained run per test session, shared by the retrieval and CLI tests (copy it to change it)."""
+    folder = factory.getbasetemp() / "sbkit-tiny-run"
+    if not (folder / "report.md").is_file():
+        sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=32, epochs=1, batch_size=32,
+                  encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def all_ids() -> list[str]:
+    items, _ = load_items(DataSource.of("demo", {"size": 60, "image_size": 64}))
+    return [item.id for item in items]
+
+
+def invoke(*args):
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        """Keeps commands as subcommands."""
+
+    register_index(app)
+    register_search(app)
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def build(run_dir: Path, out: Path, *extra):
+    result = invoke("index", "build", run_dir, *DATA, "--out", out, "--chunk-size", CHUNK, "--batch-size", 8,
+                    "--device", "cpu", *extra)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def chunk_ids(path: Path) -> list[str]:
+    with safe_open(str(path), framework="pt") as handle:
+        return json.loads(handle.metadata()["ids"])
+
+
+def stored_vectors(index_dir: Path) -> dict[str, torch.Tensor]:
+    index = open_index(index_dir, "exact")
+    return dict(zip(index.ids, index.vectors()))
+
+
+def test_build_writes_chunks_and_an_index_with_the_model_hash(run_dir: Path, all_ids, tmp_path: Path):
+    out = tmp_path / "gallery"
+    result = build(run_dir, out)
+    assert f"{len(all_ids)} items" in result.output and f"embedded {len(all_ids)}" in result.output
+    chunks = sorted((out / "embeddings").glob("chunk-*.safetensors"))
+    assert [c.name for c in chunks] == [f"chunk-{n:05d}.safetensors" for n in range(-(-len(all_ids) // CHUNK))]
+    assert sum((chunk_ids(c) for c in chunks), []) == all_ids
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model_hash"] == file_sha256(run_dir / "model" / "model.safetensors")
+    assert manifest["count"] == len(all_ids) and manifest["index"] == "exact"
+    sources = json.loads((out / "gallery.json").read_text())["sources"]
+    assert sources == [{"data": "demo", "params": {"size": 60, "image_size": 64}, "split": None}]
+    # the run's own test vectors and the built index agree for the items both hold
+    own = stored_vectors(run_dir / "index")
+    built = stored_vectors(out)
+    assert own.keys() <= built.keys()
+    assert all(torch.allclose(own[i], built[i], atol=1e-5) for i in own)
+
+
+def test_rerun_after_a_kill_embeds_only_the_lost_chunk(run_dir: Path, all_ids, tmp_path: Path):
+    out = tmp_path / "gallery"
+    build(run_dir, out)
+    first = stored_vectors(out)
+    chunks = sorted((out / "embeddings").glob("chunk-*.safetensors"))
+    lost = chunks[1]
+    lost_ids = chunk_ids(lost)
+    for name in ("manifest.json", "vectors.f32", "ids.json"):
+        (out / name).unlink()
+    lost.unlink()
+    (out / "embeddings" / ".chunk-00009.safetensors.part.safetensors").write_bytes(b"half a chunk")
+    kept = {c: c.stat().st_mtime_ns for c in chunks if c != lost}
+
+    result = build(run_dir, out)
+    assert f"embedded {len(lost_ids)}, {len(all_ids) - len(lost_ids)} already done" in result.output
+    assert {c: c.stat().st_mtime_ns for c in kept} == kept
+    new = sorted(set((out / "embeddings").glob("chunk-*.safetensors")) - set(kept))
+    assert len(new) == 1 and chunk_ids(new[0]) == lost_ids
+    assert not list((out / "embeddings").glob(".chunk-*"))
+    second = stored_vectors(out)
+    assert second.keys() == first.keys()
+    assert all(torch.allclose(first[i], second[i], atol=1e-5) for i in first)
+
+
+def test_build_with_a_faiss_index_and_search_it(run_dir: Path, all_ids, tmp_path: Path):
+    pytest.importorskip("faiss")
+    out = tmp_path / "hnsw"
+    build(run_dir, out, "--index", "faiss", "--index.kind", "hnsw", "--split", "train")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["index"] == "faiss" and manifest["params"]["kind"] == "hnsw"
+    result = invoke("search", run_dir, "--index", out, "--text", "a red dress", "-k", 3, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    train_ids = {i.id for i in load_items(DataSource.of("demo", {"size": 60, "image_size": 64}, "train"))[0]}
+    assert len(payload["results"]) == 3 and {r["id"] for r in payload["results"]} <= train_ids
+    assert all(r["caption"] and Path(r["path"]).is_file() for r in payload["results"])
+
+
+def test_add_appends_new_items_and_reports_duplicates(run_dir: Path, all_ids, tmp_path: Path):
+    out = tmp_path / "gallery"
+    build(run_dir, out, "--split", "test")
+    before = stored_vectors(out)
+    result = invoke("index", "add", out, "--run", run_dir, *DATA, "--device", "cpu", "--chunk-size", CHUNK)
+    assert result.exit_code == 0, result.output
+    assert f"{len(all_ids)} items" in result.output and f"({len(all_ids) - len(before)} added)" in result.output
+    assert f"skipped {len(before)} ids already in the index" in result.output
+    after = stored_vectors(out)
+    assert sorted(after) == sorted(all_ids)
+    assert all(torch.equal(before[i], after[i]) for i in before)
+    sources = json.loads((out / "gallery.json").read_text())["sources"]
+    assert [s["split"] for s in sources] == ["test", None]
+    again = invoke("index", "add", out, "--run", run_dir, *DATA, "--device", "cpu")
+    assert again.exit_code == 0 and "(0 added)" in again.output
+    assert f"skipped {len(all_ids)} ids" in again.output
+
+
+def test_an_index_of_another_model_is_refused(run_dir: Path, tmp_path: Path):
+    out = tmp_path / "gallery"
+    build(run_dir, out, "--split", "test")
+    other = tmp_path / "retrained"
+    shutil.copytree(run_dir, other)
+    run = load_run(other)
+    with torch.no_grad():
+        next(run.model.parameters()).add_(0.01)
+    run.model.save(other / "model")
+    result = invoke("search", other, "--index", out, "--text", "a coat", "--json")
+    assert isinstance(result.exception, DataError) and "was built with model" in str(result.exception)
+    assert "sbkit index build" in str(result.exception)
+    result = invoke("index", "add", out, "--run", other, *DATA, "--device", "cpu")
+    assert isinstance(result.exception, DataError) and "was built with model" in str(result.exception)
+    result = invoke("index", "build", other, *DATA, "--out", out, "--device", "cpu")
+    assert isinstance(result.exception, DataError) and "embeddings made with another model" in str(result.exception)
+
+
+def test_unreadable_photos_are_skipped_and_reported(run_dir: Path, tmp_path: Path):
+    items, _ = load_items(DataSource.of("demo", {"size": 60, "image_size": 64}, "test"))
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    rows = [("id", "image", "caption")]
+    for item in items[:5]:
+        shutil.copy(item.image, folder / item.image.name)
+        rows.append((item.id, item.image.name, item.caption))
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot an image")
+    rows.append(("broken-1", "broken.png", "a broken photo"))
+    with open(folder / "captions.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    out = tmp_path / "shop-index"
+    result = invoke("index", "build", run_dir, "--data", folder, "--out", out, "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    assert "embedded 5" in result.output and "1 unreadable" in result.output and "broken-1" in result.output
+    assert sorted(open_index(out, "exact").ids) == sorted(item.id for item in items[:5])
+    result = invoke("search", run_dir, "--index", out, "--text", items[0].caption, "-k", 2, "--json")
+    assert result.exit_code == 0, result.output
+    assert all(Path(r["path"]).parent == folder for r in json.loads(result.stdout)["results"])
+
+
+def test_bad_options_fail_before_any_work(run_dir: Path, tmp_path: Path):
+    result = invoke("index", "build", run_dir, *DATA, "--out", tmp_path / "x", "--index.nope", "1")
+    assert result.exception is not None and "nope" in str(result.exception)
+    result = invoke("index", "build", run_dir, *DATA, "--split", "holdout")
+    assert isinstance(result.exception, DataError) and "holdout" in str(result.exception)
+    assert not (tmp_path / "x").exists()

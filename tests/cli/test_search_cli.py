@@ -1,0 +1,135 @@
+"""``sbkit search``: sketch, text or both; a table or JSON; a contact sheet; every drawing form agrees."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from PIL import Image
+from typer.testing import CliRunner
+
+import sbkit
+from sbkit.cli.search import register
+from sbkit.errors import DataError
+from sbkit.retrieval.gallery import load_items, run_source
+from sbkit.retrieval.run_folder import load_run
+
+runner = CliRunner()
+K = 5
+
+
+def tiny_run(factory: pytest.TempPathFactory) -> Path:
+    """One tiny trained run per test session, shared by the retrieval and CLI tests (copy it to change it)."""
+    folder = factory.getbasetemp() / "sbkit-tiny-run"
+    if not (folder / "report.md").is_file():
+        sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=32, epochs=1, batch_size=32,
+                  encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def test_items(run_dir: Path):
+    items, _ = load_items(run_source(load_run(run_dir).config))
+    return {item.id: item for item in items}
+
+
+@pytest.fixture(scope="module")
+def drawn(test_items) -> Path:
+    """A drawn sketch of one test item (dark lines on white)."""
+    return next(item.sketch for item in test_items.values() if item.sketch is not None)
+
+
+def search(*args: str):
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        """Keeps ``search`` a subcommand."""
+
+    register(app)
+    return runner.invoke(app, ["search", *map(str, args)])
+
+
+def search_json(run_dir: Path, *args: str) -> dict:
+    result = search(run_dir, "--json", "-k", K, *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("mode", ["sketch", "text", "both"])
+def test_each_query_mode_ranks_the_test_gallery(mode, run_dir: Path, drawn: Path, test_items, tmp_path: Path):
+    caption = "a long red trouser"
+    query = {"sketch": ["--sketch", drawn], "text": ["--text", caption],
+             "both": ["--sketch", drawn, "--text", caption]}[mode]
+    sheet = tmp_path / "sheet.png"
+    result = search(run_dir, *query, "-k", K, "--sheet", sheet)
+    assert result.exit_code == 0, result.output
+    assert "rank" in result.stdout and "score" in result.stdout and "caption" in result.stdout
+    shown = [item_id for item_id in test_items if item_id in result.stdout]
+    assert len(shown) == K
+    assert str(sheet) in result.stdout.replace("\n", "")
+    with Image.open(sheet) as image:
+        assert image.format == "PNG" and image.width > K * 112 and image.height > 112
+
+
+def test_json_output_is_machine_readable(run_dir: Path, drawn: Path, test_items):
+    payload = search_json(run_dir, "--sketch", drawn, "--text", "a mini black dress")
+    results = payload["results"]
+    assert [r["rank"] for r in results] == list(range(1, K + 1))
+    scores = [r["score"] for r in results]
+    assert scores == sorted(scores, reverse=True) and all(-1.0001 <= s <= 1.0001 for s in scores)
+    for r in results:
+        item = test_items[r["id"]]
+        assert r["path"] == str(item.image) and r["caption"] == item.caption
+    assert payload["query"] == {"sketch": str(drawn), "text": "a mini black dress"}
+    assert payload["sheet"] is None and not list(run_dir.glob("search-*.png"))
+
+
+def test_default_sheet_goes_into_the_run_folder(run_dir: Path):
+    before = set(run_dir.glob("search-*.png"))
+    result = search(run_dir, "--text", "a short skirt", "-k", 3)
+    assert result.exit_code == 0, result.output
+    written = set(run_dir.glob("search-*.png")) - before
+    assert len(written) == 1
+    for path in written:
+        path.unlink()
+
+
+def test_a_query_is_required(run_dir: Path):
+    for args in ([], ["--text", "   "]):
+        result = search(run_dir, *args)
+        assert isinstance(result.exception, DataError)
+        assert "--sketch" in str(result.exception) and "--text" in str(result.exception)
+
+
+def test_light_on_dark_and_transparent_drawings_find_the_same_top_hit(run_dir: Path, drawn: Path,
+                                                                     tmp_path: Path):
+    gray = np.asarray(Image.open(drawn).convert("L"))
+    Image.fromarray(255 - gray).save(tmp_path / "inverted.png")
+    strokes = np.zeros((*gray.shape, 4), np.uint8)
+    strokes[..., 3] = 255 - gray  # black everywhere, strokes only in alpha
+    Image.fromarray(strokes, "RGBA").save(tmp_path / "alpha.png")
+    on_clear = np.zeros((*gray.shape, 4), np.uint8)
+    on_clear[..., :3] = gray[..., None]
+    on_clear[..., 3] = np.where(gray < 128, 255, 0)  # dark strokes on a transparent background
+    Image.fromarray(on_clear, "RGBA").save(tmp_path / "transparent.png")
+    reference = search_json(run_dir, "--sketch", drawn)["results"]
+    for name in ("inverted.png", "alpha.png", "transparent.png"):
+        results = search_json(run_dir, "--sketch", tmp_path / name)["results"]
+        assert results[0]["id"] == reference[0]["id"], name
+        assert results[0]["score"] == pytest.approx(reference[0]["score"], abs=0.02), name
+
+
+def test_missing_run_folder_and_drawing_are_clear_errors(run_dir: Path, tmp_path: Path):
+    result = search(tmp_path / "nope", "--text", "a dress")
+    assert isinstance(result.exception, DataError) and "sbkit run" in str(result.exception)
+    result = search(run_dir, "--sketch", tmp_path / "missing.png")
+    assert isinstance(result.exception, DataError) and "missing.png: no such file" in str(result.exception)
