@@ -39,7 +39,9 @@ from sbkit.training.precision import autocast, autocast_dtype, grad_scaler
 
 CONFIGS = {"small-96": ("small", {}, 96), "small-128": ("small", {}, 128),
            "resnet18-128": ("timm", {"model": "resnet18", "pretrained": False}, 128)}
-WORDS = "red blue green black white dress shirt skirt coat long short striped dotted plain wool silk".split()
+WORDS = ["red", "blue", "green", "black", "white", "dress", "shirt", "skirt", "coat", "long", "short", "striped",
+         "dotted", "plain", "wool", "silk"]
+DTYPES = {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
 
 
 def make_data(n: int, size: int, seed: int = 0) -> TrainData:
@@ -111,7 +113,7 @@ def speed(config: str, batch: int, steps: int, repeats: int, amp: str, device: t
             else:
                 ours.append(fit(model, loss, data, options(batch, 2, amp, device))[-1]["samples_per_s"])
     sbkit_median, bare_median = statistics.median(ours), statistics.median(bare)
-    return {"config": config, "size": size, "batch": batch, "steps": steps, "amp": str(autocast_dtype(amp, device)),
+    return {"config": config, "size": size, "batch": batch, "steps": steps, "amp": DTYPES[autocast_dtype(amp, device)],
             "sbkit_samples_per_s": sbkit_median, "bare_samples_per_s": bare_median,
             "ratio": sbkit_median / bare_median, "sbkit_runs": ours, "bare_runs": bare}
 
@@ -124,9 +126,13 @@ def rss_kib(field: str) -> int:
 
 
 def trial(config: str, batch: int, chunk: int, amp: str, device: torch.device) -> float:
-    """MB that one training step on a batch of ``batch`` adds to this process's peak memory."""
+    """MB that one training step on a batch of ``batch`` adds to this process's peak memory.
+
+    A step on 4 items runs first, so one-time costs (lazy imports, kernel set-up) are not counted.
+    """
     data = make_data(batch, CONFIGS[config][2])
     model, loss = make_model(config, data, device)
+    fit(model, loss, make_data(4, CONFIGS[config][2]), options(4, 1, amp, device, min(chunk, 2)))
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats(device)

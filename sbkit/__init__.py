@@ -18,4 +18,11 @@ def run(config: RunConfig | None = None, **overrides: Any) -> RunResult:
     return _run(config, **overrides)
 
 
-__all__ = ["__version__", "run"]
+def sketchify(source: Any, out: Any, sketchifier: str = "canny", **options: Any) -> Any:
+    """Python API for ``sbkit sketchify``: photos to image-sketch-text triples (see :func:`sbkit.sketch.job.sketchify_job`)."""
+    from sbkit.sketch.job import sketchify_job
+
+    return sketchify_job(source, out, sketchifier, **options)
+
+
+__all__ = ["__version__", "run", "sketchify"]

@@ -17,7 +17,7 @@ from sbkit.bench.summary import (METRICS, SPEED_COLUMNS, axis_keys, headline_sou
                                  present_modes, ranked, reused_text, speed_cells, speed_values)
 from sbkit.io import atomic_write_text
 
-LOWER_IS_BETTER = {"sketchify s", "query p50 ms", "query p95 ms", "wall s"}
+LOWER_IS_BETTER = {"query p50 ms", "query p95 ms", "wall s"}
 MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 CSS = """
@@ -41,6 +41,7 @@ figcaption{color:#667085;font-size:12px;margin-top:4px}code,pre{font:12px ui-mon
 pre{background:#f6f7f9;padding:8px;border-radius:4px;white-space:pre-wrap;margin:4px 0}
 details{margin:4px 0}summary{cursor:pointer}.probes{display:flex;flex-wrap:wrap;gap:12px}
 .probes figure{margin:0;max-width:48%}
+figure.half{display:inline-block;width:48.5%;vertical-align:top;margin-right:1%}
 """
 
 SCRIPT = """
@@ -106,12 +107,15 @@ def _metric_column(mode: str, source: str, key: str, first: bool) -> Column:
 
 
 def _speed_column(key: str, first: bool) -> Column:
-    return Column("speed", key, lambda r: (speed_values(r)[key], speed_cells(r)[key]),
-                  lower_is_better=key in LOWER_IS_BETTER, first=first)
+    # sketchify figures are not shaded: a cached stage would always look best
+    shade = None if key.startswith("sketchify") else key in LOWER_IS_BETTER
+    return Column("speed", key, lambda r: (speed_values(r)[key], speed_cells(r)[key]), lower_is_better=shade,
+                  first=first)
 
 
-def _table(records: list[dict[str, Any]], columns: list[Column], emphasis: Callable[[dict, Column], bool]) -> str:
-    """A sortable table of ``records`` in rank order: rank, grid axes, ``columns``, reused and status."""
+def _table(records: list[dict[str, Any]], columns: list[Column], emphasis: Callable[[dict, Column], bool],
+           reused: bool) -> str:
+    """A sortable table of ``records`` in rank order: rank, grid axes, ``columns``, (reused stages) and status."""
     order = ranked(records)
     done = [r for r in order if r["status"] == "ok"]
     axes = axis_keys(records)
@@ -124,7 +128,9 @@ def _table(records: list[dict[str, Any]], columns: list[Column], emphasis: Calla
     for i, column in enumerate(columns, 1 + len(axes)):
         sub.append(f'<th data-col="{i}" class="num{" first" if column.first else ""}">{escape(column.label)}</th>')
     last = 1 + len(axes) + len(columns)
-    top += [f'<th rowspan="2" data-col="{last}">reused</th>', f'<th rowspan="2" data-col="{last + 1}">status</th>']
+    if reused:
+        top.append(f'<th rowspan="2" data-col="{last}">reused</th>')
+    top.append(f'<th rowspan="2" data-col="{last + int(reused)}">status</th>')
     best = {id(c): None if c.lower_is_better is None else _best([c.read(r)[0] for r in done], c.lower_is_better)
             for c in columns}
     body = []
@@ -139,7 +145,8 @@ def _table(records: list[dict[str, Any]], columns: list[Column], emphasis: Calla
             classes += ["best"] if ok and value is not None and value == best[id(column)] else []
             classes += ["head"] if ok and emphasis(record, column) else []
             cells.append(_cell(text, value, " ".join(classes)))
-        cells.append(_cell(reused_text(record), reused_text(record)))
+        if reused:
+            cells.append(_cell(reused_text(record), reused_text(record)))
         status = record["status"]
         title = f' title="{escape(record.get("error") or "")}"' if status == "failed" else ""
         cells.append(f'<td data-v="{status}"><span class="tag {status}"{title}>{status}</span></td>')
@@ -155,13 +162,13 @@ def ranking_table(records: list[dict[str, Any]]) -> str:
     def headline_cell(record: dict[str, Any], column: Column) -> bool:
         return column.label == "R@10" and column.group == mode_label("sketch+text", headline_source(record) or "")
 
-    return _table(records, columns, headline_cell)
+    return _table(records, columns, headline_cell, reused=False)
 
 
 def speed_table(records: list[dict[str, Any]]) -> str:
     """Rank, grid axes, then the speed figures."""
     return _table(records, [_speed_column(key, i == 0) for i, key in enumerate(SPEED_COLUMNS)],
-                  lambda record, column: False)
+                  lambda record, column: False, reused=True)
 
 
 def _figures(figures: list[Figure], out_dir: Path) -> list[str]:
@@ -169,7 +176,8 @@ def _figures(figures: list[Figure], out_dir: Path) -> list[str]:
     for figure in figures:
         path = out_dir / figure.path
         if path.is_file():
-            parts.append(f'<figure><img src="{data_uri(path)}" alt="{escape(figure.title)}">'
+            half = ' class="half"' if "recall_at_k" in figure.path else ""  # the curves sit side by side
+            parts.append(f'<figure{half}><img src="{data_uri(path)}" alt="{escape(figure.title)}">'
                          f"<figcaption>{escape(figure.title)}. {escape(figure.caption)}</figcaption></figure>")
     return parts
 

@@ -15,7 +15,8 @@ from sbkit.io import atomic_write_text
 def overview(data: dict[str, Any]) -> list[str]:
     """Opening lines shared by both reports: grid, counts, shared settings, gallery size."""
     records = data["combinations"]
-    grid = "; ".join(f"{key} = {', '.join(values)}" for key, values in data["bench"]["grid"].items()) or "one run"
+    grid = "; ".join(f"{key} = {', '.join(values)}" for key, values in data["bench"]["grid"].items()
+                     if len(values) > 1) or "a single combination"
     counts = {status: sum(r["status"] == status for r in records) for status in ("ok", "failed", "pending")}
     resumed = sum(bool(r.get("resumed")) for r in records)
     cached = sum("sketchify" in r.get("reused", []) for r in records)

@@ -58,9 +58,10 @@ def _previous(out_dir: Path) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def _pending(combo: Combination) -> dict[str, Any]:
+def _pending(combo: Combination, out_dir: Path) -> dict[str, Any]:
+    config = combo.config.updated({"out": str(out_dir / "runs" / combo.slug)}, "bench")
     return {"slug": combo.slug, "values": combo.values, "run_dir": f"runs/{combo.slug}", "status": "pending",
-            "resumed": False, "error": None, "reused": [], "config": combo.config.to_dict(), "speed": {}}
+            "resumed": False, "error": None, "reused": [], "config": config.to_dict(), "speed": {}}
 
 
 def _result_fields(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +93,7 @@ class BenchRunner:
         """Run (or skip) every combination, writing ``bench.json`` after each; return the final data."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         previous = _previous(self.out_dir)
-        records = [_pending(c) for c in combos]
+        records = [_pending(c, self.out_dir) for c in combos]
         data = {
             "bench": {"out": str(self.out_dir), "started": datetime.now().isoformat(timespec="seconds"),
                       "grid": {a.key: list(a.values) for a in self.axes}, "resume": self.resume,

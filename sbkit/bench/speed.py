@@ -24,9 +24,9 @@ def prepared_snapshot() -> dict[str, int]:
 
 
 def sketchify_figures(metrics: dict[str, Any], cached: bool | None) -> dict[str, Any]:
-    """Items per second of the ``sketchify`` stage (all splits), and whether it came from the cache."""
+    """Items per second of the ``sketchify`` stage (items prepared over all splits), and whether it was cached."""
     seconds = metrics.get("timings", {}).get("sketchify")
-    items = sum(metrics.get("counts", {}).values()) + int(metrics.get("skipped", 0) or 0)
+    items = sum(metrics.get("counts", {}).values())
     rate = items / seconds if seconds and items else None
     return {"sketchify_s": seconds, "sketchify_items": items, "sketchify_images_per_s": rate,
             "sketchify_cached": cached}

@@ -61,8 +61,10 @@ def present_modes(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def axis_keys(records: list[dict[str, Any]]) -> list[str]:
-    """The grid axes (``sketchifier``, ``fuser``, ``sketchifier.sigma`` ...), as the records name them."""
-    return list(dict.fromkeys(key for record in records for key in record.get("values", {})))
+    """The grid axes whose value differs between combinations (all axes when none does), in grid order."""
+    keys = list(dict.fromkeys(key for record in records for key in record.get("values", {})))
+    varying = [k for k in keys if len({r.get("values", {}).get(k) for r in records}) > 1]
+    return varying or keys
 
 
 def _number(value: float | None, digits: int) -> str:
@@ -112,7 +114,9 @@ def shared_settings(records: list[dict[str, Any]]) -> str:
             parts.append(f"{key} {configs[0][key]}")
     for kind in ("data", "sketchifier", "encoder", "fuser", "loss", "index"):
         tables = [c.get(kind) for c in configs]
-        if all(isinstance(t, dict) for t in tables) and all(t == tables[0] for t in tables):
+        # a failed combination's params may still be the strings they were given as
+        plain = [{k: str(v) for k, v in t.items()} if isinstance(t, dict) else None for t in tables]
+        if all(p is not None and p == plain[0] for p in plain):
             table = dict(tables[0])
             name = table.pop("name", "?")
             params = ", ".join(f"{k}={v}" for k, v in table.items())

@@ -10,36 +10,37 @@ import typer
 
 from sbkit.progress import console
 
-BENCH_HELP = """Run every combination of comma-separated component lists and rank them in one report.
-
-Example: sbkit bench --sketchifier canny,canny-clahe,xdog --fuser avg,concat,combiner --epochs 4 --out bench/a
-
-Any component option takes a comma list: names (--fuser avg,concat) and parameters
-(--sketchifier.sigma 1.0,1.5). The other `sbkit run` options apply to every combination. Each combination
-runs into OUT/runs/<slug>/; OUT gets report.md, report.html (one self-contained file) and bench.json.
-Rerunning the same command skips finished combinations and reruns failed ones. Exit status 1 when a
-combination failed (the others still run and are reported)."""
+BENCH_HELP = (
+    "Run every combination of comma-separated component lists and rank them in one report.\n\n"
+    "Example: sbkit bench --sketchifier canny,canny-clahe,xdog --fuser avg,concat,combiner --epochs 4 "
+    "--out bench/a\n\n"
+    "Any component option takes a comma list: names (--fuser avg,concat) and parameters "
+    "(--sketchifier.sigma 1.0,1.5). The other `sbkit run` options apply to every combination. Each combination "
+    "runs into OUT/runs/<slug>/; OUT gets report.md, report.html (one self-contained file) and bench.json.\n\n"
+    "Rerunning the same command skips finished combinations and reruns failed ones. Exit status 1 when a "
+    "combination failed (the others still run and are reported)."
+)
 
 
 def bench_command(
     ctx: typer.Context,
     sketchifier: str = typer.Option(None, help="Sketchifiers to compare, comma-separated (see `sbkit list "
-                                    "sketchifier`). [default: canny-clahe]"),
-    encoder: str = typer.Option(None, help="Encoders, comma-separated (see `sbkit list encoder`). [default: small]"),
-    fuser: str = typer.Option(None, help="Fusers, comma-separated (see `sbkit list fuser`). [default: concat]"),
-    loss: str = typer.Option(None, help="Losses, comma-separated (see `sbkit list loss`). [default: infonce]"),
-    index: str = typer.Option(None, help="Indexes, comma-separated (see `sbkit list index`). [default: exact]"),
-    data: str = typer.Option(None, help="Dataset names or catalogue folders, comma-separated. [default: demo]"),
-    epochs: int = typer.Option(None, min=1, help="Training epochs of every combination. [default: 12]"),
-    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. [default: 96]"),
-    batch_size: int = typer.Option(None, min=2, help="Training batch size. [default: 128]"),
-    lr: float = typer.Option(None, help="Peak learning rate. [default: 0.002]"),
+                                    "sketchifier`). \\[default: canny-clahe]"),
+    encoder: str = typer.Option(None, help="Encoders, comma-separated (see `sbkit list encoder`). \\[default: small]"),
+    fuser: str = typer.Option(None, help="Fusers, comma-separated (see `sbkit list fuser`). \\[default: concat]"),
+    loss: str = typer.Option(None, help="Losses, comma-separated (see `sbkit list loss`). \\[default: infonce]"),
+    index: str = typer.Option(None, help="Indexes, comma-separated (see `sbkit list index`). \\[default: exact]"),
+    data: str = typer.Option(None, help="Dataset names or catalogue folders, comma-separated. \\[default: demo]"),
+    epochs: int = typer.Option(None, min=1, help="Training epochs of every combination. \\[default: 12]"),
+    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. \\[default: 96]"),
+    batch_size: int = typer.Option(None, min=2, help="Training batch size. \\[default: 128]"),
+    lr: float = typer.Option(None, help="Peak learning rate. \\[default: 0.002]"),
     augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of sketch augmentation during training; "
-                                  "0 turns it off. [default: 0.5]"),
-    device: str = typer.Option(None, help="auto, cpu or cuda[:N]. [default: auto]"),
-    seed: int = typer.Option(None, help="Seed of every combination. [default: 0]"),
+                                  "0 turns it off. \\[default: 0.5]"),
+    device: str = typer.Option(None, help="auto, cpu or cuda[:N]. \\[default: auto]"),
+    seed: int = typer.Option(None, help="Seed of every combination. \\[default: 0]"),
     out: Path = typer.Option(None, help="Bench folder: runs/<slug>/ per combination, plus the reports. Reuse it "
-                             "to resume. [default: runs/bench-<time>]"),
+                             "to resume. \\[default: runs/bench-<time>]"),
     config: Path = typer.Option(None, "--config", help="A TOML run config shared by every combination; "
                                 "command-line options override it."),
     queries: int = typer.Option(200, min=0, help="Single random queries timed per combination for the search "

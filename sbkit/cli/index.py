@@ -10,19 +10,17 @@ from rich.console import Console
 
 INDEX_HELP = "Build gallery indexes with a run's model, or add items to one."
 
-BUILD_HELP = """Embed every photo of a catalogue (--data: a dataset name or a path) with the model of RUN_DIR
-and save an index of them (default: RUN_DIR/indexes/<data name>).
+BUILD_HELP = ("Embed every photo of a catalogue (--data: a dataset name or a path) with the model of RUN_DIR "
+              "and save an index of them (default: RUN_DIR/indexes/<data name>).\n\n"
+              "Embeddings are written to OUT/embeddings/ in chunk files as they finish, so rerunning the same "
+              "command after an interruption embeds only what is missing. The index records the model's hash; "
+              "`sbkit search` refuses it for any other model.\n\n"
+              "Index and data parameters go as --index.<param> VALUE and --data.<param> VALUE, e.g. --index "
+              "faiss --index.kind hnsw, or --data demo --data.size 5000 (`sbkit list index` shows them).")
 
-Embeddings are written to OUT/embeddings/ in chunk files as they finish, so rerunning the same
-command after an interruption embeds only what is missing. The index records the model's hash;
-`sbkit search` refuses it for any other model.
-
-Index and data parameters go as --index.<param> VALUE and --data.<param> VALUE, e.g.
---index faiss --index.kind hnsw, or --data demo --data.size 5000 (`sbkit list index` shows them)."""
-
-ADD_HELP = """Add the photos of a catalogue (--data) that INDEX_DIR does not hold yet, embedded with the model
-of --run. Ids already in the index are skipped and reported. Resumable like `sbkit index build`.
-Data parameters go as --data.<param> VALUE."""
+ADD_HELP = ("Add the photos of a catalogue (--data) that INDEX_DIR does not hold yet, embedded with the model "
+            "of --run. Ids already in the index are skipped and reported. Resumable like `sbkit index build`. "
+            "Data parameters go as --data.<param> VALUE.")
 
 _EXTRA = {"allow_extra_args": True, "ignore_unknown_options": True}
 

@@ -19,27 +19,27 @@ Precedence: defaults < --config FILE.toml < options on the command line."""
 def run_command(
     ctx: typer.Context,
     sketchifier: str = typer.Option(None, help="Photo-to-sketch component (see `sbkit list sketchifier`). "
-                                    "[default: canny-clahe]"),
-    encoder: str = typer.Option(None, help="Image/sketch/text encoder (see `sbkit list encoder`). [default: small]"),
-    fuser: str = typer.Option(None, help="Sketch + text fuser (see `sbkit list fuser`). [default: concat]"),
-    loss: str = typer.Option(None, help="Training loss (see `sbkit list loss`). [default: infonce]"),
-    index: str = typer.Option(None, help="Gallery index (see `sbkit list index`). [default: exact]"),
+                                    "(default: canny-clahe)"),
+    encoder: str = typer.Option(None, help="Image/sketch/text encoder (see `sbkit list encoder`). (default: small)"),
+    fuser: str = typer.Option(None, help="Sketch + text fuser (see `sbkit list fuser`). (default: concat)"),
+    loss: str = typer.Option(None, help="Training loss (see `sbkit list loss`). (default: infonce)"),
+    index: str = typer.Option(None, help="Gallery index (see `sbkit list index`). (default: exact)"),
     data: str = typer.Option(None, help="A dataset name (see `sbkit list dataset`) or a catalogue folder. "
-                             "[default: demo, the built-in demo catalogue]"),
-    epochs: int = typer.Option(None, min=1, help="Training epochs. [default: 12]"),
-    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. [default: 96]"),
-    batch_size: int = typer.Option(None, min=2, help="Training batch size (contrastive negatives). [default: 128]"),
-    lr: float = typer.Option(None, help="Peak learning rate (AdamW, warm-up then cosine). [default: 0.002]"),
+                             "(default: demo, the built-in demo catalogue)"),
+    epochs: int = typer.Option(None, min=1, help="Training epochs. (default: 12)"),
+    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. (default: 96)"),
+    batch_size: int = typer.Option(None, min=2, help="Training batch size (contrastive negatives). (default: 128)"),
+    lr: float = typer.Option(None, help="Peak learning rate (AdamW, warm-up then cosine). (default: 0.002)"),
     augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of human-style sketch augmentation "
-                                  "during training; 0 turns it off. [default: 0.5]"),
-    device: str = typer.Option(None, help="auto, cpu or cuda[:N]. [default: auto]"),
-    seed: int = typer.Option(None, help="Seed for data order, augmentation and weights. [default: 0]"),
-    out: Path = typer.Option(None, help="Run folder. [default: runs/<time>-<sketchifier>-<encoder>-<fuser>]"),
+                                  "during training; 0 turns it off. (default: 0.5)"),
+    device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
+    seed: int = typer.Option(None, help="Seed for data order, augmentation and weights. (default: 0)"),
+    out: Path = typer.Option(None, help="Run folder. (default: runs/<time>-<sketchifier>-<encoder>-<fuser>)"),
     config: Path = typer.Option(None, "--config", exists=False, help="A TOML config; command-line options "
                                 "override it. A run folder's config.toml repeats that run."),
     probes: bool = typer.Option(None, "--probes/--no-probes", help="Also run the five probes (colour swap, "
                                 "brand names, caption vs none, white items, top-1; docs/probes.md) and add them "
-                                "to the report. [default: no-probes]"),
+                                "to the report. (default: no-probes)"),
     resume: Path = typer.Option(None, "--resume", help="Continue an interrupted run in this run folder from its "
                                 "last checkpoint, with the folder's config.toml."),
 ) -> None:

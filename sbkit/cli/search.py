@@ -8,14 +8,13 @@ from pathlib import Path
 
 import typer
 
-SEARCH_HELP = """Rank the gallery of RUN_DIR for a drawing (--sketch), a caption (--text) or both.
-
-The drawing may be any size, dark lines on light or light on dark, transparent (strokes in the alpha
-channel or on a transparent background) or a photo of a drawing on paper; it is normalised exactly like
-the run's training sketches. Prints a table of the top -k results and writes a contact sheet.
-
-The run's own test index (RUN_DIR/index) is searched unless --index names one built with
-`sbkit index build`."""
+SEARCH_HELP = ("Rank the gallery of RUN_DIR for a drawing (--sketch), a caption (--text) or both.\n\n"
+               "The drawing may be any size, dark lines on light or light on dark, transparent (strokes in the "
+               "alpha channel or on a transparent background) or a photo of a drawing on paper; it is normalised "
+               "exactly like the run's training sketches. Prints a table of the top -k results and writes a "
+               "contact sheet.\n\n"
+               "The run's own test index (RUN_DIR/index) is searched unless --index names one built with `sbkit "
+               "index build`.")
 
 
 def _sheet_path(run_dir: Path) -> Path:

@@ -52,9 +52,9 @@ def sketchify_command(
     sketchifier: str = typer.Option("canny", "--sketchifier", "-s",
                                     help="Photo-to-sketch component (see `sbkit list sketchifier`)."),
     workers: int = typer.Option(None, "--workers", "-j", min=1,
-                                help="Worker processes; 1 works in this process. [default: every CPU core]"),
+                                help="Worker processes; 1 works in this process (default: every CPU core)."),
     size: int = typer.Option(None, "--size", min=8, help="Resize photos so their longest side is this many px "
-                             "before sketchifying. [default: keep their size; 256 with --compare]"),
+                             "before sketchifying (default: keep their size; 256 with --compare)."),
     normalize: bool = typer.Option(False, "--normalize/--no-normalize",
                                    help="Normalise each sketch: crop to the ink, pad to a square, one line width."),
     force: bool = typer.Option(False, "--force", help="Redo every sketch in an OUT folder made with other settings."),

@@ -23,15 +23,16 @@ class Sketchifier(Component):
     """Base class. Implement :meth:`sketchify`; GPU-capable ones also override :meth:`sketchify_batch`."""
 
     def __call__(self, image: np.ndarray, caption: str | None = None) -> np.ndarray:
-        check(isinstance(image, np.ndarray), f"{self.name}: expected a numpy image, got {type(image).__name__}",
-              DataError)
-        check(image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8,
-              f"{self.name}: expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}", ShapeError)
-        check(image.shape[0] >= 2 and image.shape[1] >= 2, f"{self.name}: image {image.shape} is too small",
-              DataError)
+        # Checks are written as plain ifs so that no message is formatted on the hot path.
+        if not isinstance(image, np.ndarray):
+            raise DataError(f"{self.name}: expected a numpy image, got {type(image).__name__}")
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ShapeError(f"{self.name}: expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
+        if image.shape[0] < 2 or image.shape[1] < 2:
+            raise DataError(f"{self.name}: image {image.shape} is too small")
         sketch = self.sketchify(image, caption)
-        check(sketch.shape == image.shape[:2] and sketch.dtype == np.uint8,
-              f"{self.name}: returned {sketch.dtype} {sketch.shape}, expected uint8 {image.shape[:2]}", ShapeError)
+        if sketch.shape != image.shape[:2] or sketch.dtype != np.uint8:
+            raise ShapeError(f"{self.name}: returned {sketch.dtype} {sketch.shape}, expected uint8 {image.shape[:2]}")
         return sketch
 
     def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:

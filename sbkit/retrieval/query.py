@@ -26,6 +26,7 @@ from sbkit.sketch import ink_mask, normalize_sketch
 
 BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
 UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fraction
+MAX_SIDE = 1536  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
 
 
 def read_drawing(path: str | Path) -> np.ndarray:
@@ -112,8 +113,13 @@ def drop_specks(ink: np.ndarray) -> np.ndarray:
 
 
 def clean_drawing(image: np.ndarray) -> np.ndarray:
-    """Any drawing (see the module docs) -> (H, W) uint8, pure black strokes on white, same size."""
-    gray = dark_on_light(to_gray(image))
+    """Any drawing (see the module docs) -> (H, W) uint8, pure black strokes on white, at most ``MAX_SIDE`` px."""
+    gray = to_gray(image)
+    if max(gray.shape) > MAX_SIDE:
+        scale = MAX_SIDE / max(gray.shape)
+        size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    gray = dark_on_light(gray)
     gray = flatten_background(gray)
     if min(gray.shape) >= 64:  # light denoise for photos and scans; tiny drawings keep every pixel
         gray = cv2.GaussianBlur(gray, (3, 3), 0)

@@ -6,15 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from sbkit.errors import ConfigError, DataError, check
-from sbkit.io import atomic_write_png
+from sbkit.evaluation.contact_sheet import photo_sketch_grid
 from sbkit.sketch.job_read import read_photo, resize_longest
 from sbkit.sketch.job_source import JobItem, list_items
 
-HEADER = 28  # px above the first row, for the column names
-GAP = 4  # px between cells
 
 
 def spread(items: list[JobItem], n: int) -> list[JobItem]:
@@ -24,24 +21,6 @@ def spread(items: list[JobItem], n: int) -> list[JobItem]:
     picked = sorted({round(i * (len(items) - 1) / max(n - 1, 1)) for i in range(n)})
     chosen = set(picked)
     return [items[i] for i in picked] + [item for i, item in enumerate(items) if i not in chosen]
-
-
-def draw_grid(columns: dict[str, list[np.ndarray]], cell: int) -> np.ndarray:
-    """(H, W, 3) uint8 sheet: one column per key, headed by it; each image centred in a ``cell`` square on white."""
-    rows = max(len(images) for images in columns.values())
-    width = len(columns) * (cell + GAP) + GAP
-    sheet = Image.new("RGB", (width, HEADER + rows * (cell + GAP) + GAP), "white")
-    draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default(size=14)
-    for c, (title, images) in enumerate(columns.items()):
-        left = GAP + c * (cell + GAP)
-        draw.text((left + cell / 2, HEADER / 2), title, fill="black", font=font, anchor="mm")
-        for r, image in enumerate(images):
-            picture = Image.fromarray(image).convert("RGB")
-            top = HEADER + r * (cell + GAP)
-            sheet.paste(picture, (left + (cell - picture.width) // 2, top + (cell - picture.height) // 2))
-            draw.rectangle((left - 1, top - 1, left + cell, top + cell), outline=(210, 210, 210))
-    return np.asarray(sheet)
 
 
 def compare_sheet(source: str | Path, names: list[str], out: str | Path, n: int = 8, size: int = 256,
@@ -79,5 +58,5 @@ def compare_sheet(source: str | Path, names: list[str], out: str | Path, n: int 
         for name, sketchifier in sketchifiers.items():
             columns[name].append(sketchifier(photo, item.caption))
     check(columns["photo"], f"{source}: none of its images could be read", DataError)
-    return atomic_write_png(Path(out), draw_grid(columns, size))
+    return photo_sketch_grid(columns, Path(out), thumb=min(size, 192))
 

@@ -71,12 +71,17 @@ def setup(distributed: bool, device: str) -> tuple[Ranks, torch.device]:
 
 
 def wrap(module: nn.Module, ranks: Ranks, device: torch.device) -> nn.Module:
-    """``module`` inside DistributedDataParallel when a process group is active. Unused parameters are looked
-    for, since a sketch-only or text-only batch leaves part of the model out."""
+    """``module`` inside DistributedDataParallel when a process group is active.
+
+    Unused parameters are looked for, since a sketch-only or text-only batch leaves part of the model out.
+    Buffers are not broadcast at each forward: train-mode BatchNorm uses batch statistics anyway, and ranks may
+    run different numbers of gradient-caching chunks, which a per-forward broadcast would not survive.
+    """
     if not ranks.active:
         return module
     ids = [device] if device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(module, device_ids=ids, find_unused_parameters=True)
+    return nn.parallel.DistributedDataParallel(module, device_ids=ids, find_unused_parameters=True,
+                                               broadcast_buffers=False)
 
 
 def gather_rows(rows: torch.Tensor, sizes: list[int]) -> torch.Tensor:

@@ -80,7 +80,7 @@ def test_build_writes_chunks_and_an_index_with_the_model_hash(run_dir: Path, all
     assert f"{len(all_ids)} items" in result.output and f"embedded {len(all_ids)}" in result.output
     chunks = sorted((out / "embeddings").glob("chunk-*.safetensors"))
     assert [c.name for c in chunks] == [f"chunk-{n:05d}.safetensors" for n in range(-(-len(all_ids) // CHUNK))]
-    assert sum((chunk_ids(c) for c in chunks), []) == all_ids
+    assert [i for c in chunks for i in chunk_ids(c)] == all_ids
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["model_hash"] == file_sha256(run_dir / "model" / "model.safetensors")
     assert manifest["count"] == len(all_ids) and manifest["index"] == "exact"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from sbkit_torch import InfoNCE
+from sbkit_torch import Concat, InfoNCE, SmallEncoder
 from synthetic_catalogue import synthetic_data
 from tiny_models import tiny_model
 
 from sbkit import progress
-from sbkit.training import TrainOptions, fit
+from sbkit.training import RetrievalModel, TrainOptions, fit
 from sbkit.training.distributed import Ranks, average_gradients, wrap
 from sbkit.training.gradcache import cached_backward
 from sbkit.training.precision import grad_scaler
@@ -59,6 +59,18 @@ def short_fit(out_dir: Path | None, distributed: bool) -> dict:
     return {"weights": model.state_dict(), "history": history}
 
 
+def batchnorm_fit() -> dict:
+    """A model with BatchNorm and gradient caching over uneven pieces (7 and 6 rows: 3 and 2 chunks of 3)."""
+    data = synthetic_data(n=26)
+    torch.manual_seed(0)
+    encoder = SmallEncoder(dim=8, width=4)
+    encoder.prepare(data.captions)
+    model = RetrievalModel(encoder, Concat(8, 8, 8))
+    options = TrainOptions(epochs=1, batch_size=13, lr=5e-3, amp="off", grad_cache_chunk=3)
+    history = fit(model, InfoNCE(), data, options)
+    return {"weights": {k: v for k, v in model.state_dict().items() if "running" not in k}, "history": history}
+
+
 def worker(rank: int, folder: str, port: int) -> None:
     """Rank ``rank`` of 2: first with a process group made here, then with one ``fit`` makes from the
     torchrun-style environment."""
@@ -73,4 +85,7 @@ def worker(rank: int, folder: str, port: int) -> None:
     # rank 1 gets its own folder, which must stay empty: only rank 0 writes
     result["fit"] = short_fit(folder_path / ("run" if rank == 0 else "run-rank1"), distributed=True)
     result["group_left"] = dist.is_initialized()
+    dist.init_process_group("gloo", init_method=f"file://{folder_path / 'rendezvous2'}", rank=rank, world_size=2)
+    result["batchnorm"] = batchnorm_fit()
+    dist.destroy_process_group()
     torch.save(result, folder_path / f"rank{rank}.pt")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pytest
 import torch
@@ -36,7 +37,14 @@ def ranks(tmp_path_factory):
     import torch._dynamo  # DDP imports it (seconds): once here, not in each child
     from ddp_worker import worker
 
-    mp.start_processes(worker, args=(str(folder), free_port()), nprocs=2, start_method="fork")
+    processes = mp.start_processes(worker, args=(str(folder), free_port()), nprocs=2, start_method="fork",
+                                   join=False)
+    deadline = time.monotonic() + 180
+    while not processes.join(timeout=1):  # raises if a rank failed
+        if time.monotonic() > deadline:
+            for process in processes.processes:
+                process.kill()
+            pytest.fail("the 2 training processes did not finish within 180 s (a collective out of step?)")
     return folder, [torch.load(folder / f"rank{r}.pt", weights_only=False) for r in range(2)]
 
 
@@ -85,3 +93,11 @@ def test_pieces_split_evenly_and_distributed_needs_a_launcher(monkeypatch):
     data = synthetic_data(n=24)
     with pytest.raises(ConfigError, match="torchrun"):
         fit(tiny_model(data), InfoNCE(), data, TrainOptions(epochs=1, batch_size=12, distributed=True))
+
+
+def test_batchnorm_and_uneven_gradient_caching_stay_in_step(ranks):
+    _, results = ranks
+    first, second = (r["batchnorm"] for r in results)
+    assert first["history"][0]["loss"] == second["history"][0]["loss"]  # the same global loss on both ranks
+    for name, tensor in first["weights"].items():
+        assert torch.isfinite(tensor).all() and torch.equal(tensor, second["weights"][name]), name
