@@ -187,12 +187,14 @@ def memory_child(size: int, dim: int, queries: int) -> None:
     also read from ``VmHWM`` after resetting it (``/proc/self/clear_refs``), which counts this process only.
     """
     generator = torch.Generator().manual_seed(0)
+    buffer = torch.empty(4096, dim)  # refilled in place: the index copies what it is given
 
     def unit(rows: int) -> torch.Tensor:
-        x = torch.randn(rows, dim, generator=generator)
+        x = buffer[:rows].normal_(generator=generator)
         return x.div_(x.norm(dim=1, keepdim=True))
 
-    q = unit(queries)
+    q = unit(queries).clone()
+    unit(4096)
     index = ExactIndex()
     try:
         Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
@@ -244,7 +246,8 @@ def show(rows: list[dict[str, Any]], memory: list[dict[str, Any]], console: Cons
                       f"{r['ratio_batch_p50']:.2f}", f"{r['recall@k']:.3f}")
     console.print(table)
     if memory:
-        mem = Table(title="exact index peak memory (child process, ru_maxrss increase vs stored vectors)")
+        mem = Table(title="exact index peak memory (child process: peak RSS increase while adding and searching, "
+                          "vs the stored vectors)")
         for column in ("size", "vectors MiB", "peak increase MiB", "ratio"):
             mem.add_column(column, justify="right")
         for m in memory:

@@ -42,9 +42,12 @@ def _type_name(annotation: Any) -> str:
 
 
 def _arg_docs(cls: type) -> dict[str, str]:
-    """Parse the Google-style ``Args:`` section of the class or ``__init__`` docstring."""
+    """Parse the Google-style ``Args:`` sections of the class's (and its bases') or ``__init__`` docstrings."""
     docs: dict[str, str] = {}
-    for text in (cls.__doc__, cls.__init__.__doc__):
+    # Base classes first, so a subclass documents only the parameters it adds or changes.
+    texts = [text for klass in reversed(cls.__mro__) for text in (klass.__doc__, vars(klass).get("__init__") and
+                                                                  klass.__init__.__doc__)]
+    for text in texts:
         if not text or "Args:" not in text:
             continue
         indent, name = None, None

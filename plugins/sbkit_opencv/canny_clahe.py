@@ -48,7 +48,8 @@ class CannyClahe(Canny):
     """Canny that equalises contrast first when the item is light on a light background.
 
     The light case is found from the caption (a light colour word), from the image (light border and
-    a light, low-contrast item), or either. Otherwise it behaves exactly like ``canny``.
+    a light, low-contrast item), or either. Otherwise it behaves exactly like ``canny``, and it takes
+    every parameter of ``canny`` as well (sigma, t, method, low, high, post, min_component, line_width).
 
     Args:
         adaptive: what triggers the enhancement: "caption" (a light colour word such as white, ivory
@@ -60,16 +61,6 @@ class CannyClahe(Canny):
         light_level: grey level (0-255) from which background and item count as light.
         max_contrast: the item counts as low-contrast when its median grey is within this of the
             background's.
-        sigma: Gaussian blur standard deviation in px before edge detection; 0 turns the blur off.
-        t: spread of the automatic thresholds around the reference value v: low = (1 - t) * v,
-            high = (1 + t) * v (between 0 and 1).
-        method: the reference value v: "contrast", "otsu" or "median" (see canny).
-        low: lower hysteresis threshold on the Sobel gradient magnitude; None = automatic.
-        high: upper hysteresis threshold on the Sobel gradient magnitude; None = automatic.
-        post: post-processing steps, comma-separated, run in order (despeckle, thickness, crop,
-            polarity); "" runs none.
-        min_component: the despeckle step removes ink components smaller than this many px.
-        line_width: the thickness and crop steps redraw lines this many px wide.
     """
 
     name = "canny-clahe"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -11,9 +10,10 @@ from torch import nn
 
 from sbkit.components import Encoder
 from sbkit.errors import ConfigError, check
+from sbkit_torch.word_text import WordTextEncoder, WordTextTower
 
 
-class TimmEncoder(Encoder):
+class TimmEncoder(WordTextTower, Encoder):
     """A timm model (pooled features, ``num_classes=0``) plus a linear head for images and sketches; captions go
     through a word-embedding text tower trained from scratch (timm has no text models).
 
@@ -35,7 +35,6 @@ class TimmEncoder(Encoder):
     def __init__(self, model: str = "resnet18", pretrained: bool = False, dim: int = 256,
                  gradient_checkpointing: bool = False, text_dim: int | None = None, max_vocab: int = 5000) -> None:
         super().__init__()
-        from sbkit_torch.word_text import WordTextEncoder
 
         self.model = model
         self.pretrained = pretrained
@@ -62,17 +61,6 @@ class TimmEncoder(Encoder):
                                    align_corners=False, antialias=True)
         return self.head(self.backbone(images))
 
-    def _encode_text(self, texts: list[str]) -> torch.Tensor:
-        return self.text(texts)
-
-    def prepare(self, captions: list[str]) -> None:
-        self.text.prepare(captions)
-
-    def save_extra(self, folder: Path) -> None:
-        self.text.save(folder)
-
-    def load_extra(self, folder: Path) -> None:
-        self.text.load(folder)
 
 
 def _create(model: str, pretrained: bool) -> nn.Module:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import torch
 
 from sbkit.components import Encoder
 from sbkit_torch.small_cnn import SmallCNN
-from sbkit_torch.word_text import WordTextEncoder
+from sbkit_torch.word_text import WordTextEncoder, WordTextTower
 
 
-class SmallEncoder(Encoder):
+class SmallEncoder(WordTextTower, Encoder):
     """A 4-block CNN for images and sketches plus a mean-of-word-embeddings text tower; fast on CPU.
 
     Args:
@@ -35,14 +34,3 @@ class SmallEncoder(Encoder):
     def _encode_image(self, images: torch.Tensor) -> torch.Tensor:
         return self.vision(images)
 
-    def _encode_text(self, texts: list[str]) -> torch.Tensor:
-        return self.text(texts)
-
-    def prepare(self, captions: list[str]) -> None:
-        self.text.prepare(captions)
-
-    def save_extra(self, folder: Path) -> None:
-        self.text.save(folder)
-
-    def load_extra(self, folder: Path) -> None:
-        self.text.load(folder)

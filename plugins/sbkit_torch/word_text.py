@@ -92,3 +92,21 @@ class WordTextEncoder(nn.Module):
         check(isinstance(words, list) and words[:2] == [PAD, UNK],
               f"vocabulary {path} does not start with {PAD!r}, {UNK!r}; save the model again", DataError)
         self.set_vocabulary(words[2:])
+
+
+class WordTextTower:
+    """Mixin for encoders whose text tower is a :class:`WordTextEncoder` stored as ``self.text``."""
+
+    text: WordTextEncoder
+
+    def _encode_text(self, texts: list[str]) -> torch.Tensor:
+        return self.text(texts)
+
+    def prepare(self, captions: list[str]) -> None:
+        self.text.prepare(captions)
+
+    def save_extra(self, folder: Path) -> None:
+        self.text.save(folder)
+
+    def load_extra(self, folder: Path) -> None:
+        self.text.load(folder)

@@ -39,8 +39,7 @@ td.best{font-weight:700;background:#e7f6ec}td.head{font-weight:600}
 figure{margin:14px 0 22px}figure img{max-width:100%;border:1px solid #eceef2;border-radius:4px}
 figcaption{color:#667085;font-size:12px;margin-top:4px}code,pre{font:12px ui-monospace,Menlo,Consolas,monospace}
 pre{background:#f6f7f9;padding:8px;border-radius:4px;white-space:pre-wrap;margin:4px 0}
-details{margin:4px 0}summary{cursor:pointer}.probes{display:flex;flex-wrap:wrap;gap:12px}
-.probes figure{margin:0;max-width:48%}
+details{margin:4px 0}summary{cursor:pointer}.probes figure{margin:10px 0 18px}
 figure.half{display:inline-block;width:48.5%;vertical-align:top;margin-right:1%}
 """
 
@@ -188,10 +187,12 @@ def _probes(records: list[dict[str, Any]], out_dir: Path) -> list[str]:
         images = [p for p in record.get("probe_figures", []) if (out_dir / p).is_file()]
         if not images:
             continue
-        parts.append(f"<h3>{escape(record['slug'])}</h3><div class=\"probes\">")
+        opened = " open" if not parts else ""  # the first combination's pictures show, the others fold
+        parts.append(f'<details class="probes"{opened}><summary><code>{escape(record["slug"])}</code>: '
+                     f"{len(images)} probe pictures</summary>")
         parts += [f'<figure><img src="{data_uri(out_dir / p)}" alt="{escape(Path(p).stem)}">'
                   f"<figcaption>{escape(p)}</figcaption></figure>" for p in images]
-        parts.append("</div>")
+        parts.append("</details>")
     return parts
 
 

@@ -25,24 +25,26 @@ BENCH_HELP = (
 def bench_command(
     ctx: typer.Context,
     sketchifier: str = typer.Option(None, help="Sketchifiers to compare, comma-separated (see `sbkit list "
-                                    "sketchifier`). \\[default: canny-clahe]"),
-    encoder: str = typer.Option(None, help="Encoders, comma-separated (see `sbkit list encoder`). \\[default: small]"),
-    fuser: str = typer.Option(None, help="Fusers, comma-separated (see `sbkit list fuser`). \\[default: concat]"),
-    loss: str = typer.Option(None, help="Losses, comma-separated (see `sbkit list loss`). \\[default: infonce]"),
-    index: str = typer.Option(None, help="Indexes, comma-separated (see `sbkit list index`). \\[default: exact]"),
-    data: str = typer.Option(None, help="Dataset names or catalogue folders, comma-separated. \\[default: demo]"),
-    epochs: int = typer.Option(None, min=1, help="Training epochs of every combination. \\[default: 12]"),
-    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. \\[default: 96]"),
-    batch_size: int = typer.Option(None, min=2, help="Training batch size. \\[default: 128]"),
-    lr: float = typer.Option(None, help="Peak learning rate. \\[default: 0.002]"),
+                                    "sketchifier`). (default: canny-clahe)"),
+    encoder: str = typer.Option(None, help="Encoders, comma-separated (see `sbkit list encoder`). (default: small)"),
+    fuser: str = typer.Option(None, help="Fusers, comma-separated (see `sbkit list fuser`). (default: concat)"),
+    loss: str = typer.Option(None, help="Losses, comma-separated (see `sbkit list loss`). (default: infonce)"),
+    index: str = typer.Option(None, help="Indexes, comma-separated (see `sbkit list index`). (default: exact)"),
+    data: str = typer.Option(None, help="Dataset names or catalogue folders, comma-separated. (default: demo)"),
+    epochs: int = typer.Option(None, min=1, help="Training epochs of every combination. (default: 12)"),
+    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. (default: 96)"),
+    batch_size: int = typer.Option(None, min=2, help="Training batch size. (default: 128)"),
+    lr: float = typer.Option(None, help="Peak learning rate. (default: 0.002)"),
     augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of sketch augmentation during training; "
-                                  "0 turns it off. \\[default: 0.5]"),
-    device: str = typer.Option(None, help="auto, cpu or cuda[:N]. \\[default: auto]"),
-    seed: int = typer.Option(None, help="Seed of every combination. \\[default: 0]"),
+                                  "0 turns it off. (default: 0.5)"),
+    device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
+    seed: int = typer.Option(None, help="Seed of every combination. (default: 0)"),
     out: Path = typer.Option(None, help="Bench folder: runs/<slug>/ per combination, plus the reports. Reuse it "
-                             "to resume. \\[default: runs/bench-<time>]"),
+                             "to resume. (default: runs/bench-<time>)"),
     config: Path = typer.Option(None, "--config", help="A TOML run config shared by every combination; "
                                 "command-line options override it."),
+    probes: bool = typer.Option(None, "--probes/--no-probes", help="Also run the probes in every combination "
+                                "(docs/probes.md); the reports then show their pictures. (default: no-probes)"),
     queries: int = typer.Option(200, min=0, help="Single random queries timed per combination for the search "
                                 "latency; 0 skips it."),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip combinations already finished in OUT "
@@ -57,7 +59,7 @@ def bench_command(
     given: dict[str, Any] = {
         key: value for key, value in {
             "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr, "augment": augment,
-            "device": device, "seed": seed,
+            "device": device, "seed": seed, "probes": probes,
         }.items() if value is not None
     }
     base = base.updated(given, "command line")

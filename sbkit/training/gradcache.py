@@ -14,6 +14,7 @@ statistics instead of the batch's. Running statistics are updated once per chunk
 from __future__ import annotations
 
 import contextlib
+import itertools
 from typing import Any
 
 import torch
@@ -45,11 +46,12 @@ def norm_buffers(module: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
 
 
 def cached_backward(ctx: StepContext, batch: Batch, mode: int, weight: float, chunk: int) -> torch.Tensor:
-    """Gradient-cached forward and backward of ``batch`` in chunks of ``chunk`` rows; gradients scaled by
-    ``weight``. Returns the loss, detached."""
+    """Gradient-cached forward and backward of ``batch`` in near-equal chunks of at most ``chunk`` rows;
+    gradients scaled by ``weight``. Returns the loss, detached."""
     images, sketches, texts = inputs(batch, mode)
     n = len(images)
-    bounds = [(a, min(a + chunk, n)) for a in range(0, n, chunk)]
+    count = -(-n // chunk)  # near-equal chunks of at most ``chunk`` rows: no trailing chunk of one row for BatchNorm
+    bounds = list(itertools.pairwise(i * n // count for i in range(count + 1)))
 
     def part(a: int, b: int) -> tuple[torch.Tensor, torch.Tensor | None, list[str] | None]:
         return images[a:b], None if sketches is None else sketches[a:b], None if texts is None else texts[a:b]
