@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from sbkit.components import Index
-from sbkit.errors import ConfigError, DataError, ShapeError, check
+from sbkit.errors import ConfigError, DataError, check
 from sbkit_index.manifest import open_index, save_index
 
 INDEX_FILE = "index.faiss"
@@ -116,17 +116,6 @@ class FaissIndex(Index):
         scores, rows = self.faiss_index.search(np.ascontiguousarray(queries.numpy()), k)
         scores[rows < 0] = -np.inf
         return torch.from_numpy(scores), torch.from_numpy(rows)
-
-    def search(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, list[list[str]]]:
-        """(Q, D) queries -> scores (Q, k') and ids, best first, with k' = min(k, len(self)).
-
-        A row's id list is shorter than k' where FAISS found fewer items (row -1); those scores are -inf.
-        """
-        check(queries.ndim == 2 and queries.shape[1] == self.dim,
-              f"index {self.name!r}: queries must be (Q, {self.dim}), got {tuple(queries.shape)}", ShapeError)
-        scores, rows = self._search(queries.detach().float().cpu(), min(k, len(self)))
-        ids = self.ids
-        return scores, [[ids[r] for r in row if r >= 0] for row in rows.tolist()]
 
     def save(self, folder: Path) -> None:
         """Write ``index.faiss`` (``faiss.write_index``), ``ids.json`` and the manifest."""

@@ -35,7 +35,8 @@ class Index(Component):
               f"index {self.name!r}: queries must be (Q, {self.dim}), got {tuple(queries.shape)}", ShapeError)
         k = min(k, len(self))
         scores, rows = self._search(queries.detach().float().cpu(), k)
-        return scores, [[self.ids[r] for r in row] for row in rows.tolist()]
+        # Approximate indexes pad missing results with -1; never map those to an id.
+        return scores, [[self.ids[r] for r in row if r >= 0] for row in rows.tolist()]
 
     def _add(self, vectors: torch.Tensor) -> None:
         raise NotImplementedError  # abstract

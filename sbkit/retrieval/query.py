@@ -9,7 +9,10 @@ person handed in into crisp dark strokes on white:
   larger part of any line drawing);
 - a photo of paper: uneven lighting is flattened by dividing by the paper's own brightness (a grey
   closing, which removes strokes thinner than its kernel), so a shadow is never taken for ink;
-- specks of noise are dropped.
+- specks of noise are dropped, and drawings over ``MAX_SIDE`` px are scaled down.
+
+:func:`prepare_query` then widens strokes too thin to survive the scale-down inside ``normalize_sketch``
+(a 1 px pen line in a large drawing would otherwise vanish), and normalises.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from sbkit.sketch import ink_mask, normalize_sketch
 
 BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
 UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fraction
-_MARGIN = inspect.signature(normalize_sketch).parameters["margin"].default
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
+_MARGIN = inspect.signature(normalize_sketch).parameters["margin"].default
 
 
 def read_drawing(path: str | Path) -> np.ndarray:

@@ -33,6 +33,7 @@ from sbkit.training.distributed import (
     average_gradients,
     barrier,
     from_main,
+    piece_sizes,
     setup,
     teardown,
     wrap,
@@ -56,6 +57,7 @@ __all__ = ["TrainData", "TrainOptions", "fit", "make_optimizer"]
 
 EpochCallback = Callable[[int, dict[str, Any]], dict[str, Any] | None]
 StepCallback = Callable[[int, torch.Tensor], None]
+RECORD_KEYS = ("epoch", "step", "loss", "lr", "samples_per_s", "seconds")
 
 
 def make_optimizer(model: RetrievalModel, loss: nn.Module, options: TrainOptions) -> torch.optim.AdamW:
@@ -190,8 +192,9 @@ def _fit(model: RetrievalModel, loss: Loss, data: TrainData, options: TrainOptio
     best = None
     if options.early_stopping or restore_best:
         best = BestWeights(options.monitor, options.higher_is_better, options.early_stopping, out)
-        if on_epoch_end is None:
-            best.read({"epoch": 0, "step": 0, "loss": 0.0, "lr": 0.0, "samples_per_s": 0.0, "seconds": 0.0})
+        check(on_epoch_end is not None or options.monitor in RECORD_KEYS,
+              f"monitor {options.monitor!r} is not in the epoch record (keys: {', '.join(RECORD_KEYS)}); pass an "
+              f"on_epoch_end that returns it, or set TrainOptions.monitor to one of the keys", ConfigError)
     history: list[dict[str, Any]] = []
     first_epoch, start_batch, step, loss_sum, seen = 0, 0, 0, 0.0, 0
     if state is not None:
@@ -235,7 +238,7 @@ def _fit(model: RetrievalModel, loss: Loss, data: TrainData, options: TrainOptio
             for b in range(start_batch, plan.batches):
                 batch = data.batch(batches[b], device, ranks.piece(len(batches[b])))
                 weight, mode = 1 / plan.group_size(b), int(modes[b])
-                if 0 < options.grad_cache_chunk < len(batch.texts):
+                if 0 < options.grad_cache_chunk < piece_sizes(batch.size, ranks.world)[0]:  # the same on every rank
                     value = cached_backward(ctx, batch, mode, weight, options.grad_cache_chunk)
                 else:
                     value = plain_backward(ctx, batch, mode, weight)

@@ -67,6 +67,7 @@ def rgba(color: np.ndarray | int, alpha: np.ndarray) -> np.ndarray:
 FORMS = {
     "light on dark": lambda: 255 - drawing(400, 5),
     "large and thick": lambda: drawing(1600, 7),
+    "large with 1 px pen lines": lambda: drawing(2400, 400 / 2400),
     "small": lambda: drawing(120, 6),
     "rgb with grey ink": lambda: np.repeat(drawing(400, 5, ink=90, ground=230)[..., None], 3, axis=2),
     "strokes in alpha, black": lambda: rgba(0, 255 - drawing(400, 5)),
@@ -99,6 +100,12 @@ def test_flattening_is_what_rescues_a_paper_photo(reference):
     unflattened = normalize_sketch(photo, size=SIZE, line_width=WIDTH)
     assert ink_iou(unflattened, reference) < 0.5  # a shadow read as ink
     assert ink_iou(prepare_query(photo, SIZE, WIDTH), reference) > 0.85
+
+
+def test_thin_lines_in_a_large_drawing_survive_the_scale_down(reference):
+    thin = drawing(2400, 400 / 2400)
+    assert (normalize_sketch(thin, size=SIZE, line_width=WIDTH) < 128).sum() < 20  # the lines fade away
+    assert ink_iou(prepare_query(thin, SIZE, WIDTH), reference) > 0.85
 
 
 def test_even_lighting_is_left_alone():
