@@ -7,7 +7,6 @@ checks the manifest and every file it lists (present, same size, same SHA-256) b
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -15,29 +14,18 @@ from typing import Any, TypeVar
 
 from sbkit.components import Index, component_config
 from sbkit.errors import ConfigError, DataError, check
-from sbkit.io import atomic_write, atomic_write_json
+from sbkit.io import atomic_write, atomic_write_json, file_sha256
 from sbkit.params import resolve_params
 
 FORMAT = "sbkit-index"
 VERSION = 1
 MANIFEST = "manifest.json"
 IDS = "ids.json"
-_HASH_BLOCK = 1 << 24
-
 T = TypeVar("T", bound=Index)
 
 
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 16 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _file_record(path: Path) -> dict[str, Any]:
-    return {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+    return {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
 
 
 def save_index(folder: str | Path, index: Index, writers: dict[str, Callable[[Path], None]]) -> Path:
@@ -93,7 +81,7 @@ def _verify_file(folder: Path, name: str, record: Any) -> None:
     size = path.stat().st_size
     check(size == record["bytes"], f"{path} is {size} bytes but {MANIFEST} says {record['bytes']}: the file was "
           "truncated or replaced; re-save the index", DataError)
-    digest = sha256_file(path)
+    digest = file_sha256(path)
     check(digest == record["sha256"], f"{path} has SHA-256 {digest[:12]}… but {MANIFEST} says "
           f"{str(record['sha256'])[:12]}…: the file was edited or corrupted; re-save the index", DataError)
 

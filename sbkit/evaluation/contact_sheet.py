@@ -91,7 +91,8 @@ def _save_png(image: Image.Image, path: Path) -> Path:
     return atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
 
 
-def contact_sheet(rows: list[SheetRow], path: Path, title: str | None = None, thumb: int = 96) -> Path:
+def contact_sheet(rows: list[SheetRow], path: Path, title: str | None = None, thumb: int = 96,
+                  legend: str = "results, best first (green frame: true item)") -> Path:
     """Draw each query (sketch, caption, optional true photo) beside its ranked results, and write a PNG.
 
     True items get a thick green frame, other results a thin grey one; each result carries its rank above
@@ -138,7 +139,7 @@ def contact_sheet(rows: list[SheetRow], path: Path, title: str | None = None, th
         draw.text((pad, pad), title, fill=INK, font=title_font)
     x_results = pad + query_w + gap
     draw.text((pad, top - small_h), "query", fill=MUTED, font=small_font)
-    draw.text((x_results, top - small_h), "results, best first (green frame: true item)", fill=MUTED, font=small_font)
+    draw.text((x_results, top - small_h), legend, fill=MUTED, font=small_font)
     y = top
     for i, (row, caption, row_h) in enumerate(zip(rows, captions, heights)):
         draw.line([(pad, y + pad // 2), (width - pad, y + pad // 2)], fill=EMPTY, width=1)

@@ -15,7 +15,7 @@ import torch
 from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.data.catalogue import Catalogue, Skipped
 from sbkit.errors import ConfigError, DataError
-from sbkit.io import atomic_write_json, atomic_write_text
+from sbkit.io import atomic_write_json, atomic_write_text, file_sha256
 from sbkit.pipeline.evaluate import embed_gallery, evaluate_split
 from sbkit.pipeline.prepare import SplitTensors, prepare_split
 from sbkit.params import resolve_params
@@ -160,6 +160,7 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
         gallery = embed_gallery(model, test, 256, device)
         index = registry.create("index", config.index.name, config.index.params)
         index.add([item.id for item in test.items], gallery)
+        index.model_hash = file_sha256(run_dir / "model" / "model.safetensors")
         index.save(run_dir / "index")
         metrics = evaluate_split(model, test, 256, device, gallery=gallery)
     result = {

@@ -17,8 +17,6 @@ person handed in into crisp dark strokes on white:
 
 from __future__ import annotations
 
-import inspect
-import math
 from pathlib import Path
 
 import cv2
@@ -32,7 +30,6 @@ from sbkit.sketch import ink_mask, normalize_sketch
 BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
 UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fraction
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
-_MARGIN = inspect.signature(normalize_sketch).parameters["margin"].default
 
 
 def read_drawing(path: str | Path) -> np.ndarray:
@@ -118,31 +115,6 @@ def drop_specks(ink: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def stroke_width(ink: np.ndarray) -> float:
-    """Typical stroke width in pixels: twice the 90th percentile of the ink's distance to the background."""
-    distance = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)
-    return 2.0 * float(np.percentile(distance[ink], 90))
-
-
-def widen_thin_lines(ink: np.ndarray, size: int) -> np.ndarray:
-    """Widen strokes thinner than 0.6 x the scale-down factor of :func:`normalize_sketch`, so none vanish in it.
-
-    A stroke there survives only where it covers over a quarter of an output pixel; a 1 px pen line
-    in a 2000 px drawing covers far less. At 0.6 x the factor a stroke covers over 0.3 of each of the
-    two output pixels it may straddle. Its centre line, which is all that is redrawn, stays in place,
-    and strokes that are wide enough already are left exactly as they are.
-    """
-    rows, cols = np.nonzero(ink)
-    extent = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
-    target = 0.6 * extent / max(1.0, size * (1 - 2 * _MARGIN))
-    width = stroke_width(ink)
-    if width >= target:
-        return ink
-    side = math.ceil(target - width) + 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-    return cv2.dilate(ink.astype(np.uint8), kernel) > 0
-
-
 def clean_drawing(image: np.ndarray) -> np.ndarray:
     """Any drawing (see the module docs) -> (H, W) uint8, pure black strokes on white, at most ``MAX_SIDE`` px."""
     gray = to_gray(image)
@@ -170,7 +142,6 @@ def prepare_query(image: np.ndarray, size: int, line_width: int) -> np.ndarray:
     ink = clean_drawing(image) == 0
     check(bool(ink.any()), "the query drawing holds no strokes (a blank or flat image); draw dark "
           "lines on a light background, or light lines on a dark one", DataError)
-    ink = widen_thin_lines(ink, size)
     return normalize_sketch(np.where(ink, 0, 255).astype(np.uint8), size=size, line_width=line_width)
 
 

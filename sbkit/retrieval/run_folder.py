@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from safetensors import SafetensorError
 from sbkit.components import Index
 from sbkit.config import RunConfig
 from sbkit.errors import ConfigError, DataError, SbkitError, check
+from sbkit.io import file_sha256
 from sbkit.params import resolve_params
 from sbkit.registry import get_registry
 from sbkit.training.model import WEIGHTS, RetrievalModel, build_model
@@ -23,18 +23,6 @@ MODEL_DIR = "model"
 INDEX_DIR = "index"
 INDEX_MANIFEST = "manifest.json"
 HOW = "a run folder is made by `sbkit run --out DIR` (or sbkit.run(out=DIR))"
-_HASH_BLOCK = 1 << 24
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 16 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dataclass
 class LoadedRun:
     """A run folder opened for search: the config it ran with, its model (eval mode) and its test index."""

@@ -114,4 +114,4 @@ def write_sheet(result: SearchResult, gallery: Gallery | None, path: Path, title
     row = SheetRow(query_sketch=result.sketch, caption=result.text, results=photos,
                    hits=[False] * len(result.hits),
                    labels=[f"{_short(hit.id)} {hit.score:.2f}" for hit in result.hits])
-    return contact_sheet([row], Path(path), title=title, thumb=112)
+    return contact_sheet([row], Path(path), title=title, thumb=112, legend="results, best first (score below)")

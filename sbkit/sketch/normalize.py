@@ -61,7 +61,9 @@ def normalize_sketch(sketch: np.ndarray, size: int = 128, margin: float = 0.08, 
     inner = max(1, int(round(size * (1 - 2 * margin))))
     scale = inner / max(crop.shape)
     height, width = max(1, int(round(crop.shape[0] * scale))), max(1, int(round(crop.shape[1] * scale)))
-    resized = cv2.resize(crop.astype(np.uint8) * 255, (width, height), interpolation=cv2.INTER_AREA) > 64
+    # Any coverage counts as ink: a 1 px pen line in a 2000 px drawing covers a few percent of an output
+    # pixel, and lines come back to one width after thinning anyway.
+    resized = cv2.resize(crop.astype(np.uint8) * 255, (width, height), interpolation=cv2.INTER_AREA) > 0
     skeleton = redraw_lines(resized, line_width)
     top, left = (size - height) // 2, (size - width) // 2
     out[top : top + height, left : left + width][skeleton] = 0

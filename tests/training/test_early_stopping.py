@@ -82,6 +82,9 @@ def test_monitor_must_be_in_the_record(tmp_path):
     data = synthetic_data(n=24)
     with pytest.raises(ConfigError, match="val_R@10"):
         fit(tiny_model(data), InfoNCE(), data, TrainOptions(epochs=1, batch_size=12, early_stopping=1))
+    with pytest.raises(ConfigError, match=r"keys: .*val\.R@1"):
+        fit(tiny_model(data), InfoNCE(), data, TrainOptions(epochs=1, batch_size=12, monitor="val.R@10"),
+            on_epoch_end=lambda epoch, record: {"val": {"R@1": 0.5}}, restore_best=True)
     with pytest.raises(ConfigError, match="monitor_mode"):
         TrainOptions(monitor_mode="largest")
     options = TrainOptions(epochs=3, batch_size=12, lr=5e-3, early_stopping=1, monitor="loss")
