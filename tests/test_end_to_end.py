@@ -172,3 +172,19 @@ def test_a_hand_made_folder_catalogue_with_bad_items_runs_to_completion(tmp_path
     skipped = {json.loads(line)["item"].split(" (")[0] for line in (out / "skipped.jsonl").read_text().splitlines()}
     assert {"truncated", "bomb", "gone", "item003"} <= skipped
     assert before == {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}, "inputs must not change"
+
+
+def test_clip_from_a_local_folder_runs_end_to_end(tmp_path, fresh_plugins):
+    from sbkit_transformers.tiny import make_tiny_clip
+
+    model = make_tiny_clip(tmp_path / "tiny-clip")
+    out = tmp_path / "run"
+    run_cli("run", *TINY, "--encoder", "clip", "--encoder.path", str(model), "--out", str(out))
+    check_run_folder(out, {"synthetic", "drawn"})
+
+
+def test_timm_resnet18_runs_end_to_end(tmp_path, fresh_plugins):
+    out = tmp_path / "run"
+    run_cli("run", *TINY, "--encoder", "timm", "--encoder.model", "resnet18", "--encoder.dim", "32",
+            "--out", str(out))
+    check_run_folder(out, {"synthetic", "drawn"})
