@@ -1,12 +1,13 @@
 """Training speed of ``sbkit.training.fit`` beside a bare torch loop, and the largest batch a memory budget holds.
 
-    python benchmarks/train_speed.py --configs small-96,small-128,resnet18-128 --batch 64 --steps 8 \\
-        --repeats 3 --memory-mb 1024 --out train_speed.json
+    python benchmarks/train_speed.py --configs small-96,small-128,resnet18-128 --batch 64 --steps 12 \\
+        --memory-mb 1024 --out train_speed.json
 
 Speed: for each config, the same model (same initial weights), data, batch size, optimizer (AdamW,
-gradient clipping at 1.0) and autocast dtype train one warm-up epoch and one timed epoch, once through
-``fit`` and once through a hand-written loop; the two alternate repeat by repeat so load from other
-processes hits both alike. Reported: samples per second (median over repeats) and the ratio sbkit / bare.
+gradient clipping at 1.0) and autocast dtype train through ``fit`` and through a hand-written loop, one
+step of each in turn (the bare step runs inside ``fit``'s ``on_step`` callback), so load from other
+processes hits both alike. After as many warm-up steps, ``--steps`` steps of each are timed. Reported:
+samples per second (from the median step time) and the ratio sbkit / bare.
 
 Memory: for gradient caching off and on, the largest contrastive batch whose training step grows the peak
 memory of a fresh process by at most ``--memory-mb`` (peak RSS on CPU, ``torch.cuda.max_memory_allocated``
@@ -66,56 +67,77 @@ def options(batch: int, epochs: int, amp: str, device: torch.device, chunk: int 
                         warmup=0.0, grad_cache_chunk=chunk)
 
 
-def bare_loop(model: RetrievalModel, loss: torch.nn.Module, data: TrainData, batch: int, amp: str,
-              device: torch.device) -> float:
-    """A hand-written loop: one warm-up epoch, then samples per second of a timed epoch."""
-    dtype = autocast_dtype(amp, device)
-    scaler = grad_scaler(device, dtype)
-    params = [*model.parameters(), *loss.parameters()]
-    optimizer = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.01)
-    model.train()
-    seconds = 0.0
-    for _ in range(2):
+class BareLoop:
+    """A hand-written training loop over the same data, stepped from outside: :meth:`step` trains one batch."""
+
+    def __init__(self, model: RetrievalModel, loss: torch.nn.Module, data: TrainData, batch: int, amp: str,
+                 device: torch.device) -> None:
+        self.model, self.loss, self.data, self.batch, self.device = model, loss, data, batch, device
+        self.dtype = autocast_dtype(amp, device)
+        self.scaler = grad_scaler(device, self.dtype)
+        self.params = [*model.parameters(), *loss.parameters()]
+        self.optimizer = torch.optim.AdamW(self.params, lr=2e-3, weight_decay=0.01)
+        self.rows: list[torch.Tensor] = []
+        model.train()
+
+    def step(self) -> float:
+        """Seconds for one optimizer step on the next batch (device work included)."""
+        if not self.rows:
+            self.rows = list(torch.randperm(len(self.data)).split(self.batch))
         started = time.perf_counter()
-        for rows in torch.randperm(len(data)).split(batch):
-            images = data.images[rows].to(device)
-            sketches = data.sketches[rows].to(device)
-            texts = [data.captions[i] for i in rows.tolist()]
-            labels = data.labels[rows].to(device)
-            with autocast(device, dtype):
-                target = model.embed_images(images)
-                query = model.embed_queries(sketches, texts)
-            value = loss(query.float(), target.float(), labels)
-            scaler.scale(value).backward()
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            scaler.step(optimizer)
-            scaler.update()
-            optimizer.zero_grad(set_to_none=True)
-        value.item()  # wait for the device, as fit does at the end of an epoch
-        seconds = time.perf_counter() - started
-    return len(data) / seconds
+        rows, data, device = self.rows.pop(), self.data, self.device
+        images = data.images[rows].to(device)
+        sketches = data.sketches[rows].to(device)
+        texts = [data.captions[i] for i in rows.tolist()]
+        labels = data.labels[rows].to(device)
+        with autocast(device, self.dtype):
+            target = self.model.embed_images(images)
+            query = self.model.embed_queries(sketches, texts)
+        value = self.loss(query.float(), target.float(), labels)
+        self.scaler.scale(value).backward()
+        self.scaler.unscale_(self.optimizer)
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        sync(device)
+        return time.perf_counter() - started
 
 
-def speed(config: str, batch: int, steps: int, repeats: int, amp: str, device: torch.device) -> dict[str, Any]:
-    """Samples per second of ``fit`` and of the bare loop, alternating, for ``repeats`` rounds."""
-    size = CONFIGS[config][2]
-    data = make_data(batch * steps, size)
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def speed(config: str, batch: int, steps: int, amp: str, device: torch.device) -> dict[str, Any]:
+    """Seconds per step of ``fit`` and of the bare loop, interleaved step by step.
+
+    ``fit`` trains two epochs of ``steps`` steps; after each of its steps, its ``on_step`` callback times one
+    bare step on a copy of the model. A ``fit`` step is the time between two callbacks, less the bare step,
+    so both see the same load at nearly the same moment. The first epoch is warm-up.
+    """
+    data = make_data(batch * steps, CONFIGS[config][2])
     model, loss = make_model(config, data, device)
-    start = (copy.deepcopy(model.state_dict()), copy.deepcopy(loss.state_dict()))
-    ours, bare = [], []
-    for repeat in range(repeats):
-        for which in (("bare", "sbkit") if repeat % 2 == 0 else ("sbkit", "bare")):
-            model.load_state_dict(start[0])
-            loss.load_state_dict(start[1])
-            if which == "bare":
-                bare.append(bare_loop(model, loss, data, batch, amp, device))
-            else:
-                ours.append(fit(model, loss, data, options(batch, 2, amp, device))[-1]["samples_per_s"])
-    sbkit_median, bare_median = statistics.median(ours), statistics.median(bare)
-    return {"config": config, "size": size, "batch": batch, "steps": steps, "amp": DTYPES[autocast_dtype(amp, device)],
-            "sbkit_samples_per_s": sbkit_median, "bare_samples_per_s": bare_median,
-            "ratio": sbkit_median / bare_median, "sbkit_runs": ours, "bare_runs": bare}
+    bare = BareLoop(copy.deepcopy(model), copy.deepcopy(loss), data, batch, amp, device)
+    ours: list[float] = []
+    theirs: list[float] = []
+    last = [0.0]
+
+    def on_step(step: int, value: torch.Tensor) -> None:
+        sync(device)
+        now = time.perf_counter()
+        if step > 1:
+            ours.append(now - last[0])
+        theirs.append(bare.step())
+        last[0] = time.perf_counter()
+
+    fit(model, loss, data, options(batch, 2, amp, device), on_step=on_step)
+    ours, theirs = ours[steps - 1:], theirs[steps:]  # the second epoch
+    ours_s, bare_s = statistics.median(ours), statistics.median(theirs)
+    return {"config": config, "size": CONFIGS[config][2], "batch": batch, "steps": len(ours),
+            "amp": DTYPES[autocast_dtype(amp, device)], "sbkit_samples_per_s": batch / ours_s,
+            "bare_samples_per_s": batch / bare_s, "ratio": bare_s / ours_s,
+            "sbkit_step_s": ours, "bare_step_s": theirs}
 
 
 def rss_kib(field: str) -> int:
@@ -182,8 +204,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated, from {', '.join(CONFIGS)}")
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=8, help="optimizer steps per timed epoch")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=12, help="timed steps (after as many warm-up steps)")
     parser.add_argument("--amp", default="auto", help="auto, bf16, fp16 or off (the same for both loops)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
@@ -208,7 +229,7 @@ def main() -> None:
     results: dict[str, Any] = {"device": str(device), "threads": args.threads, "torch": torch.__version__,
                                "machine": platform.processor() or platform.machine(), "speed": [], "memory": None}
     for config in args.configs.split(","):
-        results["speed"].append(speed(config, args.batch, args.steps, args.repeats, args.amp, device))
+        results["speed"].append(speed(config, args.batch, args.steps, args.amp, device))
     if args.memory_mb > 0:
         results["memory"] = {"budget_mb": args.memory_mb, "config": args.memory_config,
                              "runs": [largest_batch(args, 0), largest_batch(args, args.chunk)]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +33,15 @@ def fresh_plugins():
     reset_host()
     yield
     reset_host()
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One tiny trained run folder per test session, shared by the retrieval and CLI tests (copy it to change it)."""
+    import sbkit
+
+    folder = tmp_path_factory.getbasetemp() / "sbkit-tiny-run"
+    if not (folder / "report.md").is_file():
+        sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=32, epochs=1, batch_size=32,
+                  encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder))
+    return folder

@@ -11,7 +11,6 @@ import typer
 from PIL import Image
 from typer.testing import CliRunner
 
-import sbkit
 from sbkit.cli.search import register
 from sbkit.errors import DataError
 from sbkit.retrieval.gallery import load_items, run_source
@@ -19,20 +18,6 @@ from sbkit.retrieval.run_folder import load_run
 
 runner = CliRunner()
 K = 5
-
-
-def tiny_run(factory: pytest.TempPathFactory) -> Path:
-    """One tiny trained run per test session, shared by the retrieval and CLI tests (copy it to change it)."""
-    folder = factory.getbasetemp() / "sbkit-tiny-run"
-    if not (folder / "report.md").is_file():
-        sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=32, epochs=1, batch_size=32,
-                  encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder))
-    return folder
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_run(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -9,25 +9,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-import sbkit
 from sbkit.errors import DataError
 from sbkit.retrieval.gallery import gallery_photo, load_items, run_source
 from sbkit.retrieval.run_folder import check_index_model, file_sha256, load_run
 from sbkit.training.model import WEIGHTS
-
-
-def tiny_run(factory: pytest.TempPathFactory) -> Path:
-    """One tiny trained run per test session, shared by the retrieval and CLI tests (copy it to change it)."""
-    folder = factory.getbasetemp() / "sbkit-tiny-run"
-    if not (folder / "report.md").is_file():
-        sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=32, epochs=1, batch_size=32,
-                  encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder))
-    return folder
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_run(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
