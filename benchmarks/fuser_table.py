@@ -38,7 +38,7 @@ def markdown(rows: list[dict[str, Any]], epochs: int, size: int) -> str:
              "| --- | " + " | ".join("---" for _ in COLUMNS) + " | ---: |"]
     for row in rows:
         cells = [cell(row["metrics"], mode, source) for mode, source, _ in COLUMNS]
-        lines.append(f"| {row['fuser']} | " + " | ".join(cells) + f" | {row['train_s']:.0f} |")
+        lines.append(f"| {row['fuser']} | " + " | ".join(cells) + f" | {row['train_s']:.1f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -57,6 +57,8 @@ class RunConfig:
     augment: float = 0.5
     line_width: int = 2
     modality_dropout: float = 0.2
+    grad_cache_chunk: int = 0
+    early_stopping: int = 0
     device: str = "auto"
     seed: int = 0
     out: str = ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import torch
-from pytorch_metric_learning import losses as pml_losses
 from torch import nn
 
 from sbkit.components import Loss
@@ -14,6 +13,8 @@ from sbkit.errors import ConfigError, unknown_name_message
 
 def pml_loss_names() -> list[str]:
     """Loss classes pytorch-metric-learning offers (``NTXentLoss``, ``MultiSimilarityLoss``, ...)."""
+    from pytorch_metric_learning import losses as pml_losses  # heavy (scipy); only when the loss is used
+
     return sorted(n for n, c in vars(pml_losses).items()
                   if isinstance(c, type) and issubclass(c, nn.Module) and n.endswith("Loss")
                   and n != "GenericPairLoss")
@@ -46,6 +47,8 @@ class PML(Loss):
         if not isinstance(kwargs, dict):
             raise ConfigError(f"loss 'pml': params must be a JSON object, got {params!r}")
         try:
+            from pytorch_metric_learning import losses as pml_losses
+
             self.inner = getattr(pml_losses, loss)(**kwargs)
         except TypeError as exc:
             raise ConfigError(f"loss 'pml': {loss} rejected params {kwargs}: {exc}") from None

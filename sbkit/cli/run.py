@@ -32,6 +32,11 @@ def run_command(
     lr: float = typer.Option(None, help="Peak learning rate (AdamW, warm-up then cosine). (default: 0.002)"),
     augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of human-style sketch augmentation "
                                   "during training; 0 turns it off. (default: 0.5)"),
+    early_stopping: int = typer.Option(None, min=0, help="Stop when validation R@10 has not improved for this many "
+                                       "epochs and keep the best weights; 0 trains every epoch. (default: 0)"),
+    grad_cache_chunk: int = typer.Option(None, min=0, help="Gradient caching: embed the batch in chunks of this "
+                                         "many rows, so a large contrastive batch fits in little memory; 0 is off. "
+                                         "(default: 0)"),
     device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
     seed: int = typer.Option(None, help="Seed for data order, augmentation and weights. (default: 0)"),
     out: Path = typer.Option(None, help="Run folder. (default: runs/<time>-<sketchifier>-<encoder>-<fuser>)"),
@@ -55,7 +60,8 @@ def run_command(
         key: value for key, value in {
             "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss, "index": index,
             "data": data, "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr,
-            "augment": augment, "device": device, "seed": seed, "probes": probes, "out": None if out is None else str(out),
+            "augment": augment, "early_stopping": early_stopping, "grad_cache_chunk": grad_cache_chunk,
+            "device": device, "seed": seed, "probes": probes, "out": None if out is None else str(out),
         }.items() if value is not None
     }
     settings = base.updated(given, "command line")

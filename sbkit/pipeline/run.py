@@ -139,7 +139,8 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     data = TrainData(images=train.images, sketches=train.sketches, captions=train.captions, labels=train.labels,
                      sketch_transform=SketchAugment(config.augment, seed=config.seed) if config.augment > 0 else None)
     options = TrainOptions(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, device=str(device),
-                           seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout))
+                           seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
+                           grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping)
     validation = splits.get("val")
 
     def on_epoch_end(epoch: int, row: dict) -> dict | None:
@@ -151,7 +152,7 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
 
     with timer.stage("train"):
         history = fit(model, loss, data, options, out_dir=run_dir / "checkpoint", on_epoch_end=on_epoch_end,
-                      resume=resume)
+                      resume=resume, restore_best=config.early_stopping > 0)
         model.save(run_dir / "model")
 
     test = splits["test"]

@@ -30,7 +30,7 @@ class Ranks:
 
     @property
     def active(self) -> bool:
-        return self.world > 1 or dist.is_available() and dist.is_initialized()
+        return self.world > 1 or (dist.is_available() and dist.is_initialized())
 
     @property
     def main(self) -> bool:

@@ -12,7 +12,7 @@ import torch
 import torch.distributed as dist
 from sbkit_torch import Concat, InfoNCE, SmallEncoder
 from synthetic_catalogue import synthetic_data
-from tiny_models import tiny_model
+from bn_free_models import tiny_model
 
 from sbkit import progress
 from sbkit.training import RetrievalModel, TrainOptions, fit

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from sbkit_torch import InfoNCE
 from synthetic_catalogue import synthetic_data
-from tiny_models import tiny_model
+from bn_free_models import tiny_model
 
 from sbkit import progress
 from sbkit.training import TrainOptions, fit

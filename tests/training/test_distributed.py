@@ -13,7 +13,7 @@ import torch.multiprocessing as mp
 from ddp_worker import CPU, ROWS, short_fit, step_grads
 from sbkit_torch import InfoNCE
 from synthetic_catalogue import synthetic_data
-from tiny_models import tiny_model
+from bn_free_models import tiny_model
 
 from sbkit.errors import ConfigError
 from sbkit.training import TrainOptions, fit

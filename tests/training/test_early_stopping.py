@@ -9,7 +9,7 @@ import torch
 from safetensors import safe_open
 from sbkit_torch import InfoNCE
 from synthetic_catalogue import synthetic_data
-from tiny_models import tiny_model
+from bn_free_models import tiny_model
 
 from sbkit.errors import ConfigError
 from sbkit.training import TrainOptions, fit

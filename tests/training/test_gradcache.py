@@ -6,7 +6,7 @@ import pytest
 import torch
 from sbkit_torch import InfoNCE, SmallEncoder
 from synthetic_catalogue import synthetic_data
-from tiny_models import tiny_model
+from bn_free_models import tiny_model
 from torch import nn
 
 from sbkit.training import RetrievalModel, TrainOptions, build_model, fit, gradcache
