@@ -62,17 +62,30 @@ def percentiles(seconds: list[float], scale: float = 1e3) -> dict[str, float]:
     return {"p50": float(np.percentile(seconds, 50) * scale), "p95": float(np.percentile(seconds, 95) * scale)}
 
 
-def paired_latency(bare: Callable[[int], Any], ours: Callable[[int], Any], n: int) -> tuple[list[float], list[float]]:
-    """Time ``bare(i % Q)`` and ``ours(i % Q)`` alternately for i < n, after one warm-up call each."""
-    bare(0)
-    ours(0)
-    bare_times, our_times = [], []
+def interleaved_latency(fns: list[Callable[[int], Any]], n: int) -> list[list[float]]:
+    """Time ``fn(i)`` for each of ``fns`` in turn for i < n, the order rotating every round, after a warm-up each."""
+    for fn in fns:
+        fn(0)
+    times: list[list[float]] = [[] for _ in fns]
     for i in range(n):
-        for fn, times in ((bare, bare_times), (ours, our_times)) if i % 2 else ((ours, our_times), (bare, bare_times)):
+        for j in range(len(fns)):
+            slot = (i + j) % len(fns)
             start = time.perf_counter()
-            fn(i)
-            times.append(time.perf_counter() - start)
-    return bare_times, our_times
+            fns[slot](i)
+            times[slot].append(time.perf_counter() - start)
+    return times
+
+
+def one_thread(search: Callable[[Any, np.ndarray], Any]) -> Callable[[Any, np.ndarray], Any]:
+    """``search`` run with FAISS on one OpenMP thread, as sbkit runs single queries."""
+    def run(index: Any, q: np.ndarray) -> Any:
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            return search(index, q)
+        finally:
+            faiss.omp_set_num_threads(threads)
+    return run
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -96,16 +109,32 @@ def recall(found: list[list[str]] | np.ndarray, exact: np.ndarray, k: int) -> fl
 
 def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], Any], build_ours: Callable[[], Any],
                  search_bare: Callable[[Any, np.ndarray], Any], search_ours: Callable[[Any, torch.Tensor], Any],
-                 queries: np.ndarray, repeats: int, rounds: int) -> tuple[dict[str, Any], Any]:
-    """Build both, then time single-query and batch search, interleaved; returns the row and sbkit's results."""
+                 queries: np.ndarray, repeats: int, rounds: int, faiss_bare: bool = False) -> tuple[dict[str, Any], Any]:
+    """Build both, then time single-query and batch search, interleaved; returns the row and sbkit's results.
+
+    With ``faiss_bare``, single queries are also timed on bare FAISS held to one OpenMP thread, the setting
+    sbkit uses for them: the ratio to that is the cost of sbkit's own code.
+    """
     bare_index, bare_build = timed(build_bare)
     our_index, our_build = timed(build_ours)
     q_torch = torch.from_numpy(queries)
     n = len(queries)
-    single_bare, single_ours = paired_latency(lambda i: search_bare(bare_index, queries[i % n:i % n + 1]),
-                                              lambda i: search_ours(our_index, q_torch[i % n:i % n + 1]), n * rounds)
-    batch_bare, batch_ours = paired_latency(lambda i: search_bare(bare_index, queries),
-                                            lambda i: search_ours(our_index, q_torch), repeats)
+    # Each query is sliced before timing starts (callers hold their query already). The two sides of a pair
+    # ask different queries, half the set apart, so neither runs on lists the other has just pulled into
+    # cache; over the rounds both ask every query.
+    one_bare = [queries[i:i + 1] for i in range(n)]
+    one_ours = [q_torch[i:i + 1] for i in range(n)]
+
+    def ours(i: int) -> Any:
+        return search_ours(our_index, one_ours[(i + n // 2) % n])
+
+    single_bare, single_ours = interleaved_latency([lambda i: search_bare(bare_index, one_bare[i % n]), ours],
+                                                   n * rounds)
+    if faiss_bare:  # its own pass: a call after a multi-threaded one runs slower, which would skew a 3-way mix
+        bare_1t = one_thread(search_bare)
+        single_1t = interleaved_latency([lambda i: bare_1t(bare_index, one_bare[i % n]), ours], n * rounds)
+    batch_bare, batch_ours = interleaved_latency([lambda i: search_bare(bare_index, queries),
+                                                  lambda i: search_ours(our_index, q_torch)], repeats)
     row = {
         "size": size, "method": name, "baseline": baseline,
         "build_s": our_build, "bare_build_s": bare_build,
@@ -114,6 +143,9 @@ def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], A
         "bare_batch_ms_per_query": percentiles([t / n for t in batch_bare]),
     }
     row["ratio_single_p50"] = row["single_ms"]["p50"] / row["bare_single_ms"]["p50"]
+    if faiss_bare:
+        row["bare_one_thread_single_ms"] = percentiles(single_1t[0])
+        row["ratio_single_one_thread_p50"] = float(np.median(single_1t[1]) / np.median(single_1t[0]))
     row["ratio_batch_p50"] = row["batch_ms_per_query"]["p50"] / row["bare_batch_ms_per_query"]["p50"]
     row["ratio_build"] = our_build / bare_build if bare_build > 0 else float("nan")
     return row, (search_ours(our_index, q_torch), search_bare(bare_index, queries))
@@ -165,7 +197,8 @@ def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict
 
         row, (ours, bare) = measure_pair(f"sbkit faiss {kind}", f"bare faiss {factory}", size, build_bare,
                                          build_ours, lambda index, q: index.search(q, k)[1],
-                                         lambda index, q: index.search(q, k)[1], queries, args.repeats, args.rounds)
+                                         lambda index, q: index.search(q, k)[1], queries, args.repeats, args.rounds,
+                                         faiss_bare=True)
         row["recall@k"] = recall(ours, exact_rows, k)
         row["bare_recall@k"] = recall(bare, exact_rows, k)
         rows.append(row)
@@ -232,19 +265,21 @@ def _num(value: float | None) -> str:
 
 def show(rows: list[dict[str, Any]], memory: list[dict[str, Any]], console: Console, k: int) -> None:
     table = Table(title="search latency: sbkit vs bare (ms; ratio = sbkit / bare at p50)")
-    for column in ("size", "method", "build s", "ratio", "1 query p50", "p95", "ratio", "batch ms/q p50", "p95",
-                   "ratio", f"recall@{k}"):
+    for column in ("size", "method", "build s", "ratio", "1 query p50", "p95", "ratio", "x 1 thread", "batch ms/q p50",
+                   "p95", "ratio", f"recall@{k}"):
         table.add_column(column, justify="left" if column == "method" else "right")
     for r in rows:
         table.add_row(f"{r['size']:,}", f"{r['method']}\n[dim]{r['baseline']}[/dim]",
                       f"{r['build_s']:.2f}\n[dim]{_num(r['bare_build_s'])}[/dim]", _num(r["ratio_build"]),
                       f"{r['single_ms']['p50']:.3f}\n[dim]{r['bare_single_ms']['p50']:.3f}[/dim]",
                       f"{r['single_ms']['p95']:.3f}\n[dim]{r['bare_single_ms']['p95']:.3f}[/dim]",
-                      f"{r['ratio_single_p50']:.2f}",
+                      f"{r['ratio_single_p50']:.2f}", _num(r.get("ratio_single_one_thread_p50")),
                       f"{r['batch_ms_per_query']['p50']:.3f}\n[dim]{r['bare_batch_ms_per_query']['p50']:.3f}[/dim]",
                       f"{r['batch_ms_per_query']['p95']:.3f}\n[dim]{r['bare_batch_ms_per_query']['p95']:.3f}[/dim]",
                       f"{r['ratio_batch_p50']:.2f}", f"{r['recall@k']:.3f}")
     console.print(table)
+    console.print("x 1 thread: sbkit's single-query p50 / bare FAISS's on one OpenMP thread, the setting sbkit uses "
+                  "for single queries (the cost of sbkit's own code).")
     if memory:
         mem = Table(title="exact index peak memory (child process: peak RSS increase while adding and searching, "
                           "vs the stored vectors)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from sbkit.components import Index
@@ -65,14 +66,14 @@ class ExactIndex(Index):
         parts = [block for _, block in self.blocks()]
         return torch.cat(parts) if parts else torch.empty(0, self.dim or 0)
 
-    def _search(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if k == 0:
-            return torch.empty(len(queries), 0), torch.empty(len(queries), 0, dtype=torch.long)
+            return np.empty((len(queries), 0), np.float32), np.empty((len(queries), 0), np.int64)
         query_chunk = max(1, _MAX_SCORES // self.chunk)
         all_scores, all_rows = [], []
         with torch.inference_mode():
             for q0 in range(0, len(queries), query_chunk):
-                q = queries[q0:q0 + query_chunk].numpy()
+                q = queries[q0:q0 + query_chunk]
                 best_scores = best_rows = None
                 for offset, block in self.blocks():
                     # numpy's BLAS ran this product 1.3-2x faster than torch's on a 2-core CPU, and torch's
@@ -88,8 +89,8 @@ class ExactIndex(Index):
                 all_scores.append(best_scores)
                 all_rows.append(best_rows)
         if len(all_scores) == 1:
-            return all_scores[0], all_rows[0]
-        return torch.cat(all_scores), torch.cat(all_rows)
+            return all_scores[0].numpy(), all_rows[0].numpy()
+        return torch.cat(all_scores).numpy(), torch.cat(all_rows).numpy()
 
     def save(self, folder: Path) -> None:
         """Write ``vectors.f32`` (raw little-endian float32, (N, D) row-major), ``ids.json`` and the manifest."""

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from sbkit.components.base import Component
 from sbkit.errors import ShapeError, check
+
+
+def query_array(queries: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Queries as a float32 array: a view of CPU float32 data, else a converted copy.
+
+    Search latency is a few hundred microseconds, so the common case is one call: ``Tensor.numpy()``
+    itself refuses GPU tensors, tensors that need grad and dtypes numpy lacks.
+    """
+    if isinstance(queries, np.ndarray):
+        array = queries
+    else:
+        try:
+            array = queries.numpy()
+        except (RuntimeError, TypeError):
+            array = queries.detach().float().cpu().numpy()
+    return array if array.dtype == np.float32 else array.astype(np.float32)
 
 
 class Index(Component):
@@ -29,19 +46,40 @@ class Index(Component):
         self._add(vectors.detach().float().cpu())
         self.ids.extend(ids)
 
-    def search(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, list[list[str]]]:
-        """(Q, D) queries -> scores (Q, k') and ids, best first, with k' = min(k, len(self))."""
-        check(queries.ndim == 2 and queries.shape[1] == self.dim,
-              f"index {self.name!r}: queries must be (Q, {self.dim}), got {tuple(queries.shape)}", ShapeError)
-        k = min(k, len(self))
-        scores, rows = self._search(queries.detach().float().cpu(), k)
-        # Approximate indexes pad missing results with -1; never map those to an id.
-        return scores, [[self.ids[r] for r in row if r >= 0] for row in rows.tolist()]
+    def search(self, queries: torch.Tensor | np.ndarray, k: int) -> tuple[torch.Tensor, list[list[str]]]:
+        """(Q, D) queries (a tensor or an array) -> scores (Q, k') and ids, best first, with k' = min(k, len(self))."""
+        array = query_array(queries)
+        if array.ndim != 2 or array.shape[1] != self.dim:
+            raise ShapeError(f"index {self.name!r}: queries must be (Q, {self.dim}), got {tuple(array.shape)}")
+        k = min(k, len(self.ids))
+        scores, rows = self._search(array, k)
+        found = self._id_lookup()[rows].tolist()
+        for i, row in enumerate(found):
+            if row and row[-1] is None:  # found fewer than k: the row ends in -1, which maps to None
+                n = row.index(None)
+                del row[n:]
+                scores[i, n:] = -np.inf
+        return torch.from_numpy(scores), found
+
+    def _id_lookup(self) -> np.ndarray:
+        """The ids as an object array ending in None, so that gallery row -1 (nothing found) maps to None.
+
+        One numpy gather maps a whole result block to ids, 3-4x faster than a Python loop over the rows.
+        """
+        key = (id(self.ids), len(self.ids))
+        if self.__dict__.get("_lookup_key") != key:
+            self._lookup = np.array([*self.ids, None], dtype=object)
+            self._lookup_key = key
+        return self._lookup
 
     def _add(self, vectors: torch.Tensor) -> None:
         raise NotImplementedError  # abstract
 
-    def _search(self, queries: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(Q, D) float32 queries -> float32 scores and int64 gallery rows, each (Q, k), best first.
+
+        A row that finds fewer than k items ends in gallery row -1 (FAISS's convention).
+        """
         raise NotImplementedError  # abstract
 
     def save(self, folder: Path) -> None:

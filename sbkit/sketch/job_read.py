@@ -23,7 +23,7 @@ _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 _JPEG_SOF = {0xC0, 0xC1, 0xC2}  # baseline, extended and progressive Huffman frames
 _JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # EXIF orientation is ignored, as PIL's plain decode (and so read_image) ignores it.
-_DECODE_FLAGS = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+_DECODE_FLAGS = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION  # RGB straight from the decoder
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
@@ -86,9 +86,9 @@ def read_photo(path: str | Path) -> np.ndarray:
         return read_image(path)  # it words the error
     size = plain_size(data)
     if size is not None and size[0] * size[1] <= MAX_PIXELS and min(size) >= MIN_SIDE:
-        bgr = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_FLAGS)
-        if bgr is not None and bgr.shape[:2] == (size[1], size[0]):
-            return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        rgb = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_FLAGS)
+        if rgb is not None and rgb.shape[:2] == (size[1], size[0]):
+            return rgb
     return read_image(path)
 
 

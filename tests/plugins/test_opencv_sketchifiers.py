@@ -14,7 +14,7 @@ import sbkit_opencv
 from sbkit.components import Sketchifier, component_config
 from sbkit.errors import ConfigError
 from sbkit.registry import create, get_registry
-from sbkit.sketch.edges import reference_level, reference_levels
+from sbkit.sketch.edges import reference_level, reference_levels, sample_step
 from sbkit.sketch.quality import edge_quality
 from sbkit_opencv import Canny, CannyClahe, Sobel, XDoG
 from sbkit_opencv.sobel import hysteresis
@@ -95,11 +95,13 @@ def test_batch_path_matches_single_images() -> None:
     assert all(np.array_equal(out[i, 0].numpy(), canny(p)) for i, p in enumerate(photos))
 
 
+@pytest.mark.parametrize("size", [64, 600])
 @pytest.mark.parametrize("method", ["contrast", "otsu", "median"])
-def test_fast_reference_level_matches_the_histogram_one(method: str) -> None:
-    photo, _ = rectangle(item=(90, 150, 210), noise=6)
+def test_fast_reference_level_matches_the_histogram_one(method: str, size: int) -> None:
+    photo, _ = rectangle(size, item=(90, 150, 210), noise=6)
     gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
-    hist = np.bincount(gray[::2, ::2].ravel(), minlength=256).astype(float)
+    step = sample_step(gray.shape)
+    hist = np.bincount(gray[::step, ::step].ravel(), minlength=256).astype(float)
     assert reference_level(gray, method) == pytest.approx(float(reference_levels(hist, method)), abs=1.0)
 
 

@@ -72,3 +72,34 @@ def test_training_needs_enough_vectors(gallery):
         FaissIndex(kind="ivfpq", nlist=10, m=5).add(ids_of(500), gallery[:500])
     with pytest.raises(ConfigError, match="kind"):
         FaissIndex(kind="lsh")  # type: ignore[arg-type]
+
+
+def test_a_single_query_runs_on_one_thread_and_leaves_the_setting_alone(gallery, queries):
+    index = FaissIndex(kind="ivf", nlist=40, nprobe=8)
+    index.add(ids_of(len(gallery)), gallery)
+    threads = faiss.omp_get_max_threads()
+    batch_scores, batch_ids = index.search(queries, 10)
+    for i in range(3):
+        scores, ids = index.search(queries[i:i + 1], 10)
+        assert ids == batch_ids[i:i + 1] and torch.allclose(scores, batch_scores[i:i + 1], atol=1e-5)
+    assert faiss.omp_get_max_threads() == threads
+
+
+def test_queries_may_be_arrays_doubles_or_need_grad(gallery, queries):
+    index = FaissIndex(kind="flat")
+    index.add(ids_of(len(gallery)), gallery)
+    expected = index.search(queries, 5)[1]
+    assert index.search(queries.numpy(), 5)[1] == expected
+    assert index.search(queries.double(), 5)[1] == expected
+    assert index.search(queries.clone().requires_grad_(), 5)[1] == expected
+
+
+def test_rows_of_a_batch_can_find_different_numbers_of_items(gallery):
+    index = FaissIndex(kind="ivf", nlist=40, nprobe=1)
+    index.add(ids_of(len(gallery)), gallery)
+    scores, ids = index.search(gallery[:8], 200)
+    lengths = {len(row) for row in ids}
+    assert len(lengths) > 1  # the lists differ in size, so the rows do too
+    for row, row_scores in zip(ids, scores):
+        assert torch.isfinite(row_scores[:len(row)]).all() and torch.isinf(row_scores[len(row):]).all()
+        assert None not in row
