@@ -7,6 +7,8 @@ For each size it writes N product-like JPEG photos (a garment shape on white, wi
 and noise) to a temporary folder, then times, each on 1 and 2 processes:
 
 - ``bare``: the bare OpenCV loop, JPEG decode -> gray -> blur -> Canny -> PNG encode -> write;
+- ``bare, grey decode``: the same, decoding the JPEG straight to grey, as the job does for a sketchifier
+  that reads only luminance (``gray_input``): shown so that this saving is not mistaken for anything else;
 - ``direct``: the same loop calling the sketchifier in place of gray/blur/Canny (the cost of the
   sketchifier itself, with no job machinery);
 - ``job``: ``sketchify_job`` (what `sbkit sketchify` runs), writing a fresh job folder every time.
@@ -82,6 +84,14 @@ def bare_loop(paths: list[Path], out: Path) -> None:
     """The baseline: decode, gray, blur, Canny, encode and write, with nothing else."""
     for path in paths:
         gray = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2GRAY)
+        edges = cv2.bitwise_not(cv2.Canny(cv2.GaussianBlur(gray, (0, 0), 1.0), 50, 150, L2gradient=True))
+        (out / f"{path.stem}.png").write_bytes(cv2.imencode(".png", edges)[1].tobytes())
+
+
+def bare_gray_loop(paths: list[Path], out: Path) -> None:
+    """The baseline, decoding JPEGs straight to grey as the job does for grey-only sketchifiers."""
+    for path in paths:
+        gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         edges = cv2.bitwise_not(cv2.Canny(cv2.GaussianBlur(gray, (0, 0), 1.0), 50, 150, L2gradient=True))
         (out / f"{path.stem}.png").write_bytes(cv2.imencode(".png", edges)[1].tobytes())
 
@@ -181,6 +191,8 @@ def measure(names: list[str], sizes: list[int], n: int, repeats: int, budget: fl
             for processes in (1, 2):
                 samples.setdefault(f"bare/{processes}", []).append(
                     time_loop(bare_loop, paths, work / "bare", processes))
+                samples.setdefault(f"bare-gray/{processes}", []).append(
+                    time_loop(bare_gray_loop, paths, work / "bare", processes))
             for name in names:
                 folder = source if counts[name] == n else work / f"photos-{size}-{name}"
                 for processes in (1, 2):
@@ -207,6 +219,8 @@ def measure(names: list[str], sizes: list[int], n: int, repeats: int, budget: fl
         results[str(size)] = {"photos": n, "bare_1": rate["bare/1"], "bare_2": rate["bare/2"],
                               "bare_scaling_1_to_2": rate["bare/2"] / rate["bare/1"],
                               "bare_cpu_ms": {"1": cpu["bare/1"], "2": cpu["bare/2"]},
+                              "bare_gray_1": rate["bare-gray/1"], "bare_gray_2": rate["bare-gray/2"],
+                              "bare_gray_cpu_ms": cpu["bare-gray/1"],
                               "sketchifiers": rows, "samples": samples}
     return results
 
@@ -223,6 +237,10 @@ def show(results: dict) -> None:
         table.add_row(size, "bare OpenCV loop", str(by_size["photos"]), f"{by_size['bare_1']:.0f}",
                       f"{by_size['bare_2']:.0f}", "1.00", "", f"{by_size['bare_scaling_1_to_2']:.2f}",
                       f"{by_size['bare_cpu_ms']['1']:.2f}", "1.00")
+        table.add_row(size, "bare loop, grey decode", str(by_size["photos"]), f"{by_size['bare_gray_1']:.0f}",
+                      f"{by_size['bare_gray_2']:.0f}", f"{by_size['bare_gray_1'] / by_size['bare_1']:.2f}", "",
+                      f"{by_size['bare_gray_2'] / by_size['bare_gray_1']:.2f}", f"{by_size['bare_gray_cpu_ms']:.2f}",
+                      f"{by_size['bare_cpu_ms']['1'] / by_size['bare_gray_cpu_ms']:.2f}")
         for name, row in by_size["sketchifiers"].items():
             table.add_row(size, f"{name} direct", str(row["photos"]), f"{row['direct_1']:.1f}",
                           f"{row['direct_2']:.1f}", "", "", "", f"{row['cpu_ms']['direct_1']:.2f}", "")

@@ -19,6 +19,10 @@ from sbkit_index.manifest import open_index, save_index
 INDEX_FILE = "index.faiss"
 # Batches of at least this many queries go through BLAS in IndexFlat; measured fastest on 2-core CPUs.
 BLAS_THRESHOLD = 20
+# Kinds whose single queries search on one OpenMP thread. One IVF query gains nothing from the threads but
+# pays for waking them, and their spinning afterwards slows the caller: one thread measured 5-15% faster
+# on 2 cores. A flat scan splits the gallery over the threads, so it keeps them (one thread: 1.8x slower).
+ONE_THREAD_KINDS = ("ivf", "ivfpq")
 _CLASSES = {"flat": "IndexFlat", "ivf": "IndexIVFFlat", "hnsw": "IndexHNSWFlat", "ivfpq": "IndexIVFPQ"}
 
 
@@ -120,10 +124,8 @@ class FaissIndex(Index):
     def _search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if k == 0 or self.faiss_index is None:
             return np.empty((len(queries), 0), np.float32), np.empty((len(queries), 0), np.int64)
-        if len(queries) > 1:
+        if len(queries) > 1 or self.kind not in ONE_THREAD_KINDS:
             return self.faiss_index.search(queries, k)
-        # One query gains nothing from OpenMP's threads but pays for waking them, and their spinning
-        # afterwards slows the caller: one thread made single-query IVF search ~20% faster on 2 cores.
         faiss = _faiss()
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)

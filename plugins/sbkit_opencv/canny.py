@@ -30,6 +30,7 @@ class Canny(Sketchifier):
     """
 
     name = "canny"
+    gray_input = True
     description = "Blur + Canny with thresholds set from the image's contrast; fast, for most product photos."
 
     def __init__(self, sigma: float = 1.0, t: float = 0.5, method: AutoMethod = "contrast", low: float | None = None,

@@ -89,7 +89,7 @@ class CannyClahe(Canny):
         return self.adaptive in ("image", "both") and light_on_light(gray, self.light_level, self.max_contrast)
 
     def triggered(self, image: np.ndarray, caption: str | None = None) -> bool:
-        """Whether this RGB (H, W, 3) image and caption get contrast enhancement before Canny."""
+        """Whether this RGB (H, W, 3) or grey (H, W) image and caption get contrast enhancement before Canny."""
         return self._triggered(to_gray(image), caption)
 
     def enhance(self, gray: np.ndarray) -> np.ndarray:

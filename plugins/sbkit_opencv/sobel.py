@@ -47,6 +47,7 @@ class Sobel(Sketchifier):
     """
 
     name = "sobel"
+    gray_input = True
     description = "Sobel gradient magnitude with hysteresis thresholds: bold, marker-like outlines."
 
     def __init__(self, sigma: float = 1.0, t: float = 0.33, method: AutoMethod = "contrast", low: float | None = None,

@@ -9,6 +9,7 @@ import numpy as np
 
 from sbkit.components import Sketchifier
 from sbkit.errors import ConfigError, check
+from sbkit.sketch.edges import to_gray
 from sbkit.sketch.postprocess import Postprocessor
 
 MIN_SPAN = 48.0  # grey levels; a photo spanning fewer is stretched as if it spanned this many
@@ -62,6 +63,7 @@ class XDoG(Sketchifier):
     """
 
     name = "xdog"
+    gray_input = True
     description = "Extended difference of Gaussians: pencil-like lines, softer and bolder than Canny."
 
     def __init__(self, sigma: float = 0.8, k: float = 1.6, tau: float = 0.99, epsilon: float = -0.02,
@@ -76,6 +78,5 @@ class XDoG(Sketchifier):
         self._post = Postprocessor(post, min_component=min_component, line_width=line_width)
 
     def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        return self._post(xdog(gray, self.sigma, self.k, self.tau, self.epsilon, self.phi, self.binary,
+        return self._post(xdog(to_gray(image), self.sigma, self.k, self.tau, self.epsilon, self.phi, self.binary,
                                self.stretch))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -20,14 +21,23 @@ def mentions_light_colour(caption: str | None) -> bool:
 
 
 class Sketchifier(Component):
-    """Base class. Implement :meth:`sketchify`; GPU-capable ones also override :meth:`sketchify_batch`."""
+    """Base class. Implement :meth:`sketchify`; GPU-capable ones also override :meth:`sketchify_batch`.
+
+    A sketchifier that reads only the photo's luminance sets ``gray_input = True``: it then also takes a
+    (H, W) grey image, and ``sbkit sketchify`` decodes photos straight to grey for it (a JPEG's luma
+    plane is the BT.601 grey that :func:`sbkit.sketch.edges.to_gray` computes, at half the decoding cost).
+    """
+
+    gray_input: ClassVar[bool] = False
 
     def __call__(self, image: np.ndarray, caption: str | None = None) -> np.ndarray:
         # Checks are written as plain ifs so that no message is formatted on the hot path.
         if not isinstance(image, np.ndarray):
             raise DataError(f"{self.name}: expected a numpy image, got {type(image).__name__}")
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ShapeError(f"{self.name}: expected an RGB uint8 image (H, W, 3), got {image.dtype} {image.shape}")
+        if (image.ndim != 3 or image.shape[2] != 3) and not (self.gray_input and image.ndim == 2) \
+                or image.dtype != np.uint8:
+            expected = "an RGB (H, W, 3) or grey (H, W)" if self.gray_input else "an RGB (H, W, 3)"
+            raise ShapeError(f"{self.name}: expected {expected} uint8 image, got {image.dtype} {image.shape}")
         if image.shape[0] < 2 or image.shape[1] < 2:
             raise DataError(f"{self.name}: image {image.shape} is too small")
         sketch = self.sketchify(image, caption)
@@ -40,7 +50,8 @@ class Sketchifier(Component):
 
     def sketchify_batch(self, images: torch.Tensor, captions: list[str | None] | None = None) -> torch.Tensor:
         """(B, 3, H, W) uint8 or float in [0, 1] -> (B, 1, H, W) uint8, by default one image at a time."""
-        check(images.ndim == 4 and images.shape[1] == 3, f"{self.name}: expected (B, 3, H, W), got {tuple(images.shape)}")
+        check(images.ndim == 4 and images.shape[1] == 3,
+              f"{self.name}: expected (B, 3, H, W), got {tuple(images.shape)}")
         if images.dtype != torch.uint8:
             images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
         captions = captions or [None] * len(images)

@@ -21,8 +21,8 @@ MIN_HIGH = 24.0
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
-    """(H, W, 3) RGB uint8 -> (H, W) uint8 luminance."""
-    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    """(H, W, 3) RGB uint8 -> (H, W) uint8 luminance; a (H, W) grey image is returned as it is."""
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
 
 
 def blur(gray: np.ndarray, sigma: float) -> np.ndarray:

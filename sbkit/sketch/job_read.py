@@ -17,13 +17,15 @@ import numpy as np
 
 from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image
 from sbkit.errors import DataError
+from sbkit.sketch.edges import to_gray
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 _JPEG_SOF = {0xC0, 0xC1, 0xC2}  # baseline, extended and progressive Huffman frames
 _JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}
 # EXIF orientation is ignored, as PIL's plain decode (and so read_image) ignores it.
-_DECODE_FLAGS = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION  # RGB straight from the decoder
+_RGB_FLAGS = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION  # RGB straight from the decoder
+_GRAY_FLAGS = cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION  # a JPEG's luma plane, no colour work
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
@@ -77,19 +79,23 @@ def plain_size(data: bytes) -> tuple[int, int] | None:
         return None
 
 
-def read_photo(path: str | Path) -> np.ndarray:
-    """Read ``path`` as RGB uint8 (H, W, 3), or raise :class:`DataError`, like ``read_image`` does."""
+def read_photo(path: str | Path, gray: bool = False) -> np.ndarray:
+    """Read ``path`` as RGB uint8 (H, W, 3), or (H, W) grey with ``gray``, or raise :class:`DataError`.
+
+    The checks and errors are ``read_image``'s.
+    """
     try:
         with open(path, "rb") as file:
             data = file.read()
     except OSError:
-        return read_image(path)  # it words the error
-    size = plain_size(data)
+        data = b""  # read_image words the error
+    size = plain_size(data) if data else None
     if size is not None and size[0] * size[1] <= MAX_PIXELS and min(size) >= MIN_SIDE:
-        rgb = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_FLAGS)
-        if rgb is not None and rgb.shape[:2] == (size[1], size[0]):
-            return rgb
-    return read_image(path)
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), _GRAY_FLAGS if gray else _RGB_FLAGS)
+        if image is not None and image.shape[:2] == (size[1], size[0]):
+            return image
+    image = read_image(path)
+    return to_gray(image) if gray else image
 
 
 _REASONS = (

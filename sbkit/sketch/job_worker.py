@@ -39,6 +39,7 @@ class SketchWorker:
     def __init__(self, cls: type, params: dict[str, Any], out: Path, size: int | None, normalize: bool,
                  config: dict[str, Any]) -> None:
         self.sketchifier = cls(**params)
+        self.gray = bool(getattr(cls, "gray_input", False))  # decode straight to grey when that is all it reads
         self.out, self.size, self.normalize = out, size, normalize
         self._folders: set[str] = set()
         self.triggered = getattr(self.sketchifier, "triggered", None)
@@ -49,7 +50,7 @@ class SketchWorker:
                                 ensure_ascii=False, default=str)[1:]
 
     def sketch(self, image: np.ndarray, caption: str | None) -> tuple[np.ndarray, bool | None]:
-        """Sketch of one RGB photo (resized and normalised as configured), and whether the adaptive branch ran."""
+        """Sketch of one photo (resized and normalised as configured), and whether the adaptive branch ran."""
         if self.size:
             image = resize_longest(image, self.size)
         sketch = self.sketchifier(image, caption)
@@ -61,7 +62,7 @@ class SketchWorker:
     def run_item(self, item: JobItem) -> str | SkippedInput:
         """The manifest line for ``item`` once its sketch is written, or why it was skipped."""
         try:
-            image = read_photo(item.image)
+            image = read_photo(item.image, gray=self.gray)
         except DataError as exc:
             return SkippedInput(item.id, item.image, skip_reason(exc), str(exc))
         try:

@@ -12,7 +12,7 @@ from skimage.filters import apply_hysteresis_threshold
 
 import sbkit_opencv
 from sbkit.components import Sketchifier, component_config
-from sbkit.errors import ConfigError
+from sbkit.errors import ConfigError, ShapeError
 from sbkit.registry import create, get_registry
 from sbkit.sketch.edges import reference_level, reference_levels, sample_step
 from sbkit.sketch.quality import edge_quality
@@ -178,3 +178,23 @@ def test_a_blank_photo_gives_a_blank_sketch(name: str) -> None:
     sketchifier = create("sketchifier", name)
     assert (sketchifier(white) == 255).all()
     assert (sketchifier(noisy) == 0).mean() < 0.02, "background noise does not turn into lines"
+
+
+@pytest.mark.parametrize("name", ["canny", "canny-clahe", "sobel", "xdog"])
+def test_grey_input_sketchifiers_give_the_same_sketch_from_grey(name: str) -> None:
+    sketchifier = create("sketchifier", name)
+    assert sketchifier.gray_input
+    photo, _ = rectangle(item=(235, 232, 228), noise=3)
+    gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    assert np.array_equal(sketchifier(gray, "a white shirt"), sketchifier(photo, "a white shirt"))
+
+
+def test_a_colour_sketchifier_refuses_a_grey_image() -> None:
+    class Colourful(Sketchifier):
+        name = "colourful"
+
+        def sketchify(self, image, caption):
+            return image[..., 0]
+
+    with pytest.raises(ShapeError, match=r"expected an RGB \(H, W, 3\) uint8 image"):
+        Colourful()(np.zeros((8, 8), np.uint8))

@@ -20,6 +20,7 @@ from sbkit.plugins import get_host
 from sbkit.registry import reset_registry
 from sbkit.sketch import job as job_module
 from sbkit.sketch import job_worker
+from sbkit.sketch.edges import to_gray
 from sbkit.sketch.job import sketchify_job
 from sbkit.sketch.job_read import plain_size, read_photo
 from sbkit.sketch.job_source import list_items, sketch_relpath
@@ -161,6 +162,9 @@ def test_modes_are_read_like_read_image(photos, tmp_path):
         fast, safe = read_photo(photos / name), read_image(photos / name)
         assert fast.shape == safe.shape and fast.dtype == np.uint8, name
         assert np.abs(fast.astype(int) - safe.astype(int)).mean() < 2, name
+        gray = read_photo(photos / name, gray=True)  # straight to grey, for grey-only sketchifiers
+        assert gray.shape == safe.shape[:2], name
+        assert np.abs(gray.astype(int) - to_gray(safe).astype(int)).mean() < 2, name
     assert read_photo(photos / "rgba.png")[0, 0].tolist() == [255, 255, 255]  # transparency onto white
     assert plain_size((photos / "shirt.jpg").read_bytes()) == (40, 48)
     assert plain_size((photos / "dress.png").read_bytes()) == (56, 40)
@@ -331,3 +335,13 @@ def test_ids_keep_subfolders_and_duplicates_are_skipped(tmp_path):
     items, skipped = list_items(root, tmp_path / "out")
     assert [(i.id, i.sketch) for i in items] == [("a/x", "sketches/a/x.png")]
     assert [s.reason for s in skipped] == ["duplicate-id"]
+
+
+def test_a_grey_only_sketchifier_is_fed_grey_photos(photos, tmp_path):
+    from sbkit_opencv import Canny
+
+    worker = job_worker.SketchWorker(Canny, {}, tmp_path / "job", None, False, {})
+    assert worker.gray
+    sketch, _ = worker.sketch(read_photo(photos / "shirt.jpg", gray=True), None)
+    expected = Canny()(read_image(photos / "shirt.jpg"))
+    assert (sketch != expected).mean() < 0.02  # JPEG luma against RGB-then-grey: a few pixels may differ
