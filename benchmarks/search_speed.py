@@ -31,6 +31,7 @@ from rich.table import Table
 
 from sbkit.io import atomic_write_json
 from sbkit_index import ExactIndex, FaissIndex
+from sbkit_index.faiss_index import ONE_THREAD_KINDS
 
 BLOCK = 16384  # rows generated at a time, so data generation adds little to peak memory
 KINDS = ("flat", "ivf", "hnsw", "ivfpq")
@@ -198,7 +199,7 @@ def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict
         row, (ours, bare) = measure_pair(f"sbkit faiss {kind}", f"bare faiss {factory}", size, build_bare,
                                          build_ours, lambda index, q: index.search(q, k)[1],
                                          lambda index, q: index.search(q, k)[1], queries, args.repeats, args.rounds,
-                                         faiss_bare=True)
+                                         faiss_bare=kind in ONE_THREAD_KINDS)
         row["recall@k"] = recall(ours, exact_rows, k)
         row["bare_recall@k"] = recall(bare, exact_rows, k)
         rows.append(row)
