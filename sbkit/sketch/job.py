@@ -35,7 +35,8 @@ from sbkit.params import resolve_params
 from sbkit.progress import progress_bar
 from sbkit.sketch.job_source import JobItem, SkippedInput, list_items
 from sbkit.sketch.job_state import check_config, manifest_line, resume_state, write_config
-from sbkit.sketch.job_worker import ChunkResult, SketchWorker, init_worker, run_chunk, single_threaded
+from sbkit.sketch.job_worker import (ChunkResult, SketchWorker, SketchWriter, init_worker, run_chunk,
+                                    single_threaded)
 
 MAX_CHUNK = 64
 CHUNKS_PER_WORKER = 8  # at least; more when MAX_CHUNK binds
@@ -175,13 +176,16 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
             results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
             manifest = stack.enter_context((out / "manifest.jsonl").open("a", encoding="utf-8"))
             advance = stack.enter_context(progress_bar(f"sketchify ({sketchifier})", len(pending)))
-            for lines, chunk_skipped in results:
-                if lines:
-                    manifest.write("".join(lines))
+            writer = SketchWriter()
+            for finished, chunk_skipped in results:
+                for path, data, _ in finished:
+                    writer.write(path, data)
+                if finished:  # after the files: a line in the manifest means a whole sketch on disk
+                    manifest.write("".join(line for _, _, line in finished))
                     manifest.flush()
                 skipped.extend(chunk_skipped)
-                summary.done += len(lines)
-                advance(len(lines) + len(chunk_skipped))
+                summary.done += len(finished)
+                advance(len(finished) + len(chunk_skipped))
     finally:
         summary.seconds = time.perf_counter() - start
         _write_skipped(out / "skipped.jsonl", skipped)
