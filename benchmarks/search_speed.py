@@ -110,7 +110,8 @@ def recall(found: list[list[str]] | np.ndarray, exact: np.ndarray, k: int) -> fl
 
 def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], Any], build_ours: Callable[[], Any],
                  search_bare: Callable[[Any, np.ndarray], Any], search_ours: Callable[[Any, torch.Tensor], Any],
-                 queries: np.ndarray, repeats: int, rounds: int, faiss_bare: bool = False) -> tuple[dict[str, Any], Any]:
+                 queries: np.ndarray, repeats: int, rounds: int,
+                 faiss_bare: bool = False) -> tuple[dict[str, Any], Any]:
     """Build both, then time single-query and batch search, interleaved; returns the row and sbkit's results.
 
     With ``faiss_bare``, single queries are also timed on bare FAISS held to one OpenMP thread, the setting
