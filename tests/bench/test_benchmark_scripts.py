@@ -1,0 +1,38 @@
+"""The speed benchmarks in benchmarks/ run end to end on tiny inputs and write their JSON (no timing is checked)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _run(script: str, *args: str, out: Path) -> dict:
+    subprocess.run([sys.executable, str(BENCHMARKS / script), *args, "--out", str(out)], check=True,
+                   capture_output=True, timeout=240)
+    return json.loads(out.read_text())
+
+
+def test_sketchify_speed_reports_every_variant(tmp_path):
+    report = _run("sketchify_speed.py", "--sketchifiers", "canny", "--n", "12", "--sizes", "64", "--repeats", "1",
+                  out=tmp_path / "sketchify.json")
+    by_size = report["results"]["64"]
+    assert by_size["bare_1"] > 0 and by_size["bare_gray_1"] > 0
+    row = by_size["sketchifiers"]["canny"]
+    assert row["job_1"] > 0 and row["job_2"] > 0 and row["ratio_to_bare_per_core"] > 0
+
+
+def test_search_speed_reports_one_thread_ratios_for_ivf_only(tmp_path):
+    pytest.importorskip("faiss")
+    rows = _run("search_speed.py", "--sizes", "2000", "--queries", "8", "--dim", "32", "--kinds", "flat,ivf",
+                "--nlist", "16", "--rounds", "1", "--repeats", "2", "--no-memory", out=tmp_path / "search.json")
+    rows = rows["results"]
+    by_method = {row["method"]: row for row in rows}
+    assert by_method["sbkit faiss ivf"]["ratio_single_one_thread_p50"] > 0
+    assert "ratio_single_one_thread_p50" not in by_method["sbkit faiss flat"]
+    assert by_method["sbkit faiss flat"]["recall@k"] >= 0.95  # exact, up to float ties at rank k
