@@ -33,6 +33,8 @@ class Index(Component):
     def __init__(self) -> None:
         self.ids: list[str] = []
         self.dim: int | None = None
+        self._lookup_key: tuple[int, int] | None = None  # which ids _lookup was built from
+        self._lookup = np.empty(0, dtype=object)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -67,7 +69,7 @@ class Index(Component):
         One numpy gather maps a whole result block to ids, 3-4x faster than a Python loop over the rows.
         """
         key = (id(self.ids), len(self.ids))
-        if self.__dict__.get("_lookup_key") != key:
+        if self._lookup_key != key:
             self._lookup = np.array([*self.ids, None], dtype=object)
             self._lookup_key = key
         return self._lookup

@@ -34,8 +34,8 @@ class Sketchifier(Component):
         # Checks are written as plain ifs so that no message is formatted on the hot path.
         if not isinstance(image, np.ndarray):
             raise DataError(f"{self.name}: expected a numpy image, got {type(image).__name__}")
-        if (image.ndim != 3 or image.shape[2] != 3) and not (self.gray_input and image.ndim == 2) \
-                or image.dtype != np.uint8:
+        rgb = image.ndim == 3 and image.shape[2] == 3
+        if not (rgb or (self.gray_input and image.ndim == 2)) or image.dtype != np.uint8:
             expected = "an RGB (H, W, 3) or grey (H, W)" if self.gray_input else "an RGB (H, W, 3)"
             raise ShapeError(f"{self.name}: expected {expected} uint8 image, got {image.dtype} {image.shape}")
         if image.shape[0] < 2 or image.shape[1] < 2:

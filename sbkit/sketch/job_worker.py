@@ -1,4 +1,5 @@
-"""The per-item work of a sketchify job: read, resize, sketchify, normalise, write; in-process or in a worker."""
+"""The per-item work of a sketchify job: read, resize, sketchify, normalise, encode (in-process or in a
+worker), and the atomic writes of the finished sketches (always in the job's main process)."""
 
 from __future__ import annotations
 
@@ -117,13 +118,11 @@ class SketchWriter:
             with open(tmp, "wb") as file:
                 file.write(data)
             os.replace(tmp, path)
-        except OSError as exc:
+        except BaseException as exc:
             with suppress(OSError):
                 os.unlink(tmp)
-            raise DataError(f"cannot write {path}: {exc.strerror or exc}; check the --out folder") from None
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise DataError(f"cannot write {path}: {exc.strerror or exc}; check the --out folder") from None
             raise
 
 
