@@ -55,6 +55,10 @@ class RunConfig:
     batch_size: int = 128
     lr: float = 2e-3
     augment: float = 0.5
+    caption_augment: float = 0.5
+    sketch_variants: int = 3
+    caption_variants: int = 6
+    holdout: str = "auto"
     line_width: int = 2
     modality_dropout: float = 0.2
     grad_cache_chunk: int = 0

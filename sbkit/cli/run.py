@@ -32,6 +32,17 @@ def run_command(
     lr: float = typer.Option(None, help="Peak learning rate (AdamW, warm-up then cosine). (default: 0.002)"),
     augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of human-style sketch augmentation "
                                   "during training; 0 turns it off. (default: 0.5)"),
+    caption_augment: float = typer.Option(None, min=0.0, max=1.0, help="Share of training captions replaced by "
+                                          "people-like short forms (a few words, category only, colour + category, "
+                                          "brand, empty); 0 trains on full captions. (default: 0.5)"),
+    sketch_variants: int = typer.Option(None, min=1, help="Frozen-feature encoders: stored variants per training "
+                                        "sketch (the sketch, then augmented copies), featurised once and cached. "
+                                        "(default: 3)"),
+    caption_variants: int = typer.Option(None, min=1, help="Captions per training item (the caption, then short "
+                                         "forms) that training picks from. (default: 6)"),
+    holdout: str = typer.Option(None, help="Categories for the held-out check, comma-separated: a second model "
+                                "trains without them and is tested on them. auto = two at random for "
+                                "frozen-feature encoders; '' = no check. (default: auto)"),
     early_stopping: int = typer.Option(None, min=0, help="Stop when validation R@10 has not improved for this many "
                                        "epochs and keep the best weights; 0 trains every epoch. (default: 0)"),
     grad_cache_chunk: int = typer.Option(None, min=0, help="Gradient caching: embed the batch in chunks of this "
@@ -60,7 +71,9 @@ def run_command(
         key: value for key, value in {
             "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss, "index": index,
             "data": data, "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr,
-            "augment": augment, "early_stopping": early_stopping, "grad_cache_chunk": grad_cache_chunk,
+            "augment": augment, "caption_augment": caption_augment, "sketch_variants": sketch_variants,
+            "caption_variants": caption_variants, "holdout": holdout, "early_stopping": early_stopping,
+            "grad_cache_chunk": grad_cache_chunk,
             "device": device, "seed": seed, "probes": probes, "out": None if out is None else str(out),
         }.items() if value is not None
     }
@@ -84,6 +97,14 @@ def _summary(result) -> None:
         for source, values in by_source.items():
             table.add_row(mode, source, *(f"{values[k]:.3f}" for k in ("R@1", "R@5", "R@10", "mAP", "MRR")))
     console.print(table)
+    from sbkit.pipeline.report_checks import gap_line, heldout_line
+
+    for line in (gap_line(metrics), heldout_line(result.metrics)):
+        if line:
+            console.print(line)
+    if "features" in result.timings:
+        console.print(f"feature caching: {result.timings['features']:.1f} s "
+                      f"({result.metrics.get('features_computed', 0)} pictures computed, the rest from the cache)")
     console.print(f"report: [bold]{result.run_dir / 'report.md'}[/bold]")
 
 

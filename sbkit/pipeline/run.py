@@ -16,7 +16,9 @@ from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.data.catalogue import Catalogue, Skipped
 from sbkit.errors import ConfigError, DataError
 from sbkit.io import atomic_write_json, atomic_write_text, file_sha256
+from sbkit.pipeline.checks import choose_holdout
 from sbkit.pipeline.evaluate import embed_gallery, evaluate_split
+from sbkit.pipeline.training import evaluation_extras, heldout_check, make_trainee, train
 from sbkit.pipeline.prepare import SplitTensors, prepare_split
 from sbkit.params import resolve_params
 from sbkit.progress import console
@@ -107,8 +109,8 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     registry.get("fuser", config.fuser.name)
 
     from sbkit.pipeline.report import write_report
-    from sbkit.sketch.augment import SketchAugment
-    from sbkit.training import TrainData, TrainOptions, build_model, fit
+    from sbkit.training import build_model
+    from sbkit.training.features import uses_frozen_features
 
     run_dir = make_run_dir(config)
     config.save(run_dir / "config.toml")
@@ -120,6 +122,8 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     if not train_items or not test_items:
         raise DataError(f"catalogue {catalogue.name!r} needs train and test items; it has {catalogue.counts()}")
 
+    holdout = choose_holdout(config.holdout, [item.category for item in train_items], config.seed,
+                             uses_frozen_features(encoder))
     skipped: list[Skipped] = list(catalogue.skipped)
     with timer.stage("sketchify"):
         splits: dict[str, SplitTensors] = {}
@@ -134,41 +138,33 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
         encoder.prepare(splits["train"].captions)
         model = build_model(encoder, config.fuser.name, config.fuser.params).to(device)
         loss = loss.to(device)
-
-    train = splits["train"]
-    data = TrainData(images=train.images, sketches=train.sketches, captions=train.captions, labels=train.labels,
-                     sketch_transform=SketchAugment(config.augment, seed=config.seed) if config.augment > 0 else None)
-    options = TrainOptions(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, device=str(device),
-                           seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
-                           grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping)
-    validation = splits.get("val")
-
-    def on_epoch_end(epoch: int, row: dict) -> dict | None:
-        if validation is None:
-            return None
-        metrics = evaluate_split(model, validation, 256, device, modes=("sketch+text",))
-        model.train()
-        return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
-
+    frozen = uses_frozen_features(encoder)
+    with timer.stage("features" if frozen else "training data"):
+        trainee = make_trainee(config, encoder, model, splits)
     with timer.stage("train"):
-        history = fit(model, loss, data, options, out_dir=run_dir / "checkpoint", on_epoch_end=on_epoch_end,
-                      resume=resume, restore_best=config.early_stopping > 0)
+        history = train(trainee, loss, config, device, run_dir / "checkpoint", resume)
         model.save(run_dir / "model")
 
     test = splits["test"]
     with timer.stage("index and evaluate"):
         model.eval()
-        gallery = embed_gallery(model, test, 256, device)
+        trainee.model.eval()
+        gallery = embed_gallery(trainee.model, trainee.test, 256, device)
         index = registry.create("index", config.index.name, config.index.params)
         index.add([item.id for item in test.items], gallery)
         index.model_hash = file_sha256(run_dir / "model" / "model.safetensors")
         index.save(run_dir / "index")
-        metrics = evaluate_split(model, test, 256, device, gallery=gallery)
+        metrics = evaluate_split(trainee.model, trainee.test, 256, device, gallery=gallery)
+        extra = evaluation_extras(trainee, config, device)
+    if holdout:
+        with timer.stage("held-out check"):
+            extra["heldout"] = heldout_check(config, registry, splits, holdout, device, trainee)
     result = {
         "metrics": metrics,
         "random_R@10": min(1.0, 10 / len(test.items)),
         "counts": {name: len(split.items) for name, split in splits.items()},
         "skipped": len(skipped),
+        **extra,
         "timings": timer.seconds,
     }
     probes = None
