@@ -107,6 +107,7 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     registry.get("fuser", config.fuser.name)
 
     from sbkit.pipeline.report import write_report
+    from sbkit.retrieval.run_folder import save_run_model
     from sbkit.sketch.augment import SketchAugment
     from sbkit.training import TrainData, TrainOptions, build_model, fit
 
@@ -153,7 +154,7 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     with timer.stage("train"):
         history = fit(model, loss, data, options, out_dir=run_dir / "checkpoint", on_epoch_end=on_epoch_end,
                       resume=resume, restore_best=config.early_stopping > 0)
-        model.save(run_dir / "model")
+        save_run_model(model, run_dir)
 
     test = splits["test"]
     with timer.stage("index and evaluate"):
@@ -188,5 +189,5 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
 
 
 def _write_skipped(run_dir: Path, skipped: list[Skipped]) -> None:
-    lines = "".join(json.dumps({"item": s.source, "reason": s.reason}, ensure_ascii=False) + "\n" for s in skipped)
+    lines = "".join(json.dumps(s.record(), ensure_ascii=False) + "\n" for s in skipped)
     atomic_write_text(run_dir / "skipped.jsonl", lines)

@@ -15,9 +15,10 @@ import cv2
 import numpy as np
 import torch
 
+from sbkit.data import skip_reasons as why
 from sbkit.errors import DataError
 from sbkit.io import encode_png
-from sbkit.sketch.job_read import read_photo, resize_longest, skip_reason
+from sbkit.sketch.job_read import read_photo, resize_longest
 from sbkit.sketch.job_source import JobItem, SkippedInput
 from sbkit.sketch.normalize import normalize_sketch
 
@@ -66,11 +67,11 @@ class SketchWorker:
         try:
             image = read_photo(item.image, gray=self.gray)
         except DataError as exc:
-            return SkippedInput(item.id, item.image, skip_reason(exc), str(exc))
+            return SkippedInput(item.id, item.image, why.reason_of(exc), str(exc))
         try:
             sketch, triggered = self.sketch(image, item.caption)
         except Exception as exc:  # noqa: BLE001 - one bad photo or sketchifier bug must not end the job
-            return SkippedInput(item.id, item.image, "sketchify-failed",
+            return SkippedInput(item.id, item.image, why.SKETCHIFY_FAILED,
                                 f"{item.image}: {self.sketchifier.name} failed: {type(exc).__name__}: {exc}")
         head = {"id": item.id, "image": item.image, "sketch": item.sketch, "caption": item.caption,
                 "shape": list(sketch.shape)}
