@@ -75,6 +75,8 @@ def run_command(
 def _summary(result) -> None:
     from rich.table import Table
 
+    from sbkit.console_text import shown
+
     metrics = result.metrics["metrics"]
     table = Table(title=f"Test results ({result.metrics['counts']['test']} gallery items, "
                         f"random R@10 = {result.metrics['random_R@10']:.3f})")
@@ -84,7 +86,7 @@ def _summary(result) -> None:
         for source, values in by_source.items():
             table.add_row(mode, source, *(f"{values[k]:.3f}" for k in ("R@1", "R@5", "R@10", "mAP", "MRR")))
     console.print(table)
-    console.print(f"report: [bold]{result.run_dir / 'report.md'}[/bold]")
+    console.print(f"report: [bold]{shown(result.run_dir / 'report.md')}[/bold]")
 
 
 def register(app: typer.Typer) -> None:

@@ -351,7 +351,8 @@ def load_valid(catalogue: Catalogue, check_images: bool = True, max_pixels: int 
         if _dropped(problems):
             dropped = [p for p in problems if p.severity == "item"]
             reasons = "; ".join(f"{p.kind}: {p.reason}" for p in dropped)
-            skipped.append(Skipped(f"{item.id} ({item.image})", reasons, dropped[0].kind if dropped else why.UNREADABLE))
+            kind = dropped[0].kind if dropped else why.UNREADABLE
+            skipped.append(Skipped(f"{item.id} ({item.image})", reasons, kind))
         elif any(p.kind in ("missing_sketch", "unreadable_sketch") for p in problems):
             items.append(replace(item, sketch=None))
         else:

@@ -20,7 +20,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +30,7 @@ from typing import Any
 from sbkit.components import component_config
 from sbkit.data.images import MIN_SIDE
 from sbkit.errors import ConfigError, DataError, check
-from sbkit.io import atomic_write_text
+from sbkit.io import atomic_write_text, folder_lock
 from sbkit.params import resolve_params
 from sbkit.progress import progress_bar
 from sbkit.sketch.job_source import JobItem, SkippedInput, list_items
@@ -85,14 +85,61 @@ def chunked(items: list[JobItem], workers: int) -> list[list[JobItem]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+class InProcessResults:
+    """Chunk results made in this process, one chunk at a time.
+
+    Ctrl-C stops the item being sketched; :meth:`rest` then gives the items its chunk had finished.
+    """
+
+    def __init__(self, worker: SketchWorker, chunks: list[list[JobItem]]) -> None:
+        self.worker, self.chunks = worker, chunks
+        self._partial: ChunkResult | None = None
+
+    def __iter__(self) -> Iterator[ChunkResult]:
+        for chunk in self.chunks:
+            self._partial = finished, skipped = [], []
+            for item in chunk:
+                result = self.worker.run_item(item)
+                (skipped if isinstance(result, SkippedInput) else finished).append(result)
+            self._partial = None
+            yield finished, skipped
+
+    def rest(self) -> list[ChunkResult]:
+        """After an interruption: what the interrupted chunk had finished."""
+        partial, self._partial = self._partial, None
+        return [partial] if partial else []
+
+
+class PoolResults:
+    """Chunk results from a process pool, as they finish.
+
+    After Ctrl-C (the workers ignore it), :meth:`rest` cancels the chunks not yet started and waits for
+    the ones the workers are on, so their sketches are kept too.
+    """
+
+    def __init__(self, futures: list[Future]) -> None:
+        self.futures = futures
+        self._taken: set[Future] = set()
+
+    def __iter__(self) -> Iterator[ChunkResult]:
+        for future in as_completed(self.futures):
+            self._taken.add(future)
+            yield future.result()
+
+    def rest(self) -> list[ChunkResult]:
+        """After an interruption: the results of the chunks in progress (each waited for)."""
+        for future in self.futures:
+            future.cancel()
+        return [future.result() for future in self.futures if future not in self._taken and not future.cancelled()]
+
+
 @contextmanager
-def chunk_results(chunks: list[list[JobItem]], workers: int, worker_args: tuple[Any, ...]) -> Iterator[
-        Iterator[ChunkResult]]:
+def chunk_results(chunks: list[list[JobItem]], workers: int,
+                  worker_args: tuple[Any, ...]) -> Iterator[InProcessResults | PoolResults]:
     """Results of ``chunks`` as they finish: in this process for one worker, else in a process pool."""
     if workers == 1 or len(chunks) <= 1:
         with single_threaded():
-            worker = SketchWorker(*worker_args)
-            yield (worker.run_chunk(chunk) for chunk in chunks)
+            yield InProcessResults(SketchWorker(*worker_args), chunks)
         return
     # fork starts workers in milliseconds with every plugin already loaded; spawn where fork is missing.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -100,11 +147,11 @@ def chunk_results(chunks: list[list[JobItem]], workers: int, worker_args: tuple[
     # pool is stopped (one thread) while the workers start; they all start at the first submit.
     with single_threaded():
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                   initializer=init_worker, initargs=worker_args)
+                                   initializer=init_worker, initargs=(os.getpid(), *worker_args))
         futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
     with pool:
         try:
-            yield (future.result() for future in as_completed(futures))
+            yield PoolResults(futures)
         except BrokenProcessPool:
             raise DataError("a worker process died while sketchifying (a crash in a decoder or the sketchifier, "
                             "or out of memory); finished sketches are kept: rerun to resume, with fewer "
@@ -140,7 +187,7 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
 
     Raises:
         ConfigError: bad settings, or ``out`` holds a job with other settings and ``force`` is off.
-        DataError: ``source`` is missing or holds no image.
+        DataError: ``source`` is missing or holds no image, or another job is running in ``out``.
     """
     from sbkit.registry import get_registry
 
@@ -161,35 +208,46 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         raise ConfigError(f"--out {out} is a file; pass a folder for the sketches") from None
     except OSError as exc:
         raise ConfigError(f"cannot create --out {out}: {exc.strerror or exc}") from None
-    check_config(out, config, force)
-    finished, removed = resume_state(out, force)
-    write_config(out, config)
-    pending = [item for item in items if item.id not in finished]
-    summary = JobSummary(out, sketchifier, total=len(items), done=0, resumed=len(items) - len(pending),
-                         removed_partial=removed)
-    chunks = chunked(pending, workers)
-    summary.workers = workers = min(workers, max(1, len(chunks)))
-    worker_args = (cls, resolved, out, size, normalize, sketchifier_config)
-    start = time.perf_counter()
-    try:
-        with ExitStack() as stack:
-            results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
-            manifest = stack.enter_context((out / "manifest.jsonl").open("a", encoding="utf-8"))
-            advance = stack.enter_context(progress_bar(f"sketchify ({sketchifier})", len(pending)))
-            writer = SketchWriter()
-            for finished, chunk_skipped in results:
-                for path, data, _ in finished:
-                    writer.write(path, data)
-                if finished:  # after the files: a line in the manifest means a whole sketch on disk
-                    manifest.write("".join(line for _, _, line in finished))
-                    manifest.flush()
-                skipped.extend(chunk_skipped)
-                summary.done += len(finished)
-                advance(len(finished) + len(chunk_skipped))
-    finally:
-        summary.seconds = time.perf_counter() - start
-        _write_skipped(out / "skipped.jsonl", skipped)
-    summary.skipped = dict(Counter(s.reason for s in skipped).most_common())
-    for entry in skipped:
-        summary.examples.setdefault(entry.reason, entry.detail)
-    return summary
+    with folder_lock(out, "sketchify job"):  # a second job on this folder is refused, not interleaved
+        check_config(out, config, force)
+        finished, removed = resume_state(out, force)
+        write_config(out, config)
+        pending = [item for item in items if item.id not in finished]
+        summary = JobSummary(out, sketchifier, total=len(items), done=0, resumed=len(items) - len(pending),
+                             removed_partial=removed)
+        chunks = chunked(pending, workers)
+        summary.workers = workers = min(workers, max(1, len(chunks)))
+        worker_args = (cls, resolved, out, size, normalize, sketchifier_config)
+        start = time.perf_counter()
+        try:
+            with ExitStack() as stack:
+                results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
+                manifest = stack.enter_context((out / "manifest.jsonl").open("a", encoding="utf-8"))
+                advance = stack.enter_context(progress_bar(f"sketchify ({sketchifier})", len(pending)))
+                writer = SketchWriter()
+
+                def keep(result: ChunkResult) -> None:
+                    finished, chunk_skipped = result
+                    for path, data, _ in finished:
+                        writer.write(path, data)
+                    if finished:  # after the files: a line in the manifest means a whole sketch on disk
+                        manifest.write("".join(line for _, _, line in finished))
+                        manifest.flush()
+                    skipped.extend(chunk_skipped)
+                    summary.done += len(finished)
+                    advance(len(finished) + len(chunk_skipped))
+
+                try:
+                    for result in results:
+                        keep(result)
+                except KeyboardInterrupt:  # keep what the chunks in progress make, then stop
+                    for result in results.rest():
+                        keep(result)
+                    raise
+        finally:
+            summary.seconds = time.perf_counter() - start
+            _write_skipped(out / "skipped.jsonl", skipped)
+        summary.skipped = dict(Counter(s.reason for s in skipped).most_common())
+        for entry in skipped:
+            summary.examples.setdefault(entry.reason, entry.detail)
+        return summary
