@@ -52,7 +52,10 @@ def read_drawing(path: str | Path) -> np.ndarray:
                         "refused before decoding); scale the drawing down") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise DataError(f"sketch {path}: not a readable image ({exc}); pass a PNG or JPEG drawing") from None
-    return cv2.cvtColor(read_image(path, min_side=2), cv2.COLOR_RGB2GRAY)
+    try:
+        return cv2.cvtColor(read_image(path, min_side=2), cv2.COLOR_RGB2GRAY)
+    except DataError as exc:
+        raise DataError(f"sketch {exc}; pass a PNG or JPEG drawing") from None
 
 
 def flatten_alpha(rgba: np.ndarray) -> np.ndarray:

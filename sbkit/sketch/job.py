@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -161,6 +163,24 @@ def chunk_results(chunks: list[list[JobItem]], workers: int,
                 future.cancel()
 
 
+@contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C back until the block ends, then raise it; in the main thread only (elsewhere, no change)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received and callable(previous):
+        previous(signal.SIGINT, None)  # Python's own handler raises KeyboardInterrupt
+    elif received and previous == signal.SIG_DFL:
+        raise KeyboardInterrupt
+
+
 def _write_skipped(path: Path, skipped: list[SkippedInput]) -> None:
     atomic_write_text(path, "".join(manifest_line(s.as_dict()) for s in skipped))
 
@@ -239,10 +259,12 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
 
                 try:
                     for result in results:
-                        keep(result)
+                        with deferred_interrupt():  # a chunk's files and manifest lines go in together
+                            keep(result)
                 except KeyboardInterrupt:  # keep what the chunks in progress make, then stop
                     for result in results.rest():
-                        keep(result)
+                        with deferred_interrupt():
+                            keep(result)
                     raise
         finally:
             summary.seconds = time.perf_counter() - start

@@ -12,7 +12,7 @@ from sbkit.data.catalogue import Catalogue
 from sbkit.errors import DataError
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
-JOB_FILES: tuple[str, ...] = ("manifest.jsonl", "skipped.jsonl", "job.json")
+JOB_FILES: tuple[str, ...] = ("manifest.jsonl", "skipped.jsonl", "job.json", "job.lock")
 SKETCH_DIR = "sketches"
 _UNSAFE = re.compile(r"[\x00-\x1f\\:*?\"<>|]")
 _PLAIN_ID = re.compile(r"[\w-][\w.-]*(?:/[\w-][\w.-]*)*\Z", re.ASCII)
