@@ -73,7 +73,7 @@ def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
     return [p for p in pids if alive(p)]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_killed_sketchify_leaves_no_worker_and_resumes_to_the_same_bytes(sig, photos: Path, reference: Path,
                                                                          tmp_path: Path):
     out = tmp_path / "job"
