@@ -15,30 +15,24 @@ file exists.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-import signal
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sbkit.components import component_config
 from sbkit.data.images import MIN_SIDE
-from sbkit.errors import ConfigError, DataError, check
+from sbkit.errors import ConfigError, check
 from sbkit.io import atomic_write_text, folder_lock
 from sbkit.params import resolve_params
 from sbkit.progress import progress_bar
+from sbkit.sketch.job_results import chunk_results, deferred_interrupt
 from sbkit.sketch.job_source import JobItem, SkippedInput, list_items
 from sbkit.sketch.job_state import check_config, manifest_line, resume_state, write_config
-from sbkit.sketch.job_worker import (ChunkResult, SketchWorker, SketchWriter, init_worker, run_chunk,
-                                    single_threaded)
+from sbkit.sketch.job_worker import ChunkResult, SketchWriter
 
 MAX_CHUNK = 64
 CHUNKS_PER_WORKER = 8  # at least; more when MAX_CHUNK binds
@@ -85,100 +79,6 @@ def chunked(items: list[JobItem], workers: int) -> list[list[JobItem]]:
     """Chunks small enough to balance the workers and keep the bar moving, large enough to cost nothing."""
     size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER))))
     return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-class InProcessResults:
-    """Chunk results made in this process, one chunk at a time.
-
-    Ctrl-C stops the item being sketched; :meth:`rest` then gives the items its chunk had finished.
-    """
-
-    def __init__(self, worker: SketchWorker, chunks: list[list[JobItem]]) -> None:
-        self.worker, self.chunks = worker, chunks
-        self._partial: ChunkResult | None = None
-
-    def __iter__(self) -> Iterator[ChunkResult]:
-        for chunk in self.chunks:
-            self._partial = finished, skipped = [], []
-            for item in chunk:
-                result = self.worker.run_item(item)
-                (skipped if isinstance(result, SkippedInput) else finished).append(result)
-            self._partial = None
-            yield finished, skipped
-
-    def rest(self) -> list[ChunkResult]:
-        """After an interruption: what the interrupted chunk had finished."""
-        partial, self._partial = self._partial, None
-        return [partial] if partial else []
-
-
-class PoolResults:
-    """Chunk results from a process pool, as they finish.
-
-    After Ctrl-C (the workers ignore it), :meth:`rest` cancels the chunks not yet started and waits for
-    the ones the workers are on, so their sketches are kept too.
-    """
-
-    def __init__(self, futures: list[Future]) -> None:
-        self.futures = futures
-        self._taken: set[Future] = set()
-
-    def __iter__(self) -> Iterator[ChunkResult]:
-        for future in as_completed(self.futures):
-            self._taken.add(future)
-            yield future.result()
-
-    def rest(self) -> list[ChunkResult]:
-        """After an interruption: the results of the chunks in progress (each waited for)."""
-        for future in self.futures:
-            future.cancel()
-        return [future.result() for future in self.futures if future not in self._taken and not future.cancelled()]
-
-
-@contextmanager
-def chunk_results(chunks: list[list[JobItem]], workers: int,
-                  worker_args: tuple[Any, ...]) -> Iterator[InProcessResults | PoolResults]:
-    """Results of ``chunks`` as they finish: in this process for one worker, else in a process pool."""
-    if workers == 1 or len(chunks) <= 1:
-        with single_threaded():
-            yield InProcessResults(SketchWorker(*worker_args), chunks)
-        return
-    # fork starts workers in milliseconds with every plugin already loaded; spawn where fork is missing.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    # A child forked while OpenCV's thread pool has threads can deadlock in its first OpenCV call, so the
-    # pool is stopped (one thread) while the workers start; they all start at the first submit.
-    with single_threaded():
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                   initializer=init_worker, initargs=(os.getpid(), *worker_args))
-        futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
-    with pool:
-        try:
-            yield PoolResults(futures)
-        except BrokenProcessPool:
-            raise DataError("a worker process died while sketchifying (a crash in a decoder or the sketchifier, "
-                            "or out of memory); finished sketches are kept: rerun to resume, with fewer "
-                            "--workers if memory is short") from None
-        finally:
-            for future in futures:
-                future.cancel()
-
-
-@contextmanager
-def deferred_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C back until the block ends, then raise it; in the main thread only (elsewhere, no change)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if received and callable(previous):
-        previous(signal.SIGINT, None)  # Python's own handler raises KeyboardInterrupt
-    elif received and previous == signal.SIG_DFL:
-        raise KeyboardInterrupt
 
 
 def _write_skipped(path: Path, skipped: list[SkippedInput]) -> None:

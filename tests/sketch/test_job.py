@@ -18,7 +18,7 @@ from sbkit.errors import ConfigError, DataError
 from sbkit.hookspecs import hookimpl
 from sbkit.plugins import get_host
 from sbkit.registry import reset_registry
-from sbkit.sketch import job as job_module
+from sbkit.sketch import job_results as job_module
 from sbkit.sketch import job_worker
 from sbkit.sketch.edges import to_gray
 from sbkit.sketch.job import sketchify_job
