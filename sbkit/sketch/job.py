@@ -6,6 +6,7 @@ Layout of the job folder ``out``::
     manifest.jsonl      one JSON line per finished item, appended as items finish
     skipped.jsonl       every input left out by the latest run, with its reason
     job.json            the settings; a rerun with other settings is refused unless ``force``
+    job.lock            locked while a job runs, so a second job on the folder is refused
 
 Sketches are written atomically, so a killed run leaves only whole files (and temporary ``.part``
 files, which the next run removes); a rerun skips every item already in the manifest whose sketch

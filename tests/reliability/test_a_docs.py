@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 DOCS = HERE.parents[1] / "docs"
-ROW = re.compile(r"^\|.*`(test_\w+\.py)::(\w+)(?:\[(.+?)\])?`\s*\|\s*$")
+ROW = re.compile(r"^\|.*`(?:tests/reliability/)?(test_\w+\.py)::(\w+)(?:\[(.+?)\])?`\s*\|\s*$")
 
 
 def case_ids(function) -> set[str]:
