@@ -16,6 +16,7 @@ from sbkit.errors import DataError
 from sbkit.io import folder_lock
 from sbkit.sketch.job import sketchify_job
 
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="folder locks use fcntl.flock")
 N_PHOTOS = 120
 
 
