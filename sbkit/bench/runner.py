@@ -22,6 +22,7 @@ from sbkit.bench.summary import ranked
 from sbkit.config import RunConfig
 from sbkit.errors import SbkitError
 from sbkit.io import atomic_write_json, atomic_write_text
+from sbkit.console_text import shown
 from sbkit.progress import console
 
 RunFn = Callable[[RunConfig], Any]
@@ -103,10 +104,12 @@ class BenchRunner:
         }
         self._save(data)
         for number, (combo, record) in enumerate(zip(combos, records, strict=True), 1):
-            console.print(f"[bold]bench {number}/{len(combos)}[/bold] {combo.slug}")
+            console.print(f"[bold]bench {number}/{len(combos)}[/bold] {shown(combo.slug)}")
             record.update(self._one(combo, previous.get(combo.slug)))
-            status = "[green]ok[/green]" if record["status"] == "ok" else f"[red]failed[/red]: {record['error']}"
-            console.print(f"  {combo.slug}: {status}{' (resumed)' if record['resumed'] else ''}", highlight=False)
+            failed = f"[red]failed[/red]: {shown(record['error'])}"
+            status = "[green]ok[/green]" if record["status"] == "ok" else failed
+            resumed = " (resumed)" if record["resumed"] else ""
+            console.print(f"  {shown(combo.slug)}: {status}{resumed}", highlight=False)
             self._save(data)
         return BenchResult(self.out_dir, data)
 

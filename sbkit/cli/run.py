@@ -88,6 +88,8 @@ def run_command(
 def _summary(result) -> None:
     from rich.table import Table
 
+    from sbkit.console_text import shown
+
     metrics = result.metrics["metrics"]
     table = Table(title=f"Test results ({result.metrics['counts']['test']} gallery items, "
                         f"random R@10 = {result.metrics['random_R@10']:.3f})")
@@ -105,7 +107,7 @@ def _summary(result) -> None:
     if "features" in result.timings:
         console.print(f"feature caching: {result.timings['features']:.1f} s "
                       f"({result.metrics.get('features_computed', 0)} pictures computed, the rest from the cache)")
-    console.print(f"report: [bold]{result.run_dir / 'report.md'}[/bold]")
+    console.print(f"report: [bold]{shown(result.run_dir / 'report.md')}[/bold]")
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
+from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image
 from sbkit.errors import DataError
@@ -37,7 +38,7 @@ from sbkit.io import atomic_write_text
 from sbkit.progress import progress_bar
 
 Severity = Literal["fatal", "item", "warning"]
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: problem kinds from sbkit.data.skip_reasons (not_an_image)
 
 SEVERITY: dict[str, Severity] = {
     "no_valid_items": "fatal",
@@ -45,6 +46,7 @@ SEVERITY: dict[str, Severity] = {
     "unreadable_entry": "item",
     "duplicate_id": "item",
     "missing_image": "item",
+    "not_an_image": "item",
     "corrupt_image": "item",
     "too_small": "item",
     "too_large": "item",
@@ -124,7 +126,7 @@ def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Problem("too_large", f"refused before decoding: {exc}", path=str(path))
     except UnidentifiedImageError:
-        return Problem("corrupt_image", "not an image file PIL can identify", path=str(path))
+        return Problem(why.NOT_AN_IMAGE, "not an image file PIL can identify", path=str(path))
     except (OSError, ValueError, SyntaxError) as exc:
         return Problem("corrupt_image", f"unreadable header ({exc})", path=str(path))
     if width * height > max_pixels:
@@ -147,7 +149,9 @@ def check_image(path: Path, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SI
         read_image(path, max_pixels=max_pixels, min_side=min_side)
         content = path.read_bytes()  # hashing the file is ~10x cheaper than hashing its pixels
     except DataError as exc:
-        return Problem("corrupt_image", str(exc).removeprefix(f"{path}: "), path=str(path))
+        kind = why.reason_of(exc)
+        return Problem(kind if kind in SEVERITY else why.CORRUPT_IMAGE, str(exc).removeprefix(f"{path}: "),
+                       path=str(path))
     except OSError as exc:
         return Problem("corrupt_image", f"cannot be read ({exc})", path=str(path))
     return hashlib.sha256(content).hexdigest()
@@ -345,8 +349,10 @@ def load_valid(catalogue: Catalogue, check_images: bool = True, max_pixels: int 
     for index, item in enumerate(catalogue.items):
         problems = per_item.get(index, [])
         if _dropped(problems):
-            reasons = "; ".join(f"{p.kind}: {p.reason}" for p in problems if p.severity == "item")
-            skipped.append(Skipped(f"{item.id} ({item.image})", reasons))
+            dropped = [p for p in problems if p.severity == "item"]
+            reasons = "; ".join(f"{p.kind}: {p.reason}" for p in dropped)
+            kind = dropped[0].kind if dropped else why.UNREADABLE
+            skipped.append(Skipped(f"{item.id} ({item.image})", reasons, kind))
         elif any(p.kind in ("missing_sketch", "unreadable_sketch") for p in problems):
             items.append(replace(item, sketch=None))
         else:

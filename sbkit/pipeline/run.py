@@ -109,6 +109,7 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     registry.get("fuser", config.fuser.name)
 
     from sbkit.pipeline.report import write_report
+    from sbkit.retrieval.run_folder import save_run_model
     from sbkit.training import build_model
     from sbkit.training.features import uses_frozen_features
 
@@ -143,7 +144,7 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
         trainee = make_trainee(config, encoder, model, splits)
     with timer.stage("train"):
         history = train(trainee, loss, config, device, run_dir / "checkpoint", resume)
-        model.save(run_dir / "model")
+        save_run_model(model, run_dir)
 
     test = splits["test"]
     with timer.stage("index and evaluate"):
@@ -184,5 +185,5 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
 
 
 def _write_skipped(run_dir: Path, skipped: list[Skipped]) -> None:
-    lines = "".join(json.dumps({"item": s.source, "reason": s.reason}, ensure_ascii=False) + "\n" for s in skipped)
+    lines = "".join(json.dumps(s.record(), ensure_ascii=False) + "\n" for s in skipped)
     atomic_write_text(run_dir / "skipped.jsonl", lines)

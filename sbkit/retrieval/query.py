@@ -17,6 +17,7 @@ person handed in into crisp dark strokes on white:
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import cv2
@@ -37,16 +38,24 @@ def read_drawing(path: str | Path) -> np.ndarray:
     path = Path(path)
     check(path.is_file(), f"sketch {path}: no such file; pass --sketch a PNG or JPEG drawing", DataError)
     try:
-        with Image.open(path) as img:
-            width, height = img.size
-            check(width * height <= MAX_PIXELS, f"sketch {path}: {width}x{height} is larger than the "
-                  f"{MAX_PIXELS:,}-pixel limit; scale the drawing down", DataError)
-            has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
-            if has_alpha:
-                return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                check(width * height <= MAX_PIXELS, f"sketch {path}: {width}x{height} is larger than the "
+                      f"{MAX_PIXELS:,}-pixel limit; scale the drawing down", DataError)
+                has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+                if has_alpha:
+                    return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DataError(f"sketch {path}: larger than the {MAX_PIXELS:,}-pixel limit (a decompression bomb is "
+                        "refused before decoding); scale the drawing down") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise DataError(f"sketch {path}: not a readable image ({exc}); pass a PNG or JPEG drawing") from None
-    return cv2.cvtColor(read_image(path, min_side=2), cv2.COLOR_RGB2GRAY)
+    try:
+        return cv2.cvtColor(read_image(path, min_side=2), cv2.COLOR_RGB2GRAY)
+    except DataError as exc:
+        raise DataError(f"sketch {exc}; pass a PNG or JPEG drawing") from None
 
 
 def flatten_alpha(rgba: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +33,29 @@ class Hit:
 
 @dataclass
 class SearchResult:
-    """The query as the model saw it (the normalised sketch, the text) and the ranked hits."""
+    """The query as the model saw it (the normalised sketch, the text), the ranked hits, and the caption's
+    words the model cannot read (when every one is unknown, the caption cannot steer the ranking)."""
 
     sketch: np.ndarray | None
     text: str | None
     hits: list[Hit]
+    unknown_words: list[str] = field(default_factory=list)
+
+    @property
+    def text_understood(self) -> bool | None:
+        """None without a caption; False when the model reads no word of it."""
+        if self.text is None:
+            return None
+        return len(self.unknown_words) < len(self.text.split())
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things the person searching should know: a caption the model cannot read."""
+        if self.text_understood is not False:
+            return []
+        effect = "the ranking comes from the sketch alone" if self.sketch is not None else "the ranking is meaningless"
+        return [f"the model knows no word of the caption {self.text!r} (its vocabulary comes from the training "
+                f"captions), so {effect}; describe the item in the catalogue's words, e.g. \"a long red trouser\""]
 
 
 def gallery_index(run: LoadedRun, index_dir: Path | None = None) -> tuple[Index, Path]:
@@ -94,13 +112,14 @@ def search(run: LoadedRun, sketch: str | Path | np.ndarray | None = None, text: 
     if sketch is not None:
         prepared = prepare_query(sketch, size, width) if isinstance(sketch, np.ndarray) else load_query(
             sketch, size, width)
+    unknown = [] if text is None else run.model.encoder.unknown_words(text)
     scores, ids = index.search(embed_query(run, prepared, text), k)
     hits = []
     for rank, (item_id, score) in enumerate(zip(ids[0], scores[0].tolist()), 1):
         item = gallery.get(item_id) if gallery is not None else None
         hits.append(Hit(rank, item_id, float(score), None if item is None else item.image,
                         None if item is None else item.caption or None))
-    return SearchResult(prepared, text, hits)
+    return SearchResult(prepared, text, hits, unknown)
 
 
 def _short(text: str, limit: int = 14) -> str:
@@ -114,4 +133,10 @@ def write_sheet(result: SearchResult, gallery: Gallery | None, path: Path, title
     row = SheetRow(query_sketch=result.sketch, caption=result.text, results=photos,
                    hits=[False] * len(result.hits),
                    labels=[f"{_short(hit.id)} {hit.score:.2f}" for hit in result.hits])
-    return contact_sheet([row], Path(path), title=title, thumb=112, legend="results, best first (score below)")
+    path = Path(path)
+    check(not path.is_dir(), f"contact sheet {path} is a folder; pass --sheet a .png file name", DataError)
+    try:
+        return contact_sheet([row], path, title=title, thumb=112, legend="results, best first (score below)")
+    except OSError as exc:
+        raise DataError(f"cannot write the contact sheet {path} ({exc.strerror or type(exc).__name__}); pass "
+                        "--sheet a .png path in a folder you can write") from None
