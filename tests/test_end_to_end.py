@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import sys
-import tomllib
+from sbkit.compat import tomllib
 from pathlib import Path
 
 import pytest
