@@ -2,8 +2,9 @@
 
 A field declares its bounds as ``field(default=12, metadata={"min": 1})``; the keys are ``min`` and
 ``max`` (inclusive) and ``above`` (exclusive, for a learning rate that must be positive). The TOML loader
-and the Python API check them through :func:`check_limits`, and the CLI shows and enforces the same
-bounds through :func:`option_range`, so the three entry points cannot drift apart.
+and the Python API check them through :func:`check_limits` when a ``RunConfig`` is built; the CLI builds
+one too (and shows the bounds in ``--help`` through :func:`describe`), so the three entry points give the
+same one-line error for the same bad value.
 """
 
 from __future__ import annotations
@@ -53,13 +54,3 @@ def check_limits(obj: Any, where: str) -> None:
         problem = limit_problem(getattr(obj, f.name), field_limits(type(obj), f.name))
         if problem:
             raise ConfigError(f"{where}: {f.name} {problem}")
-
-
-def option_range(cls: type, name: str) -> dict[str, float]:
-    """``min``/``max`` keyword arguments for ``typer.Option``, from field ``name``'s declared bounds.
-
-    An exclusive bound (``above``) has no Typer equivalent; :func:`check_limits` enforces it when the
-    command builds its config.
-    """
-    limits = field_limits(cls, name)
-    return {key: limits[key] for key in ("min", "max") if key in limits}

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from sbkit.config import RunConfig
-from sbkit.limits import option_range
+from sbkit.limits import describe, field_limits
 from sbkit.progress import console
 
 RUN_HELP = """Sketchify the catalogue, train, index the test gallery, evaluate and write a report.
@@ -18,9 +18,10 @@ Component parameters are set as --<kind>.<param> VALUE, for example --sketchifie
 Precedence: defaults < --config FILE.toml < options on the command line."""
 
 
-def _range(name: str) -> dict[str, float]:
-    """Typer's min/max for a setting, from its one declaration in RunConfig."""
-    return option_range(RunConfig, name)
+def _help(name: str, text: str) -> str:
+    """An option's help plus its bounds, read from their one declaration in RunConfig. The bounds are enforced
+    when the command builds its RunConfig, as for TOML and sbkit.run(), so all three give the same error."""
+    return f"{text} (allowed: {describe(field_limits(RunConfig, name))})"
 
 
 def run_command(
@@ -33,24 +34,24 @@ def run_command(
     index: str = typer.Option(None, help="Gallery index (see `sbkit list index`). (default: exact)"),
     data: str = typer.Option(None, help="A dataset name (see `sbkit list dataset`) or a catalogue folder. "
                              "(default: demo, the built-in demo catalogue)"),
-    epochs: int = typer.Option(None, **_range("epochs"), help="Training epochs. (default: 12)"),
-    image_size: int = typer.Option(None, **_range("image_size"), help="Side of the square images and sketches, "
-                                    "px. (default: 96)"),
-    batch_size: int = typer.Option(None, **_range("batch_size"), help="Training batch size (contrastive "
-                                    "negatives). (default: 128)"),
-    lr: float = typer.Option(None, **_range("lr"), help="Peak learning rate (AdamW, warm-up then cosine), above 0. "
-                            "(default: 0.002)"),
-    augment: float = typer.Option(None, **_range("augment"), help="Strength of human-style sketch augmentation "
-                                  "during training; 0 turns it off. (default: 0.5)"),
-    early_stopping: int = typer.Option(None, **_range("early_stopping"), help="Stop when validation R@10 has not "
-                                       "improved for this many epochs and keep the best weights; 0 trains every "
-                                       "epoch. (default: 0)"),
-    grad_cache_chunk: int = typer.Option(None, **_range("grad_cache_chunk"), help="Gradient caching: embed the "
-                                         "batch in chunks of this many rows, so a large contrastive batch fits in "
-                                         "little memory; 0 is off. (default: 0)"),
+    epochs: int = typer.Option(None, help=_help("epochs", "Training epochs. (default: 12)")),
+    image_size: int = typer.Option(None, help=_help("image_size", "Side of the square images and sketches, px. "
+                                                    "(default: 96)")),
+    batch_size: int = typer.Option(None, help=_help("batch_size", "Training batch size (contrastive negatives). "
+                                                    "(default: 128)")),
+    lr: float = typer.Option(None, help=_help("lr", "Peak learning rate (AdamW, warm-up then cosine). "
+                                              "(default: 0.002)")),
+    augment: float = typer.Option(None, help=_help("augment", "Strength of human-style sketch augmentation during "
+                                                   "training; 0 turns it off. (default: 0.5)")),
+    early_stopping: int = typer.Option(None, help=_help("early_stopping", "Stop when validation R@10 has not "
+                                                        "improved for this many epochs and keep the best weights; 0 "
+                                                        "trains every epoch. (default: 0)")),
+    grad_cache_chunk: int = typer.Option(None, help=_help("grad_cache_chunk", "Gradient caching: embed the batch "
+                                                          "in chunks of this many rows, so a large contrastive batch "
+                                                          "fits in little memory; 0 is off. (default: 0)")),
     device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
-    seed: int = typer.Option(None, **_range("seed"), help="Seed for data order, augmentation and weights. "
-                            "(default: 0)"),
+    seed: int = typer.Option(None, help=_help("seed", "Seed for data order, augmentation and weights. "
+                                              "(default: 0)")),
     out: Path = typer.Option(None, help="Run folder. (default: runs/<time>-<sketchifier>-<encoder>-<fuser>)"),
     config: Path = typer.Option(None, "--config", exists=False, help="A TOML config; command-line options "
                                 "override it. A run folder's config.toml repeats that run (give a new --out, or "

@@ -106,8 +106,7 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) ->
         try:
             _prepare(folder, resume, force)
         except BaseException:
-            if created:
-                _remove_if_only_lock(folder)
+            _remove_if_only_lock(folder, created)
             raise
         try:
             yield folder
@@ -143,18 +142,19 @@ def _after_failure(folder: Path, exc: BaseException, resume: bool, created: bool
         return
     for path in run_entries(folder):
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-    if created:
-        _remove_if_only_lock(folder)
+    _remove_if_only_lock(folder, created)
 
 
-def _remove_if_only_lock(folder: Path) -> None:
-    """Remove a folder this run made when nothing but its lock file is left in it (called holding the lock)."""
+def _remove_if_only_lock(folder: Path, created: bool) -> None:
+    """Leave ``folder`` as it was before the run when nothing but the lock file is left in it: remove the lock
+    file, and the folder too if the run made it. Called holding the lock (see :mod:`sbkit.folder_lock`)."""
     if {p.name for p in folder.iterdir()} <= {LOCK_FILE}:
         (folder / LOCK_FILE).unlink(missing_ok=True)
-        try:
-            folder.rmdir()
-        except OSError:
-            pass  # another process put something in it meanwhile: leave it
+        if created:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # another process put something in it meanwhile: leave it
 
 
 def refuse_stale_checkpoint(folder: Path, options: Any) -> None:
