@@ -108,7 +108,9 @@ def test_unknown_setting_is_refused_by_all_three(tmp_path: Path, capsys):
 
 
 @pytest.mark.parametrize("text", ['epochs = "many"', "epochs = 1.5", "epochs = true", 'lr = "fast"', "probes = 3",
-                                  "fuser = 5", "device = 3", "data = [1, 2]", "[seed]\nname = 1"])
+                                  "fuser = 5", "device = 3", "data = [1, 2]", "[seed]\nname = 1"],
+                         ids=["epochs-string", "epochs-float", "epochs-bool", "lr-string", "probes-int", "fuser-int",
+                              "device-int", "data-list", "seed-table"])
 def test_toml_wrong_types_are_one_line_errors(text, tmp_path: Path, capsys):
     (tmp_path / "c.toml").write_text(text + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"c\.toml: "):
@@ -119,7 +121,8 @@ def test_toml_wrong_types_are_one_line_errors(text, tmp_path: Path, capsys):
 
 
 @pytest.mark.parametrize("overrides", [{"epochs": "3x"}, {"epochs": True}, {"lr": [1]}, {"fuser": 5},
-                                       {"probes": "maybe"}], ids=str)
+                                       {"probes": "maybe"}],
+                         ids=["epochs-string", "epochs-bool", "lr-list", "fuser-int", "probes-string"])
 def test_python_api_wrong_types(overrides, tmp_path: Path):
     with pytest.raises(ConfigError, match=r"run\(\): "):
         sbkit.run(out=str(tmp_path / "run"), **overrides)
