@@ -44,8 +44,7 @@ def folder_lock(folder: Path, what: str = "folder", hint: str = "wait for it to 
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            holder = _holder(path)
-            raise FolderBusyError(f"{what} {folder} is in use by another sbkit job{holder}; {hint}") from None
+            raise _busy(folder, what, hint) from None
         if _same_file(fd, path):
             break
         os.close(fd)  # the file was replaced between open and lock: lock the one now in place
@@ -55,6 +54,28 @@ def folder_lock(folder: Path, what: str = "folder", hint: str = "wait for it to 
         yield path
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def refuse_if_locked(folder: Path, what: str = "folder",
+                     hint: str = "wait for it to finish or choose another folder") -> None:
+    """Raise :class:`FolderBusyError` when another job holds ``folder``'s lock; creates and writes nothing."""
+    import fcntl
+
+    try:
+        fd = os.open(Path(folder) / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return  # no lock file (or no folder): nobody holds it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # conflicts with a holder's exclusive lock
+    except BlockingIOError:
+        raise _busy(folder, what, hint) from None
+    finally:
+        os.close(fd)
+
+
+def _busy(folder: Path, what: str, hint: str) -> FolderBusyError:
+    return FolderBusyError(f"{what} {folder} is in use by another sbkit job{_holder(Path(folder) / LOCK_FILE)}; "
+                           f"{hint}")
 
 
 def _same_file(fd: int, path: Path) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sbkit.config import RunConfig
 from sbkit.errors import ConfigError
-from sbkit.folder_lock import LOCK_FILE, folder_lock
+from sbkit.folder_lock import LOCK_FILE, folder_lock, refuse_if_locked
 from sbkit.io import atomic_write_text
 
 FAILED = "FAILED"
@@ -33,6 +33,7 @@ RUN_ENTRIES: tuple[str, ...] = (
     "training_loss.png", "validation.png", "skipped.jsonl", "probe-*.png", FAILED,
 )
 # What a resumed run may change: where and how long it trains (as the trainer allows), and its report.
+BUSY_HINT = "wait for that run to finish, or give another --out"
 RESUME_MAY_CHANGE = ("out", "device", "epochs", "grad_cache_chunk", "early_stopping", "probes", "sheet_queries")
 
 
@@ -100,9 +101,13 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) ->
     """
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"run folder {folder} is a file; give --out a folder")
+    # The same checks run before locking, so a refused run does not even touch the lock file.
+    refuse_if_locked(folder, "run folder", BUSY_HINT)
+    if not resume:
+        _refuse_a_run_in(folder, force)
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    with folder_lock(folder, "run folder", "wait for that run to finish, or give another --out"):
+    with folder_lock(folder, "run folder", BUSY_HINT):
         try:
             _prepare(folder, resume, force)
         except BaseException:
@@ -116,19 +121,25 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) ->
         (folder / FAILED).unlink(missing_ok=True)
 
 
-def _prepare(folder: Path, resume: bool, force: bool) -> None:
+def _refuse_a_run_in(folder: Path, force: bool) -> list[Path]:
+    """The run files in ``folder``; a :class:`ConfigError` when there are some and ``force`` is off."""
     existing = run_entries(folder)
-    if resume:
-        if not (folder / CHECKPOINT).is_dir():
-            raise ConfigError(f"cannot resume: {folder} holds no {CHECKPOINT}/ folder; start the run without "
-                              "--resume")
-        return
     if existing and not force:
         names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in existing[:4])
         more = f" and {len(existing) - 4} more" if len(existing) > 4 else ""
         raise ConfigError(f"run folder {folder} already holds a run ({names}{more}); give another --out, continue "
                           f"it with --resume {folder}, or replace it with --force (force=True in Python)")
-    for path in existing:
+    return existing
+
+
+def _prepare(folder: Path, resume: bool, force: bool) -> None:
+    """Checked again holding the lock: another run may have written the folder since the first look."""
+    if resume:
+        if not (folder / CHECKPOINT).is_dir():
+            raise ConfigError(f"cannot resume: {folder} holds no {CHECKPOINT}/ folder; start the run without "
+                              "--resume")
+        return
+    for path in _refuse_a_run_in(folder, force):
         shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 

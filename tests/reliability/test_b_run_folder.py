@@ -25,6 +25,7 @@ def trained(run_dir: Path, tmp_path: Path) -> Path:
     shutil.copytree(run_dir, copy)
     config = tomllib.loads((copy / "config.toml").read_text(encoding="utf-8"))
     (copy / "config.toml").write_text(tomli_w.dumps({**config, "out": str(copy)}), encoding="utf-8")
+    (copy / LOCK_FILE).write_text("1\n")  # another process's lock file: a refused run must not rewrite it either
     return copy
 
 
