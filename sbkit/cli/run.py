@@ -60,8 +60,8 @@ def run_command(
                                 "brand names, caption vs none, white items, top-1; docs/probes.md) and add them "
                                 "to the report. (default: no-probes)"),
     resume: Path = typer.Option(None, "--resume", help="Continue an interrupted run in this run folder from its "
-                                "last checkpoint, with the folder's config.toml (options that change it are "
-                                "refused; --device may differ)."),
+                                "last checkpoint, with the folder's config.toml (settings that change what it "
+                                "computes are refused; --device and more --epochs are fine)."),
     force: bool = typer.Option(False, "--force", help="Replace the run in --out: its result files are deleted "
                                "before the new run starts. Without it a folder holding a run is refused."),
 ) -> None:
@@ -71,9 +71,14 @@ def run_command(
     from sbkit.config import COMPONENT_FIELDS
     from sbkit.errors import ConfigError
 
+    if force and resume is not None:
+        raise ConfigError("--force and --resume contradict each other: --resume continues the run in the folder, "
+                          "--force replaces it; give one")
     if resume is not None:
         from sbkit.pipeline.run_folder_guard import resume_base
 
+        if config is not None:
+            raise ConfigError(f"--resume uses {resume / 'config.toml'}; drop --config {config}")
         base, out = resume_base(resume), resume
     else:
         base = RunConfig.from_toml(config) if config else RunConfig()
@@ -89,9 +94,6 @@ def run_command(
     params = parse_component_options(list(ctx.args), set(COMPONENT_FIELDS))
     settings = settings.updated({kind: {"name": getattr(settings, kind).name, **values}
                                  for kind, values in params.items()}, "command line")
-    if force and resume is not None:
-        raise ConfigError("--force and --resume contradict each other: --resume continues the run in the folder, "
-                          "--force replaces it; give one")
     result = sbkit.run(settings, resume=resume is not None, force=force)
     _summary(result)
 

@@ -3,6 +3,7 @@ folder, a tampered config.toml is refused on --resume, and one folder takes one 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -102,6 +103,22 @@ def test_force_and_resume_together_are_refused(trained: Path, capsys):
     with pytest.raises(ConfigError, match="contradict"):
         sbkit.run(out=str(trained), resume=True, force=True)
     assert snapshot(trained) == before
+
+
+def test_resume_with_another_config_file_is_refused(trained: Path, tmp_path: Path, capsys):
+    (tmp_path / "other.toml").write_text("epochs = 5\n", encoding="utf-8")
+    before = snapshot(trained)
+    code, output = sbkit_cli(capsys, "run", "--resume", str(trained), "--config", str(tmp_path / "other.toml"))
+    assert code == 2 and "drop --config" in error_line(output)
+    assert snapshot(trained) == before
+
+
+def test_resume_may_train_longer(trained: Path, capsys):
+    code, output = sbkit_cli(capsys, "run", "--resume", str(trained), "--epochs", "2")
+    assert code == 0, output
+    assert tomllib.loads((trained / "config.toml").read_text())["epochs"] == 2
+    history = json.loads((trained / "checkpoint" / "history.json").read_text())
+    assert [row["epoch"] for row in history] == [1, 2]
 
 
 def test_run_entries_name_every_file_a_run_writes(run_dir: Path):
