@@ -105,7 +105,7 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) ->
     refuse_if_locked(folder, "run folder", BUSY_HINT)
     if not resume:
         _refuse_a_run_in(folder, force)
-    created = not folder.exists()
+    created = _missing_folders(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder, "run folder", BUSY_HINT):
         try:
@@ -143,7 +143,17 @@ def _prepare(folder: Path, resume: bool, force: bool) -> None:
         shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 
-def _after_failure(folder: Path, exc: BaseException, resume: bool, created: bool) -> None:
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its parents that do not exist yet, deepest first: what ``mkdir(parents=True)`` makes."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        missing.append(path)
+    return missing
+
+
+def _after_failure(folder: Path, exc: BaseException, resume: bool, created: list[Path]) -> None:
     """Keep a resumed run, or one with a checkpoint, marked FAILED; remove the files of a new one without."""
     checkpoint = folder / CHECKPOINT
     if resume or (checkpoint.is_dir() and any(checkpoint.iterdir())):
@@ -156,16 +166,17 @@ def _after_failure(folder: Path, exc: BaseException, resume: bool, created: bool
     _remove_if_only_lock(folder, created)
 
 
-def _remove_if_only_lock(folder: Path, created: bool) -> None:
+def _remove_if_only_lock(folder: Path, created: list[Path]) -> None:
     """Leave ``folder`` as it was before the run when nothing but the lock file is left in it: remove the lock
-    file, and the folder too if the run made it. Called holding the lock (see :mod:`sbkit.folder_lock`)."""
+    file, and the folders the run made (``created``, deepest first). Called holding the lock (see
+    :mod:`sbkit.folder_lock`)."""
     if {p.name for p in folder.iterdir()} <= {LOCK_FILE}:
         (folder / LOCK_FILE).unlink(missing_ok=True)
-        if created:
+        for path in created:
             try:
-                folder.rmdir()
+                path.rmdir()
             except OSError:
-                pass  # another process put something in it meanwhile: leave it
+                break  # another process put something in it meanwhile: leave it
 
 
 def refuse_stale_checkpoint(folder: Path, options: Any) -> None:

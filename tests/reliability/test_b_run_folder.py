@@ -189,12 +189,13 @@ def test_a_failure_before_training_removes_what_the_run_made(error, existed, tmp
         raise error
 
     monkeypatch.setattr(pipeline_run, "prepare_split", fail)
-    out = tmp_path / "x"
+    out = tmp_path / "runs" / "x"
     if existed:
-        out.mkdir()
+        out.mkdir(parents=True)
     with pytest.raises(type(error)):
         sbkit.run(**TINY, out=str(out))
     assert out.exists() == existed and (not existed or not any(out.iterdir()))
+    assert (tmp_path / "runs").exists() == existed  # parents the run made go too
 
 
 def test_a_failure_after_training_marks_the_folder_failed_and_resume_finishes_it(tmp_path: Path, monkeypatch,
@@ -216,6 +217,16 @@ def test_a_failure_after_training_marks_the_folder_failed_and_resume_finishes_it
     assert code == 2 and "already holds a run" in error_line(output)
     sbkit.run(out=str(out), resume=True)
     assert not (out / FAILED).exists() and (out / "report.md").is_file()
+
+
+def test_a_cuda_device_the_machine_lacks_is_refused_up_front(tmp_path: Path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # as on a one-GPU machine
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ConfigError, match=r"'cuda:7': this machine has 1 CUDA device \(cuda:0 to cuda:0\)"):
+        sbkit.run(**{**TINY, "device": "cuda:7"}, out=str(tmp_path / "x"))
+    assert not (tmp_path / "x").exists()
 
 
 def test_out_that_is_a_file_is_refused(tmp_path: Path, capsys):
