@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import traceback
@@ -87,7 +88,11 @@ class BenchRunner:
         self.resume = resume
         self.queries = queries
         if run_fn is None:
-            from sbkit.pipeline.run import run as run_fn
+            from sbkit.pipeline.run import run
+
+            # A combination's folder belongs to the bench: a rerun replaces what an earlier, failed or stale
+            # run of it left there (a complete run of the same config is skipped before this is called).
+            run_fn = functools.partial(run, force=True)
         self.run_fn = run_fn
 
     def run(self, combos: list[Combination]) -> BenchResult:
@@ -168,7 +173,7 @@ class BenchRunner:
 
 def _saved_config(run_dir: Path, config: RunConfig) -> dict[str, Any]:
     """The resolved config the run saved (typed params), or the requested one when none was saved."""
-    import tomllib
+    from sbkit.compat import tomllib
 
     try:
         return tomllib.loads((run_dir / "config.toml").read_text(encoding="utf-8"))

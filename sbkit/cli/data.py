@@ -40,7 +40,8 @@ def validate_command(
     """Find corrupt, missing, tiny or huge images, empty captions and repeated ids or pictures.
 
     Dataset parameters are given as --data.<param> VALUE (e.g. --data.kind chair). Exit code 1 when
-    the catalogue is unusable (a fatal problem), else 0.
+    the catalogue is unusable (a fatal problem, including too few items for a run: it needs a train
+    and a test item), else 0.
     """
     from sbkit.data.resolve import resolve_catalogue
     from sbkit.data.validate import ValidationReport, validate_catalogue

@@ -2,7 +2,8 @@
 
 Severities:
 
-- ``fatal``: the catalogue cannot be used at all (no valid item, an unreadable caption file).
+- ``fatal``: the catalogue cannot be used at all (no valid item, an unreadable caption file), or not by a
+  run (no usable train or no usable test item; reported by :func:`validate_catalogue` only).
 - ``item``: this item is left out of runs (missing, corrupt, too small or too large image; an image
   mode sbkit cannot convert; a repeated id; a row the reader could not use).
 - ``warning``: the item is kept (an empty caption: sketch-only queries and the gallery still use it;
@@ -38,10 +39,12 @@ from sbkit.io import atomic_write_text
 from sbkit.progress import progress_bar
 
 Severity = Literal["fatal", "item", "warning"]
-CACHE_VERSION = 2  # 2: problem kinds from sbkit.data.skip_reasons (not_an_image)
+RUN_SPLITS = ("train", "test")  # sbkit run trains on one and tests on the other
+CACHE_VERSION = 3  # 2: problem kinds from sbkit.data.skip_reasons (not_an_image); 3: too_few_items
 
 SEVERITY: dict[str, Severity] = {
     "no_valid_items": "fatal",
+    "too_few_items": "fatal",
     "unreadable_catalogue": "fatal",
     "unreadable_entry": "item",
     "duplicate_id": "item",
@@ -246,7 +249,24 @@ def validate_catalogue(catalogue: Catalogue, check_images: bool = True, max_pixe
         workers: threads that decode images; None uses every core.
         use_cache: reuse the results of files unchanged since an earlier check (:class:`CheckCache`).
     """
-    return _inspect(catalogue, check_images, max_pixels, min_side, workers, use_cache)[0]
+    report, per_item = _inspect(catalogue, check_images, max_pixels, min_side, workers, use_cache)
+    if not report.fatal:  # usable items exist: are there enough of them for a run?
+        shortfall = run_shortfall(item for i, item in enumerate(catalogue.items) if not _dropped(per_item.get(i, [])))
+        if shortfall:
+            report.problems.append(Problem("too_few_items", shortfall, path=str(catalogue.root)))
+    return report
+
+
+def run_shortfall(items: Iterable[CatalogueItem]) -> str | None:
+    """Why usable ``items`` cannot make a run (it trains on train items and tests on test items), or None."""
+    counts = Counter(item.split for item in items)
+    missing = [split for split in RUN_SPLITS if not counts[split]]
+    if not missing:
+        return None
+    have = ", ".join(f"{n} {split}" for split, n in sorted(counts.items())) or "none"
+    return (f"a run needs at least one usable train item and one usable test item, and there is no "
+            f"{' and no '.join(missing)} item (usable items: {have}); add items, or set the split column of some "
+            "rows to train or test")
 
 
 def _inspect(catalogue: Catalogue, check_images: bool, max_pixels: int, min_side: int,

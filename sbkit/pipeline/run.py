@@ -6,23 +6,34 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.data.catalogue import Catalogue, Skipped
+from sbkit.data.validate import run_shortfall
 from sbkit.errors import ConfigError, DataError
 from sbkit.io import atomic_write_json, atomic_write_text, file_sha256
 from sbkit.pipeline.checks import choose_holdout
 from sbkit.pipeline.evaluate import embed_gallery, evaluate_split
 from sbkit.pipeline.training import evaluation_extras, heldout_check, make_trainee, train
+from sbkit.training.features import uses_frozen_features
 from sbkit.pipeline.prepare import SplitTensors, prepare_split
+from sbkit.pipeline.run_folder_guard import (
+    claim_run_folder,
+    default_run_dir,
+    refuse_changed_resume,
+    refuse_stale_checkpoint,
+    resume_base,
+)
 from sbkit.params import resolve_params
 from sbkit.progress import console
 from sbkit.registry import get_registry
+
+if TYPE_CHECKING:
+    from sbkit.training import TrainOptions
 
 
 @dataclass
@@ -43,17 +54,11 @@ def resolve_device(name: str) -> torch.device:
         raise ConfigError(f"device {name!r} is not a torch device; use auto, cpu or cuda[:N]") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device {name!r} was asked for but CUDA is not available here; use --device cpu")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise ConfigError(f"device {name!r}: this machine has {count} CUDA device{'s' if count != 1 else ''} "
+                          f"(cuda:0 to cuda:{count - 1}); use one of them, or auto")
     return device
-
-
-def make_run_dir(config: RunConfig) -> Path:
-    if config.out:
-        run_dir = Path(config.out)
-    else:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        run_dir = Path("runs") / f"{stamp}-{config.sketchifier.name}-{config.encoder.name}-{config.fuser.name}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return run_dir
 
 
 class Timer:
@@ -87,20 +92,42 @@ def load_catalogue(config: RunConfig) -> Catalogue:
     return load_valid(resolve_catalogue(config.data.name, config.data.params))
 
 
-def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any) -> RunResult:
+def train_options(config: RunConfig, device: torch.device) -> TrainOptions:
+    """The trainer's options for ``config``."""
+    from sbkit.training import TrainOptions
+
+    return TrainOptions(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, device=str(device),
+                        seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
+                        grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping)
+
+
+def run(config: RunConfig | None = None, resume: bool = False, force: bool = False, **overrides: Any) -> RunResult:
     """Run the whole pipeline; ``sbkit.run(fuser="avg", epochs=2)`` mirrors ``sbkit run --fuser avg --epochs 2``.
 
     With ``resume=True`` training continues from the checkpoint in the run folder (``config.out``) to the
-    same result as an uninterrupted run; the other stages are cached or cheap and simply run again.
+    same result as an uninterrupted run; the other stages are cached or cheap and simply run again. The
+    folder's config.toml is the config; ``config`` and ``overrides`` may change only what a resume allows
+    (:data:`~sbkit.pipeline.run_folder_guard.RESUME_MAY_CHANGE`, e.g. more epochs or another device).
+    ``force=True`` replaces a run already in the folder; without it such a folder is refused.
+
+    Every setting, component and the catalogue are checked before the run folder is made or touched
+    (:mod:`sbkit.pipeline.run_folder_guard`).
     """
-    config = (config or RunConfig()).updated(overrides, "run()")
-    if resume and not (Path(config.out) / "checkpoint").is_dir():
-        raise ConfigError(f"cannot resume: {config.out or '(no --out)'} holds no checkpoint/ folder; "
-                          "start the run without --resume")
+    if resume and force:
+        raise ConfigError("resume and force contradict each other: resume continues the run in the folder, force "
+                          "replaces it; give one")
+    saved = resume_base(_resume_folder(config, overrides)) if resume else None
+    config = (config or saved or RunConfig()).updated(overrides, "run()")
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
+    options = train_options(config, device)
     registry = get_registry()
     typed_params(config, registry)
+    run_dir = default_run_dir(config)
+    if saved is not None:
+        typed_params(saved, registry)
+        refuse_changed_resume(run_dir, saved, config)
+        refuse_stale_checkpoint(run_dir, options)
     # Build every component before any slow work, so a bad name or parameter fails at once.
     sketchifier = registry.create("sketchifier", config.sketchifier.name, config.sketchifier.params)
     encoder = registry.create("encoder", config.encoder.name, config.encoder.params)
@@ -108,23 +135,37 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     registry.get("index", config.index.name)
     registry.get("fuser", config.fuser.name)
 
+    timer = Timer()
+    with timer.stage("load catalogue"):
+        catalogue = load_catalogue(config)
+    shortfall = run_shortfall(catalogue.items)
+    if shortfall:
+        raise DataError(f"catalogue {catalogue.name!r}: {shortfall}")
+
+    holdout = choose_holdout(config.holdout, [item.category for item in catalogue.split("train")], config.seed,
+                             uses_frozen_features(encoder))
+    with claim_run_folder(run_dir, resume=resume, force=force):
+        config.save(run_dir / "config.toml")
+        return _run_stages(config, run_dir, resume, catalogue, timer, device, options, registry, sketchifier,
+                           encoder, loss, holdout)
+
+
+def _resume_folder(config: RunConfig | None, overrides: dict[str, Any]) -> str:
+    folder = str(overrides.get("out") or (config.out if config else ""))
+    if not folder:
+        raise ConfigError("cannot resume: say which run folder, e.g. sbkit.run(out=DIR, resume=True)")
+    return folder
+
+
+def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catalogue, timer: Timer,
+                device: torch.device, options: TrainOptions, registry, sketchifier, encoder, loss,
+                holdout: frozenset[str]) -> RunResult:
+    """Sketchify, train, index, evaluate and report into ``run_dir``, which :func:`run` has claimed."""
     from sbkit.pipeline.report import write_report
     from sbkit.retrieval.run_folder import save_run_model
     from sbkit.training import build_model
-    from sbkit.training.features import uses_frozen_features
 
-    run_dir = make_run_dir(config)
-    config.save(run_dir / "config.toml")
-    timer = Timer()
-
-    with timer.stage("load catalogue"):
-        catalogue = load_catalogue(config)
     train_items, val_items, test_items = (catalogue.split(s) for s in ("train", "val", "test"))
-    if not train_items or not test_items:
-        raise DataError(f"catalogue {catalogue.name!r} needs train and test items; it has {catalogue.counts()}")
-
-    holdout = choose_holdout(config.holdout, [item.category for item in train_items], config.seed,
-                             uses_frozen_features(encoder))
     skipped: list[Skipped] = list(catalogue.skipped)
     with timer.stage("sketchify"):
         splits: dict[str, SplitTensors] = {}
@@ -143,7 +184,7 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     with timer.stage("features" if frozen else "training data"):
         trainee = make_trainee(config, encoder, model, splits)
     with timer.stage("train"):
-        history = train(trainee, loss, config, device, run_dir / "checkpoint", resume)
+        history = train(trainee, loss, options, device, run_dir / "checkpoint", resume)
         save_run_model(model, run_dir)
 
     test = splits["test"]
@@ -159,7 +200,7 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
         extra = evaluation_extras(trainee, config, device)
     if holdout:
         with timer.stage("held-out check"):
-            extra["heldout"] = heldout_check(config, registry, splits, holdout, device, trainee)
+            extra["heldout"] = heldout_check(config, options, registry, splits, holdout, device, trainee)
     result = {
         "metrics": metrics,
         "random_R@10": min(1.0, 10 / len(test.items)),

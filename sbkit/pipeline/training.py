@@ -72,13 +72,7 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
     return Trainee(model, data, splits.get("val"), splits["test"])
 
 
-def train_options(config: RunConfig, device: torch.device) -> TrainOptions:
-    return TrainOptions(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, device=str(device),
-                        seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
-                        grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping)
-
-
-def train(trainee: Trainee, loss: Loss, config: RunConfig, device: torch.device, out_dir: Path | None,
+def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.device, out_dir: Path | None,
           resume: bool = False) -> list[dict[str, Any]]:
     """Fit ``trainee.model``, checking sketch+text R@10 on the validation split after each epoch."""
     model, validation = trainee.model, trainee.val
@@ -91,8 +85,8 @@ def train(trainee: Trainee, loss: Loss, config: RunConfig, device: torch.device,
         return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
 
     callback: Callable | None = on_epoch_end if validation is not None else None
-    return fit(model, loss, trainee.data, train_options(config, device), out_dir=out_dir, on_epoch_end=callback,
-               resume=resume, restore_best=config.early_stopping > 0)
+    return fit(model, loss, trainee.data, options, out_dir=out_dir, on_epoch_end=callback, resume=resume,
+               restore_best=options.early_stopping > 0)
 
 
 def evaluation_extras(trainee: Trainee, config: RunConfig, device: torch.device) -> dict[str, Any]:
@@ -106,8 +100,8 @@ def evaluation_extras(trainee: Trainee, config: RunConfig, device: torch.device)
     return extras
 
 
-def heldout_check(config: RunConfig, registry, splits: dict[str, SplitTensors], holdout: frozenset[str],
-                  device: torch.device, main: Trainee) -> dict[str, Any]:
+def heldout_check(config: RunConfig, options: TrainOptions, registry, splits: dict[str, SplitTensors],
+                  holdout: frozenset[str], device: torch.device, main: Trainee) -> dict[str, Any]:
     """Train a second model without the ``holdout`` categories and test it on their test items.
 
     Returns the check model's metrics on those queries (against the whole test gallery), the run's own
@@ -121,7 +115,7 @@ def heldout_check(config: RunConfig, registry, splits: dict[str, SplitTensors], 
     loss = registry.create("loss", config.loss.name, config.loss.params).to(device)
     trainee = make_trainee(config, encoder, model, splits, leave_out=holdout)
     trainee.val = None
-    train(trainee, loss, dataclasses.replace(config, early_stopping=0), device, out_dir=None)
+    train(trainee, loss, dataclasses.replace(options, early_stopping=0), device, out_dir=None)
     out: dict[str, Any] = {"categories": sorted(holdout), "queries": int(rows.sum()),
                            "random_R@10": min(1.0, 10 / len(test_items))}
     for name, who in (("check", trainee), ("main", main)):
