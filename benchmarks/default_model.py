@@ -29,6 +29,13 @@ def timed_run(options: list[str], out: Path) -> tuple[dict[str, Any], float]:
     return json.loads((out / "metrics.json").read_text()), time.perf_counter() - start
 
 
+def heldout_text(held: dict[str, Any] | None) -> str:
+    if not held:
+        return "-"
+    value = held["check"]["sketch"]["drawn"]["R@10"]
+    return f"{value:.3f} ({value / held['random_R@10']:.1f}x)"
+
+
 def measures(metrics: dict[str, Any], wall: float) -> dict[str, str]:
     """The judged figures of one run, formatted."""
     m = metrics["metrics"]
@@ -45,9 +52,7 @@ def measures(metrics: dict[str, Any], wall: float) -> dict[str, str]:
         "text-only R@1 / R@10": f"{text['R@1']:.3f} / {text['R@10']:.3f}",
         "drawn R@10: no caption / category word / full caption": (
             f"{curve['0']:.3f} / {curve['category']:.3f} / {curve['full']:.3f}" if "category" in curve else "-"),
-        "held-out categories, drawn sketch-only R@10 (x random)": (
-            f"{held['check']['sketch']['drawn']['R@10']:.3f} ({held['check']['sketch']['drawn']['R@10'] / held['random_R@10']:.1f}x)"
-            if held else "-"),
+        "held-out categories, drawn sketch-only R@10 (x random)": heldout_text(held),
         "wall time (s)": f"{wall:.0f}",
         "feature caching (s)": f"{metrics['timings']['features']:.0f}" if "features" in metrics["timings"] else "-",
     }

@@ -46,24 +46,25 @@ class RunConfig:
     """Everything ``sbkit run`` needs. Defaults give a run on the demo catalogue in a few minutes on 2 CPU cores."""
 
     data: ComponentSpec = field(default_factory=lambda: ComponentSpec("demo"))
-    sketchifier: ComponentSpec = field(default_factory=lambda: ComponentSpec("canny-clahe"))
-    encoder: ComponentSpec = field(default_factory=lambda: ComponentSpec("small"))
-    fuser: ComponentSpec = field(default_factory=lambda: ComponentSpec("concat"))
+    sketchifier: ComponentSpec = field(default_factory=lambda: ComponentSpec("outline"))
+    encoder: ComponentSpec = field(default_factory=lambda: ComponentSpec("lite-minilm"))
+    fuser: ComponentSpec = field(default_factory=lambda: ComponentSpec("avg"))
     loss: ComponentSpec = field(default_factory=lambda: ComponentSpec("infonce"))
     index: ComponentSpec = field(default_factory=lambda: ComponentSpec("exact"))
     # Numeric bounds live in each field's metadata, the one declaration that the CLI, TOML and sbkit.run()
     # all apply (sbkit/limits.py).
-    epochs: int = field(default=12, metadata={"min": 1})
-    image_size: int = field(default=96, metadata={"min": 16, "max": 1024})
-    batch_size: int = field(default=128, metadata={"min": 2})  # contrastive losses need negatives
-    lr: float = field(default=2e-3, metadata={"above": 0, "max": 1})
-    augment: float = field(default=0.5, metadata={"min": 0, "max": 1})
+    epochs: int = field(default=20, metadata={"min": 1})
+    image_size: int = field(default=128, metadata={"min": 16, "max": 1024})
+    batch_size: int = field(default=256, metadata={"min": 2})  # contrastive losses need negatives
+    lr: float = field(default=1e-3, metadata={"above": 0, "max": 1})
+    augment: float = field(default=1.0, metadata={"min": 0, "max": 1})
     caption_augment: float = field(default=0.5, metadata={"min": 0, "max": 1})
     sketch_variants: int = field(default=3, metadata={"min": 1, "max": 16})
     caption_variants: int = field(default=6, metadata={"min": 1, "max": 32})
     holdout: str = "auto"
     line_width: int = field(default=2, metadata={"min": 1, "max": 16})
     modality_dropout: float = field(default=0.2, metadata={"min": 0, "max": 0.5})  # sketch-only + text-only <= 1
+    every_mode: bool = True
     grad_cache_chunk: int = field(default=0, metadata={"min": 0})
     early_stopping: int = field(default=0, metadata={"min": 0})
     device: str = "auto"

@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from sbkit.cli.options import default_text
+
 from sbkit.console_text import shown
 from sbkit.progress import console
 
@@ -26,20 +28,22 @@ BENCH_HELP = (
 def bench_command(
     ctx: typer.Context,
     sketchifier: str = typer.Option(None, help="Sketchifiers to compare, comma-separated (see `sbkit list "
-                                    "sketchifier`). (default: canny-clahe)"),
-    encoder: str = typer.Option(None, help="Encoders, comma-separated (see `sbkit list encoder`). (default: small)"),
-    fuser: str = typer.Option(None, help="Fusers, comma-separated (see `sbkit list fuser`). (default: concat)"),
-    loss: str = typer.Option(None, help="Losses, comma-separated (see `sbkit list loss`). (default: infonce)"),
-    index: str = typer.Option(None, help="Indexes, comma-separated (see `sbkit list index`). (default: exact)"),
+                                    "sketchifier`). " + default_text("sketchifier")),
+    encoder: str = typer.Option(None, help="Encoders, comma-separated (see `sbkit list encoder`). "
+                                           + default_text("encoder")),
+    fuser: str = typer.Option(None, help="Fusers, comma-separated (see `sbkit list fuser`). " + default_text("fuser")),
+    loss: str = typer.Option(None, help="Losses, comma-separated (see `sbkit list loss`). " + default_text("loss")),
+    index: str = typer.Option(None, help="Indexes, comma-separated (see `sbkit list index`). " + default_text("index")),
     data: str = typer.Option(None, help="Dataset names or catalogue folders, comma-separated. (default: demo)"),
-    epochs: int = typer.Option(None, min=1, help="Training epochs of every combination. (default: 12)"),
-    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. (default: 96)"),
-    batch_size: int = typer.Option(None, min=2, help="Training batch size. (default: 128)"),
-    lr: float = typer.Option(None, help="Peak learning rate. (default: 0.002)"),
+    epochs: int = typer.Option(None, min=1, help="Training epochs of every combination. " + default_text("epochs")),
+    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. "
+                                                      + default_text("image_size")),
+    batch_size: int = typer.Option(None, min=2, help="Training batch size. " + default_text("batch_size")),
+    lr: float = typer.Option(None, help="Peak learning rate. " + default_text("lr")),
     augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of sketch augmentation during training; "
-                                  "0 turns it off. (default: 0.5)"),
+                                  "0 turns it off. " + default_text("augment")),
     device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
-    seed: int = typer.Option(None, help="Seed of every combination. (default: 0)"),
+    seed: int = typer.Option(None, help="Seed of every combination. " + default_text("seed")),
     out: Path = typer.Option(None, help="Bench folder: runs/<slug>/ per combination, plus the reports. Reuse it "
                              "to resume. (default: runs/bench-<time>)"),
     config: Path = typer.Option(None, "--config", help="A TOML run config shared by every combination; "

@@ -87,3 +87,11 @@ def parse_component_options(args: list[str], kinds: set[str]) -> dict[str, dict[
         raise ConfigError(f"unexpected argument {positionals[0]!r}; component options are "
                           + ", ".join(f"--{kind}.<param> VALUE" for kind in sorted(kinds)))
     return options
+
+
+def default_text(name: str) -> str:
+    """``(default: X)`` for a RunConfig field, read from RunConfig itself so help texts never drift from it."""
+    from sbkit.config import RunConfig
+
+    value = getattr(RunConfig(), name)
+    return f"(default: {getattr(value, 'name', value)!s})" if value != "" else "(default: '')"

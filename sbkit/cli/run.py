@@ -9,6 +9,7 @@ import typer
 
 from sbkit.config import RunConfig
 from sbkit.limits import describe, field_limits
+from sbkit.cli.options import default_text
 from sbkit.progress import console
 
 RUN_HELP = """Sketchify the catalogue, train, index the test gallery, evaluate and write a report.
@@ -19,50 +20,51 @@ Precedence: defaults < --config FILE.toml < options on the command line."""
 
 
 def _help(name: str, text: str) -> str:
-    """An option's help plus its bounds, read from their one declaration in RunConfig. The bounds are enforced
-    when the command builds its RunConfig, as for TOML and sbkit.run(), so all three give the same error."""
-    return f"{text} (allowed: {describe(field_limits(RunConfig, name))})"
+    """An option's help plus its default and bounds, read from their one declaration in RunConfig. The bounds
+    are enforced when the command builds its RunConfig, as for TOML and sbkit.run(), so all three give the same
+    error."""
+    limits = field_limits(RunConfig, name)
+    return f"{text} {default_text(name)}" + (f" (allowed: {describe(limits)})" if limits else "")
 
 
 def run_command(
     ctx: typer.Context,
-    sketchifier: str = typer.Option(None, help="Photo-to-sketch component (see `sbkit list sketchifier`). "
-                                    "(default: canny-clahe)"),
-    encoder: str = typer.Option(None, help="Image/sketch/text encoder (see `sbkit list encoder`). (default: small)"),
-    fuser: str = typer.Option(None, help="Sketch + text fuser (see `sbkit list fuser`). (default: concat)"),
-    loss: str = typer.Option(None, help="Training loss (see `sbkit list loss`). (default: infonce)"),
-    index: str = typer.Option(None, help="Gallery index (see `sbkit list index`). (default: exact)"),
+    sketchifier: str = typer.Option(None, help=_help("sketchifier", "Photo-to-sketch component (see `sbkit list "
+                                                     "sketchifier`).")),
+    encoder: str = typer.Option(None, help=_help("encoder", "Image/sketch/text encoder (see `sbkit list encoder`).")),
+    fuser: str = typer.Option(None, help=_help("fuser", "Sketch + text fuser (see `sbkit list fuser`).")),
+    loss: str = typer.Option(None, help=_help("loss", "Training loss (see `sbkit list loss`).")),
+    index: str = typer.Option(None, help=_help("index", "Gallery index (see `sbkit list index`).")),
     data: str = typer.Option(None, help="A dataset name (see `sbkit list dataset`) or a catalogue folder. "
                              "(default: demo, the built-in demo catalogue)"),
-    epochs: int = typer.Option(None, help=_help("epochs", "Training epochs. (default: 12)")),
-    image_size: int = typer.Option(None, help=_help("image_size", "Side of the square images and sketches, px. "
-                                                    "(default: 96)")),
-    batch_size: int = typer.Option(None, help=_help("batch_size", "Training batch size (contrastive negatives). "
-                                                    "(default: 128)")),
-    lr: float = typer.Option(None, help=_help("lr", "Peak learning rate (AdamW, warm-up then cosine). "
-                                              "(default: 0.002)")),
+    epochs: int = typer.Option(None, help=_help("epochs", "Training epochs.")),
+    image_size: int = typer.Option(None, help=_help("image_size", "Side of the square images and sketches, px.")),
+    batch_size: int = typer.Option(None, help=_help("batch_size", "Training batch size (contrastive negatives).")),
+    lr: float = typer.Option(None, help=_help("lr", "Peak learning rate (AdamW, warm-up then cosine).")),
     augment: float = typer.Option(None, help=_help("augment", "Strength of human-style sketch augmentation during "
-                                                   "training; 0 turns it off. (default: 0.5)")),
+                                                   "training; 0 turns it off.")),
     caption_augment: float = typer.Option(None, help=_help("caption_augment", "Share of training captions replaced "
                                           "by people-like short forms (a few words, category only, colour + "
-                                          "category, brand, empty); 0 trains on full captions. (default: 0.5)")),
+                                          "category, brand, empty); 0 trains on full captions.")),
     sketch_variants: int = typer.Option(None, help=_help("sketch_variants", "Frozen-feature encoders: stored "
                                         "variants per training sketch (the sketch, then augmented copies), "
-                                        "featurised once and cached. (default: 3)")),
+                                        "featurised once and cached.")),
     caption_variants: int = typer.Option(None, help=_help("caption_variants", "Captions per training item (the "
-                                         "caption, then short forms) that training picks from. (default: 6)")),
-    holdout: str = typer.Option(None, help="Categories for the held-out check, comma-separated: a second model "
-                                "trains without them and is tested on them. auto = two at random for "
-                                "frozen-feature encoders; '' = no check. (default: auto)"),
+                                         "caption, then short forms) that training picks from.")),
+    holdout: str = typer.Option(None, help=_help("holdout", "Categories for the held-out check, comma-separated: "
+                                "a second model trains without them and is tested on them. auto = two at random "
+                                "for frozen-feature encoders; '' = no check.")),
+    every_mode: bool = typer.Option(None, "--every-mode/--one-mode", help=_help("every_mode", "Train each batch "
+                                    "on sketch+text, sketch-only and text-only queries at once (--every-mode), or "
+                                    "on one mode per batch drawn by the modality dropout (--one-mode).")),
     early_stopping: int = typer.Option(None, help=_help("early_stopping", "Stop when validation R@10 has not "
                                                         "improved for this many epochs and keep the best weights; 0 "
-                                                        "trains every epoch. (default: 0)")),
+                                                        "trains every epoch.")),
     grad_cache_chunk: int = typer.Option(None, help=_help("grad_cache_chunk", "Gradient caching: embed the batch "
                                                           "in chunks of this many rows, so a large contrastive batch "
-                                                          "fits in little memory; 0 is off. (default: 0)")),
+                                                          "fits in little memory; 0 is off.")),
     device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
-    seed: int = typer.Option(None, help=_help("seed", "Seed for data order, augmentation and weights. "
-                                              "(default: 0)")),
+    seed: int = typer.Option(None, help=_help("seed", "Seed for data order, augmentation and weights.")),
     out: Path = typer.Option(None, help="Run folder. (default: runs/<time>-<sketchifier>-<encoder>-<fuser>)"),
     config: Path = typer.Option(None, "--config", exists=False, help="A TOML config; command-line options "
                                 "override it. A run folder's config.toml repeats that run (give a new --out, or "
@@ -98,7 +100,8 @@ def run_command(
             "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss, "index": index,
             "data": data, "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr,
             "augment": augment, "caption_augment": caption_augment, "sketch_variants": sketch_variants,
-            "caption_variants": caption_variants, "holdout": holdout, "early_stopping": early_stopping,
+            "caption_variants": caption_variants, "holdout": holdout, "every_mode": every_mode,
+            "early_stopping": early_stopping,
             "grad_cache_chunk": grad_cache_chunk,
             "device": device, "seed": seed, "probes": probes, "out": None if out is None else str(out),
         }.items() if value is not None

@@ -28,6 +28,9 @@ class TrainOptions:
         device: torch device, e.g. ``cpu`` or ``cuda``.
         seed: seeds shuffling, modality choices and the global torch RNG.
         modality_dropout: probabilities that a batch trains as sketch-only and as text-only.
+        every_mode: train every batch on all three query modes at once (sketch+text, sketch only, text only;
+            the mean of their losses) instead of one mode per batch drawn by ``modality_dropout``. Costs three
+            query passes per batch; suits heads on cached features. Not with ``grad_cache_chunk``.
         checkpoint_every: also checkpoint every this many optimizer steps; 0 checkpoints at epoch ends only.
         lr_pretrained: learning rate for the encoder's ``pretrained_parameters()``; None uses ``lr``.
         grad_cache_chunk: when > 0, gradient caching: embed each batch in chunks of this many rows without
@@ -52,6 +55,7 @@ class TrainOptions:
     device: str = "cpu"
     seed: int = 0
     modality_dropout: tuple[float, float] = (0.2, 0.2)
+    every_mode: bool = False
     checkpoint_every: int = 0
     lr_pretrained: float | None = None
     grad_cache_chunk: int = 0
@@ -76,6 +80,9 @@ class TrainOptions:
         check(self.checkpoint_every >= 0, f"checkpoint_every must be >= 0, got {self.checkpoint_every}", ConfigError)
         check(self.lr_pretrained is None or self.lr_pretrained >= 0,
               f"lr_pretrained must be >= 0 or None, got {self.lr_pretrained}", ConfigError)
+        check(not (self.every_mode and self.grad_cache_chunk > 0),
+              "every_mode and grad_cache_chunk do not go together; use one mode per batch with gradient caching",
+              ConfigError)
         check(self.grad_cache_chunk >= 0, f"grad_cache_chunk must be >= 0 (0 = off), got {self.grad_cache_chunk}",
               ConfigError)
         check(self.early_stopping >= 0, f"early_stopping must be >= 0 epochs (0 = off), got {self.early_stopping}",

@@ -13,7 +13,7 @@ from sbkit.training.distributed import Ranks, gather_rows, piece_sizes
 from sbkit.training.model import RetrievalModel
 from sbkit.training.precision import autocast
 
-SKETCH_ONLY, TEXT_ONLY, BOTH = 0, 1, 2
+SKETCH_ONLY, TEXT_ONLY, BOTH, EVERY = 0, 1, 2, 3  # EVERY: sketch+text, sketch-only and text-only in one batch
 
 
 class PairModel(nn.Module):
@@ -23,10 +23,15 @@ class PairModel(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, images: torch.Tensor, sketches: torch.Tensor | None,
-                texts: list[str] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, images: torch.Tensor, sketches: torch.Tensor | None, texts: list[str] | None,
+                every: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """``every=True`` returns queries (3, b, D): sketch+text, sketch only and text only, for one target."""
         target = self.model.embed_images(images)
-        query = self.model.embed_queries(sketches, texts)
+        if every:
+            query = torch.stack([self.model.embed_queries(sketches, texts), self.model.embed_queries(sketches, None),
+                                 self.model.embed_queries(None, texts)])
+        else:
+            query = self.model.embed_queries(sketches, texts)
         return query, target
 
 
@@ -41,15 +46,20 @@ class StepContext:
     scaler: torch.amp.GradScaler
     ranks: Ranks
 
-    def embed(self, images: torch.Tensor, sketches: torch.Tensor | None,
-              texts: list[str] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def embed(self, images: torch.Tensor, sketches: torch.Tensor | None, texts: list[str] | None,
+              every: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """(query, target), each (b, D) float32, under the run's autocast."""
         with autocast(self.device, self.dtype):
-            query, target = self.net(images, sketches, texts)
+            query, target = self.net(images, sketches, texts, every=every)
         return query.float(), target.float()
 
     def contrastive(self, query: torch.Tensor, target: torch.Tensor, batch: Batch) -> torch.Tensor:
-        """The loss of the whole batch: each rank's (b_r, D) rows are gathered first when training on several."""
+        """The loss of the whole batch: each rank's (b_r, D) rows are gathered first when training on several.
+
+        Queries (M, b, D) of M query modes give the mean of their M losses against the one target.
+        """
+        if query.ndim == 3:
+            return torch.stack([self.contrastive(q, target, batch) for q in query]).mean()
         if self.ranks.world > 1:
             sizes = piece_sizes(batch.size, self.ranks.world)
             query, target = gather_rows(query, sizes), gather_rows(target, sizes)
@@ -64,7 +74,7 @@ def inputs(batch: Batch, mode: int) -> tuple[torch.Tensor, torch.Tensor | None, 
 
 def plain_backward(ctx: StepContext, batch: Batch, mode: int, weight: float) -> torch.Tensor:
     """Forward and backward of one batch at once; gradients are scaled by ``weight``. Returns the loss, detached."""
-    query, target = ctx.embed(*inputs(batch, mode))
+    query, target = ctx.embed(*inputs(batch, mode), every=mode == EVERY)
     value = ctx.contrastive(query, target, batch)
     ctx.scaler.scale(value * weight).backward()
     return value.detach()

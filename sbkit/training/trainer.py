@@ -46,6 +46,7 @@ from sbkit.training.precision import autocast_dtype, grad_scaler
 from sbkit.training.schedule import WarmupCosine
 from sbkit.training.step import (
     BOTH,
+    EVERY,
     SKETCH_ONLY,
     TEXT_ONLY,
     PairModel,
@@ -237,7 +238,7 @@ def _fit(model: RetrievalModel, loss: Loss, data: TrainData, options: TrainOptio
             advance(start_batch)
             for b in range(start_batch, plan.batches):
                 batch = data.batch(batches[b], device, ranks.piece(len(batches[b])))
-                weight, mode = 1 / plan.group_size(b), int(modes[b])
+                weight, mode = 1 / plan.group_size(b), EVERY if options.every_mode else int(modes[b])
                 if 0 < options.grad_cache_chunk < piece_sizes(batch.size, ranks.world)[0]:  # the same on every rank
                     value = cached_backward(ctx, batch, mode, weight, options.grad_cache_chunk)
                 else:
