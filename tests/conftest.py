@@ -35,6 +35,11 @@ def fresh_plugins():
     reset_host()
 
 
+# The tiny run's components and training, pinned so tests do not follow changes of the defaults.
+TINY_MODEL = {"sketchifier": "canny-clahe", "fuser": "concat", "augment": 0.5, "caption_augment": 0.0,
+              "every_mode": False, "holdout": ""}
+
+
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One tiny trained run folder per test session, shared by the retrieval and CLI tests (copy it to change it)."""
@@ -43,5 +48,5 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.getbasetemp() / "sbkit-tiny-run"
     if not (folder / "report.md").is_file():
         sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=32, epochs=1, batch_size=32,
-                  encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder))
+                  encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder), **TINY_MODEL)
     return folder

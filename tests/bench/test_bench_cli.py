@@ -15,7 +15,7 @@ from sbkit.cli import bench as bench_cli
 from sbkit.cli.app import create_app
 
 TINY = ["--data.size", "60", "--data.image_size", "64", "--image-size", "32", "--epochs", "1", "--batch-size", "32",
-        "--device", "cpu", "--queries", "50"]
+        "--device", "cpu", "--queries", "50", "--encoder", "small"]
 SLUGS = ["canny__small__avg", "canny__small__concat", "xdog__small__avg", "xdog__small__concat"]
 runner = CliRunner()
 
@@ -47,7 +47,7 @@ def test_a_tiny_grid_writes_markdown_html_and_json_reports(finished_bench):
     assert [r["slug"] for r in records] == SLUGS
     assert all(r["status"] == "ok" for r in records)
     assert data["bench"]["grid"] == {"data.size": ["60"], "data.image_size": ["64"], "sketchifier": ["canny", "xdog"],
-                                     "fuser": ["avg", "concat"]}
+                                     "encoder": ["small"], "fuser": ["avg", "concat"]}
     for record in records:
         assert (out / record["run_dir"] / "metrics.json").is_file()
         assert record["config"]["data"]["size"] == 60 and record["config"]["epochs"] == 1

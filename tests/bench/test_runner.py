@@ -17,11 +17,13 @@ from sbkit.config import RunConfig
 GRID = {"sketchifier": "canny,xdog", "fuser": "avg,concat"}
 SLUGS = ["canny__small__avg", "canny__small__concat", "xdog__small__avg", "xdog__small__concat"]
 
+SMALL = RunConfig().updated({"encoder": "small"})  # slugs and timings below assume the small encoder
+
 
 def run_only(grid, out, run_fn, base=None, resume=True):
     """The bench without its reports (plots take most of the time)."""
     axes = make_axes(grid)
-    return BenchRunner(out, axes, resume=resume, queries=0, run_fn=run_fn).run(expand_grid(base or RunConfig(), axes))
+    return BenchRunner(out, axes, resume=resume, queries=0, run_fn=run_fn).run(expand_grid(base or SMALL, axes))
 
 
 def mtimes(out, slugs):
@@ -30,7 +32,7 @@ def mtimes(out, slugs):
 
 def test_records_rank_speed_and_cached_sketches(tmp_path, own_cache):
     out = tmp_path / "bench"
-    result = bench(GRID, out, queries=30, run_fn=FakeRun())
+    result = bench(GRID, out, SMALL, queries=30, run_fn=FakeRun())
     data = load_bench(out)
     assert [r["slug"] for r in data["combinations"]] == SLUGS
     assert all(r["status"] == "ok" and not r["resumed"] for r in data["combinations"])
@@ -58,7 +60,7 @@ def test_records_rank_speed_and_cached_sketches(tmp_path, own_cache):
 def test_resume_skips_finished_runs_and_reruns_failed_changed_and_partial_ones(tmp_path, own_cache):
     out = tmp_path / "bench"
     first = FakeRun(fail_once={"xdog"})
-    bench(GRID, out, queries=5, run_fn=first)
+    bench(GRID, out, SMALL, queries=5, run_fn=first)
     data = load_bench(out)
     status = {r["slug"]: r["status"] for r in data["combinations"]}
     assert status == {SLUGS[0]: "ok", SLUGS[1]: "ok", SLUGS[2]: "failed", SLUGS[3]: "ok"}
@@ -89,16 +91,16 @@ def test_resume_skips_finished_runs_and_reruns_failed_changed_and_partial_ones(t
 
     # another resolved config reruns everything; --no-resume too
     fourth = FakeRun()
-    run_only(GRID, out, fourth, RunConfig().updated({"epochs": 3}))
+    run_only(GRID, out, fourth, SMALL.updated({"epochs": 3}))
     assert fourth.calls == SLUGS
     fifth = FakeRun()
-    run_only(GRID, out, fifth, RunConfig().updated({"epochs": 3}), resume=False)
+    run_only(GRID, out, fifth, SMALL.updated({"epochs": 3}), resume=False)
     assert fifth.calls == SLUGS
 
 
 def test_a_failing_rerun_of_a_changed_config_leaves_nothing_to_resume(tmp_path, own_cache):
     out = tmp_path / "bench"
-    grid, changed = {"sketchifier": "xdog", "fuser": "avg"}, RunConfig().updated({"epochs": 2})
+    grid, changed = {"sketchifier": "xdog", "fuser": "avg"}, SMALL.updated({"epochs": 2})
     run_only(grid, out, FakeRun())
     run_only(grid, out, FakeRun(fail_once={"xdog"}), changed)
     assert not (out / "runs" / "xdog__small__avg" / "metrics.json").exists()
@@ -117,7 +119,7 @@ def test_an_invalid_combination_is_recorded_and_the_others_finish(tmp_path, own_
 
 def test_probe_figures_are_linked_and_embedded(tmp_path, own_cache):
     out = tmp_path / "bench"
-    bench(GRID, out, queries=0, run_fn=FakeRun(probes={"concat"}))
+    bench(GRID, out, SMALL, queries=0, run_fn=FakeRun(probes={"concat"}))
     data = load_bench(out)
     figures = {r["slug"]: r["probe_figures"] for r in data["combinations"]}
     assert figures[SLUGS[1]] == [f"runs/{SLUGS[1]}/probe-top1.png"] and figures[SLUGS[0]] == []
