@@ -13,38 +13,39 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sbkit.errors import ConfigError
+from sbkit.errors import ConfigError, DataError
 
 LOCK_FILE = ".sbkit.lock"
 
 
-class FolderBusyError(ConfigError):
-    """Another job holds the folder's lock."""
+class FolderBusyError(ConfigError, DataError):
+    """Another job holds the folder's lock (a refusal: the command changed nothing)."""
 
 
 @contextmanager
-def folder_lock(folder: Path, what: str = "folder", hint: str = "wait for it to finish or choose another folder"
-                ) -> Iterator[Path]:
+def folder_lock(folder: Path, what: str = "sbkit job", hint: str = "wait for it to finish or choose another folder",
+                name: str = LOCK_FILE) -> Iterator[Path]:
     """Hold the lock of ``folder`` (which must exist) for the ``with`` block; refuse at once if it is taken.
 
     Args:
         folder: the output folder to lock.
-        what: how the error names the folder, e.g. ``"run folder"``.
+        what: the kind of job that holds it, as the error names it, e.g. ``"sketchify job"``.
         hint: what the person should do when the folder is busy.
+        name: the lock file's name inside ``folder``.
 
     Raises:
         FolderBusyError: another process (or another open of the lock in this one) holds the lock.
     """
     import fcntl  # POSIX only; imported here so the module still imports where there is none
 
-    path = Path(folder) / LOCK_FILE
+    path = Path(folder) / name
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise _busy(folder, what, hint) from None
+            raise _busy(folder, what, hint, name) from None
         if _same_file(fd, path):
             break
         os.close(fd)  # the file was replaced between open and lock: lock the one now in place
@@ -56,7 +57,7 @@ def folder_lock(folder: Path, what: str = "folder", hint: str = "wait for it to 
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def refuse_if_locked(folder: Path, what: str = "folder",
+def refuse_if_locked(folder: Path, what: str = "sbkit job",
                      hint: str = "wait for it to finish or choose another folder") -> None:
     """Raise :class:`FolderBusyError` when another job holds ``folder``'s lock; creates and writes nothing."""
     import fcntl
@@ -73,9 +74,9 @@ def refuse_if_locked(folder: Path, what: str = "folder",
         os.close(fd)
 
 
-def _busy(folder: Path, what: str, hint: str) -> FolderBusyError:
-    return FolderBusyError(f"{what} {folder} is in use by another sbkit job{_holder(Path(folder) / LOCK_FILE)}; "
-                           f"{hint}")
+def _busy(folder: Path, what: str, hint: str, name: str = LOCK_FILE) -> FolderBusyError:
+    path = Path(folder) / name
+    return FolderBusyError(f"{folder} is in use by another {what}{_holder(path)}, holding {path}; {hint}")
 
 
 def _same_file(fd: int, path: Path) -> bool:

@@ -24,6 +24,7 @@ from sbkit.config import RunConfig
 from sbkit.errors import ConfigError
 from sbkit.folder_lock import LOCK_FILE, folder_lock, refuse_if_locked
 from sbkit.io import atomic_write_text
+from sbkit.training.history import flatten
 
 FAILED = "FAILED"
 CHECKPOINT = "checkpoint"
@@ -63,19 +64,9 @@ def resume_base(folder: str | Path) -> RunConfig:
 
 def resume_conflicts(saved: RunConfig, wanted: RunConfig) -> list[str]:
     """``setting: saved -> wanted`` for each setting of ``wanted`` that would change the saved run."""
-    old, new = _flat(saved.to_dict()), _flat(wanted.to_dict())
+    old, new = flatten(saved.to_dict()), flatten(wanted.to_dict())
     return [f"{key}: {old.get(key)!r} -> {new.get(key)!r}" for key in sorted(old.keys() | new.keys())
             if key.split(".")[0] not in RESUME_MAY_CHANGE and old.get(key) != new.get(key)]
-
-
-def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def refuse_changed_resume(folder: Path, saved: RunConfig, wanted: RunConfig) -> None:
@@ -102,12 +93,12 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) ->
     if folder.exists() and not folder.is_dir():
         raise ConfigError(f"run folder {folder} is a file; give --out a folder")
     # The same checks run before locking, so a refused run does not even touch the lock file.
-    refuse_if_locked(folder, "run folder", BUSY_HINT)
+    refuse_if_locked(folder, "sbkit job", BUSY_HINT)
     if not resume:
         _refuse_a_run_in(folder, force)
     created = _missing_folders(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    with folder_lock(folder, "run folder", BUSY_HINT):
+    with folder_lock(folder, "sbkit job", BUSY_HINT):
         try:
             _prepare(folder, resume, force)
         except BaseException:

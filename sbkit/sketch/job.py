@@ -27,13 +27,16 @@ from typing import Any
 from sbkit.components import component_config
 from sbkit.data.images import MIN_SIDE
 from sbkit.errors import ConfigError, check
-from sbkit.io import atomic_write_text, folder_lock
+from sbkit.folder_lock import folder_lock
+from sbkit.io import atomic_write_text
 from sbkit.params import resolve_params
 from sbkit.progress import progress_bar
 from sbkit.sketch.job_results import chunk_results, deferred_interrupt
 from sbkit.sketch.job_source import JobItem, SkippedInput, list_items
 from sbkit.sketch.job_state import check_config, manifest_line, resume_state, write_config
 from sbkit.sketch.job_worker import ChunkResult, SketchWriter
+
+JOB_LOCK = "job.lock"  # held (flock) while a job runs in its --out folder
 
 MAX_CHUNK = 64
 CHUNKS_PER_WORKER = 8  # at least; more when MAX_CHUNK binds
@@ -129,7 +132,8 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         raise ConfigError(f"--out {out} is a file; pass a folder for the sketches") from None
     except OSError as exc:
         raise ConfigError(f"cannot create --out {out}: {exc.strerror or exc}") from None
-    with folder_lock(out, "sketchify job"):  # a second job on this folder is refused, not interleaved
+    # A second job on this folder is refused, not interleaved.
+    with folder_lock(out, "sketchify job", "wait for it to finish, or pass another --out folder", JOB_LOCK):
         check_config(out, config, force)
         finished, removed = resume_state(out, force)
         write_config(out, config)

@@ -13,7 +13,8 @@ import pytest
 from a_support import cli, one_error_line, photo_folder, sbkit_command
 
 from sbkit.errors import DataError
-from sbkit.io import folder_lock
+from sbkit.folder_lock import folder_lock
+from sbkit.sketch.job import JOB_LOCK
 from sbkit.sketch.job import sketchify_job
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="folder locks use fcntl.flock")
@@ -32,18 +33,18 @@ def manifest_ids(out: Path) -> list[str]:
 def test_a_second_job_on_a_busy_folder_is_refused_in_one_line(photos: Path, tmp_path: Path, capsys):
     out = tmp_path / "job"
     out.mkdir()
-    with folder_lock(out, "sketchify job"):  # a job that is running in this folder
+    with folder_lock(out, "sketchify job", name=JOB_LOCK):  # a job that is running in this folder
         code, stdout, err = cli(capsys, "sketchify", photos, "--out", out, "-j", "1")
     assert code == 2 and stdout == ""
     line = one_error_line(err)
-    assert f"{out} is in use by another sketchify job (pid {os.getpid()}" in line and "another --out" in line
+    assert f"{out} is in use by another sketchify job (process {os.getpid()})" in line and "another --out" in line
     assert not (out / "manifest.jsonl").exists() and not (out / "sketches").exists()
 
 
 def test_the_python_api_refuses_a_busy_folder_too(photos: Path, tmp_path: Path):
     out = tmp_path / "job"
     out.mkdir()
-    with folder_lock(out, "sketchify job"), pytest.raises(DataError, match="is in use by another sketchify job"):
+    with folder_lock(out, "sketchify job", name=JOB_LOCK), pytest.raises(DataError, match="is in use by another sketchify job"):
         sketchify_job(str(photos), out, workers=1)
 
 

@@ -241,7 +241,7 @@ def test_out_that_is_a_file_is_refused(tmp_path: Path, capsys):
 def test_a_second_run_on_a_busy_folder_is_refused(tmp_path: Path, capsys):
     out = tmp_path / "x"
     out.mkdir()
-    with folder_lock(out, "run folder"):  # stands for a first run still going
+    with folder_lock(out):  # stands for a first run still going
         code, output = sbkit_cli(capsys, "run", *TINY_ARGS, "--out", str(out))
         line = error_line(output)
         assert code == 2 and str(out) in line and "in use by another sbkit job" in line
