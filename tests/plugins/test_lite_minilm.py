@@ -126,3 +126,12 @@ def test_bad_parameters_are_refused(tmp_path) -> None:
     for bad in ({"vision": "lite9"}, {"grid": 12}, {"unfreeze": 99}, {"input_size": 8}, {"sketch_head": "x"}):
         with pytest.raises(ConfigError):
             create("encoder", "lite-minilm", {**params, **bad})
+
+
+def test_words_the_text_model_cannot_read_are_named() -> None:
+    encoder = create("encoder", "lite-minilm", {"dim": 32, "input_size": 64})
+    assert encoder.unknown_words("!?.,;: dress") == ["!?.,;:"]
+    assert encoder.unknown_words("красное платье") == ["красное", "платье"]
+    assert encoder.unknown_words("赤いドレス") == ["赤いドレス"]
+    assert encoder.unknown_words("a long ivory trowser") == []  # misspelt, still read by its pieces
+    assert encoder.unknown_words("robe rouge") == []

@@ -198,3 +198,19 @@ def test_a_colour_sketchifier_refuses_a_grey_image() -> None:
 
     with pytest.raises(ShapeError, match=r"expected an RGB \(H, W, 3\) uint8 image"):
         Colourful()(np.zeros((8, 8), np.uint8))
+
+
+def test_outline_keeps_the_silhouette_and_drops_texture() -> None:
+    photo = np.full((128, 128, 3), 255, np.uint8)
+    photo[24:104, 32:96] = (40, 60, 160)
+    for top in range(30, 96, 9):
+        photo[top:top + 3, 36:92] = (230, 220, 90)  # a striped print inside the item
+    canny = create("sketchifier", "canny", {})(photo) < 128
+    outline = create("sketchifier", "outline", {"interior": 0})(photo) < 128
+    inside = np.zeros_like(outline)
+    inside[30:98, 38:90] = True
+    assert outline[22:27, 40:88].any() and outline[101:106, 40:88].any()  # top and bottom edges drawn
+    assert outline[:, 29:35].any() and outline[:, 93:99].any()  # left and right edges drawn
+    assert not (outline & inside).any() and (canny & inside).sum() > 100  # the print is canny's, not outline's
+    with_lines = create("sketchifier", "outline", {"interior": 2, "min_length": 0.1})(photo) < 128
+    assert 0 < (with_lines & inside).sum() <= (canny & inside).sum() // 2  # at most two long lines come back
