@@ -9,7 +9,7 @@ import typer
 from sbkit.errors import PluginError, SbkitError
 from sbkit.progress import console
 
-BUILTIN_COMMANDS = ("run", "bench", "search", "index", "sketchify", "data", "plugins", "list_cmd")
+BUILTIN_COMMANDS = ("run", "bench", "search", "serve", "index", "sketchify", "data", "plugins", "list_cmd")
 
 
 def _root(

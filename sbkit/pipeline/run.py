@@ -17,6 +17,7 @@ from sbkit.data.catalogue import Catalogue, Skipped
 from sbkit.errors import ConfigError, DataError
 from sbkit.io import atomic_write_json, atomic_write_text, file_sha256
 from sbkit.pipeline.evaluate import embed_gallery, evaluate_split
+from sbkit.pipeline.partial import evaluate_partial
 from sbkit.pipeline.prepare import SplitTensors, prepare_split
 from sbkit.params import resolve_params
 from sbkit.progress import console
@@ -164,8 +165,11 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
         index.model_hash = file_sha256(run_dir / "model" / "model.safetensors")
         index.save(run_dir / "index")
         metrics = evaluate_split(model, test, 256, device, gallery=gallery)
+    with timer.stage("partial sketches"):
+        partial = evaluate_partial(model, test, gallery, config.image_size, config.line_width, device)
     result = {
         "metrics": metrics,
+        **({"partial": partial} if partial is not None else {}),
         "random_R@10": min(1.0, 10 / len(test.items)),
         "counts": {name: len(split.items) for name, split in splits.items()},
         "skipped": len(skipped),

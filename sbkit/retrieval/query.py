@@ -17,13 +17,15 @@ person handed in into crisp dark strokes on white:
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from sbkit.data.images import MAX_PIXELS, read_image
+from sbkit.data.images import MAX_PIXELS, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.sketch import ink_mask, normalize_sketch
 
@@ -32,21 +34,52 @@ UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fr
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
 
 
-def read_drawing(path: str | Path) -> np.ndarray:
+class DrawingTooLarge(DataError):
+    """A drawing over the pixel limit, refused from its header before decoding."""
+
+
+def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode a drawing (a file path or an open binary stream) as (H, W) uint8 gray, or (H, W, 4) RGBA uint8
+    when it has transparency.
+
+    The pixel count is read from the header and checked before any pixel is decoded. ``label`` names the
+    drawing in error messages.
+
+    Raises:
+        DataError: not an image, corrupt or truncated, too large or too small.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as img:
+                width, height = img.size
+                check(width * height <= max_pixels, f"{label}: {width}x{height} is larger than the "
+                      f"{max_pixels:,}-pixel limit; scale the drawing down", DrawingTooLarge)
+                check(min(width, height) >= 2, f"{label}: {width}x{height} is too small to hold a drawing",
+                      DataError)
+                has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+                if has_alpha:
+                    return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
+                img.load()
+                if img.mode == "L":
+                    return np.ascontiguousarray(np.asarray(img, dtype=np.uint8))
+                return cv2.cvtColor(np.asarray(to_rgb(img), dtype=np.uint8), cv2.COLOR_RGB2GRAY)
+    except DataError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DrawingTooLarge(f"{label}: {exc}; scale the drawing down") from None
+    except UnidentifiedImageError:
+        raise DataError(f"{label}: not a readable image (no PNG, JPEG or other known image format); send a PNG "
+                        "or JPEG drawing") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise DataError(f"{label}: corrupt or truncated image ({exc}); send the whole PNG or JPEG file") from None
+
+
+def read_drawing(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read a drawing file as (H, W) uint8 gray or (H, W, 4) RGBA uint8 when it has transparency."""
     path = Path(path)
     check(path.is_file(), f"sketch {path}: no such file; pass --sketch a PNG or JPEG drawing", DataError)
-    try:
-        with Image.open(path) as img:
-            width, height = img.size
-            check(width * height <= MAX_PIXELS, f"sketch {path}: {width}x{height} is larger than the "
-                  f"{MAX_PIXELS:,}-pixel limit; scale the drawing down", DataError)
-            has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
-            if has_alpha:
-                return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise DataError(f"sketch {path}: not a readable image ({exc}); pass a PNG or JPEG drawing") from None
-    return cv2.cvtColor(read_image(path, min_side=2), cv2.COLOR_RGB2GRAY)
+    return decode_drawing(path, f"sketch {path}", max_pixels)
 
 
 def flatten_alpha(rgba: np.ndarray) -> np.ndarray:
