@@ -46,10 +46,12 @@ def serve_command(
     from sbkit.retrieval.retriever import Retriever
     from sbkit.serve import ServeOptions, create_app
 
-    torch.set_num_threads(threads or max(1, (os.cpu_count() or 1) // workers))
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    torch.set_num_threads(threads)
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
     options = ServeOptions(max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_pixels=max_pixels,
-                           max_searches=max_searches, workers=workers, cors_origins=list(cors_origin or []))
+                           max_searches=max_searches, workers=workers, threads=threads,
+                           cors_origins=list(cors_origin or []))
     app = create_app(retriever, options)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)

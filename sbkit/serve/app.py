@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import torch
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -55,6 +56,7 @@ class ServeOptions:
         max_pixels: largest drawing (width x height), checked from the image header before decoding.
         max_searches: searches admitted at once (running plus waiting); more get 503.
         workers: threads that run searches.
+        threads: torch threads per search (default: CPU cores / ``workers``, at least 1).
         cors_origins: origins allowed to call the API from other sites' pages; none by default (CORS off).
     """
 
@@ -62,6 +64,7 @@ class ServeOptions:
     max_pixels: int = 16_000_000
     max_searches: int = 32
     workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    threads: int = 0
     cors_origins: list[str] = field(default_factory=list)
 
 
@@ -105,7 +108,11 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
 
     options = options or ServeOptions()
     retriever.max_pixels = options.max_pixels
-    executor = ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="sbkit-search")
+    threads = options.threads or max(1, (os.cpu_count() or 1) // max(1, options.workers))
+    # torch's thread count is per OS thread: a worker left at the default opens OpenMP teams as wide as the
+    # machine, whose spinning threads starve the other workers (10-40x slower searches on 2 cores).
+    executor = ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="sbkit-search",
+                                  initializer=torch.set_num_threads, initargs=(threads,))
     gate = SearchGate(options.max_searches)
     thumbnails = Thumbnails()
     page = (STATIC / "index.html").read_bytes()
@@ -139,6 +146,7 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
         return {**retriever.info(), "limits": {"max_upload_bytes": options.max_upload_bytes,
                                                "max_pixels": options.max_pixels,
                                                "max_searches": options.max_searches, "workers": options.workers,
+                                               "threads_per_search": threads,
                                                "max_k": 100}}
 
     @app.get("/api/examples", response_model=list[Example], summary="Queries to start from")
