@@ -25,9 +25,10 @@ def serve_command(
                              "[default: the one recorded with the index]"),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
     workers: int = typer.Option(min(4, os.cpu_count() or 1), "--workers", min=1,
-                                help="Threads that run searches side by side."),
-    threads: int = typer.Option(0, "--threads", min=0, help="Torch threads per search. [default: CPU cores / "
-                                "--workers, at least 1]"),
+                                help="Threads that run searches side by side (default: the CPU "
+                                "cores, at most 4)."),
+    threads: int = typer.Option(0, "--threads", min=0, help="Torch threads per search; 0 means CPU cores / "
+                                "--workers, at least 1."),
     max_searches: int = typer.Option(32, "--max-searches", min=1, help="Searches admitted at once (running or "
                                      "waiting); more get 503 until one finishes."),
     max_upload_mb: float = typer.Option(8.0, "--max-upload-mb", min=0.01, help="Largest request body in MiB; "
@@ -36,7 +37,7 @@ def serve_command(
                                    "height), checked from the image header before decoding; larger get 413."),
     cors_origin: list[str] = typer.Option(None, "--cors-origin", help="Allow pages of this origin (e.g. "
                                           "https://shop.example) to call the API; repeat for several. "
-                                          "[default: none, CORS off]"),
+                                          "Without it CORS is off."),
 ) -> None:
     """Serve the drawing page and the API (see `sbkit serve --help`)."""
     import torch
