@@ -2,8 +2,8 @@
 
 Columns (CSV header or JSON keys): ``id``, ``image`` (a path relative to the folder; subfolders are
 fine), ``caption``, and optionally ``sketch`` (a path to a real drawing of the item), ``category``,
-``split`` (train, val or test), ``product`` (pictures sharing it show one product). Any other column
-becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
+``split`` (train, val or test), ``product`` (pictures sharing it show one product), ``strokes`` (an SVG
+of the sketch's strokes in drawing order, a path like ``sketch``). Any other column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
 it names exist is checked later by :mod:`sbkit.data.validate`.
 """
 
@@ -22,6 +22,7 @@ from sbkit.errors import ConfigError, DataError
 CAPTION_FILES: tuple[str, ...] = ("captions.csv", "captions.jsonl")
 REQUIRED: tuple[str, ...] = ("id", "image", "caption")
 KNOWN: tuple[str, ...] = (*REQUIRED, "sketch", "category", "split", "product")
+PATH_ATTRIBUTES: tuple[str, ...] = ("strokes",)  # attributes naming a file beside the catalogue, resolved like sketch
 
 
 def find_caption_file(root: Path) -> Path | None:
@@ -111,7 +112,8 @@ def row_to_item(root: Path, row: dict[str, Any]) -> CatalogueItem | str:
         category=_text(row.get("category")) or None,
         sketch=_resolve(root, sketch) if sketch else None,
         product=_text(row.get("product")) or None,
-        attributes={str(k): _text(v) for k, v in row.items() if k not in KNOWN and _text(v)},
+        attributes={str(k): str(_resolve(root, _text(v))) if k in PATH_ATTRIBUTES else _text(v)
+                    for k, v in row.items() if k not in KNOWN and _text(v)},
     )
 
 

@@ -16,7 +16,7 @@ import io
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,7 +31,7 @@ from sbkit.retrieval.run_folder import LoadedRun, load_run
 from sbkit.retrieval.search import gallery_for, gallery_index
 
 MODES = ("sketch+text", "sketch", "text")
-Drawing = Union[str, Path, bytes, np.ndarray]
+Drawing = str | Path | bytes | np.ndarray  # a file, an encoded image, or pixels
 
 
 @dataclass

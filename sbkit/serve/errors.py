@@ -29,10 +29,10 @@ def error_response(status: int, code: str, detail: str, headers: dict[str, str] 
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
-def _validation_detail(exc: RequestValidationError) -> str:
+def validation_detail(errors: list) -> str:
     """Pydantic's errors as one line (``k: Input should be less than or equal to 100``), never the input."""
     parts = []
-    for error in exc.errors()[:5]:
+    for error in errors[:5]:
         where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
         parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
     return "; ".join(parts) or "the request is not valid"
@@ -55,7 +55,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, "invalid_request", _validation_detail(exc))
+        return error_response(422, "invalid_request", validation_detail(exc.errors()))
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:

@@ -12,7 +12,7 @@ from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from sbkit.serve.errors import ApiError
+from sbkit.serve.errors import ApiError, validation_detail
 from sbkit.serve.schemas import MAX_K, MAX_TEXT, SearchQuery
 
 DATA_URL = re.compile(r"^data:(?P<mime>[\w.+/-]*)(?P<params>(?:;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,", re.ASCII)
@@ -27,19 +27,11 @@ class ParsedQuery:
     k: int
 
 
-def _validation_detail(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors()[:5]:
-        where = ".".join(str(part) for part in error.get("loc", ()))
-        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
-    return "; ".join(parts)
-
-
 def _validated(fields: dict[str, object]) -> SearchQuery:
     try:
         return SearchQuery.model_validate(fields)
     except ValidationError as exc:
-        raise ApiError(422, "invalid_request", _validation_detail(exc)) from None
+        raise ApiError(422, "invalid_request", validation_detail(exc.errors())) from None
 
 
 def decode_data_url(value: str) -> bytes:
