@@ -97,7 +97,7 @@ def free_port() -> int:
 
 def start_server(run_dir: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
     command = [sys.executable, "-m", "sbkit", "serve", str(run_dir), "--port", str(port), "--workers", str(workers),
-               "--threads", str(threads), "--max-searches", "1024"]
+               "--threads", str(threads)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     deadline = time.monotonic() + STARTUP_SECONDS
