@@ -15,6 +15,28 @@ SERVE_HELP = ("Serve a drawing page and a REST API for the gallery of RUN_DIR (a
               "the sites whose pages may call it.")
 
 
+def check_free(host: str, port: int) -> None:
+    """Fail with one line before loading anything when ``host:port`` cannot be listened on."""
+    import socket
+
+    from sbkit.errors import ConfigError
+
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise ConfigError(f"--host {host!r} is not an address of this machine; use 127.0.0.1, or 0.0.0.0 for "
+                          "every interface") from None
+    try:
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port, or stop "
+                          "the program that holds it") from None
+
+
 def serve_command(
     run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit run`."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 opens it to the network."),
@@ -47,6 +69,7 @@ def serve_command(
     from sbkit.retrieval.retriever import Retriever
     from sbkit.serve import ServeOptions, create_app
 
+    check_free(host, port)
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     torch.set_num_threads(threads)
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
