@@ -9,7 +9,7 @@ import typer
 
 SERVE_HELP = ("Serve a drawing page and a REST API for the gallery of RUN_DIR (a folder written by `sbkit run`).\n\n"
               "Open the printed address in a browser and draw: results update after each stroke. The API is "
-              "documented at /docs (OpenAPI schema at /openapi.json): POST /api/search, GET "
+              "documented by its OpenAPI schema at /openapi.json: POST /api/search, GET "
               "/api/items/{id}/image and /thumbnail, GET /api/health and /api/info.\n\n"
               "The server binds 127.0.0.1 unless --host says otherwise; CORS is off unless --cors-origin names "
               "the sites whose pages may call it.")
@@ -86,7 +86,7 @@ def serve_command(
             for sock in listener.sockets:
                 bound = sock.getsockname()[1]
                 console.print(f"sbkit serve: [bold]http://{shown}:{bound}/[/bold]  ({len(retriever)} items from "
-                              f"{retriever.index_dir}; API docs at /docs; Ctrl+C stops)", highlight=False,
+                              f"{retriever.index_dir}; API schema at /openapi.json; Ctrl+C stops)", highlight=False,
                               soft_wrap=True)
                 return
 

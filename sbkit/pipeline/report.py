@@ -76,12 +76,15 @@ def partial_section(partial: dict[str, Any] | None, run_dir: Path) -> list[str]:
     modes = list(partial["modes"])
     summary = [{"query": mode, "m@A": partial["modes"][mode]["m@A"], "m@B": partial["modes"][mode]["m@B"]}
                for mode in modes]
+    sample, total = partial["queries"], partial.get("with_strokes", partial["queries"])
+    sketches = f"{sample} drawn test sketches that keep their stroke order" + (
+        f" (evenly spaced over the {total} that do)" if total > sample else "")
     columns = ["strokes drawn", *(f"{mode} {key}" for mode in modes for key in ("median rank", "mean rank",
                                                                                    "R@10"))]
     return [
         "## Retrieval while drawing",
         "",
-        f"{partial['queries']} drawn test sketches that keep their stroke order, searched after the first 20%, 40%, "
+        f"{sketches}, searched after the first 20%, 40%, "
         f"60%, 80% and 100% of their strokes (at least one stroke) among {partial['gallery']} gallery photos, as the "
         "page of `sbkit serve` searches while a person draws. m@A is the mean ranking percentile, (N - rank) / "
         "(N - 1), and m@B the mean of 1/rank, both over every step of every sketch (Bhunia et al., CVPR 2020); "

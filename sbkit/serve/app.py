@@ -123,7 +123,9 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
         yield
         executor.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(title="sbkit", version=sbkit.__version__, lifespan=lifespan,
+    # No /docs or /redoc: FastAPI's viewers load their scripts from a CDN, and the server must work offline.
+    # The schema itself is at /openapi.json, for any OpenAPI viewer or client generator.
+    app = FastAPI(title="sbkit", version=sbkit.__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Find fashion items by drawing them: search a gallery with a drawing, a caption "
                   "or both. Every error is JSON: {\"error\": code, \"detail\": message}.")
     install_error_handlers(app)

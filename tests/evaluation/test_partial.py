@@ -60,3 +60,20 @@ def test_a_demo_run_reports_retrieval_while_drawing(run_dir):
     report = (run_dir / "report.md").read_text()
     assert "## Retrieval while drawing" in report and "m@A" in report and "m@B" in report
     assert "![rank while drawing](partial_sketch.png)" in report and (run_dir / "partial_sketch.png").is_file()
+
+
+def test_at_most_max_sketches_are_replayed_evenly_spaced(tmp_path):
+    from types import SimpleNamespace
+
+    from sbkit.data.catalogue import CatalogueItem
+    from sbkit.pipeline.partial import _stroke_rows
+
+    svg = tmp_path / "s.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><polyline points="0,0 10,10"/>'
+                   '<polyline points="10,0 0,10"/></svg>')
+    items = [CatalogueItem(id=str(i), image=tmp_path / "x.png", caption="",
+                           attributes={"strokes": str(svg)} if i % 2 == 0 else {}) for i in range(20)]
+    rows = _stroke_rows(SimpleNamespace(items=items), limit=4)
+    assert [row for row, _ in rows] == [0, 6, 12, 18]  # 10 items have strokes; 4 spread over them
+    assert all(len(strokes) == 2 for _, strokes in rows)
+    assert [row for row, _ in _stroke_rows(SimpleNamespace(items=items), limit=100)] == list(range(0, 20, 2))

@@ -223,6 +223,8 @@ def test_info_health_and_openapi_describe_the_api(client, retriever):
     assert set(search["requestBody"]["content"]) == {"multipart/form-data", "application/json"}
     assert {"200", "400", "413", "415", "422", "503"} <= set(search["responses"])
     assert "timings_ms" in schema["components"]["schemas"]["SearchResponse"]["properties"]
+    for viewer in ("/docs", "/redoc"):  # both load their scripts from a CDN: off, so nothing needs the network
+        assert client.get(viewer).status_code == 404
 
 
 def test_examples_replay_gallery_drawings(client, retriever):
