@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import torch
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -75,7 +76,7 @@ def item_urls(item_id: str) -> tuple[str, str]:
 
 
 def examples(retriever: Retriever, count: int = EXAMPLES) -> list[Example]:
-    """Gallery items to start from, one per caption, those whose drawing kept its strokes first."""
+    """Up to ``count`` gallery items whose drawing kept its strokes, one per caption, strokes scaled into 0..1."""
     from sbkit.data.adapters.svg import svg_strokes
 
     found: list[Example] = []
@@ -90,12 +91,11 @@ def examples(retriever: Retriever, count: int = EXAMPLES) -> list[Example]:
             continue
         if not strokes:
             continue
-        points = [p for s in strokes for p in s]
-        low = [min(p[i] for p in points) for i in (0, 1)]
-        span = max(max(p[i] for p in points) - low[i] for i in (0, 1)) or 1.0
+        points = np.concatenate(strokes)
+        low = points.min(axis=0)
+        span = float((points.max(axis=0) - low).max()) or 1.0
         found.append(Example(id=item_id, caption=item.caption,
-                             strokes=[[[round((x - low[0]) / span, 4), round((y - low[1]) / span, 4)]
-                                       for x, y in stroke] for stroke in strokes]))
+                             strokes=[np.round((s - low) / span, 4).tolist() for s in strokes]))
         seen.add(item.caption)
         if len(found) == count:
             break

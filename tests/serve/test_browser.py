@@ -1,6 +1,7 @@
 """The drawing page in a real browser: Debian's chromium driven by Playwright, against `sbkit serve` on a tiny run.
 
-Skipped, with the reason printed, where chromium or Playwright is missing (`.ci/run` installs chromium).
+Skipped where chromium or Playwright is missing, and the reason printed in pytest's summary (`-rs` is in
+the project's pytest options); `.ci/run` installs chromium.
 """
 
 from __future__ import annotations
@@ -35,8 +36,7 @@ def _missing() -> str | None:
 
 REASON = _missing()
 if REASON:
-    print(f"\ntests/serve/test_browser.py skipped: {REASON}", file=sys.stderr)
-    pytest.skip(REASON, allow_module_level=True)
+    pytest.skip(REASON, allow_module_level=True)  # pytest prints the reason (addopts has -rs)
 
 
 def free_port() -> int:
