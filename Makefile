@@ -1,5 +1,5 @@
 # Two commands for a fresh clone (Python 3.10+ is all it needs):
-#   make demo   set up .venv and run `sbkit run` on the built-in demo catalogue
+#   make demo   set up .venv and run `sbkit run` on the built-in demo catalogue (replacing an earlier runs/demo)
 #   make test   set up .venv and run the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sbkit run --out runs/demo
+	$(BIN)/sbkit run --out runs/demo --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

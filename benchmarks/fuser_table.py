@@ -59,7 +59,7 @@ def main() -> None:
     for name in fusers:
         started = time.perf_counter()
         result = sbkit.run(fuser=name, epochs=args.epochs, data={"size": args.size},
-                           out=str(Path(args.out) / name))
+                           out=str(Path(args.out) / name), force=True)  # a rerun replaces the earlier one
         rows.append({"fuser": name, "metrics": result.metrics["metrics"],
                      "random_R@10": result.metrics["random_R@10"], "train_s": result.timings.get("train", 0.0),
                      "wall_s": time.perf_counter() - started, "run_dir": str(result.run_dir)})

@@ -37,7 +37,7 @@ def main() -> None:
     for repeat in range(args.repeats):
         out = f"{args.out}-{repeat}"
         start = time.perf_counter()
-        subprocess.run([*command, "--out", out], check=True)
+        subprocess.run([*command, "--out", out, "--force"], check=True)  # a rerun replaces the earlier one
         walls.append(time.perf_counter() - start)
         last = json.loads((Path(out) / "metrics.json").read_text())
     print(f"command: {' '.join(command[2:])}")

@@ -12,11 +12,15 @@ if TYPE_CHECKING:
     from sbkit.retrieval.retriever import Retriever
 
 
-def run(config: RunConfig | None = None, **overrides: Any) -> RunResult:
-    """Python API for ``sbkit run``: ``sbkit.run(fuser="concat", epochs=4)``."""
+def run(config: RunConfig | None = None, resume: bool = False, force: bool = False, **overrides: Any) -> RunResult:
+    """Python API for ``sbkit run``: ``sbkit.run(fuser="concat", epochs=4)``.
+
+    ``resume=True`` continues the run in ``out``; ``force=True`` replaces a run already there (see
+    :func:`sbkit.pipeline.run.run`).
+    """
     from sbkit.pipeline.run import run as _run
 
-    return _run(config, **overrides)
+    return _run(config, resume=resume, force=force, **overrides)
 
 
 def sketchify(source: Any, out: Any, sketchifier: str = "canny", **options: Any) -> Any:

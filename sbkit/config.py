@@ -16,14 +16,15 @@ A TOML config looks like this; each component is a table holding ``name`` plus i
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from sbkit.compat import tomllib
 from sbkit.errors import ConfigError
+from sbkit.limits import check_limits
 from sbkit.params import coerce
 
 COMPONENT_FIELDS = ("data", "sketchifier", "encoder", "fuser", "loss", "index")
@@ -50,19 +51,25 @@ class RunConfig:
     fuser: ComponentSpec = field(default_factory=lambda: ComponentSpec("concat"))
     loss: ComponentSpec = field(default_factory=lambda: ComponentSpec("infonce"))
     index: ComponentSpec = field(default_factory=lambda: ComponentSpec("exact"))
-    epochs: int = 12
-    image_size: int = 96
-    batch_size: int = 128
-    lr: float = 2e-3
-    augment: float = 0.5
-    line_width: int = 2
-    modality_dropout: float = 0.2
-    grad_cache_chunk: int = 0
-    early_stopping: int = 0
+    # Numeric bounds live in each field's metadata, the one declaration that the CLI, TOML and sbkit.run()
+    # all apply (sbkit/limits.py).
+    epochs: int = field(default=12, metadata={"min": 1})
+    image_size: int = field(default=96, metadata={"min": 16, "max": 1024})
+    batch_size: int = field(default=128, metadata={"min": 2})  # contrastive losses need negatives
+    lr: float = field(default=2e-3, metadata={"above": 0, "max": 1})
+    augment: float = field(default=0.5, metadata={"min": 0, "max": 1})
+    caption_augment: float = field(default=0.5, metadata={"min": 0, "max": 1})
+    sketch_variants: int = field(default=3, metadata={"min": 1, "max": 16})
+    caption_variants: int = field(default=6, metadata={"min": 1, "max": 32})
+    holdout: str = "auto"
+    line_width: int = field(default=2, metadata={"min": 1, "max": 16})
+    modality_dropout: float = field(default=0.2, metadata={"min": 0, "max": 0.5})  # sketch-only + text-only <= 1
+    grad_cache_chunk: int = field(default=0, metadata={"min": 0})
+    early_stopping: int = field(default=0, metadata={"min": 0})
     device: str = "auto"
-    seed: int = 0
+    seed: int = field(default=0, metadata={"min": 0, "max": 2**32 - 1})  # numpy takes no other seeds
     out: str = ""
-    sheet_queries: int = 8
+    sheet_queries: int = field(default=8, metadata={"min": 1, "max": 64})
     probes: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,6 +123,7 @@ class RunConfig:
                 annotation = type(getattr(self, key))
                 setattr(config, key, coerce(value, annotation, f"{where}: {key}") if isinstance(value, str)
                         else _check_type(value, annotation, f"{where}: {key}"))
+        check_limits(config, where)
         return config
 
 

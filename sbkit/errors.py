@@ -5,6 +5,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+# Exit codes of every command (docs/reliability.md): 2 when sbkit refuses the command (a bad option, config or
+# input, printed as one ``error:`` line), 1 when it ran but its result is a failure (a catalogue unusable,
+# no sketch made), 130 when interrupted.
+USAGE_ERROR = 2
+FAILED = 1
+INTERRUPTED = 130
+
 
 class SbkitError(Exception):
     """Base class: the CLI prints these as one clear line, with no traceback."""

@@ -6,12 +6,20 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
+
+from sbkit.errors import DataError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one job per folder is then the user's care
+    fcntl = None  # type: ignore[assignment]
 
 
 def file_sha256(path: str | Path) -> str:
@@ -72,3 +80,33 @@ def encode_png(image: np.ndarray) -> bytes:
 
 def atomic_write_png(path: str | Path, image: np.ndarray) -> Path:
     return atomic_write_bytes(path, encode_png(image))
+
+
+@contextmanager
+def folder_lock(folder: str | Path, what: str, name: str = "job.lock") -> Iterator[Path]:
+    """Hold an exclusive lock on ``folder`` (an ``flock`` on ``folder/name``) for the ``with`` block.
+
+    The kernel drops the lock when the holder ends, however it ends, so a killed job never leaves a stale
+    lock; the file itself stays. ``what`` names the job in the refusal, e.g. ``"sketchify job"``.
+
+    Raises:
+        DataError: another process holds the lock; the message names the folder and that process.
+    """
+    path = Path(folder) / name
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - closed below; closing releases the lock
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise DataError(f"{folder} is in use by another {what} ({holder}, holding {path}); wait for it "
+                                f"to finish, or pass another --out folder") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield path
+    finally:
+        handle.close()

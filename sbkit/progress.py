@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 T = TypeVar("T")
-console = Console(stderr=True)
+console = Console(stderr=True, emoji=False)  # user text goes through sbkit.console_text
 _quiet = os.environ.get("SBKIT_QUIET", "") not in ("", "0")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from typer.testing import CliRunner
 
 from sbkit import plugins
 from sbkit.cli.app import create_app
+from sbkit.compat import tomllib
 from sbkit.plugins import reset_host
 
 REPO = Path(__file__).resolve().parents[1]

@@ -27,14 +27,17 @@ class FolderDataset(Dataset):
         val_fraction: share of the items without a ``split`` column value that go to val.
         test_fraction: share of the items without a ``split`` column value that go to test.
         seed: fixes the splits made for items without one.
+        allow_outside: accept image and sketch paths that lead outside the folder (``..``, absolute paths,
+            symlinks pointing out of it); off by default, so a catalogue reads only files inside its folder.
     """
 
     name = "folder"
     description = "Your own catalogue: a folder of images plus captions.csv or captions.jsonl."
 
     def __init__(self, path: Path | None = None, val_fraction: float = 0.1, test_fraction: float = 0.2,
-                 seed: int = 0) -> None:
+                 seed: int = 0, allow_outside: bool = False) -> None:
         self.path, self.val_fraction, self.test_fraction, self.seed = path, val_fraction, test_fraction, seed
+        self.allow_outside = allow_outside
         split_fractions(val_fraction, test_fraction)  # reject bad fractions at once
 
     @classmethod
@@ -46,4 +49,4 @@ class FolderDataset(Dataset):
 
     def load(self) -> Catalogue:
         return read_folder(require_path(self, self.path), split_fractions(self.val_fraction, self.test_fraction),
-                           self.seed)
+                           self.seed, self.allow_outside)

@@ -1,11 +1,12 @@
-"""The ``timm`` encoder: any timm backbone for images and sketches (timm itself loads on first use)."""
+"""Encoders on timm backbones: ``timm`` (any backbone) and ``lite-minilm`` (pretrained towers that load offline)."""
 
 from sbkit.hookspecs import hookimpl
+from sbkit_timm.lite_minilm import LiteMiniLMEncoder
 from sbkit_timm.timm_encoder import TimmEncoder
 
-__all__ = ["TimmEncoder"]
+__all__ = ["LiteMiniLMEncoder", "TimmEncoder"]
 
 
 @hookimpl
 def register_encoders() -> list[type]:
-    return [TimmEncoder]
+    return [TimmEncoder, LiteMiniLMEncoder]

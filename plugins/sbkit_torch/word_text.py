@@ -63,6 +63,10 @@ class WordTextEncoder(nn.Module):
         ranked = sorted((w for w, n in counts.items() if n >= self.min_count), key=lambda w: (-counts[w], w))
         self.set_vocabulary(ranked[: self.max_vocab])
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The white-space-separated words of ``text`` holding no token of the vocabulary (``!?``, ``платье``)."""
+        return [word for word in text.split() if not any(t in self.index for t in tokenize(word))]
+
     def token_ids(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Flat word ids and per-caption offsets, the input of :class:`torch.nn.EmbeddingBag`."""
         ids: list[int] = []
@@ -104,6 +108,9 @@ class WordTextTower:
 
     def prepare(self, captions: list[str]) -> None:
         self.text.prepare(captions)
+
+    def unknown_words(self, text: str) -> list[str]:
+        return self.text.unknown_words(text)
 
     def save_extra(self, folder: Path) -> None:
         self.text.save(folder)

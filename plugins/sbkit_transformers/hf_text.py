@@ -27,6 +27,17 @@ def pool(hidden: torch.Tensor, mask: torch.Tensor, mode: str) -> torch.Tensor:
     return (hidden * keep).sum(dim=1) / keep.sum(dim=1).clamp(min=1)
 
 
+def pooled_text(model: nn.Module, tokenizer: Any, texts: list[str], token_limit: int, pooling_mode: str,
+                device: torch.device) -> torch.Tensor:
+    """Tokenise ``texts``, run ``model`` and pool its token states over the attention mask: (B, hidden)."""
+    tokens = tokenizer(texts, padding=True, truncation=True, max_length=token_limit, return_tensors="pt")
+    mask = tokens["attention_mask"].to(device)
+    inputs = {"input_ids": tokens["input_ids"].to(device), "attention_mask": mask}
+    if "token_type_ids" in tokens:
+        inputs["token_type_ids"] = tokens["token_type_ids"].to(device)
+    return pool(model(**inputs).last_hidden_state, mask, pooling_mode)
+
+
 def read_sentence_transformers(folder: Path) -> tuple[Path, Path | None]:
     """(folder holding the transformer, its ``Pooling`` module's config.json or None) of a model folder."""
     modules = read_json(folder / "modules.json")
@@ -125,14 +136,8 @@ class HFTextEncoder(Encoder):
     def _encode_text(self, texts: list[str]) -> torch.Tensor:
         if not texts:
             return torch.empty(0, self.text_dim, device=self.device)
-        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=self.token_limit,
-                                return_tensors="pt")
-        mask = tokens["attention_mask"].to(self.device)
-        inputs = {"input_ids": tokens["input_ids"].to(self.device), "attention_mask": mask}
-        if "token_type_ids" in tokens:
-            inputs["token_type_ids"] = tokens["token_type_ids"].to(self.device)
-        hidden = self.model(**inputs).last_hidden_state
-        return self.projection(pool(hidden, mask, self.pooling_mode))
+        return self.projection(pooled_text(self.model, self.tokenizer, texts, self.token_limit, self.pooling_mode,
+                                           self.device))
 
     def save_extra(self, folder: Path) -> None:
         """Write the config, tokenizer and pooling mode to ``folder/hf-text`` so a run reloads without the hub."""

@@ -28,8 +28,16 @@ def fix_hint() -> str:
             "or a hub id that is already cached when offline (HF_HUB_OFFLINE=1)")
 
 
+def quiet() -> None:
+    """No transformers progress bars: sbkit shows its own progress, and loading a small model needs none."""
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+
+
 def load(loader: Callable[[str], T], path: str, what: str) -> T:
     """``loader(path)``, turning a missing folder, a bad hub id or unreadable files into a :class:`ConfigError`."""
+    quiet()
     if looks_local(path) and not Path(path).expanduser().is_dir():
         raise ConfigError(f"encoder {what!r}: model folder {path!r} does not exist; {fix_hint()}")
     try:
@@ -112,6 +120,7 @@ def load_model(path: str, what: str, config: Any, from_config: Callable[[Any], T
 
 def save_folder(target: Path, config: Any, tokenizer: Any, marker: dict[str, Any]) -> None:
     """Write ``config``, ``tokenizer`` and a marker (sbkit settings, no weights) into ``target``."""
+    quiet()
     target.mkdir(parents=True, exist_ok=True)
     config.save_pretrained(target)
     tokenizer.save_pretrained(target)

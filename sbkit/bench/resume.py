@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import tomllib
+from sbkit.compat import tomllib
 from pathlib import Path
 from typing import Any
 

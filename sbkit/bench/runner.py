@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import traceback
@@ -22,6 +23,7 @@ from sbkit.bench.summary import ranked
 from sbkit.config import RunConfig
 from sbkit.errors import SbkitError
 from sbkit.io import atomic_write_json, atomic_write_text
+from sbkit.console_text import shown
 from sbkit.progress import console
 
 RunFn = Callable[[RunConfig], Any]
@@ -86,7 +88,11 @@ class BenchRunner:
         self.resume = resume
         self.queries = queries
         if run_fn is None:
-            from sbkit.pipeline.run import run as run_fn
+            from sbkit.pipeline.run import run
+
+            # A combination's folder belongs to the bench: a rerun replaces what an earlier, failed or stale
+            # run of it left there (a complete run of the same config is skipped before this is called).
+            run_fn = functools.partial(run, force=True)
         self.run_fn = run_fn
 
     def run(self, combos: list[Combination]) -> BenchResult:
@@ -103,10 +109,12 @@ class BenchRunner:
         }
         self._save(data)
         for number, (combo, record) in enumerate(zip(combos, records, strict=True), 1):
-            console.print(f"[bold]bench {number}/{len(combos)}[/bold] {combo.slug}")
+            console.print(f"[bold]bench {number}/{len(combos)}[/bold] {shown(combo.slug)}")
             record.update(self._one(combo, previous.get(combo.slug)))
-            status = "[green]ok[/green]" if record["status"] == "ok" else f"[red]failed[/red]: {record['error']}"
-            console.print(f"  {combo.slug}: {status}{' (resumed)' if record['resumed'] else ''}", highlight=False)
+            failed = f"[red]failed[/red]: {shown(record['error'])}"
+            status = "[green]ok[/green]" if record["status"] == "ok" else failed
+            resumed = " (resumed)" if record["resumed"] else ""
+            console.print(f"  {shown(combo.slug)}: {status}{resumed}", highlight=False)
             self._save(data)
         return BenchResult(self.out_dir, data)
 
@@ -165,7 +173,7 @@ class BenchRunner:
 
 def _saved_config(run_dir: Path, config: RunConfig) -> dict[str, Any]:
     """The resolved config the run saved (typed params), or the requested one when none was saved."""
-    import tomllib
+    from sbkit.compat import tomllib
 
     try:
         return tomllib.loads((run_dir / "config.toml").read_text(encoding="utf-8"))

@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from sbkit.errors import PluginError, SbkitError
+from sbkit.console_text import print_error
+from sbkit.errors import USAGE_ERROR, PluginError, SbkitError
 from sbkit.progress import console
 
 BUILTIN_COMMANDS = ("run", "bench", "search", "serve", "index", "sketchify", "data", "plugins", "list_cmd")
@@ -50,5 +51,5 @@ def main(argv: list[str] | None = None) -> None:
     try:
         create_app()(args=argv, prog_name="sbkit")
     except SbkitError as exc:
-        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        print_error(console, exc)
+        sys.exit(USAGE_ERROR)

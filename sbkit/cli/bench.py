@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from sbkit.console_text import shown
 from sbkit.progress import console
 
 BENCH_HELP = (
@@ -69,7 +70,7 @@ def bench_command(
     combos = expand_grid(base, axes)
     folder = out or Path("runs") / f"bench-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     console.print(f"[bold]sbkit bench[/bold]: {len(combos)} combination{'s' if len(combos) != 1 else ''} "
-                  f"into {folder}/")
+                  f"into {shown(folder)}/")
     result = BenchRunner(folder, axes, resume=resume, queries=queries).run(combos)
     result.reports = write_reports(result)
     _summary(result)
@@ -88,14 +89,15 @@ def _summary(result) -> None:
     for rank, record in enumerate(ranked(result.records), 1):
         value = headline(record)
         speed = speed_cells(record)
-        status = "ok" if record["status"] == "ok" else f"[red]{record['status']}[/red]: {record.get('error') or ''}"
-        table.add_row(str(rank) if record["status"] == "ok" else "", record["slug"],
+        error = shown(record.get("error") or "")
+        status = "ok" if record["status"] == "ok" else f"[red]{record['status']}[/red]: {error}"
+        table.add_row(str(rank) if record["status"] == "ok" else "", shown(record["slug"]),
                       "" if value is None else f"{value:.3f}",
                       {"drawn": "drawn", "synthetic": "sketchifier"}.get(headline_source(record) or "", ""),
                       speed["sketchify s"], speed["wall s"], reused_text(record), status)
     console.print(table)
     for name, path in result.reports.items():
-        console.print(f"{name}: [bold]{path}[/bold]")
+        console.print(f"{name}: [bold]{shown(path)}[/bold]")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import typer
 from PIL import Image, ImageDraw, ImageFont
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from sbkit.console_text import make_console, shown
 from sbkit.data.catalogue import CatalogueItem
 from sbkit.errors import DataError, SbkitError
 
@@ -41,7 +40,8 @@ def validate_command(
     """Find corrupt, missing, tiny or huge images, empty captions and repeated ids or pictures.
 
     Dataset parameters are given as --data.<param> VALUE (e.g. --data.kind chair). Exit code 1 when
-    the catalogue is unusable (a fatal problem), else 0.
+    the catalogue is unusable (a fatal problem, including too few items for a run: it needs a train
+    and a test item), else 0.
     """
     from sbkit.data.resolve import resolve_catalogue
     from sbkit.data.validate import ValidationReport, validate_catalogue
@@ -59,8 +59,8 @@ def validate_command(
 
 
 def _print_report(report, limit: int | None) -> None:
-    out = Console(highlight=False, soft_wrap=True)
-    out.print(f"{escape(report.source)}: {report.n_valid} of {report.n_items} items usable")
+    out = make_console()
+    out.print(f"{shown(report.source)}: {report.n_valid} of {report.n_items} items usable")
     if report.fatal:
         out.print("[bold red]fatal: this catalogue cannot be used as it is[/bold red]")
     if not report.problems:
@@ -75,14 +75,14 @@ def _print_report(report, limit: int | None) -> None:
     for kind, count in report.counts().items():
         table.add_row(kind, SEVERITY[kind], str(count))
     out.print(table)
-    shown = report.problems if limit is None else report.problems[:limit]
-    for problem in shown:
+    listed = report.problems if limit is None else report.problems[:limit]
+    for problem in listed:
         where = problem.item_id or problem.path or ""
         where = "" if problem.reason.startswith(where) else f"{where}: "  # reasons from errors name the path
         out.print(f"[{'red' if problem.severity != 'warning' else 'yellow'}]{problem.severity:7}[/] "
-                  f"{problem.kind}: {escape(where)}{escape(problem.reason)}")
-    if len(shown) < len(report.problems):
-        out.print(f"... and {len(report.problems) - len(shown)} more (--all lists them)")
+                  f"{problem.kind}: {shown(where)}{shown(problem.reason)}")
+    if len(listed) < len(report.problems):
+        out.print(f"... and {len(report.problems) - len(listed)} more (--all lists them)")
 
 
 @data_app.command("show", context_settings=EXTRA_ARGS)
@@ -110,7 +110,7 @@ def show_command(
     sample = random.Random(seed).sample(items, min(n, len(items)))
     sheet = contact_sheet(sample, cell)
     atomic_write(out, lambda tmp: sheet.save(tmp, format="PNG"))
-    console.print(f"wrote {escape(str(out))} ({len(sample)} of {len(items)} items)")
+    console.print(f"wrote {shown(str(out))} ({len(sample)} of {len(items)} items)")
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:

@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import typer
-from rich.console import Console
+
+from sbkit.console_text import make_console, shown
 
 INDEX_HELP = "Build gallery indexes with a run's model, or add items to one."
 
@@ -89,21 +90,22 @@ def add_command(
 
 
 def _report(summary, verb: str) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console()
     embed = summary.embed
     rate = f"{embed.images_per_second:,.0f} photos/s" if embed.embedded else "nothing new to embed"
     console.print(f"[bold]index {verb}[/bold] ({summary.index_name}): {summary.total} items in "
-                  f"{summary.index_dir} ({summary.added} added)")
+                  f"{shown(summary.index_dir)} ({summary.added} added)")
     console.print(f"  embedded {embed.embedded}, {embed.resumed} already done in earlier chunks, "
                   f"{len(embed.skipped)} unreadable; {embed.seconds:.1f} s ({rate})")
     if summary.duplicates:
         examples = ", ".join(summary.duplicates[:5]) + (", ..." if len(summary.duplicates) > 5 else "")
-        console.print(f"  skipped {len(summary.duplicates)} ids already in the index: {examples}")
+        console.print(f"  skipped {len(summary.duplicates)} ids already in the index: {shown(examples)}")
     for skipped in embed.skipped[:5]:
-        console.print(f"  unreadable: {skipped.source}: {skipped.reason}")
+        console.print(f"  {skipped.kind}: {shown(skipped.source)}: {shown(skipped.reason)}")
     if summary.left_out:
+        first = summary.left_out[0]
         console.print(f"  {len(summary.left_out)} catalogue entries left out (missing files, repeated ids), e.g. "
-                      f"{summary.left_out[0].source}: {summary.left_out[0].reason}")
+                      f"{shown(first.source)}: {shown(first.reason)}")
 
 
 def register(app: typer.Typer) -> None:

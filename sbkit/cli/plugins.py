@@ -8,6 +8,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
+from sbkit.console_text import shown
 from sbkit.progress import console
 
 
@@ -29,8 +30,9 @@ def plugins_command(as_json: bool = typer.Option(False, "--json", help="Print JS
         components = "\n".join(f"{kind}: {', '.join(record.components[kind])}" for kind in KINDS
                                if record.components.get(kind))
         status = {"ok": "[green]ok[/green]", "disabled": "[yellow]disabled[/yellow]"}.get(
-            record.status, f"[red]failed[/red]\n{record.error}")
-        table.add_row(record.name, record.package or "-", record.version or "-", components or "-", status)
+            record.status, f"[red]failed[/red]\n{shown(record.error)}")
+        table.add_row(shown(record.name), shown(record.package or "-"), shown(record.version or "-"),
+                      shown(components or "-"), status)
     console.print(table)
 
 

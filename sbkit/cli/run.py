@@ -7,6 +7,8 @@ from typing import Any
 
 import typer
 
+from sbkit.config import RunConfig
+from sbkit.limits import describe, field_limits
 from sbkit.progress import console
 
 RUN_HELP = """Sketchify the catalogue, train, index the test gallery, evaluate and write a report.
@@ -14,6 +16,12 @@ RUN_HELP = """Sketchify the catalogue, train, index the test gallery, evaluate a
 Component parameters are set as --<kind>.<param> VALUE, for example --sketchifier.sigma 1.5,
 --encoder.path DIR or --data.size 500. `sbkit list <kind>` shows every parameter.
 Precedence: defaults < --config FILE.toml < options on the command line."""
+
+
+def _help(name: str, text: str) -> str:
+    """An option's help plus its bounds, read from their one declaration in RunConfig. The bounds are enforced
+    when the command builds its RunConfig, as for TOML and sbkit.run(), so all three give the same error."""
+    return f"{text} (allowed: {describe(field_limits(RunConfig, name))})"
 
 
 def run_command(
@@ -26,41 +34,72 @@ def run_command(
     index: str = typer.Option(None, help="Gallery index (see `sbkit list index`). (default: exact)"),
     data: str = typer.Option(None, help="A dataset name (see `sbkit list dataset`) or a catalogue folder. "
                              "(default: demo, the built-in demo catalogue)"),
-    epochs: int = typer.Option(None, min=1, help="Training epochs. (default: 12)"),
-    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. (default: 96)"),
-    batch_size: int = typer.Option(None, min=2, help="Training batch size (contrastive negatives). (default: 128)"),
-    lr: float = typer.Option(None, help="Peak learning rate (AdamW, warm-up then cosine). (default: 0.002)"),
-    augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of human-style sketch augmentation "
-                                  "during training; 0 turns it off. (default: 0.5)"),
-    early_stopping: int = typer.Option(None, min=0, help="Stop when validation R@10 has not improved for this many "
-                                       "epochs and keep the best weights; 0 trains every epoch. (default: 0)"),
-    grad_cache_chunk: int = typer.Option(None, min=0, help="Gradient caching: embed the batch in chunks of this "
-                                         "many rows, so a large contrastive batch fits in little memory; 0 is off. "
-                                         "(default: 0)"),
+    epochs: int = typer.Option(None, help=_help("epochs", "Training epochs. (default: 12)")),
+    image_size: int = typer.Option(None, help=_help("image_size", "Side of the square images and sketches, px. "
+                                                    "(default: 96)")),
+    batch_size: int = typer.Option(None, help=_help("batch_size", "Training batch size (contrastive negatives). "
+                                                    "(default: 128)")),
+    lr: float = typer.Option(None, help=_help("lr", "Peak learning rate (AdamW, warm-up then cosine). "
+                                              "(default: 0.002)")),
+    augment: float = typer.Option(None, help=_help("augment", "Strength of human-style sketch augmentation during "
+                                                   "training; 0 turns it off. (default: 0.5)")),
+    caption_augment: float = typer.Option(None, help=_help("caption_augment", "Share of training captions replaced "
+                                          "by people-like short forms (a few words, category only, colour + "
+                                          "category, brand, empty); 0 trains on full captions. (default: 0.5)")),
+    sketch_variants: int = typer.Option(None, help=_help("sketch_variants", "Frozen-feature encoders: stored "
+                                        "variants per training sketch (the sketch, then augmented copies), "
+                                        "featurised once and cached. (default: 3)")),
+    caption_variants: int = typer.Option(None, help=_help("caption_variants", "Captions per training item (the "
+                                         "caption, then short forms) that training picks from. (default: 6)")),
+    holdout: str = typer.Option(None, help="Categories for the held-out check, comma-separated: a second model "
+                                "trains without them and is tested on them. auto = two at random for "
+                                "frozen-feature encoders; '' = no check. (default: auto)"),
+    early_stopping: int = typer.Option(None, help=_help("early_stopping", "Stop when validation R@10 has not "
+                                                        "improved for this many epochs and keep the best weights; 0 "
+                                                        "trains every epoch. (default: 0)")),
+    grad_cache_chunk: int = typer.Option(None, help=_help("grad_cache_chunk", "Gradient caching: embed the batch "
+                                                          "in chunks of this many rows, so a large contrastive batch "
+                                                          "fits in little memory; 0 is off. (default: 0)")),
     device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
-    seed: int = typer.Option(None, help="Seed for data order, augmentation and weights. (default: 0)"),
+    seed: int = typer.Option(None, help=_help("seed", "Seed for data order, augmentation and weights. "
+                                              "(default: 0)")),
     out: Path = typer.Option(None, help="Run folder. (default: runs/<time>-<sketchifier>-<encoder>-<fuser>)"),
     config: Path = typer.Option(None, "--config", exists=False, help="A TOML config; command-line options "
-                                "override it. A run folder's config.toml repeats that run."),
+                                "override it. A run folder's config.toml repeats that run (give a new --out, or "
+                                "--force to replace that run)."),
     probes: bool = typer.Option(None, "--probes/--no-probes", help="Also run the five probes (colour swap, "
                                 "brand names, caption vs none, white items, top-1; docs/probes.md) and add them "
                                 "to the report. (default: no-probes)"),
     resume: Path = typer.Option(None, "--resume", help="Continue an interrupted run in this run folder from its "
-                                "last checkpoint, with the folder's config.toml."),
+                                "last checkpoint, with the folder's config.toml (settings that change what it "
+                                "computes are refused; --device and more --epochs are fine)."),
+    force: bool = typer.Option(False, "--force", help="Replace the run in --out: its result files are deleted "
+                               "before the new run starts. Without it a folder holding a run is refused."),
 ) -> None:
     """Sketchify, train, index, evaluate and report (see `sbkit run --help`)."""
     import sbkit
     from sbkit.cli.options import parse_component_options
-    from sbkit.config import COMPONENT_FIELDS, RunConfig
+    from sbkit.config import COMPONENT_FIELDS
+    from sbkit.errors import ConfigError
 
+    if force and resume is not None:
+        raise ConfigError("--force and --resume contradict each other: --resume continues the run in the folder, "
+                          "--force replaces it; give one")
     if resume is not None:
-        config, out = resume / "config.toml", resume
-    base = RunConfig.from_toml(config) if config else RunConfig()
+        from sbkit.pipeline.run_folder_guard import resume_base
+
+        if config is not None:
+            raise ConfigError(f"--resume uses {resume / 'config.toml'}; drop --config {config}")
+        base, out = resume_base(resume), resume
+    else:
+        base = RunConfig.from_toml(config) if config else RunConfig()
     given: dict[str, Any] = {
         key: value for key, value in {
             "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss, "index": index,
             "data": data, "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr,
-            "augment": augment, "early_stopping": early_stopping, "grad_cache_chunk": grad_cache_chunk,
+            "augment": augment, "caption_augment": caption_augment, "sketch_variants": sketch_variants,
+            "caption_variants": caption_variants, "holdout": holdout, "early_stopping": early_stopping,
+            "grad_cache_chunk": grad_cache_chunk,
             "device": device, "seed": seed, "probes": probes, "out": None if out is None else str(out),
         }.items() if value is not None
     }
@@ -68,12 +107,14 @@ def run_command(
     params = parse_component_options(list(ctx.args), set(COMPONENT_FIELDS))
     settings = settings.updated({kind: {"name": getattr(settings, kind).name, **values}
                                  for kind, values in params.items()}, "command line")
-    result = sbkit.run(settings, resume=resume is not None)
+    result = sbkit.run(settings, resume=resume is not None, force=force)
     _summary(result)
 
 
 def _summary(result) -> None:
     from rich.table import Table
+
+    from sbkit.console_text import shown
 
     metrics = result.metrics["metrics"]
     table = Table(title=f"Test results ({result.metrics['counts']['test']} gallery items, "
@@ -84,7 +125,15 @@ def _summary(result) -> None:
         for source, values in by_source.items():
             table.add_row(mode, source, *(f"{values[k]:.3f}" for k in ("R@1", "R@5", "R@10", "mAP", "MRR")))
     console.print(table)
-    console.print(f"report: [bold]{result.run_dir / 'report.md'}[/bold]")
+    from sbkit.pipeline.report_checks import gap_line, heldout_line
+
+    for line in (gap_line(metrics), heldout_line(result.metrics)):
+        if line:
+            console.print(line)
+    if "features" in result.timings:
+        console.print(f"feature caching: {result.timings['features']:.1f} s "
+                      f"({result.metrics.get('features_computed', 0)} pictures computed, the rest from the cache)")
+    console.print(f"report: [bold]{shown(result.run_dir / 'report.md')}[/bold]")
 
 
 def register(app: typer.Typer) -> None:

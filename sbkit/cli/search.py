@@ -43,12 +43,15 @@ def search_command(
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
 ) -> None:
     """Search a run's gallery with a sketch and/or a caption (see `sbkit search --help`)."""
+    from sbkit.console_text import print_warning
     from sbkit.errors import DataError, check
+    from sbkit.progress import console as errors
     from sbkit.retrieval.retriever import Retriever
     from sbkit.retrieval.search import write_sheet
 
     check(sketch is not None or (text is not None and text.strip()),
           "give a query: --sketch drawing.png, --text \"a long red trouser\", or both", DataError)
+    check(sheet is None or not sheet.is_dir(), f"--sheet {sheet} is a folder; pass a .png file name", DataError)
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
     result = retriever.search(sketch=sketch, text=text, k=k)
     gallery, index_dir = retriever.gallery, retriever.index_dir
@@ -59,14 +62,20 @@ def search_command(
     if as_json:
         payload = {
             "run": str(retriever.run.run_dir), "index": str(index_dir),
-            "query": {"sketch": None if sketch is None else str(sketch), "text": result.text},
+            "query": {"sketch": None if sketch is None else str(sketch), "text": result.text,
+                      "text_understood": result.text_understood, "unknown_words": result.unknown_words},
             "sheet": None if sheet_path is None else str(sheet_path),
             "mode": result.mode, "timings_ms": result.timings.to_dict(),
+            "warnings": result.warnings,
             "results": [hit.to_dict() for hit in result.hits],
         }
+        for warning in result.warnings:
+            print_warning(errors, warning)
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     _print_table(result, index_dir, sheet_path, gallery.problems if gallery is not None else [])
+    for warning in result.warnings:
+        print_warning(errors, warning)
 
 
 def _title(sketch: Path | None, text: str | None) -> str:
@@ -75,11 +84,12 @@ def _title(sketch: Path | None, text: str | None) -> str:
 
 
 def _print_table(result, index_dir: Path, sheet_path: Path | None, problems: list[str]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(soft_wrap=True)
-    table = Table(title=f"Top {len(result.hits)} in {index_dir}")
+    from sbkit.console_text import make_console, shown
+
+    console = make_console()
+    table = Table(title=f"Top {len(result.hits)} in {shown(index_dir)}")
     table.add_column("rank", justify="right")
     table.add_column("id")
     table.add_column("score", justify="right")
@@ -87,13 +97,13 @@ def _print_table(result, index_dir: Path, sheet_path: Path | None, problems: lis
     if show_captions:
         table.add_column("caption")
     for hit in result.hits:
-        row = [str(hit.rank), hit.id, f"{hit.score:.3f}"]
-        table.add_row(*row, *([hit.caption or ""] if show_captions else []))
+        row = [str(hit.rank), shown(hit.id), f"{hit.score:.3f}"]
+        table.add_row(*row, *([shown(hit.caption or "")] if show_captions else []))
     console.print(table)
     for problem in problems:
-        console.print(f"[yellow]note:[/yellow] photos and captions unavailable for {problem}", highlight=False)
+        console.print(f"[yellow]note:[/yellow] photos and captions unavailable for {shown(problem)}")
     if sheet_path is not None:
-        console.print(f"contact sheet: [bold]{sheet_path}[/bold]", highlight=False)
+        console.print(f"contact sheet: [bold]{shown(sheet_path)}[/bold]")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from sbkit.errors import ConfigError, SbkitError
+from sbkit.console_text import make_console, print_error, shown
+from sbkit.errors import FAILED, INTERRUPTED, USAGE_ERROR, ConfigError, SbkitError
 
 SKETCHIFY_HELP = """Turn every photo of SOURCE into a sketch: SOURCE is a folder of images (scanned recursively),
 an image, a catalogue folder (captions.csv, a public dataset layout) or a dataset name.
@@ -39,10 +40,10 @@ def _print_summary(console: Console, summary) -> None:
                   f"{summary.resumed} already done, {summary.skipped_total} skipped in {summary.seconds:.1f} s "
                   f"({rate}, {summary.workers} worker{'s' if summary.workers > 1 else ''})")
     for reason, count in summary.skipped.items():
-        console.print(f"  skipped {count} {reason}, e.g. {summary.examples[reason]}")
+        console.print(f"  skipped {count} {reason}, e.g. {shown(summary.examples[reason])}")
     if summary.removed_partial:
         console.print(f"  removed {summary.removed_partial} partial files of an interrupted run")
-    console.print(f"  output: {summary.out}/ (sketches/, manifest.jsonl, skipped.jsonl, job.json)")
+    console.print(f"  output: {shown(summary.out)}/ (sketches/, manifest.jsonl, skipped.jsonl, job.json)")
 
 
 def sketchify_command(
@@ -69,7 +70,7 @@ def sketchify_command(
     """
     from sbkit.progress import console as errors
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console()
     try:
         if compare is not None:
             from sbkit.sketch.job_compare import compare_sheet
@@ -82,7 +83,7 @@ def sketchify_command(
             if out.is_dir() or out.suffix.lower() != ".png":
                 raise ConfigError(f"with --compare, --out is the contact sheet to write; give a .png file, not {out}")
             path = compare_sheet(source, names, out, n=n, size=size or 256, params=options)
-            console.print(f"contact sheet: {path}")
+            console.print(f"contact sheet: {shown(path)}")
             return
         from sbkit.sketch.job import sketchify_job
 
@@ -90,14 +91,14 @@ def sketchify_command(
         summary = sketchify_job(source, out, sketchifier, options.get("sketchifier"), workers=workers, size=size,
                                 normalize=normalize, force=force)
     except SbkitError as exc:
-        errors.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
-        raise SystemExit(1) from None
+        print_error(errors, exc)
+        raise SystemExit(USAGE_ERROR) from None
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/yellow]: finished sketches are kept; rerun the same command to resume")
-        raise SystemExit(130) from None
+        raise SystemExit(INTERRUPTED) from None
     _print_summary(console, summary)
     if summary.finished == 0:
-        raise SystemExit(1)
+        raise SystemExit(FAILED)
 
 
 def register(app: typer.Typer) -> None:

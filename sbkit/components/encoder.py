@@ -65,6 +65,14 @@ class Encoder(Component, nn.Module):
     def _encode_text(self, texts: list[str]) -> torch.Tensor:
         raise NotImplementedError  # abstract
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of ``text`` (split on white space) that this encoder cannot read at all.
+
+        A text tower with a fixed word vocabulary names the words it never saw in training; a subword
+        tokenizer reads any text, so the default is none. ``sbkit search`` warns when every word is unknown.
+        """
+        return []
+
     def prepare(self, captions: list[str]) -> None:
         """Called once with the training captions before training (e.g. to build a vocabulary)."""
 

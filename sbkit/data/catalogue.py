@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sbkit.data.skip_reasons import UNREADABLE_ENTRY
+
 
 @dataclass
 class CatalogueItem:
@@ -23,10 +25,15 @@ class CatalogueItem:
 
 @dataclass
 class Skipped:
-    """An input that was left out, and why."""
+    """An input that was left out: ``reason`` for a person, ``kind`` from :mod:`sbkit.data.skip_reasons`."""
 
     source: str
     reason: str
+    kind: str = UNREADABLE_ENTRY
+
+    def record(self) -> dict[str, str]:
+        """A ``skipped.jsonl`` line: the item, its ``reason`` in the shared vocabulary, and the ``detail``."""
+        return {"item": self.source, "reason": self.kind, "detail": self.reason}
 
 
 @dataclass

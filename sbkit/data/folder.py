@@ -1,9 +1,10 @@
 """The folder catalogue: a folder of images plus ``captions.csv`` or ``captions.jsonl``.
 
 Columns (CSV header or JSON keys): ``id``, ``image`` (a path relative to the folder; subfolders are
-fine), ``caption``, and optionally ``sketch`` (a path to a real drawing of the item), ``category``,
-``split`` (train, val or test), ``product`` (pictures sharing it show one product), ``strokes`` (an SVG
-of the sketch's strokes in drawing order, a path like ``sketch``). Any other column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
+fine; a path leading outside the folder is refused unless allowed, see :mod:`sbkit.paths`), ``caption``,
+and optionally ``sketch`` (a path to a real drawing of the item), ``category``, ``split`` (train, val or
+test), ``product`` (pictures sharing it show one product), ``strokes`` (an SVG of the sketch's strokes in
+drawing order, a path like ``sketch``). Any other column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
 it names exist is checked later by :mod:`sbkit.data.validate`.
 """
 
@@ -18,11 +19,12 @@ from typing import Any
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.splits import DEFAULT_FRACTIONS, SPLITS, assign_splits, normalize_split
 from sbkit.errors import ConfigError, DataError
+from sbkit.paths import OutsideFolderError, path_in_folder
 
 CAPTION_FILES: tuple[str, ...] = ("captions.csv", "captions.jsonl")
 REQUIRED: tuple[str, ...] = ("id", "image", "caption")
 KNOWN: tuple[str, ...] = (*REQUIRED, "sketch", "category", "split", "product")
-PATH_ATTRIBUTES: tuple[str, ...] = ("strokes",)  # attributes naming a file beside the catalogue, resolved like sketch
+PATH_ATTRIBUTES: tuple[str, ...] = ("strokes",)  # attributes naming a file beside the catalogue, read like sketch
 
 
 def find_caption_file(root: Path) -> Path | None:
@@ -41,11 +43,22 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _delimiter(header: str) -> str:
+    """The separator whose fields in the header line name every required column: a comma, or the semicolon or
+    tab that spreadsheets in many locales write; a comma when none does (the error then names the header)."""
+    for delimiter in (",", ";", "\t"):
+        if all(column in {c.strip() for c in header.split(delimiter)} for column in REQUIRED):
+            return delimiter
+    return ","
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """(where, row) pairs; ``row`` is a reason string when the row cannot be used."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            delimiter = _delimiter(handle.readline())
+            handle.seek(0)
+            reader = csv.DictReader(handle, delimiter=delimiter)
             header = [h.strip() for h in reader.fieldnames or []]
             missing = [c for c in REQUIRED if c not in header]
             if missing:
@@ -89,11 +102,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
         raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _resolve(root: Path, value: str) -> Path:
-    return root / value.replace("\\", "/")  # captions written on Windows use backslashes
-
-
-def row_to_item(root: Path, row: dict[str, Any]) -> CatalogueItem | str:
+def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) -> CatalogueItem | str:
     """One row -> an item (split ``""`` when not given), or the reason it cannot be one."""
     item_id, image = _text(row.get("id")), _text(row.get("image"))
     if not item_id:
@@ -104,22 +113,32 @@ def row_to_item(root: Path, row: dict[str, Any]) -> CatalogueItem | str:
     if split and split not in SPLITS:
         return f"item {item_id!r}: split {row.get('split')!r} is not one of {', '.join(SPLITS)}"
     sketch = _text(row.get("sketch"))
+    attributes = {str(k): _text(v) for k, v in row.items() if k not in KNOWN and _text(v)}
+    try:
+        image_path = path_in_folder(root, image, allow_outside, "image path")
+        sketch_path = path_in_folder(root, sketch, allow_outside, "sketch path") if sketch else None
+        for key in PATH_ATTRIBUTES:
+            if key in attributes:
+                attributes[key] = str(path_in_folder(root, attributes[key], allow_outside, f"{key} path"))
+    except OutsideFolderError as exc:
+        return f"item {item_id!r}: {exc}"
     return CatalogueItem(
         id=item_id,
-        image=_resolve(root, image),
+        image=image_path,
         caption=_text(row.get("caption")),
         split=split,
         category=_text(row.get("category")) or None,
-        sketch=_resolve(root, sketch) if sketch else None,
+        sketch=sketch_path,
         product=_text(row.get("product")) or None,
-        attributes={str(k): str(_resolve(root, _text(v))) if k in PATH_ATTRIBUTES else _text(v)
-                    for k, v in row.items() if k not in KNOWN and _text(v)},
+        attributes=attributes,
     )
 
 
-def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0) -> Catalogue:
+def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0,
+                allow_outside: bool = False) -> Catalogue:
     """Read a folder catalogue (``path`` is the folder or its caption file); items without a ``split``
-    get one from :func:`assign_splits`.
+    get one from :func:`assign_splits`. A row whose image or sketch path leads outside the folder is
+    skipped with the reason, unless ``allow_outside`` (see :func:`sbkit.paths.path_in_folder`).
 
     Raises:
         DataError: the folder or its caption file is missing or unreadable, or the header lacks a column.
@@ -137,7 +156,7 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
     items: list[CatalogueItem] = []
     skipped: list[Skipped] = []
     for where, row in rows:
-        item = row if isinstance(row, str) else row_to_item(root, row)
+        item = row if isinstance(row, str) else row_to_item(root, row, allow_outside)
         if isinstance(item, str):
             skipped.append(Skipped(where, item))
         else:

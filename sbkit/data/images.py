@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from sbkit.data import skip_reasons as why
 from sbkit.errors import DataError
 
 MAX_PIXELS = 64_000_000  # about 8000 x 8000; larger files are refused before decoding
 MIN_SIDE = 8
+
+
+class ImageError(DataError):
+    """An image that cannot be used; ``reason`` is its skip reason (:mod:`sbkit.data.skip_reasons`)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def too_large(path: Path, max_pixels: int, size: str) -> ImageError:
+    """The error for an image over the pixel limit (``size``: ``WxH``, or PIL's decompression-bomb words)."""
+    return ImageError(f"{path}: {size} is larger than the {max_pixels:,}-pixel limit (refused before decoding)",
+                      why.TOO_LARGE)
 
 
 def to_rgb(img: Image.Image) -> Image.Image:
@@ -35,24 +51,32 @@ def read_image(path: str | Path, max_pixels: int = MAX_PIXELS, min_side: int = M
     """Read ``path`` as an RGB uint8 array (H, W, 3), or raise :class:`DataError` saying why not."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
+        raise ImageError(f"{path}: no such file", why.MISSING_IMAGE)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 width, height = img.size
                 if width * height > max_pixels:
-                    raise DataError(f"{path}: {width}x{height} is larger than the {max_pixels:,}-pixel limit")
+                    raise too_large(path, max_pixels, f"{width}x{height}")
                 if min(width, height) < min_side:
-                    raise DataError(f"{path}: {width}x{height} is smaller than {min_side} px on a side")
+                    raise ImageError(f"{path}: {width}x{height} is smaller than {min_side} px on a side", why.TOO_SMALL)
                 img.load()
                 return np.ascontiguousarray(np.asarray(to_rgb(img), dtype=np.uint8))
     except DataError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise DataError(f"{path}: not a readable image ({exc})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large(path, max_pixels, _bomb_size(exc)) from None
+    except UnidentifiedImageError as exc:
+        raise ImageError(f"{path}: not a readable image ({exc})", why.NOT_AN_IMAGE) from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise DataError(f"{path}: corrupt or truncated image ({exc})") from None
+        raise ImageError(f"{path}: corrupt or truncated image ({exc})", why.CORRUPT_IMAGE) from None
+
+
+def _bomb_size(exc: Exception) -> str:
+    """``400,000,000 pixels`` from PIL's decompression-bomb message, else ``the image``."""
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    return f"{int(found.group(1)):,} pixels" if found else "the image"
 
 
 def read_sketch(path: str | Path) -> np.ndarray:
@@ -65,7 +89,11 @@ def read_sketch(path: str | Path) -> np.ndarray:
                 gray = np.asarray(img.convert("L"), dtype=np.uint8)
                 if alpha.min() < 255 and gray.std() < 1.0:  # a flat colour whose strokes live in alpha
                     return (255 - alpha).astype(np.uint8)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise DataError(f"{path}: not a readable sketch ({exc})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large(path, MAX_PIXELS, _bomb_size(exc)) from None
+    except UnidentifiedImageError as exc:
+        raise ImageError(f"{path}: not a readable sketch ({exc})", why.NOT_AN_IMAGE) from None
+    except OSError as exc:
+        raise ImageError(f"{path}: not a readable sketch ({exc})", why.CORRUPT_IMAGE) from None
     rgb = read_image(path)
     return np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.uint8)

@@ -2,7 +2,8 @@
 
 Severities:
 
-- ``fatal``: the catalogue cannot be used at all (no valid item, an unreadable caption file).
+- ``fatal``: the catalogue cannot be used at all (no valid item, an unreadable caption file), or not by a
+  run (no usable train or no usable test item; reported by :func:`validate_catalogue` only).
 - ``item``: this item is left out of runs (missing, corrupt, too small or too large image; an image
   mode sbkit cannot convert; a repeated id; a row the reader could not use).
 - ``warning``: the item is kept (an empty caption: sketch-only queries and the gallery still use it;
@@ -30,6 +31,7 @@ from typing import Any, Literal
 
 from PIL import Image, UnidentifiedImageError
 
+from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image
 from sbkit.errors import DataError
@@ -37,14 +39,17 @@ from sbkit.io import atomic_write_text
 from sbkit.progress import progress_bar
 
 Severity = Literal["fatal", "item", "warning"]
-CACHE_VERSION = 1
+RUN_SPLITS = ("train", "test")  # sbkit run trains on one and tests on the other
+CACHE_VERSION = 3  # 2: problem kinds from sbkit.data.skip_reasons (not_an_image); 3: too_few_items
 
 SEVERITY: dict[str, Severity] = {
     "no_valid_items": "fatal",
+    "too_few_items": "fatal",
     "unreadable_catalogue": "fatal",
     "unreadable_entry": "item",
     "duplicate_id": "item",
     "missing_image": "item",
+    "not_an_image": "item",
     "corrupt_image": "item",
     "too_small": "item",
     "too_large": "item",
@@ -124,7 +129,7 @@ def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Problem("too_large", f"refused before decoding: {exc}", path=str(path))
     except UnidentifiedImageError:
-        return Problem("corrupt_image", "not an image file PIL can identify", path=str(path))
+        return Problem(why.NOT_AN_IMAGE, "not an image file PIL can identify", path=str(path))
     except (OSError, ValueError, SyntaxError) as exc:
         return Problem("corrupt_image", f"unreadable header ({exc})", path=str(path))
     if width * height > max_pixels:
@@ -147,7 +152,9 @@ def check_image(path: Path, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SI
         read_image(path, max_pixels=max_pixels, min_side=min_side)
         content = path.read_bytes()  # hashing the file is ~10x cheaper than hashing its pixels
     except DataError as exc:
-        return Problem("corrupt_image", str(exc).removeprefix(f"{path}: "), path=str(path))
+        kind = why.reason_of(exc)
+        return Problem(kind if kind in SEVERITY else why.CORRUPT_IMAGE, str(exc).removeprefix(f"{path}: "),
+                       path=str(path))
     except OSError as exc:
         return Problem("corrupt_image", f"cannot be read ({exc})", path=str(path))
     return hashlib.sha256(content).hexdigest()
@@ -242,7 +249,24 @@ def validate_catalogue(catalogue: Catalogue, check_images: bool = True, max_pixe
         workers: threads that decode images; None uses every core.
         use_cache: reuse the results of files unchanged since an earlier check (:class:`CheckCache`).
     """
-    return _inspect(catalogue, check_images, max_pixels, min_side, workers, use_cache)[0]
+    report, per_item = _inspect(catalogue, check_images, max_pixels, min_side, workers, use_cache)
+    if not report.fatal:  # usable items exist: are there enough of them for a run?
+        shortfall = run_shortfall(item for i, item in enumerate(catalogue.items) if not _dropped(per_item.get(i, [])))
+        if shortfall:
+            report.problems.append(Problem("too_few_items", shortfall, path=str(catalogue.root)))
+    return report
+
+
+def run_shortfall(items: Iterable[CatalogueItem]) -> str | None:
+    """Why usable ``items`` cannot make a run (it trains on train items and tests on test items), or None."""
+    counts = Counter(item.split for item in items)
+    missing = [split for split in RUN_SPLITS if not counts[split]]
+    if not missing:
+        return None
+    have = ", ".join(f"{n} {split}" for split, n in sorted(counts.items())) or "none"
+    return (f"a run needs at least one usable train item and one usable test item, and there is no "
+            f"{' and no '.join(missing)} item (usable items: {have}); add items, or set the split column of some "
+            "rows to train or test")
 
 
 def _inspect(catalogue: Catalogue, check_images: bool, max_pixels: int, min_side: int,
@@ -345,8 +369,10 @@ def load_valid(catalogue: Catalogue, check_images: bool = True, max_pixels: int 
     for index, item in enumerate(catalogue.items):
         problems = per_item.get(index, [])
         if _dropped(problems):
-            reasons = "; ".join(f"{p.kind}: {p.reason}" for p in problems if p.severity == "item")
-            skipped.append(Skipped(f"{item.id} ({item.image})", reasons))
+            dropped = [p for p in problems if p.severity == "item"]
+            reasons = "; ".join(f"{p.kind}: {p.reason}" for p in dropped)
+            kind = dropped[0].kind if dropped else why.UNREADABLE
+            skipped.append(Skipped(f"{item.id} ({item.image})", reasons, kind))
         elif any(p.kind in ("missing_sketch", "unreadable_sketch") for p in problems):
             items.append(replace(item, sketch=None))
         else:

@@ -50,9 +50,13 @@ def category_labels(split: SplitTensors) -> torch.Tensor | None:
 
 
 def evaluate_split(model, split: SplitTensors, batch_size: int, device: torch.device,
-                   gallery: torch.Tensor | None = None,
-                   modes: tuple[str, ...] = MODES) -> dict[str, dict[str, dict[str, float]]]:
-    """``{mode: {source: metrics}}`` with every gallery item as its own query's target."""
+                   gallery: torch.Tensor | None = None, modes: tuple[str, ...] = MODES,
+                   queries_from: torch.Tensor | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """``{mode: {source: metrics}}`` with every gallery item as its own query's target.
+
+    ``queries_from`` (N,) bool limits the queries to those rows (e.g. held-out categories); the gallery
+    stays the whole split. ``split`` may hold pictures or features, as long as ``model`` takes them.
+    """
     model.eval()
     if gallery is None:
         gallery = embed_gallery(model, split, batch_size, device)
@@ -66,6 +70,8 @@ def evaluate_split(model, split: SplitTensors, batch_size: int, device: torch.de
             queries = embed_queries(model, split, mode, "synthetic" if source == "caption" else source, batch_size,
                                     device)
             rows = split.has_drawn if source == "drawn" else torch.ones(len(split.items), dtype=torch.bool)
+            if queries_from is not None:
+                rows = rows & queries_from
             metrics = retrieval_metrics(
                 queries[rows], gallery, targets[rows],
                 query_labels=None if labels is None else labels[rows], gallery_labels=labels, ci=True,

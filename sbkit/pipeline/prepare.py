@@ -14,6 +14,7 @@ import torch
 from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.images import read_image, read_sketch
+from sbkit.data.skip_reasons import reason_of
 from sbkit.errors import DataError
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
@@ -48,7 +49,9 @@ def square(image: np.ndarray, size: int) -> np.ndarray:
 
 def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps([sketchifier.name, component_config(sketchifier), size, line_width]).encode())
+    # "skip-kinds": caches from before skipped items carried a kind are not read back
+    digest.update(json.dumps(["skip-kinds", sketchifier.name, component_config(sketchifier), size,
+                              line_width]).encode())
     for item in items:
         stat = item.image.stat() if item.image.exists() else None
         digest.update(f"{item.id}\0{item.image}\0{stat and stat.st_size}\0{stat and stat.st_mtime_ns}\0"
@@ -82,7 +85,7 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
         try:
             image, sketch, drawing = _load_item(item, sketchifier, size, line_width)
         except DataError as exc:
-            skipped.append(Skipped(item.id, str(exc)))
+            skipped.append(Skipped(item.id, str(exc), reason_of(exc)))
             continue
         kept.append(item)
         images.append(image)
@@ -95,7 +98,7 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
         "drawn": np.stack(drawn) if drawn else np.zeros((0, size, size), np.uint8),
         "has_drawn": has_drawn,
         "ids": np.array([item.id for item in kept]),
-        "skipped": np.array([json.dumps([s.source, s.reason]) for s in skipped]),
+        "skipped": np.array([json.dumps([s.source, s.reason, s.kind]) for s in skipped]),
     }
     if use_cache:
         atomic_write(cache, lambda tmp: _save_npz(tmp, arrays))

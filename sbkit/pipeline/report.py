@@ -17,6 +17,7 @@ from sbkit.io import atomic_write_text
 from sbkit.pipeline.evaluate import SOURCES
 from sbkit.pipeline.partial import PLOT, partial_rows, plot_partial
 from sbkit.pipeline.prepare import SplitTensors
+from sbkit.pipeline.report_checks import caption_section, gap_line, heldout_section, untrained_section
 
 HEADLINE = ("R@1", "R@5", "R@10", "mAP", "MRR")
 
@@ -168,7 +169,11 @@ def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], histo
         "",
         markdown_table(side_by_side(metrics), ["query", *SOURCES.values()]),
         "",
+        *([f"{gap}.", ""] if (gap := gap_line(metrics)) else []),
         *category_section(metrics),
+        *untrained_section(result),
+        *caption_section(result, run_dir),
+        *heldout_section(result),
         "![R@10 by query mode](recall.png)",
         "",
         *partial_section(result.get("partial"), run_dir),

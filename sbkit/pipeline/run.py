@@ -6,22 +6,35 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.data.catalogue import Catalogue, Skipped
+from sbkit.data.validate import run_shortfall
 from sbkit.errors import ConfigError, DataError
 from sbkit.io import atomic_write_json, atomic_write_text, file_sha256
+from sbkit.pipeline.checks import choose_holdout
 from sbkit.pipeline.evaluate import embed_gallery, evaluate_split
 from sbkit.pipeline.partial import evaluate_partial
+from sbkit.pipeline.training import evaluation_extras, heldout_check, make_trainee, train
+from sbkit.training.features import uses_frozen_features
 from sbkit.pipeline.prepare import SplitTensors, prepare_split
+from sbkit.pipeline.run_folder_guard import (
+    claim_run_folder,
+    default_run_dir,
+    refuse_changed_resume,
+    refuse_stale_checkpoint,
+    resume_base,
+)
 from sbkit.params import resolve_params
 from sbkit.progress import console
 from sbkit.registry import get_registry
+
+if TYPE_CHECKING:
+    from sbkit.training import TrainOptions
 
 
 @dataclass
@@ -42,17 +55,11 @@ def resolve_device(name: str) -> torch.device:
         raise ConfigError(f"device {name!r} is not a torch device; use auto, cpu or cuda[:N]") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device {name!r} was asked for but CUDA is not available here; use --device cpu")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise ConfigError(f"device {name!r}: this machine has {count} CUDA device{'s' if count != 1 else ''} "
+                          f"(cuda:0 to cuda:{count - 1}); use one of them, or auto")
     return device
-
-
-def make_run_dir(config: RunConfig) -> Path:
-    if config.out:
-        run_dir = Path(config.out)
-    else:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        run_dir = Path("runs") / f"{stamp}-{config.sketchifier.name}-{config.encoder.name}-{config.fuser.name}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return run_dir
 
 
 class Timer:
@@ -86,20 +93,42 @@ def load_catalogue(config: RunConfig) -> Catalogue:
     return load_valid(resolve_catalogue(config.data.name, config.data.params))
 
 
-def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any) -> RunResult:
+def train_options(config: RunConfig, device: torch.device) -> TrainOptions:
+    """The trainer's options for ``config``."""
+    from sbkit.training import TrainOptions
+
+    return TrainOptions(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, device=str(device),
+                        seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
+                        grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping)
+
+
+def run(config: RunConfig | None = None, resume: bool = False, force: bool = False, **overrides: Any) -> RunResult:
     """Run the whole pipeline; ``sbkit.run(fuser="avg", epochs=2)`` mirrors ``sbkit run --fuser avg --epochs 2``.
 
     With ``resume=True`` training continues from the checkpoint in the run folder (``config.out``) to the
-    same result as an uninterrupted run; the other stages are cached or cheap and simply run again.
+    same result as an uninterrupted run; the other stages are cached or cheap and simply run again. The
+    folder's config.toml is the config; ``config`` and ``overrides`` may change only what a resume allows
+    (:data:`~sbkit.pipeline.run_folder_guard.RESUME_MAY_CHANGE`, e.g. more epochs or another device).
+    ``force=True`` replaces a run already in the folder; without it such a folder is refused.
+
+    Every setting, component and the catalogue are checked before the run folder is made or touched
+    (:mod:`sbkit.pipeline.run_folder_guard`).
     """
-    config = (config or RunConfig()).updated(overrides, "run()")
-    if resume and not (Path(config.out) / "checkpoint").is_dir():
-        raise ConfigError(f"cannot resume: {config.out or '(no --out)'} holds no checkpoint/ folder; "
-                          "start the run without --resume")
+    if resume and force:
+        raise ConfigError("resume and force contradict each other: resume continues the run in the folder, force "
+                          "replaces it; give one")
+    saved = resume_base(_resume_folder(config, overrides)) if resume else None
+    config = (config or saved or RunConfig()).updated(overrides, "run()")
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
+    options = train_options(config, device)
     registry = get_registry()
     typed_params(config, registry)
+    run_dir = default_run_dir(config)
+    if saved is not None:
+        typed_params(saved, registry)
+        refuse_changed_resume(run_dir, saved, config)
+        refuse_stale_checkpoint(run_dir, options)
     # Build every component before any slow work, so a bad name or parameter fails at once.
     sketchifier = registry.create("sketchifier", config.sketchifier.name, config.sketchifier.params)
     encoder = registry.create("encoder", config.encoder.name, config.encoder.params)
@@ -107,20 +136,37 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
     registry.get("index", config.index.name)
     registry.get("fuser", config.fuser.name)
 
-    from sbkit.pipeline.report import write_report
-    from sbkit.sketch.augment import SketchAugment
-    from sbkit.training import TrainData, TrainOptions, build_model, fit
-
-    run_dir = make_run_dir(config)
-    config.save(run_dir / "config.toml")
     timer = Timer()
-
     with timer.stage("load catalogue"):
         catalogue = load_catalogue(config)
-    train_items, val_items, test_items = (catalogue.split(s) for s in ("train", "val", "test"))
-    if not train_items or not test_items:
-        raise DataError(f"catalogue {catalogue.name!r} needs train and test items; it has {catalogue.counts()}")
+    shortfall = run_shortfall(catalogue.items)
+    if shortfall:
+        raise DataError(f"catalogue {catalogue.name!r}: {shortfall}")
 
+    holdout = choose_holdout(config.holdout, [item.category for item in catalogue.split("train")], config.seed,
+                             uses_frozen_features(encoder))
+    with claim_run_folder(run_dir, resume=resume, force=force):
+        config.save(run_dir / "config.toml")
+        return _run_stages(config, run_dir, resume, catalogue, timer, device, options, registry, sketchifier,
+                           encoder, loss, holdout)
+
+
+def _resume_folder(config: RunConfig | None, overrides: dict[str, Any]) -> str:
+    folder = str(overrides.get("out") or (config.out if config else ""))
+    if not folder:
+        raise ConfigError("cannot resume: say which run folder, e.g. sbkit.run(out=DIR, resume=True)")
+    return folder
+
+
+def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catalogue, timer: Timer,
+                device: torch.device, options: TrainOptions, registry, sketchifier, encoder, loss,
+                holdout: frozenset[str]) -> RunResult:
+    """Sketchify, train, index, evaluate and report into ``run_dir``, which :func:`run` has claimed."""
+    from sbkit.pipeline.report import write_report
+    from sbkit.retrieval.run_folder import save_run_model
+    from sbkit.training import build_model
+
+    train_items, val_items, test_items = (catalogue.split(s) for s in ("train", "val", "test"))
     skipped: list[Skipped] = list(catalogue.skipped)
     with timer.stage("sketchify"):
         splits: dict[str, SplitTensors] = {}
@@ -135,44 +181,38 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
         encoder.prepare(splits["train"].captions)
         model = build_model(encoder, config.fuser.name, config.fuser.params).to(device)
         loss = loss.to(device)
-
-    train = splits["train"]
-    data = TrainData(images=train.images, sketches=train.sketches, captions=train.captions, labels=train.labels,
-                     sketch_transform=SketchAugment(config.augment, seed=config.seed) if config.augment > 0 else None)
-    options = TrainOptions(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, device=str(device),
-                           seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
-                           grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping)
-    validation = splits.get("val")
-
-    def on_epoch_end(epoch: int, row: dict) -> dict | None:
-        if validation is None:
-            return None
-        metrics = evaluate_split(model, validation, 256, device, modes=("sketch+text",))
-        model.train()
-        return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
-
+    frozen = uses_frozen_features(encoder)
+    with timer.stage("features" if frozen else "training data"):
+        trainee = make_trainee(config, encoder, model, splits)
     with timer.stage("train"):
-        history = fit(model, loss, data, options, out_dir=run_dir / "checkpoint", on_epoch_end=on_epoch_end,
-                      resume=resume, restore_best=config.early_stopping > 0)
-        model.save(run_dir / "model")
+        history = train(trainee, loss, options, device, run_dir / "checkpoint", resume)
+        save_run_model(model, run_dir)
 
     test = splits["test"]
     with timer.stage("index and evaluate"):
         model.eval()
-        gallery = embed_gallery(model, test, 256, device)
+        trainee.model.eval()
+        gallery = embed_gallery(trainee.model, trainee.test, 256, device)
         index = registry.create("index", config.index.name, config.index.params)
         index.add([item.id for item in test.items], gallery)
         index.model_hash = file_sha256(run_dir / "model" / "model.safetensors")
         index.save(run_dir / "index")
-        metrics = evaluate_split(model, test, 256, device, gallery=gallery)
+        metrics = evaluate_split(trainee.model, trainee.test, 256, device, gallery=gallery)
+        extra = evaluation_extras(trainee, config, device)
     with timer.stage("partial sketches"):
+        # the whole model (encoder included): partial drawings are pictures, whatever the trainee evaluated on
         partial = evaluate_partial(model, test, gallery, config.image_size, config.line_width, device)
+    if partial is not None:
+        extra["partial"] = partial
+    if holdout:
+        with timer.stage("held-out check"):
+            extra["heldout"] = heldout_check(config, options, registry, splits, holdout, device, trainee)
     result = {
         "metrics": metrics,
-        **({"partial": partial} if partial is not None else {}),
         "random_R@10": min(1.0, 10 / len(test.items)),
         "counts": {name: len(split.items) for name, split in splits.items()},
         "skipped": len(skipped),
+        **extra,
         "timings": timer.seconds,
     }
     probes = None
@@ -192,5 +232,5 @@ def run(config: RunConfig | None = None, resume: bool = False, **overrides: Any)
 
 
 def _write_skipped(run_dir: Path, skipped: list[Skipped]) -> None:
-    lines = "".join(json.dumps({"item": s.source, "reason": s.reason}, ensure_ascii=False) + "\n" for s in skipped)
+    lines = "".join(json.dumps(s.record(), ensure_ascii=False) + "\n" for s in skipped)
     atomic_write_text(run_dir / "skipped.jsonl", lines)

@@ -2,12 +2,14 @@
 
 ``INDEX_DIR/embeddings/`` holds ``store.json`` (the model hash, dim and image size every chunk was made
 with) and ``chunk-00000.safetensors``, ``chunk-00001.safetensors``, ...: each a ``vectors`` tensor (N, D)
-float32 with its N item ids (JSON) in the file's metadata. Chunks are written atomically, so a killed job
-leaves whole chunks only; the next run embeds exactly the items that no chunk holds.
+float32 with its N item ids (JSON) and the vectors' SHA-256 in the file's metadata. Chunks are written
+atomically, so a killed job leaves whole chunks only; a chunk whose vectors no longer match their hash is
+deleted, never trusted; the next run embeds exactly the items that no readable chunk holds.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -23,6 +25,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from sbkit.data.catalogue import CatalogueItem, Skipped
+from sbkit.data.skip_reasons import reason_of
 from sbkit.errors import DataError, check
 from sbkit.io import atomic_write, atomic_write_json
 from sbkit.progress import progress_bar
@@ -88,12 +91,15 @@ class EmbeddingStore:
         return [path for _, path in sorted(found)]
 
     def read_ids(self, chunk: Path) -> list[str] | None:
-        """The ids a chunk holds, or None (and the chunk is removed) when it cannot be read."""
+        """The ids a chunk holds, or None (and the chunk is removed) when it cannot be read or its vectors no
+        longer match the SHA-256 written with them (a flipped byte)."""
         try:
             with safe_open(str(chunk), framework="pt") as handle:
-                ids = json.loads((handle.metadata() or {}).get("ids", "null"))
-                rows = handle.get_slice("vectors").get_shape()[0]
-        except (OSError, SafetensorError, ValueError, KeyError):
+                metadata = handle.metadata() or {}
+                ids = json.loads(metadata.get("ids", "null"))
+                vectors = handle.get_tensor("vectors")
+            rows = vectors.shape[0] if metadata.get("sha256") == _digest(vectors) else -1
+        except (OSError, SafetensorError, ValueError, KeyError, RuntimeError):
             ids, rows = None, -1
         if not isinstance(ids, list) or len(ids) != rows:
             chunk.unlink(missing_ok=True)  # a damaged chunk is embedded again, never trusted
@@ -114,8 +120,8 @@ class EmbeddingStore:
             self._next = int(_CHUNK.match(chunks[-1].name).group(1)) + 1 if chunks else 0  # type: ignore[union-attr]
         path = self.folder / f"chunk-{self._next:05d}.safetensors"
         self._next += 1
-        metadata = {"ids": json.dumps(ids), "model_hash": self.identity["model_hash"]}
         tensor = vectors.detach().float().cpu().contiguous()
+        metadata = {"ids": json.dumps(ids), "model_hash": self.identity["model_hash"], "sha256": _digest(tensor)}
         return atomic_write(path, lambda tmp: save_file({"vectors": tensor}, str(tmp), metadata=metadata))
 
     def collect(self, wanted: list[str]) -> tuple[list[str], torch.Tensor]:
@@ -138,6 +144,11 @@ class EmbeddingStore:
                 wanted_set.discard(chunk_ids[row])
         dim = self.identity["dim"]
         return ids, torch.cat(parts) if parts else torch.empty(0, dim)
+
+
+def _digest(vectors: torch.Tensor) -> str:
+    """SHA-256 of a chunk's float32 vectors, stored in its metadata so a damaged chunk is noticed."""
+    return hashlib.sha256(vectors.float().contiguous().numpy().tobytes()).hexdigest()
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -177,7 +188,7 @@ def embed_items(model, items: list[CatalogueItem], store: EmbeddingStore, image_
                 for item in batch:
                     photo = next(photos)
                     if isinstance(photo, DataError):
-                        summary.skipped.append(Skipped(item.id, str(photo)))
+                        summary.skipped.append(Skipped(item.id, str(photo), reason_of(photo)))
                     else:
                         kept.append(item.id)
                         arrays.append(photo)

@@ -66,8 +66,9 @@ def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PI
                 return cv2.cvtColor(np.asarray(to_rgb(img), dtype=np.uint8), cv2.COLOR_RGB2GRAY)
     except DataError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise DrawingTooLarge(f"{label}: {exc}; scale the drawing down") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DrawingTooLarge(f"{label}: larger than the {max_pixels:,}-pixel limit (a decompression bomb is refused "
+                              "before decoding); scale the drawing down") from None
     except UnidentifiedImageError:
         raise DataError(f"{label}: not a readable image (no PNG, JPEG or other known image format); send a PNG "
                         "or JPEG drawing") from None

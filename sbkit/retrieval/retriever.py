@@ -68,13 +68,32 @@ class Timings:
 
 @dataclass
 class SearchResult:
-    """The query as the model saw it (the normalised sketch, the text, the mode), the ranked hits and timings."""
+    """The query as the model saw it (the normalised sketch, the text, the mode), the ranked hits, the time each
+    stage took, and the caption's words the model cannot read (when every one is unknown, the caption cannot
+    steer the ranking)."""
 
     sketch: np.ndarray | None
     text: str | None
     hits: list[Hit]
     mode: str = "sketch+text"
     timings: Timings = field(default_factory=Timings)
+    unknown_words: list[str] = field(default_factory=list)
+
+    @property
+    def text_understood(self) -> bool | None:
+        """None without a caption; False when the model reads no word of it."""
+        if self.text is None:
+            return None
+        return len(self.unknown_words) < len(self.text.split())
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things the person searching should know: a caption the model cannot read."""
+        if self.text_understood is not False:
+            return []
+        effect = "the ranking comes from the sketch alone" if self.sketch is not None else "the ranking is meaningless"
+        return [f"the model knows no word of the caption {self.text!r} (its vocabulary comes from the training "
+                f"captions), so {effect}; describe the item in the catalogue's words, e.g. \"a long red trouser\""]
 
 
 def query_mode(mode: str | None, has_sketch: bool, has_text: bool) -> str:
@@ -168,13 +187,14 @@ class Retriever:
         query_text = text if mode != "sketch" else None
         start = time.perf_counter()
         vector = self.embed(prepared, query_text)
+        unknown = [] if query_text is None else self.run.model.encoder.unknown_words(query_text)
         timings.encode = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
         scores, ids = self.index.search(vector, k)
         hits = [self._hit(rank, item_id, score) for rank, (item_id, score) in
                 enumerate(zip(ids[0], scores[0].tolist()), 1)]
         timings.search = (time.perf_counter() - start) * 1000
-        return SearchResult(prepared, query_text, hits, mode, timings)
+        return SearchResult(prepared, query_text, hits, mode, timings, unknown)
 
     def embed(self, sketch: np.ndarray | None, text: str | None) -> torch.Tensor:
         """A prepared (S, S) uint8 sketch and/or a caption -> the query vector (1, D) float32 on the CPU."""

@@ -13,7 +13,7 @@ from safetensors import SafetensorError
 from sbkit.components import Index
 from sbkit.config import RunConfig
 from sbkit.errors import ConfigError, DataError, SbkitError, check
-from sbkit.io import file_sha256
+from sbkit.io import atomic_write_json, file_sha256
 from sbkit.params import resolve_params
 from sbkit.registry import get_registry
 from sbkit.training.model import WEIGHTS, RetrievalModel, build_model
@@ -22,7 +22,10 @@ CONFIG = "config.toml"
 MODEL_DIR = "model"
 INDEX_DIR = "index"
 INDEX_MANIFEST = "manifest.json"
+MODEL_RECORD = "files.json"  # in model/: size and SHA-256 of every file the run wrote there
 HOW = "a run folder is made by `sbkit run --out DIR` (or sbkit.run(out=DIR))"
+
+
 @dataclass
 class LoadedRun:
     """A run folder opened for search: the config it ran with, its model (eval mode) and its test index."""
@@ -44,6 +47,62 @@ class LoadedRun:
         if self._model_hash is None:
             self._model_hash = file_sha256(self.model_dir / WEIGHTS)
         return self._model_hash
+
+
+def save_run_model(model: RetrievalModel, run_dir: Path) -> None:
+    """Save the trained model into ``run_dir/model`` and record each file's size and SHA-256 beside it.
+
+    :func:`load_run` checks every file against that record, so a changed or damaged model is refused
+    instead of giving slightly different scores.
+    """
+    folder = Path(run_dir) / MODEL_DIR
+    model.save(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MODEL_RECORD
+                   and not p.name.startswith("."))
+    record = {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in files}
+    atomic_write_json(folder / MODEL_RECORD, {"format": "sbkit-model-files", "version": 1, "files": record})
+
+
+def _recorded_files(run_dir: Path) -> dict[str, dict[str, Any]] | None:
+    """``model/files.json``'s file records; else the weights' hash from the run's own index; else None."""
+    path = run_dir / MODEL_DIR / MODEL_RECORD
+    if path.exists():
+        try:
+            files = json.loads(path.read_text(encoding="utf-8"))["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            files = None
+        check(isinstance(files, dict) and all(isinstance(v, dict) for v in files.values()),
+              f"{path} is damaged: it cannot say whether the model in {run_dir / MODEL_DIR} is the one `sbkit run` "
+              f"wrote; make the run again: {HOW}", DataError)
+        return files
+    try:
+        found = json.loads((run_dir / INDEX_DIR / INDEX_MANIFEST).read_text(encoding="utf-8")).get("model_hash")
+    except (OSError, ValueError, AttributeError):
+        found = None
+    return {WEIGHTS: {"sha256": found}} if isinstance(found, str) else None
+
+
+def check_model_files(run_dir: Path) -> str:
+    """Check the model's files against what the run recorded when it wrote them; the weights' SHA-256.
+
+    Raises:
+        DataError: naming the first file that is missing or differs from the record.
+    """
+    folder = run_dir / MODEL_DIR
+    weights_hash = None
+    for name, expected in (_recorded_files(run_dir) or {}).items():
+        path = folder / name
+        check(path.is_file(), f"{path} is missing, but the run recorded it in {MODEL_RECORD}; restore it or make the "
+              f"run again: {HOW}", DataError)
+        digest = file_sha256(path)
+        size = expected.get("bytes")
+        check(digest == expected.get("sha256") and (size is None or size == path.stat().st_size),
+              f"{path} has changed since `sbkit run` wrote it (SHA-256 {digest[:12]}…, recorded "
+              f"{str(expected.get('sha256'))[:12]}…): it was edited or damaged, so sbkit will not use it; restore "
+              f"the file, or make the run again: {HOW}", DataError)
+        if name == WEIGHTS:
+            weights_hash = digest
+    return weights_hash or file_sha256(folder / WEIGHTS)
 
 
 def _require(run_dir: Path, path: Path, what: str) -> None:
@@ -113,7 +172,8 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> LoadedR
         device: where the model runs (``cpu``, ``cuda``, ``cuda:1``, ``auto``).
 
     Raises:
-        DataError: the folder, its ``config.toml`` or its ``model/model.safetensors`` is missing or broken.
+        DataError: the folder, its ``config.toml`` or its ``model/model.safetensors`` is missing or broken, or a
+            model file differs from the size and SHA-256 the run recorded (``model/files.json``).
         ConfigError: a component named in the config is not registered (a plugin is missing).
     """
     from sbkit.pipeline.run import resolve_device
@@ -124,11 +184,12 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> LoadedR
     _require(run_dir, run_dir / MODEL_DIR / WEIGHTS, "the trained weights")
     config = _read_config(run_dir)
     target = resolve_device(device) if isinstance(device, str) else device
+    model_hash = check_model_files(run_dir)
     model = _load_model(config, run_dir / MODEL_DIR).to(target).eval()
     index = None
     if (run_dir / INDEX_DIR).is_dir():
         index = open_index(run_dir / INDEX_DIR, config.index.name)
-    return LoadedRun(run_dir=run_dir, config=config, model=model, index=index, device=target)
+    return LoadedRun(run_dir=run_dir, config=config, model=model, index=index, device=target, _model_hash=model_hash)
 
 
 def check_index_model(index: Index, index_dir: Path, run: LoadedRun) -> None:

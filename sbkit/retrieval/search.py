@@ -49,4 +49,10 @@ def write_sheet(result: SearchResult, gallery: Gallery | None, path: Path, title
     row = SheetRow(query_sketch=result.sketch, caption=result.text, results=photos,
                    hits=[False] * len(result.hits),
                    labels=[f"{_short(hit.id)} {hit.score:.2f}" for hit in result.hits])
-    return contact_sheet([row], Path(path), title=title, thumb=112, legend="results, best first (score below)")
+    path = Path(path)
+    check(not path.is_dir(), f"contact sheet {path} is a folder; pass --sheet a .png file name", DataError)
+    try:
+        return contact_sheet([row], path, title=title, thumb=112, legend="results, best first (score below)")
+    except OSError as exc:
+        raise DataError(f"cannot write the contact sheet {path} ({exc.strerror or type(exc).__name__}); pass "
+                        "--sheet a .png path in a folder you can write") from None

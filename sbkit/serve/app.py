@@ -179,7 +179,8 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
                                   image_url=image_url, thumbnail_url=thumbnail_url))
         server = (time.perf_counter() - arrived) * 1000
         answer = SearchResponse(mode=result.mode, text=result.text, k=query.k, results=results,
-                                timings_ms=Timings(**result.timings.to_dict(), server=round(server, 3)))
+                                timings_ms=Timings(**result.timings.to_dict(), server=round(server, 3)),
+                                unknown_words=result.unknown_words, warnings=result.warnings)
         # Built and checked above; answering with its JSON skips FastAPI's second validation pass.
         return Response(answer.model_dump_json(), media_type="application/json")
 

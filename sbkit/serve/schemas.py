@@ -52,6 +52,9 @@ class SearchResponse(BaseModel):
     k: int
     results: list[Result]
     timings_ms: Timings
+    unknown_words: list[str] = Field(description="words of the caption the model cannot read")
+    warnings: list[str] = Field(description="what the person searching should know, e.g. a caption the model "
+                                "cannot read at all")
 
 
 class ErrorResponse(BaseModel):

@@ -7,7 +7,9 @@ one step here, on one (H, W) bool ink map with OpenCV (a few tens of microsecond
 - :func:`drop_strokes`: cut strokes into segments and drop random segments;
 - :func:`erase_blobs`: erase a few random round patches;
 - :func:`elastic_jitter`: warp by a smooth random displacement field;
-- :func:`vary_line_width`: thin or thicken the lines, per sketch.
+- :func:`vary_line_width`: thin or thicken the lines, per sketch;
+- :func:`misjudge_proportions`: stretch, shear and turn the whole drawing a little, as people misjudge
+  a product's proportions (wider, taller, slanted).
 
 :func:`augment_sketches` runs them all on a batch (B, 1, H, W) uint8 of dark-on-white sketches, scaled
 by one ``strength`` in [0, 1]; :class:`SketchAugment`
@@ -118,6 +120,22 @@ def vary_line_width(ink: np.ndarray, p: float, generator: torch.Generator) -> np
     return ink
 
 
+def misjudge_proportions(ink: np.ndarray, amount: float, generator: torch.Generator) -> np.ndarray:
+    """Warp a (H, W) bool ink map by a random affine map about its centre: each axis scaled by up to
+    ``amount`` (0.15 = 15%), sheared by up to ``amount / 2`` and turned by up to ``amount / 3`` radians."""
+    sx, sy, shear, turn = ((_rand(generator, 4) * 2 - 1) * amount).tolist()
+    if amount <= 0 or not ink.any():
+        return ink
+    height, width = ink.shape
+    cos, sin = np.cos(turn / 3), np.sin(turn / 3)
+    linear = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1 + sx, shear / 2], [0, 1 + sy]])
+    centre = np.array([(width - 1) / 2, (height - 1) / 2])
+    matrix = np.hstack([linear, (centre - linear @ centre)[:, None]]).astype(np.float32)
+    warped = cv2.warpAffine(ink.astype(np.uint8) * 255, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return warped > 76
+
+
 def augment_sketch(ink: np.ndarray, strength: float, generator: torch.Generator) -> np.ndarray:
     """All steps on one (H, W) bool ink map, scaled by ``strength`` in [0, 1] (see :func:`augment_sketches`)."""
     side = min(ink.shape)
@@ -125,6 +143,7 @@ def augment_sketch(ink: np.ndarray, strength: float, generator: torch.Generator)
     ink = drop_strokes(ink, 0.3 * strength, max(4, side // 5), generator)
     ink = erase_blobs(ink, 0.5 * strength, 0.08 * strength, generator)
     ink = elastic_jitter(ink, 0.025 * strength * side, generator)
+    ink = misjudge_proportions(ink, 0.2 * strength, generator)
     return vary_line_width(ink, 0.6 * strength, generator)
 
 
@@ -134,7 +153,8 @@ def augment_sketches(batch: torch.Tensor, strength: float, generator: torch.Gene
     Args:
         batch: (B, 1, H, W) uint8, dark lines on white.
         strength: 0 returns ``batch`` itself; 1 is the strongest (at 128 px: details under 8 px
-            dropped, 30% of stroke segments dropped, jitter up to 3 px, discs up to 10 px erased).
+            dropped, 30% of stroke segments dropped, jitter up to 3 px, discs up to 10 px erased,
+            proportions off by up to 20%).
         generator: a CPU ``torch.Generator``; the same state gives the same sketches.
 
     Returns:

@@ -6,6 +6,7 @@ Layout of the job folder ``out``::
     manifest.jsonl      one JSON line per finished item, appended as items finish
     skipped.jsonl       every input left out by the latest run, with its reason
     job.json            the settings; a rerun with other settings is refused unless ``force``
+    job.lock            locked while a job runs, so a second job on the folder is refused
 
 Sketches are written atomically, so a killed run leaves only whole files (and temporary ``.part``
 files, which the next run removes); a rerun skips every item already in the manifest whose sketch
@@ -15,28 +16,24 @@ file exists.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sbkit.components import component_config
 from sbkit.data.images import MIN_SIDE
-from sbkit.errors import ConfigError, DataError, check
-from sbkit.io import atomic_write_text
+from sbkit.errors import ConfigError, check
+from sbkit.io import atomic_write_text, folder_lock
 from sbkit.params import resolve_params
 from sbkit.progress import progress_bar
+from sbkit.sketch.job_results import chunk_results, deferred_interrupt
 from sbkit.sketch.job_source import JobItem, SkippedInput, list_items
 from sbkit.sketch.job_state import check_config, manifest_line, resume_state, write_config
-from sbkit.sketch.job_worker import (ChunkResult, SketchWorker, SketchWriter, init_worker, run_chunk,
-                                    single_threaded)
+from sbkit.sketch.job_worker import ChunkResult, SketchWriter
 
 MAX_CHUNK = 64
 CHUNKS_PER_WORKER = 8  # at least; more when MAX_CHUNK binds
@@ -85,35 +82,6 @@ def chunked(items: list[JobItem], workers: int) -> list[list[JobItem]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-@contextmanager
-def chunk_results(chunks: list[list[JobItem]], workers: int, worker_args: tuple[Any, ...]) -> Iterator[
-        Iterator[ChunkResult]]:
-    """Results of ``chunks`` as they finish: in this process for one worker, else in a process pool."""
-    if workers == 1 or len(chunks) <= 1:
-        with single_threaded():
-            worker = SketchWorker(*worker_args)
-            yield (worker.run_chunk(chunk) for chunk in chunks)
-        return
-    # fork starts workers in milliseconds with every plugin already loaded; spawn where fork is missing.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    # A child forked while OpenCV's thread pool has threads can deadlock in its first OpenCV call, so the
-    # pool is stopped (one thread) while the workers start; they all start at the first submit.
-    with single_threaded():
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                   initializer=init_worker, initargs=worker_args)
-        futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
-    with pool:
-        try:
-            yield (future.result() for future in as_completed(futures))
-        except BrokenProcessPool:
-            raise DataError("a worker process died while sketchifying (a crash in a decoder or the sketchifier, "
-                            "or out of memory); finished sketches are kept: rerun to resume, with fewer "
-                            "--workers if memory is short") from None
-        finally:
-            for future in futures:
-                future.cancel()
-
-
 def _write_skipped(path: Path, skipped: list[SkippedInput]) -> None:
     atomic_write_text(path, "".join(manifest_line(s.as_dict()) for s in skipped))
 
@@ -140,7 +108,7 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
 
     Raises:
         ConfigError: bad settings, or ``out`` holds a job with other settings and ``force`` is off.
-        DataError: ``source`` is missing or holds no image.
+        DataError: ``source`` is missing or holds no image, or another job is running in ``out``.
     """
     from sbkit.registry import get_registry
 
@@ -161,35 +129,48 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         raise ConfigError(f"--out {out} is a file; pass a folder for the sketches") from None
     except OSError as exc:
         raise ConfigError(f"cannot create --out {out}: {exc.strerror or exc}") from None
-    check_config(out, config, force)
-    finished, removed = resume_state(out, force)
-    write_config(out, config)
-    pending = [item for item in items if item.id not in finished]
-    summary = JobSummary(out, sketchifier, total=len(items), done=0, resumed=len(items) - len(pending),
-                         removed_partial=removed)
-    chunks = chunked(pending, workers)
-    summary.workers = workers = min(workers, max(1, len(chunks)))
-    worker_args = (cls, resolved, out, size, normalize, sketchifier_config)
-    start = time.perf_counter()
-    try:
-        with ExitStack() as stack:
-            results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
-            manifest = stack.enter_context((out / "manifest.jsonl").open("a", encoding="utf-8"))
-            advance = stack.enter_context(progress_bar(f"sketchify ({sketchifier})", len(pending)))
-            writer = SketchWriter()
-            for finished, chunk_skipped in results:
-                for path, data, _ in finished:
-                    writer.write(path, data)
-                if finished:  # after the files: a line in the manifest means a whole sketch on disk
-                    manifest.write("".join(line for _, _, line in finished))
-                    manifest.flush()
-                skipped.extend(chunk_skipped)
-                summary.done += len(finished)
-                advance(len(finished) + len(chunk_skipped))
-    finally:
-        summary.seconds = time.perf_counter() - start
-        _write_skipped(out / "skipped.jsonl", skipped)
-    summary.skipped = dict(Counter(s.reason for s in skipped).most_common())
-    for entry in skipped:
-        summary.examples.setdefault(entry.reason, entry.detail)
-    return summary
+    with folder_lock(out, "sketchify job"):  # a second job on this folder is refused, not interleaved
+        check_config(out, config, force)
+        finished, removed = resume_state(out, force)
+        write_config(out, config)
+        pending = [item for item in items if item.id not in finished]
+        summary = JobSummary(out, sketchifier, total=len(items), done=0, resumed=len(items) - len(pending),
+                             removed_partial=removed)
+        chunks = chunked(pending, workers)
+        summary.workers = workers = min(workers, max(1, len(chunks)))
+        worker_args = (cls, resolved, out, size, normalize, sketchifier_config)
+        start = time.perf_counter()
+        try:
+            with ExitStack() as stack:
+                results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
+                manifest = stack.enter_context((out / "manifest.jsonl").open("a", encoding="utf-8"))
+                advance = stack.enter_context(progress_bar(f"sketchify ({sketchifier})", len(pending)))
+                writer = SketchWriter()
+
+                def keep(result: ChunkResult) -> None:
+                    finished, chunk_skipped = result
+                    for path, data, _ in finished:
+                        writer.write(path, data)
+                    if finished:  # after the files: a line in the manifest means a whole sketch on disk
+                        manifest.write("".join(line for _, _, line in finished))
+                        manifest.flush()
+                    skipped.extend(chunk_skipped)
+                    summary.done += len(finished)
+                    advance(len(finished) + len(chunk_skipped))
+
+                try:
+                    for result in results:
+                        with deferred_interrupt():  # a chunk's files and manifest lines go in together
+                            keep(result)
+                except KeyboardInterrupt:  # keep what the chunks in progress make, then stop
+                    for result in results.rest():
+                        with deferred_interrupt():
+                            keep(result)
+                    raise
+        finally:
+            summary.seconds = time.perf_counter() - start
+            _write_skipped(out / "skipped.jsonl", skipped)
+        summary.skipped = dict(Counter(s.reason for s in skipped).most_common())
+        for entry in skipped:
+            summary.examples.setdefault(entry.reason, entry.detail)
+        return summary

@@ -8,7 +8,6 @@ missing end marker, another format) goes through ``read_image`` itself.
 
 from __future__ import annotations
 
-import re
 import struct
 from pathlib import Path
 
@@ -16,7 +15,6 @@ import cv2
 import numpy as np
 
 from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image
-from sbkit.errors import DataError
 from sbkit.sketch.edges import to_gray
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -96,24 +94,6 @@ def read_photo(path: str | Path, gray: bool = False) -> np.ndarray:
             return image
     image = read_image(path)
     return to_gray(image) if gray else image
-
-
-_REASONS = (
-    ("no such file", "missing"),
-    ("larger than", "too-large"),
-    ("smaller than", "too-small"),
-    ("not a readable image", "not-an-image"),
-    ("corrupt or truncated", "corrupt"),
-)
-
-
-def skip_reason(error: DataError) -> str:
-    """A short category for a read error: missing, too-large, too-small, not-an-image, corrupt or unreadable."""
-    message = str(error)
-    for pattern, reason in _REASONS:
-        if re.search(pattern, message):
-            return reason
-    return "unreadable"
 
 
 def resize_longest(image: np.ndarray, size: int) -> np.ndarray:

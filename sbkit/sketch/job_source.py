@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue
 from sbkit.errors import DataError
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
-JOB_FILES: tuple[str, ...] = ("manifest.jsonl", "skipped.jsonl", "job.json")
+JOB_FILES: tuple[str, ...] = ("manifest.jsonl", "skipped.jsonl", "job.json", "job.lock")
 SKETCH_DIR = "sketches"
 _UNSAFE = re.compile(r"[\x00-\x1f\\:*?\"<>|]")
 _PLAIN_ID = re.compile(r"[\w-][\w.-]*(?:/[\w-][\w.-]*)*\Z", re.ASCII)
@@ -63,7 +64,7 @@ def sketch_relpath(item_id: str) -> str:
 
 def _skip_suffix(item_id: str, path: str) -> SkippedInput:
     suffix = os.path.splitext(path)[1] or "no"
-    return SkippedInput(item_id, path, "not-an-image",
+    return SkippedInput(item_id, path, why.NOT_AN_IMAGE,
                         f"{path}: {suffix} suffix is not an image type ({', '.join(sorted(IMAGE_SUFFIXES))})")
 
 
@@ -129,14 +130,14 @@ def list_items(source: str | Path, out: Path | None = None) -> tuple[list[JobIte
         else:
             pairs = [(item.id, Path(item.image)) for item in catalogue.items]
             captions = {item.id: item.caption for item in catalogue.items}
-            skipped = [SkippedInput(None, s.source, "catalogue", s.reason) for s in catalogue.skipped]
+            skipped = [SkippedInput(None, s.source, s.kind, s.reason) for s in catalogue.skipped]
     items: list[JobItem] = []
     seen: dict[str, str] = {}
     for item_id, image in pairs:
         image_path = os.path.abspath(image)
         sketch = sketch_relpath(item_id)
         if sketch in seen:
-            skipped.append(SkippedInput(item_id, image_path, "duplicate-id",
+            skipped.append(SkippedInput(item_id, image_path, why.DUPLICATE_ID,
                                         f"{image_path}: id {item_id!r} gives the same sketch path {sketch} "
                                         f"as {seen[sketch]}; rename one of them"))
             continue

@@ -3,9 +3,13 @@ worker), and the atomic writes of the finished sketches (always in the job's mai
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -15,9 +19,10 @@ import cv2
 import numpy as np
 import torch
 
+from sbkit.data import skip_reasons as why
 from sbkit.errors import DataError
 from sbkit.io import encode_png
-from sbkit.sketch.job_read import read_photo, resize_longest, skip_reason
+from sbkit.sketch.job_read import read_photo, resize_longest
 from sbkit.sketch.job_source import JobItem, SkippedInput
 from sbkit.sketch.normalize import normalize_sketch
 
@@ -66,11 +71,11 @@ class SketchWorker:
         try:
             image = read_photo(item.image, gray=self.gray)
         except DataError as exc:
-            return SkippedInput(item.id, item.image, skip_reason(exc), str(exc))
+            return SkippedInput(item.id, item.image, why.reason_of(exc), str(exc))
         try:
             sketch, triggered = self.sketch(image, item.caption)
         except Exception as exc:  # noqa: BLE001 - one bad photo or sketchifier bug must not end the job
-            return SkippedInput(item.id, item.image, "sketchify-failed",
+            return SkippedInput(item.id, item.image, why.SKETCHIFY_FAILED,
                                 f"{item.image}: {self.sketchifier.name} failed: {type(exc).__name__}: {exc}")
         head = {"id": item.id, "image": item.image, "sketch": item.sketch, "caption": item.caption,
                 "shape": list(sketch.shape)}
@@ -129,12 +134,42 @@ class SketchWriter:
 _WORKER: SketchWorker | None = None
 
 
-def init_worker(*args: Any) -> None:
-    """Pool initializer: one thread per process, Ctrl-C left to the parent, and one :class:`SketchWorker`."""
+def init_worker(parent: int, *args: Any) -> None:
+    """Pool initializer: die with the ``parent`` process, one thread, Ctrl-C left to the parent, and one
+    :class:`SketchWorker` built from ``args``."""
     global _WORKER
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     single_thread()
     _WORKER = SketchWorker(*args)
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """End this worker as soon as the process ``parent`` ends, however it ends (SIGKILL included).
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere a
+    daemon thread notices that the parent has changed. Either way a killed ``sbkit sketchify`` leaves no
+    orphaned worker holding hundreds of MB; the parent writes every file, so a worker has nothing to finish.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before the request took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sbkit-parent-watch", daemon=True).start()
 
 
 def run_chunk(chunk: list[JobItem]) -> ChunkResult:

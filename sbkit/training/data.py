@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +29,22 @@ class Batch:
         return len(self.labels)
 
 
+def pick_variants(rows: torch.Tensor, variants: int, seed: int, what: str) -> torch.Tensor:
+    """(B,) variant numbers in [0, variants) for a batch of ``rows``, drawn from the rows themselves.
+
+    The draw depends only on ``seed``, ``what`` and the batch's rows in order, so a resumed run, which
+    draws the same batches, picks the same variants with no state to keep.
+    """
+    key = zlib.crc32(rows.cpu().numpy().tobytes(), zlib.crc32(f"{seed}:{what}".encode()))
+    return torch.randint(variants, (len(rows),), generator=torch.Generator().manual_seed(key))
+
+
+def pick_captions(variants: list[list[str]], rows: torch.Tensor, seed: int) -> list[str]:
+    """One caption per row of ``rows``, from that item's ``variants`` (see :func:`pick_variants`)."""
+    draws = pick_variants(rows, 1 << 20, seed, "caption").tolist()
+    return [variants[i][k % len(variants[i])] for i, k in zip(rows.tolist(), draws)]
+
+
 @dataclass
 class TrainData:
     """Aligned photos, sketches, captions and product ids; row ``i`` of each is one catalogue item.
@@ -39,6 +56,9 @@ class TrainData:
         labels: long (N,) product ids; rows with equal ids are positives of each other.
         sketch_transform: applied to each batch of uint8 sketches (B, 1, S, S) before encoding, e.g.
             stroke augmentation; must return uint8 or float in [0, 1] of the same shape.
+        caption_variants: per item, captions to train with instead of ``captions`` (people-like short
+            forms, see :class:`sbkit.training.captions.CaptionAugment`); one is picked per row and batch.
+        seed: seeds the caption picks.
     """
 
     images: torch.Tensor
@@ -46,6 +66,8 @@ class TrainData:
     captions: list[str]
     labels: torch.Tensor
     sketch_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
+    caption_variants: list[list[str]] | None = None
+    seed: int = 0
 
     def __post_init__(self) -> None:
         n = len(self.images)
@@ -61,6 +83,8 @@ class TrainData:
         check(n >= 2, f"training needs at least 2 items, got {n}", DataError)
         check(all(isinstance(c, str) for c in self.captions),
               "train captions must all be strings; use '' for an item without a caption", DataError)
+        check(self.caption_variants is None or (len(self.caption_variants) == n and all(self.caption_variants)),
+              f"caption_variants needs a non-empty list for each of the {n} items", DataError)
         self.labels = self.labels.long()
 
     def __len__(self) -> int:
@@ -79,6 +103,7 @@ class TrainData:
         return Batch(
             images=self.images[mine.to(self.images.device)].to(device, non_blocking=True),
             sketches=sketches[start:stop].to(device, non_blocking=True),
-            texts=[self.captions[i] for i in mine.tolist()],
+            texts=([self.captions[i] for i in mine.tolist()] if self.caption_variants is None
+                   else pick_captions(self.caption_variants, rows, self.seed)[start:stop]),
             labels=self.labels[rows.to(self.labels.device)].to(device, non_blocking=True),
         )

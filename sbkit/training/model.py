@@ -55,10 +55,10 @@ class RetrievalModel(nn.Module):
         check(sketches is not None or texts is not None, "a query needs a sketch, a caption or both", DataError)
         sketch_vec = text_vec = None
         if sketches is not None:
-            check(sketches.ndim == 4 and sketches.shape[1] in (1, 3),
-                  f"sketches must be (B, 1, H, W) or (B, 3, H, W), got {tuple(sketches.shape)}", ShapeError)
             sketches = to_unit_float(sketches.to(self.device))
-            sketch_vec = self.encoder.encode_sketch(sketches.expand(-1, 3, -1, -1))
+            if sketches.ndim == 4 and sketches.shape[1] == 1:
+                sketches = sketches.expand(-1, 3, -1, -1)  # grey drawings; the encoder checks every other shape
+            sketch_vec = self.encoder.encode_sketch(sketches)
         if texts is not None:
             text_vec = self.encoder.encode_text(texts)
         return F.normalize(self.fuser(sketch_vec, text_vec).float(), dim=-1)

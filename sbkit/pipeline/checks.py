@@ -1,0 +1,104 @@
+"""What a run reports beyond its test table, so that gains are measured rather than assumed:
+
+- :func:`untrained_metrics`: sketch-only retrieval with the frozen towers' features and no training, the
+  zero-training baseline beside every trained sketch figure;
+- :func:`caption_length_curve`: sketch+text R@10 against the number of caption words a person types;
+- :func:`choose_holdout`: categories a check model never sees in training
+  (:func:`sbkit.pipeline.training.heldout_check` trains it and reports how it retrieves them).
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+import torch.nn.functional as F
+
+from sbkit.errors import ConfigError, check
+from sbkit.evaluation.metrics import retrieval_metrics
+from sbkit.pipeline.evaluate import batched, category_labels
+from sbkit.training.features import SplitFeatures
+
+CAPTION_WORDS = (0, 1, 2, 3, 5)
+AUTO_HOLDOUT = 2  # categories the automatic check leaves out
+
+
+def untrained_metrics(test: SplitFeatures, photo_mean: torch.Tensor, sketch_mean: torch.Tensor,
+                      queries_from: torch.Tensor | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Sketch-only metrics with raw frozen features, each modality centred on its training mean; cosine.
+    ``queries_from`` (N,) bool limits the queries to those rows.
+
+    Returns ``{"sketch": {source: metrics}}`` in the shape of the test table (no text: untrained text and
+    image features share no space).
+    """
+    gallery = F.normalize(test.images - photo_mean, dim=-1)
+    targets = torch.arange(len(test.items))
+    labels = category_labels(test)
+    out: dict[str, dict[str, float]] = {}
+    sources = {"synthetic": test.sketches, **({"drawn": test.drawn} if test.drawn is not None else {})}
+    for source, sketches in sources.items():
+        rows = test.has_drawn if source == "drawn" else torch.ones(len(targets), dtype=torch.bool)
+        if queries_from is not None:
+            rows = rows & queries_from
+        queries = F.normalize(sketches - sketch_mean, dim=-1)
+        out[source] = retrieval_metrics(queries[rows], gallery, targets[rows],
+                                        query_labels=None if labels is None else labels[rows],
+                                        gallery_labels=labels)
+        out[source]["queries"] = int(rows.sum())
+    return {"sketch": out}
+
+
+def cut_caption(caption: str, words: int, rng: random.Random) -> str:
+    """``words`` of the caption's words, chosen at random and kept in order (all of them if it has fewer)."""
+    split = caption.split()
+    if words >= len(split):
+        return caption
+    keep = sorted(rng.sample(range(len(split)), words))
+    return " ".join(split[i] for i in keep)
+
+
+@torch.no_grad()
+def caption_length_curve(model, split, batch_size: int, device: torch.device, seed: int = 0,
+                         lengths: tuple[int, ...] = CAPTION_WORDS) -> dict[str, float]:
+    """Sketch+text R@10 with captions cut to each number of words (0 = no caption), and with the full caption.
+
+    Queries use drawn sketches where the split has them, else sketchifier sketches.
+    """
+    model.eval()
+    gallery = batched(lambda s: model.embed_images(split.images[s].to(device)).float().cpu(), len(split.items),
+                      batch_size)
+    drawn = split.drawn is not None
+    sketches = split.drawn if drawn else split.sketches
+    rows = split.has_drawn if drawn else torch.ones(len(split.items), dtype=torch.bool)
+    targets = torch.arange(len(split.items))[rows]
+    curve: dict[str, float] = {}
+    for words in (*lengths, None):
+        rng = random.Random(seed)
+        captions = [c if words is None else cut_caption(c, words, rng) for c in split.captions]
+
+        def one(s: slice, captions=captions, words=words) -> torch.Tensor:
+            texts = None if words == 0 else captions[s]
+            return model.embed_queries(sketches[s].to(device), texts).float().cpu()
+
+        queries = batched(one, len(split.items), batch_size)[rows]
+        curve["full" if words is None else str(words)] = retrieval_metrics(queries, gallery, targets)["R@10"]
+    return curve
+
+
+def choose_holdout(setting: str, categories: list[str | None], seed: int, frozen: bool) -> frozenset[str]:
+    """The categories to hold out: ``auto`` picks two at random (only for frozen-feature encoders, where a
+    second training is cheap, and only with at least four categories), ``""`` none, else the listed ones."""
+    known = sorted({c for c in categories if c})
+    if setting.strip() == "":
+        return frozenset()
+    if setting.strip() == "auto":
+        if not frozen or len(known) < 4:
+            return frozenset()
+        return frozenset(random.Random(seed).sample(known, AUTO_HOLDOUT))
+    asked = {name.strip() for name in setting.split(",") if name.strip()}
+    unknown = sorted(asked - set(known))
+    check(not unknown, f"holdout: no training items of categor{'y' if len(unknown) == 1 else 'ies'} "
+          f"{', '.join(map(repr, unknown))}; the catalogue's categories are: {', '.join(known) or '(none)'}",
+          ConfigError)
+    check(len(asked) < len(known), "holdout: at least one category must stay in training", ConfigError)
+    return frozenset(asked)

@@ -1,0 +1,128 @@
+"""The training stage of ``sbkit run``: on pictures, or on cached features when the encoder's towers are frozen."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from sbkit.components import Encoder, Loss
+from sbkit.config import RunConfig
+from sbkit.data.catalogue import CatalogueItem
+from sbkit.pipeline.checks import caption_length_curve, untrained_metrics
+from sbkit.pipeline.evaluate import evaluate_split
+from sbkit.pipeline.frozen import Featurised, featurise
+from sbkit.pipeline.prepare import SplitTensors
+from sbkit.sketch.augment import SketchAugment
+from sbkit.training import RetrievalModel, TrainData, TrainOptions, build_model, fit
+from sbkit.training.captions import CaptionAugment
+from sbkit.training.features import FeatureHeads, SplitFeatures, uses_frozen_features
+
+Split = SplitTensors | SplitFeatures
+
+
+@dataclass
+class Trainee:
+    """What trains and what evaluation runs on: ``model`` over ``val`` and ``test`` (pictures or features)."""
+
+    model: RetrievalModel
+    data: Any  # TrainData or FeatureTrainData
+    val: Split | None
+    test: Split
+    features: Featurised | None = None
+
+
+def caption_variants(items: list[CatalogueItem], config: RunConfig) -> list[list[str]]:
+    """``config.caption_variants`` captions per item: the caption, then people-like short forms."""
+    augment = CaptionAugment(config.caption_augment, seed=config.seed)
+    count = config.caption_variants if config.caption_augment > 0 else 1
+    return [augment.variants(item.caption, item.category, item.attributes, count) for item in items]
+
+
+def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, splits: dict[str, SplitTensors],
+                 leave_out: frozenset[str] = frozenset()) -> Trainee:
+    """The trainee for ``model``; with a frozen-feature encoder every split is featurised first (cached).
+
+    Train items whose category is in ``leave_out`` are left out of training (the held-out check).
+    """
+    train = splits["train"]
+    rows = None
+    if leave_out:
+        rows = torch.tensor([i for i, item in enumerate(train.items) if item.category not in leave_out])
+    captions = caption_variants(train.items, config)
+    if uses_frozen_features(encoder):
+        features = featurise(encoder, splits, captions, config.sketch_variants, config.augment, config.seed)
+        data = features.train
+        if rows is not None:
+            data = type(data)(data.images[rows], data.sketches[rows], [captions[i] for i in rows.tolist()],
+                              data.labels[rows], data.seed)
+        heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
+        return Trainee(heads, data, features.val, features.test, features)
+    transform = SketchAugment(config.augment, seed=config.seed) if config.augment > 0 else None
+    pick = slice(None) if rows is None else rows
+    data = TrainData(images=train.images[pick], sketches=train.sketches[pick],
+                     captions=[c[0] for c in captions] if rows is None else [captions[i][0] for i in rows.tolist()],
+                     labels=train.labels[pick], sketch_transform=transform,
+                     caption_variants=captions if rows is None else [captions[i] for i in rows.tolist()],
+                     seed=config.seed)
+    return Trainee(model, data, splits.get("val"), splits["test"])
+
+
+def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.device, out_dir: Path | None,
+          resume: bool = False) -> list[dict[str, Any]]:
+    """Fit ``trainee.model``, checking sketch+text R@10 on the validation split after each epoch."""
+    model, validation = trainee.model, trainee.val
+
+    def on_epoch_end(epoch: int, row: dict) -> dict | None:
+        if validation is None:
+            return None
+        metrics = evaluate_split(model, validation, 256, device, modes=("sketch+text",))
+        model.train()
+        return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
+
+    callback: Callable | None = on_epoch_end if validation is not None else None
+    return fit(model, loss, trainee.data, options, out_dir=out_dir, on_epoch_end=callback, resume=resume,
+               restore_best=options.early_stopping > 0)
+
+
+def evaluation_extras(trainee: Trainee, config: RunConfig, device: torch.device) -> dict[str, Any]:
+    """The caption-length curve, and the untrained-features baseline where the towers are frozen."""
+    extras: dict[str, Any] = {"caption_words": caption_length_curve(trainee.model, trainee.test, 256, device,
+                                                                    config.seed)}
+    if trainee.features is not None:
+        data = trainee.features.train
+        extras["untrained"] = untrained_metrics(trainee.test, data.images.mean(0), data.sketches[:, 0].mean(0))
+        extras["features_computed"] = trainee.features.computed
+    return extras
+
+
+def heldout_check(config: RunConfig, options: TrainOptions, registry, splits: dict[str, SplitTensors],
+                  holdout: frozenset[str], device: torch.device, main: Trainee) -> dict[str, Any]:
+    """Train a second model without the ``holdout`` categories and test it on their test items.
+
+    Returns the check model's metrics on those queries (against the whole test gallery), the run's own
+    model's metrics on the same queries, the untrained baseline where there is one, and random R@10.
+    """
+    test_items = splits["test"].items
+    rows = torch.tensor([item.category in holdout for item in test_items])
+    encoder = registry.create("encoder", config.encoder.name, config.encoder.params)
+    encoder.prepare([item.caption for item in splits["train"].items if item.category not in holdout])
+    model = build_model(encoder, config.fuser.name, config.fuser.params).to(device)
+    loss = registry.create("loss", config.loss.name, config.loss.params).to(device)
+    trainee = make_trainee(config, encoder, model, splits, leave_out=holdout)
+    trainee.val = None
+    train(trainee, loss, dataclasses.replace(options, early_stopping=0), device, out_dir=None)
+    out: dict[str, Any] = {"categories": sorted(holdout), "queries": int(rows.sum()),
+                           "random_R@10": min(1.0, 10 / len(test_items))}
+    for name, who in (("check", trainee), ("main", main)):
+        who.model.eval()
+        out[name] = evaluate_split(who.model, who.test, 256, device, queries_from=rows)
+    if trainee.features is not None:
+        data = trainee.features.train
+        out["untrained"] = untrained_metrics(trainee.test, data.images.mean(0), data.sketches[:, 0].mean(0),
+                                             queries_from=rows)
+    return out

