@@ -55,8 +55,8 @@ def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PI
                 width, height = img.size
                 check(width * height <= max_pixels, f"{label}: {width}x{height} is larger than the "
                       f"{max_pixels:,}-pixel limit; scale the drawing down", DrawingTooLarge)
-                check(min(width, height) >= 2, f"{label}: {width}x{height} is too small to hold a drawing",
-                      DataError)
+                check(min(width, height) >= 2, f"{label}: {width}x{height} is too small to hold a drawing; send a "
+                      "PNG or JPEG drawing of at least 2 x 2 pixels", DataError)
                 has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
                 if has_alpha:
                     return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
