@@ -160,6 +160,22 @@ class LiteMiniLMEncoder(Encoder):
                               self.device)
         return F.normalize(vectors.float(), dim=-1)
 
+    def unknown_words(self, text: str) -> list[str]:
+        """Words the text model cannot read: no letter or digit, only unknown tokens, or (at three characters
+        and more) broken into single characters, as words of a script the model never learned are."""
+        unknown_id = getattr(self.tokenizer, "unk_token_id", None)
+        out = []
+        for word in text.split():
+            if not any(ch.isalnum() for ch in word):
+                out.append(word)
+                continue
+            ids = self.tokenizer(word, add_special_tokens=False)["input_ids"]
+            pieces = self.tokenizer.convert_ids_to_tokens(ids)
+            lengths = [1 if i == unknown_id else len(p.removeprefix("##")) for i, p in zip(ids, pieces)]
+            if not ids or all(i == unknown_id for i in ids) or (len(word) >= 3 and sum(lengths) / len(ids) < 1.5):
+                out.append(word)
+        return out
+
     def _trunk(self, x: torch.Tensor) -> torch.Tensor:
         if tuple(x.shape[-2:]) != (self.input_size, self.input_size):
             x = F.interpolate(x, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False,

@@ -60,7 +60,8 @@ def cut_caption(caption: str, words: int, rng: random.Random) -> str:
 @torch.no_grad()
 def caption_length_curve(model, split, batch_size: int, device: torch.device, seed: int = 0,
                          lengths: tuple[int, ...] = CAPTION_WORDS) -> dict[str, float]:
-    """Sketch+text R@10 with captions cut to each number of words (0 = no caption), and with the full caption.
+    """Sketch+text R@10 with captions cut to each number of words (0 = no caption), with the full caption
+    (``full``), and with the item's category as a one-word caption (``category``, where every item has one).
 
     Queries use drawn sketches where the split has them, else sketchifier sketches.
     """
@@ -72,9 +73,14 @@ def caption_length_curve(model, split, batch_size: int, device: torch.device, se
     rows = split.has_drawn if drawn else torch.ones(len(split.items), dtype=torch.bool)
     targets = torch.arange(len(split.items))[rows]
     curve: dict[str, float] = {}
-    for words in (*lengths, None):
+    categories = [item.category for item in split.items]
+    variants: list[int | str | None] = [*lengths, None] + (["category"] if all(categories) else [])
+    for words in variants:
         rng = random.Random(seed)
-        captions = [c if words is None else cut_caption(c, words, rng) for c in split.captions]
+        if words == "category":
+            captions = [str(c) for c in categories]
+        else:
+            captions = [c if words is None else cut_caption(c, words, rng) for c in split.captions]
 
         def one(s: slice, captions=captions, words=words) -> torch.Tensor:
             texts = None if words == 0 else captions[s]

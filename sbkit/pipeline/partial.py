@@ -18,7 +18,6 @@ from sbkit.errors import DataError
 from sbkit.evaluation.metrics import rank_of_targets
 from sbkit.evaluation.partial import FRACTIONS, on_the_fly_summary, partial_renders
 from sbkit.evaluation.plots import line_plot
-from sbkit.pipeline.evaluate import batched
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch import normalize_sketch
 
@@ -67,14 +66,16 @@ def evaluate_partial(model, test: SplitTensors, gallery: torch.Tensor, image_siz
     targets = torch.tensor([row for row, _ in rows for _ in FRACTIONS])
     captions = [test.captions[row] for row, _ in rows for _ in FRACTIONS]
     model.eval()
+    vectors: dict[str, list[torch.Tensor]] = {mode: [] for mode in PARTIAL_MODES}
+    for start in range(0, len(tensors), batch_size):
+        rows_slice = slice(start, start + batch_size)
+        sketch_vec = model.encode_sketches(tensors[rows_slice].to(device))  # once, for both modes
+        text_vec = model.encoder.encode_text(captions[rows_slice])
+        vectors["sketch+text"].append(model.fuse(sketch_vec, text_vec).float().cpu())
+        vectors["sketch"].append(model.fuse(sketch_vec, None).float().cpu())
     modes = {}
     for mode in PARTIAL_MODES:
-        def one(part: slice, mode: str = mode) -> torch.Tensor:
-            texts = captions[part] if mode == "sketch+text" else None
-            return model.embed_queries(tensors[part].to(device), texts).float().cpu()
-
-        queries = batched(one, len(tensors), batch_size)
-        ranks = rank_of_targets(queries, gallery, targets).view(len(rows), per)
+        ranks = rank_of_targets(torch.cat(vectors[mode]), gallery, targets).view(len(rows), per)
         modes[mode] = on_the_fly_summary(ranks, len(gallery), FRACTIONS)
     return {"fractions": list(FRACTIONS), "queries": len(rows), "gallery": len(gallery),
             "with_strokes": sum(1 for item in test.items if item.attributes.get("strokes")), "modes": modes}

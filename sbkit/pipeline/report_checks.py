@@ -49,15 +49,15 @@ def caption_section(result: dict[str, Any], run_dir: Path) -> list[str]:
     curve = result.get("caption_words")
     if not curve:
         return []
-    lengths = [k for k in curve if k != "full"]
+    lengths = [k for k in curve if k.isdigit()]
     line_plot({"sketch+text R@10": [curve[k] for k in lengths] + [curve["full"]]}, run_dir / CAPTION_CHART,
-              "R@10 by caption words (0 = sketch only)", "caption words", "R@10",
+              "R@10 by caption words (0 = sketch only; last point = full caption)", "caption words", "R@10",
               x=[int(k) for k in lengths] + [int(lengths[-1]) + 2])
-    row = {("words: " + k): v for k, v in curve.items()}
+    row = {(f"{k} words" if k.isdigit() else k): v for k, v in curve.items()}
     return ["### Caption length", "",
             "Sketch+text R@10 with each caption cut to N of its words (chosen at random, kept in order; 0 = the "
-            "sketch alone), and with the full caption; drawn sketches where the split has them. People type "
-            "three words, not a catalogue caption.", "",
+            "sketch alone), with the full caption, and with the item's category as a one-word caption; drawn "
+            "sketches where the split has them. People type three words, not a catalogue caption.", "",
             markdown_table([row], list(row)), "", f"![R@10 by caption words]({CAPTION_CHART})", ""]
 
 

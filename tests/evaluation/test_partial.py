@@ -77,3 +77,17 @@ def test_at_most_max_sketches_are_replayed_evenly_spaced(tmp_path):
     assert [row for row, _ in rows] == [0, 6, 12, 18]  # 10 items have strokes; 4 spread over them
     assert all(len(strokes) == 2 for _, strokes in rows)
     assert [row for row, _ in _stroke_rows(SimpleNamespace(items=items), limit=100)] == list(range(0, 20, 2))
+
+
+def test_one_sketch_vector_serves_both_modes(run_dir):
+    from sbkit.retrieval.run_folder import load_run
+
+    model = load_run(run_dir).model
+    sketches = torch.randint(0, 256, (4, 1, 32, 32), dtype=torch.uint8)
+    captions = ["a red dress", "a long trouser", "a black bag", "a hat"]
+    with torch.no_grad():
+        sketch_vec = model.encode_sketches(sketches)
+        both = model.fuse(sketch_vec, model.encoder.encode_text(captions))
+        alone = model.fuse(sketch_vec, None)
+        assert torch.allclose(both, model.embed_queries(sketches, captions), atol=1e-6)
+        assert torch.allclose(alone, model.embed_queries(sketches, None), atol=1e-6)

@@ -31,7 +31,7 @@ def test_run_reports_untrained_baseline_caption_curve_and_holdout(lite_run) -> N
     _, result = lite_run
     metrics = json.loads((result.run_dir / "metrics.json").read_text())
     assert set(metrics["untrained"]["sketch"]) == {"synthetic", "drawn"}
-    assert set(metrics["caption_words"]) == {"0", "1", "2", "3", "5", "full"}
+    assert set(metrics["caption_words"]) == {"0", "1", "2", "3", "5", "full", "category"}
     held = metrics["heldout"]
     assert held["categories"] == ["coat", "dress"] and held["queries"] > 0
     assert held["check"]["sketch"]["drawn"]["queries"] <= held["queries"]

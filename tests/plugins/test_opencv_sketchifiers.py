@@ -19,7 +19,7 @@ from sbkit.sketch.quality import edge_quality
 from sbkit_opencv import Canny, CannyClahe, Sobel, XDoG
 from sbkit_opencv.sobel import hysteresis
 
-NAMES = ["canny", "canny-clahe", "xdog", "sobel"]
+NAMES = ["canny", "canny-clahe", "outline", "xdog", "sobel"]
 
 
 def rectangle(size: int = 64, item: tuple[int, int, int] = (30, 30, 30), background: int = 255,

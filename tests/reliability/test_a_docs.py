@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import importlib.util
 import re
 from pathlib import Path
@@ -11,15 +13,26 @@ DOCS = HERE.parents[1] / "docs"
 ROW = re.compile(r"^\|.*`(?:tests/reliability/)?(test_\w+\.py)::(\w+)(?:\[(.+?)\])?`\s*\|\s*$")
 
 
+def _mark_ids(mark) -> list[str]:
+    ids = mark.kwargs.get("ids")
+    if ids:
+        return [str(i) for i in ids]
+    found = []
+    for value in mark.args[1]:
+        if getattr(value, "id", None):  # pytest.param(..., id=...)
+            found.append(value.id)
+        elif isinstance(value, (str, int)):
+            found.append(str(value))
+    return found
+
+
 def case_ids(function) -> set[str]:
-    """The ids pytest gives the cases of a parametrized test (given ``ids``, else str or number values)."""
-    found: set[str] = set()
-    for mark in getattr(function, "pytestmark", []):
-        if mark.name != "parametrize":
-            continue
-        values = mark.args[1]
-        ids = mark.kwargs.get("ids")
-        found.update(ids if ids else (str(v) for v in values if isinstance(v, (str, int))))
+    """The ids pytest gives the cases of a parametrized test (given ``ids``, ``pytest.param`` ids, else str or
+    number values); stacked parametrize marks give every combination, joined with ``-`` as pytest does."""
+    per_mark = [_mark_ids(m) for m in getattr(function, "pytestmark", []) if m.name == "parametrize"]
+    found = {i for ids in per_mark for i in ids}
+    if len(per_mark) > 1:
+        found |= {"-".join(combo) for combo in itertools.product(*per_mark)}
     return found
 
 

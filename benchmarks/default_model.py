@@ -1,0 +1,78 @@
+"""Before/after table of the default `sbkit run` on the demo: the previous default model against the current one.
+
+    python benchmarks/default_model.py [--out runs/bench-default] [--table docs/default-model-table.md]
+
+"Before" is the previous default: the `small` encoder trained from scratch with the `concat` fuser and
+`canny-clahe` sketches at 96 px, full captions only (`--caption-augment 0`), no held-out check. "After" is
+plain `sbkit run`. Each runs in a fresh process, one after the other, with the same seed; the table gives
+the measures the default model is judged on, from each run's metrics.json, and each run's wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BEFORE = ["--encoder", "small", "--fuser", "concat", "--sketchifier", "canny-clahe", "--image-size", "96",
+          "--epochs", "12", "--batch-size", "128", "--lr", "0.002", "--caption-augment", "0", "--holdout", ""]
+
+
+def timed_run(options: list[str], out: Path) -> tuple[dict[str, Any], float]:
+    command = [sys.executable, "-m", "sbkit", "--quiet", "run", *options, "--out", str(out), "--force"]
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return json.loads((out / "metrics.json").read_text()), time.perf_counter() - start
+
+
+def measures(metrics: dict[str, Any], wall: float) -> dict[str, str]:
+    """The judged figures of one run, formatted."""
+    m = metrics["metrics"]
+    sketch, both, text = m["sketch"], m["sketch+text"], m["text"]["caption"]
+    curve = metrics.get("caption_words", {})
+    held = metrics.get("heldout")
+    row = {
+        "drawn sketch-only R@10": f"{sketch['drawn']['R@10']:.3f}",
+        "drawn sketch-only R@1": f"{sketch['drawn']['R@1']:.3f}",
+        "sketchifier sketch-only R@1": f"{sketch['synthetic']['R@1']:.3f}",
+        "drawn R@1 / sketchifier R@1": f"{sketch['drawn']['R@1'] / max(sketch['synthetic']['R@1'], 1e-9):.2f}x",
+        "sketch+text R@1 (sketchifier / drawn)": f"{both['synthetic']['R@1']:.3f} / {both['drawn']['R@1']:.3f}",
+        "sketch+text R@10 (sketchifier / drawn)": f"{both['synthetic']['R@10']:.3f} / {both['drawn']['R@10']:.3f}",
+        "text-only R@1 / R@10": f"{text['R@1']:.3f} / {text['R@10']:.3f}",
+        "drawn R@10: no caption / category word / full caption": (
+            f"{curve['0']:.3f} / {curve['category']:.3f} / {curve['full']:.3f}" if "category" in curve else "-"),
+        "held-out categories, drawn sketch-only R@10 (x random)": (
+            f"{held['check']['sketch']['drawn']['R@10']:.3f} ({held['check']['sketch']['drawn']['R@10'] / held['random_R@10']:.1f}x)"
+            if held else "-"),
+        "wall time (s)": f"{wall:.0f}",
+        "feature caching (s)": f"{metrics['timings']['features']:.0f}" if "features" in metrics["timings"] else "-",
+    }
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="runs/bench-default", help="run folder prefix")
+    parser.add_argument("--table", default="", help="also write the Markdown table to this file")
+    args = parser.parse_args()
+    before, before_wall = timed_run(BEFORE, Path(f"{args.out}-before"))
+    after, after_wall = timed_run([], Path(f"{args.out}-after"))
+    rows = measures(before, before_wall), measures(after, after_wall)
+    lines = ["| measure | before (small, from scratch) | after (default) |", "| --- | ---: | ---: |"]
+    lines += [f"| {key} | {rows[0][key]} | {rows[1][key]} |" for key in rows[0]]
+    lines.append("")
+    lines.append(f"Random R@10 = {after['random_R@10']:.4f} ({after['counts']['test']} gallery items).")
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if args.table:
+        from sbkit.io import atomic_write_text
+
+        atomic_write_text(Path(args.table), table)
+
+
+if __name__ == "__main__":
+    main()
