@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from sbkit.config import RunConfig
     from sbkit.pipeline.run import RunResult
+    from sbkit.retrieval.retriever import Retriever
 
 
 def run(config: RunConfig | None = None, resume: bool = False, force: bool = False, **overrides: Any) -> RunResult:
@@ -29,4 +30,13 @@ def sketchify(source: Any, out: Any, sketchifier: str = "canny", **options: Any)
     return sketchify_job(source, out, sketchifier, **options)
 
 
-__all__ = ["__version__", "run", "sketchify"]
+def __getattr__(name: str) -> Any:
+    """``sbkit.Retriever`` is imported on first use, so ``import sbkit`` stays cheap (no torch)."""
+    if name == "Retriever":
+        from sbkit.retrieval.retriever import Retriever
+
+        return Retriever
+    raise AttributeError(f"module 'sbkit' has no attribute {name!r}")
+
+
+__all__ = ["Retriever", "__version__", "run", "sketchify"]

@@ -46,26 +46,26 @@ def search_command(
     from sbkit.console_text import print_warning
     from sbkit.errors import DataError, check
     from sbkit.progress import console as errors
-    from sbkit.retrieval.run_folder import load_run
-    from sbkit.retrieval.search import gallery_for, gallery_index, search, write_sheet
+    from sbkit.retrieval.retriever import Retriever
+    from sbkit.retrieval.search import write_sheet
 
     check(sketch is not None or (text is not None and text.strip()),
           "give a query: --sketch drawing.png, --text \"a long red trouser\", or both", DataError)
     check(sheet is None or not sheet.is_dir(), f"--sheet {sheet} is a folder; pass a .png file name", DataError)
-    run = load_run(run_dir, device)
-    gallery_index_obj, index_dir = gallery_index(run, index)
-    gallery = gallery_for(run, index_dir, data)
-    result = search(run, sketch=sketch, text=text, k=k, index=gallery_index_obj, gallery=gallery)
+    retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
+    result = retriever.search(sketch=sketch, text=text, k=k)
+    gallery, index_dir = retriever.gallery, retriever.index_dir
     sheet_path = None
     if sheet is not None or not as_json:
-        sheet_path = write_sheet(result, gallery, sheet or _sheet_path(run.run_dir),
+        sheet_path = write_sheet(result, gallery, sheet or _sheet_path(retriever.run.run_dir),
                                  title=_title(sketch, result.text))
     if as_json:
         payload = {
-            "run": str(run.run_dir), "index": str(index_dir),
+            "run": str(retriever.run.run_dir), "index": str(index_dir),
             "query": {"sketch": None if sketch is None else str(sketch), "text": result.text,
                       "text_understood": result.text_understood, "unknown_words": result.unknown_words},
             "sheet": None if sheet_path is None else str(sheet_path),
+            "mode": result.mode, "timings_ms": result.timings.to_dict(),
             "warnings": result.warnings,
             "results": [hit.to_dict() for hit in result.hits],
         }
@@ -73,7 +73,7 @@ def search_command(
             print_warning(errors, warning)
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    _print_table(result, index_dir, sheet_path, gallery.problems)
+    _print_table(result, index_dir, sheet_path, gallery.problems if gallery is not None else [])
     for warning in result.warnings:
         print_warning(errors, warning)
 

@@ -1,9 +1,10 @@
 """The folder catalogue: a folder of images plus ``captions.csv`` or ``captions.jsonl``.
 
 Columns (CSV header or JSON keys): ``id``, ``image`` (a path relative to the folder; subfolders are
-fine; a path leading outside the folder is refused unless allowed, see :mod:`sbkit.paths`), ``caption``, and optionally ``sketch`` (a path to a real drawing of the item), ``category``,
-``split`` (train, val or test), ``product`` (pictures sharing it show one product). Any other column
-becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
+fine; a path leading outside the folder is refused unless allowed, see :mod:`sbkit.paths`), ``caption``,
+and optionally ``sketch`` (a path to a real drawing of the item), ``category``, ``split`` (train, val or
+test), ``product`` (pictures sharing it show one product), ``strokes`` (an SVG of the sketch's strokes in
+drawing order, a path like ``sketch``). Any other column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
 it names exist is checked later by :mod:`sbkit.data.validate`.
 """
 
@@ -23,6 +24,7 @@ from sbkit.paths import OutsideFolderError, path_in_folder
 CAPTION_FILES: tuple[str, ...] = ("captions.csv", "captions.jsonl")
 REQUIRED: tuple[str, ...] = ("id", "image", "caption")
 KNOWN: tuple[str, ...] = (*REQUIRED, "sketch", "category", "split", "product")
+PATH_ATTRIBUTES: tuple[str, ...] = ("strokes",)  # attributes naming a file beside the catalogue, read like sketch
 
 
 def find_caption_file(root: Path) -> Path | None:
@@ -111,9 +113,13 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) ->
     if split and split not in SPLITS:
         return f"item {item_id!r}: split {row.get('split')!r} is not one of {', '.join(SPLITS)}"
     sketch = _text(row.get("sketch"))
+    attributes = {str(k): _text(v) for k, v in row.items() if k not in KNOWN and _text(v)}
     try:
         image_path = path_in_folder(root, image, allow_outside, "image path")
         sketch_path = path_in_folder(root, sketch, allow_outside, "sketch path") if sketch else None
+        for key in PATH_ATTRIBUTES:
+            if key in attributes:
+                attributes[key] = str(path_in_folder(root, attributes[key], allow_outside, f"{key} path"))
     except OutsideFolderError as exc:
         return f"item {item_id!r}: {exc}"
     return CatalogueItem(
@@ -124,7 +130,7 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) ->
         category=_text(row.get("category")) or None,
         sketch=sketch_path,
         product=_text(row.get("product")) or None,
-        attributes={str(k): _text(v) for k, v in row.items() if k not in KNOWN and _text(v)},
+        attributes=attributes,
     )
 
 

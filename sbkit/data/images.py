@@ -30,7 +30,8 @@ def too_large(path: Path, max_pixels: int, size: str) -> ImageError:
                       why.TOO_LARGE)
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Any PIL mode (16-bit, float, palette, with transparency) as RGB; transparency goes onto white."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
         array = np.asarray(img, dtype=np.float64)
         top = 65535.0 if array.max() > 255 else 255.0
@@ -61,7 +62,7 @@ def read_image(path: str | Path, max_pixels: int = MAX_PIXELS, min_side: int = M
                 if min(width, height) < min_side:
                     raise ImageError(f"{path}: {width}x{height} is smaller than {min_side} px on a side", why.TOO_SMALL)
                 img.load()
-                return np.ascontiguousarray(np.asarray(_to_rgb(img), dtype=np.uint8))
+                return np.ascontiguousarray(np.asarray(to_rgb(img), dtype=np.uint8))
     except DataError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -15,6 +15,7 @@ from sbkit.evaluation.plots import bar_chart, line_plot
 from sbkit.evaluation.tables import markdown_table
 from sbkit.io import atomic_write_text
 from sbkit.pipeline.evaluate import SOURCES
+from sbkit.pipeline.partial import PLOT, partial_rows, plot_partial
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.pipeline.report_checks import caption_section, gap_line, heldout_section, untrained_section
 
@@ -66,6 +67,37 @@ def category_section(metrics: dict[str, dict[str, dict[str, float]]]) -> list[st
     return ["Category-level relevance (every gallery item of the query's category counts; mAP over the whole "
             "ranking, P@K = share of the top K in the category):", "",
             markdown_table(rows, ["query", "sketches", *(k.removeprefix("cat_") for k in CATEGORY)]), ""]
+
+
+def partial_section(partial: dict[str, Any] | None, run_dir: Path) -> list[str]:
+    """Retrieval while drawing: rank per share of strokes, m@A and m@B, and the rank plot."""
+    if not partial:
+        return []
+    plot_partial(partial, run_dir / PLOT)
+    modes = list(partial["modes"])
+    summary = [{"query": mode, "m@A": partial["modes"][mode]["m@A"], "m@B": partial["modes"][mode]["m@B"]}
+               for mode in modes]
+    sample, total = partial["queries"], partial.get("with_strokes", partial["queries"])
+    sketches = f"{sample} drawn test sketches that keep their stroke order" + (
+        f" (evenly spaced over the {total} that do)" if total > sample else "")
+    columns = ["strokes drawn", *(f"{mode} {key}" for mode in modes for key in ("median rank", "mean rank",
+                                                                                   "R@10"))]
+    return [
+        "## Retrieval while drawing",
+        "",
+        f"{sketches}, searched after the first 20%, 40%, "
+        f"60%, 80% and 100% of their strokes (at least one stroke) among {partial['gallery']} gallery photos, as the "
+        "page of `sbkit serve` searches while a person draws. m@A is the mean ranking percentile, (N - rank) / "
+        "(N - 1), and m@B the mean of 1/rank, both over every step of every sketch (Bhunia et al., CVPR 2020); "
+        "higher is better, 1 is the best.",
+        "",
+        markdown_table(summary, ["query", "m@A", "m@B"]),
+        "",
+        markdown_table(partial_rows(partial), columns, floatfmt=".2f"),
+        "",
+        f"![rank while drawing]({PLOT})",
+        "",
+    ]
 
 
 def sheet_rows(model, test: SplitTensors, index, device: torch.device, count: int) -> list[SheetRow]:
@@ -144,6 +176,7 @@ def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], histo
         *heldout_section(result),
         "![R@10 by query mode](recall.png)",
         "",
+        *partial_section(result.get("partial"), run_dir),
         "## Contact sheet",
         "",
         "![contact sheet](contact_sheet.png)",

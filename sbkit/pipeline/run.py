@@ -18,6 +18,7 @@ from sbkit.errors import ConfigError, DataError
 from sbkit.io import atomic_write_json, atomic_write_text, file_sha256
 from sbkit.pipeline.checks import choose_holdout
 from sbkit.pipeline.evaluate import embed_gallery, evaluate_split
+from sbkit.pipeline.partial import evaluate_partial
 from sbkit.pipeline.training import evaluation_extras, heldout_check, make_trainee, train
 from sbkit.training.features import uses_frozen_features
 from sbkit.pipeline.prepare import SplitTensors, prepare_split
@@ -199,6 +200,11 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
         index.save(run_dir / "index")
         metrics = evaluate_split(trainee.model, trainee.test, 256, device, gallery=gallery)
         extra = evaluation_extras(trainee, config, device)
+    with timer.stage("partial sketches"):
+        # the whole model (encoder included): partial drawings are pictures, whatever the trainee evaluated on
+        partial = evaluate_partial(model, test, gallery, config.image_size, config.line_width, device)
+    if partial is not None:
+        extra["partial"] = partial
     if holdout:
         with timer.stage("held-out check"):
             extra["heldout"] = heldout_check(config, options, registry, splits, holdout, device, trainee)

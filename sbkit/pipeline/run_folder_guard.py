@@ -31,7 +31,8 @@ CHECKPOINT = "checkpoint"
 # Every name a run writes in its folder (docs/architecture.md, "Run folder"); --force deletes these only.
 RUN_ENTRIES: tuple[str, ...] = (
     "config.toml", "metrics.json", "model", CHECKPOINT, "index", "report.md", "contact_sheet.png", "recall.png",
-    "training_loss.png", "validation.png", "caption_words.png", "skipped.jsonl", "probe-*.png", FAILED,
+    "partial_sketch.png", "training_loss.png", "validation.png", "caption_words.png", "skipped.jsonl", "probe-*.png",
+    FAILED,
 )
 # What a resumed run may change: where and how long it trains (as the trainer allows), and its report.
 BUSY_HINT = "wait for that run to finish, or give another --out"

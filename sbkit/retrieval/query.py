@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from sbkit.data.images import MAX_PIXELS, read_image
+from sbkit.data.images import MAX_PIXELS, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.sketch import ink_mask, normalize_sketch
 
@@ -33,29 +34,53 @@ UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fr
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
 
 
-def read_drawing(path: str | Path) -> np.ndarray:
-    """Read a drawing file as (H, W) uint8 gray or (H, W, 4) RGBA uint8 when it has transparency."""
-    path = Path(path)
-    check(path.is_file(), f"sketch {path}: no such file; pass --sketch a PNG or JPEG drawing", DataError)
+class DrawingTooLarge(DataError):
+    """A drawing over the pixel limit, refused from its header before decoding."""
+
+
+def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode a drawing (a file path or an open binary stream) as (H, W) uint8 gray, or (H, W, 4) RGBA uint8
+    when it has transparency.
+
+    The pixel count is read from the header and checked before any pixel is decoded. ``label`` names the
+    drawing in error messages.
+
+    Raises:
+        DataError: not an image, corrupt or truncated, too large or too small.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with Image.open(source) as img:
                 width, height = img.size
-                check(width * height <= MAX_PIXELS, f"sketch {path}: {width}x{height} is larger than the "
-                      f"{MAX_PIXELS:,}-pixel limit; scale the drawing down", DataError)
+                check(width * height <= max_pixels, f"{label}: {width}x{height} is larger than the "
+                      f"{max_pixels:,}-pixel limit; scale the drawing down", DrawingTooLarge)
+                check(min(width, height) >= 2, f"{label}: {width}x{height} is too small to hold a drawing; send a "
+                      "PNG or JPEG drawing of at least 2 x 2 pixels", DataError)
                 has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
                 if has_alpha:
                     return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
+                img.load()
+                if img.mode == "L":
+                    return np.ascontiguousarray(np.asarray(img, dtype=np.uint8))
+                return cv2.cvtColor(np.asarray(to_rgb(img), dtype=np.uint8), cv2.COLOR_RGB2GRAY)
+    except DataError:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DataError(f"sketch {path}: larger than the {MAX_PIXELS:,}-pixel limit (a decompression bomb is "
-                        "refused before decoding); scale the drawing down") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise DataError(f"sketch {path}: not a readable image ({exc}); pass a PNG or JPEG drawing") from None
-    try:
-        return cv2.cvtColor(read_image(path, min_side=2), cv2.COLOR_RGB2GRAY)
-    except DataError as exc:
-        raise DataError(f"sketch {exc}; pass a PNG or JPEG drawing") from None
+        raise DrawingTooLarge(f"{label}: larger than the {max_pixels:,}-pixel limit (a decompression bomb is refused "
+                              "before decoding); scale the drawing down") from None
+    except UnidentifiedImageError:
+        raise DataError(f"{label}: not a readable image (no PNG, JPEG or other known image format); send a PNG "
+                        "or JPEG drawing") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise DataError(f"{label}: corrupt or truncated image ({exc}); send the whole PNG or JPEG file") from None
+
+
+def read_drawing(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read a drawing file as (H, W) uint8 gray or (H, W, 4) RGBA uint8 when it has transparency."""
+    path = Path(path)
+    check(path.is_file(), f"sketch {path}: no such file; pass --sketch a PNG or JPEG drawing", DataError)
+    return decode_drawing(path, f"sketch {path}", max_pixels)
 
 
 def flatten_alpha(rgba: np.ndarray) -> np.ndarray:
@@ -93,8 +118,11 @@ def dark_on_light(gray: np.ndarray) -> np.ndarray:
     return 255 - gray if float(np.median(gray)) < 128 else gray
 
 
-def paper_brightness(gray: np.ndarray) -> np.ndarray:
-    """The background's brightness at every pixel: a grey closing (strokes removed), smoothed, full size."""
+def _paper_field(gray: np.ndarray) -> np.ndarray:
+    """The background's brightness at up to ``BACKGROUND_SIDE`` px: a grey closing (strokes removed), smoothed.
+
+    Float32 (H', W'); blurring floats is several times faster than blurring uint8 in OpenCV.
+    """
     height, width = gray.shape
     scale = min(1.0, BACKGROUND_SIDE / max(height, width))
     small = cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))),
@@ -102,16 +130,28 @@ def paper_brightness(gray: np.ndarray) -> np.ndarray:
     side = max(3, (max(small.shape) // 12) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
-    closed = cv2.GaussianBlur(closed, (0, 0), side / 2)
-    return cv2.resize(closed, (width, height), interpolation=cv2.INTER_LINEAR) if scale < 1 else closed
+    return cv2.GaussianBlur(closed.astype(np.float32), (0, 0), side / 2)
+
+
+def paper_brightness(gray: np.ndarray) -> np.ndarray:
+    """The background's brightness at every pixel, float32 at full size (see :func:`_paper_field`)."""
+    field = _paper_field(gray)
+    height, width = gray.shape
+    return field if field.shape == gray.shape else cv2.resize(field, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def flatten_background(gray: np.ndarray) -> np.ndarray:
-    """Divide a dark-on-light drawing by its paper's brightness when the lighting is uneven; else return it."""
-    paper = paper_brightness(gray).astype(np.float32)
-    low, high = np.percentile(paper, [2, 98])
+    """Divide a dark-on-light drawing by its paper's brightness when the lighting is uneven; else return it.
+
+    Evenness is judged on the small brightness field, so an evenly lit drawing (any digital one) costs no
+    full-size work.
+    """
+    field = _paper_field(gray)
+    low, high = np.percentile(field, [2, 98])
     if high <= 0 or (high - low) / high <= UNEVEN:
         return gray
+    height, width = gray.shape
+    paper = field if field.shape == gray.shape else cv2.resize(field, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.clip(gray.astype(np.float32) / np.maximum(paper, 1.0) * 255, 0, 255).astype(np.uint8)
 
 

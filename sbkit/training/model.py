@@ -53,14 +53,23 @@ class RetrievalModel(nn.Module):
     def embed_queries(self, sketches: torch.Tensor | None, texts: list[str] | None) -> torch.Tensor:
         """Sketches (B, 1 or 3, H, W) uint8 or float, dark lines on white, and/or B captions -> (B, D)."""
         check(sketches is not None or texts is not None, "a query needs a sketch, a caption or both", DataError)
-        sketch_vec = text_vec = None
-        if sketches is not None:
-            sketches = to_unit_float(sketches.to(self.device))
-            if sketches.ndim == 4 and sketches.shape[1] == 1:
-                sketches = sketches.expand(-1, 3, -1, -1)  # grey drawings; the encoder checks every other shape
-            sketch_vec = self.encoder.encode_sketch(sketches)
-        if texts is not None:
-            text_vec = self.encoder.encode_text(texts)
+        sketch_vec = None if sketches is None else self.encode_sketches(sketches)
+        text_vec = None if texts is None else self.encoder.encode_text(texts)
+        return self.fuse(sketch_vec, text_vec)
+
+    def encode_sketches(self, sketches: torch.Tensor) -> torch.Tensor:
+        """The sketch tower alone: (B, 1 or 3, H, W) uint8 or float -> the encoder's sketch vectors (B, D).
+
+        With :meth:`fuse` it makes :meth:`embed_queries` in two steps, so one sketch vector can serve several
+        query modes (sketch only, sketch+text) without running the sketch tower twice.
+        """
+        sketches = to_unit_float(sketches.to(self.device))
+        if sketches.ndim == 4 and sketches.shape[1] == 1:
+            sketches = sketches.expand(-1, 3, -1, -1)  # grey drawings; the encoder checks every other shape
+        return self.encoder.encode_sketch(sketches)
+
+    def fuse(self, sketch_vec: torch.Tensor | None, text_vec: torch.Tensor | None) -> torch.Tensor:
+        """Sketch and/or caption vectors from the encoder -> unit-length query vectors (B, D)."""
         return F.normalize(self.fuser(sketch_vec, text_vec).float(), dim=-1)
 
     def save(self, folder: Path, metadata: dict[str, str] | None = None, filename: str = WEIGHTS) -> None:

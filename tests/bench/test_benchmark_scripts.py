@@ -36,3 +36,13 @@ def test_search_speed_reports_one_thread_ratios_for_ivf_only(tmp_path):
     assert by_method["sbkit faiss ivf"]["ratio_single_one_thread_p50"] > 0
     assert "ratio_single_one_thread_p50" not in by_method["sbkit faiss flat"]
     assert by_method["sbkit faiss flat"]["recall@k"] >= 0.95  # exact, up to float ties at rank k
+
+
+def test_serve_load_reports_the_server_beside_the_python_api(tmp_path, run_dir):
+    report = _run("serve_load.py", str(run_dir), "--clients", "1,3", "--queries", "6", "--workers", "1",
+                  out=tmp_path / "serve.json")
+    assert [row["clients"] for row in report["results"]] == [1, 3]
+    for row in report["results"]:
+        assert row["server"]["errors"] == 0 and row["api"]["errors"] == 0
+        assert row["server"]["queries"] == row["api"]["queries"] == 6
+        assert row["server"]["p95_ms"] >= row["server"]["p50_ms"] > 0 and row["overhead_p50"] > 0

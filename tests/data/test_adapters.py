@@ -122,6 +122,8 @@ def test_shoev2_official_rasterises_svg_sketches(tmp_path: Path) -> None:
     assert drawing.min() < 64 and np.median(drawing) == 255  # dark strokes on white
     assert str(tmp_path / "cache") in str(item.sketch)
     assert not list(root.rglob("*.png"))[0].name.endswith("_1.png")  # nothing was written into the dataset
+    strokes = Path(item.attributes["strokes"])  # the first sketch's SVG, for retrieval while drawing
+    assert strokes.is_file() and strokes.suffix == ".svg" and strokes.stem == item.sketch.stem
 
 
 def test_chairv2_reorganised_layout_with_alpha_sketches(tmp_path: Path) -> None:

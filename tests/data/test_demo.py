@@ -251,3 +251,35 @@ def test_demo_is_registered():
     host = PluginHost(strict=True)
     host.register(sbkit_datasets, "datasets")
     assert any(cls.name == "demo" for cls, _ in host.collect("dataset"))
+
+
+def test_drawn_sketches_keep_their_strokes_in_order_as_svg(demo):
+    from sbkit.data.adapters.svg import svg_strokes
+    from sbkit.data.demo.drawn import drawn_strokes
+    from sbkit.data.demo.specs import SKETCH_STREAM, item_rng
+
+    drawn = [item for item in demo.items if item.sketch is not None]
+    assert drawn and all("strokes" not in item.attributes for item in demo.split("train"))
+    for item in drawn:
+        svg = Path(item.attributes["strokes"])
+        assert svg.is_absolute() and svg.is_file() and svg.suffix == ".svg"
+        assert svg.with_suffix(".png") == item.sketch
+        index = int(item.product.removeprefix("demo-"))
+        strokes = drawn_strokes(sample_spec(0, index, SIZE, IMAGE_SIZE), item_rng(0, index, SKETCH_STREAM))
+        assert np.array_equal(strokes.render(), read_sketch(item.sketch))  # the PNG is the strokes, all of them
+        read = svg_strokes(svg)
+        assert len(read) == len(strokes.strokes)
+        for got, want in zip(read, strokes.strokes):
+            assert np.abs(got - want / 2).max() < 0.01  # sketch pixels, to 2 decimals, in drawing order
+
+
+def test_a_folder_made_before_strokes_were_kept_gains_them(tmp_path):
+    first = generate_demo(tmp_path, size=10, seed=4, image_size=IMAGE_SIZE)
+    svgs = sorted(tmp_path.glob("sketches/*.svg"))
+    assert svgs
+    pngs = files(tmp_path)
+    for svg in svgs:
+        svg.unlink()
+    again = generate_demo(tmp_path, size=10, seed=4, image_size=IMAGE_SIZE)
+    assert sorted(tmp_path.glob("sketches/*.svg")) == svgs and files(tmp_path) == pngs
+    assert [i.attributes for i in again.items] == [i.attributes for i in first.items]

@@ -108,3 +108,13 @@ def test_two_caption_files_are_ambiguous(tmp_path: Path) -> None:
     (root / "captions.jsonl").write_text("")
     with pytest.raises(ConfigError, match="keep one"):
         read_folder(root)
+
+
+def test_a_strokes_column_is_a_path_beside_the_catalogue(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    save(root / "photos" / "a.png", picture(0, 24))
+    save(root / "drawings" / "a.png", sketch(0, 24))
+    (root / "captions.csv").write_text("id,image,caption,sketch,strokes,colour\n"
+                                       "a,photos/a.png,a red dress,drawings/a.png,drawings\\a.svg,red\n")
+    item = read_folder(root).items[0]
+    assert item.attributes == {"strokes": str(root.resolve() / "drawings" / "a.svg"), "colour": "red"}

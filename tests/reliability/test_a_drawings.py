@@ -12,8 +12,7 @@ from PIL import Image
 
 from sbkit.errors import DataError
 from sbkit.retrieval.query import load_query
-from sbkit.retrieval.run_folder import load_run
-from sbkit.retrieval.search import search
+from sbkit.retrieval.retriever import Retriever
 
 FORMATS = ["png-1bit", "png-8bit-grey", "png-16bit", "png-rgb", "png-rgba-alpha-strokes",
            "png-rgba-transparent-ground", "png-palette", "png-palette-transparent", "jpeg-rgb", "jpeg-grey",
@@ -33,8 +32,8 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]
 
 
 @pytest.fixture(scope="module")
-def run(run_dir: Path):
-    return load_run(run_dir)
+def retriever(run_dir: Path) -> Retriever:
+    return Retriever.from_run(run_dir)
 
 
 def test_every_format_class_is_written_as_named(drawings: dict[str, Path]):
@@ -44,20 +43,20 @@ def test_every_format_class_is_written_as_named(drawings: dict[str, Path]):
 
 
 @pytest.mark.parametrize("name", FORMATS)
-def test_format_class_ranks_like_the_plain_png(name: str, drawings: dict[str, Path], run):
+def test_format_class_ranks_like_the_plain_png(name: str, drawings: dict[str, Path], retriever):
     reference = load_query(drawings["png-8bit-grey"], 64, 2)
     prepared = load_query(drawings[name], 64, 2)
     ink, reference_ink = prepared == 0, reference == 0
     assert (ink & reference_ink).sum() / (ink | reference_ink).sum() > 0.9
-    ids = [hit.id for hit in search(run, sketch=drawings[name], k=5).hits]
-    assert ids == [hit.id for hit in search(run, sketch=drawings["png-8bit-grey"], k=5).hits]
+    ids = [hit.id for hit in retriever.search(sketch=drawings[name], k=5).hits]
+    assert ids == [hit.id for hit in retriever.search(sketch=drawings["png-8bit-grey"], k=5).hits]
 
 
 @pytest.mark.parametrize("name", BAD)
-def test_unusable_drawing_is_one_clear_data_error(name: str, bad, run):
+def test_unusable_drawing_is_one_clear_data_error(name: str, bad, retriever):
     path, _ = bad[name]
     with pytest.raises(DataError) as info:
-        search(run, sketch=path, k=3)
+        retriever.search(sketch=path, k=3)
     message = str(info.value)
     assert str(path) in message and "\n" not in message
     assert "PNG or JPEG" in message or "scale the drawing down" in message
@@ -72,31 +71,31 @@ def test_decompression_bomb_in_search_is_one_line_exit_2(side: int, run_dir: Pat
     assert str(bomb) in line and "64,000,000-pixel limit" in line and "scale the drawing down" in line
 
 
-def test_a_real_90kb_bomb_is_refused_before_decoding(tmp_path: Path, run):
+def test_a_real_90kb_bomb_is_refused_before_decoding(tmp_path: Path, retriever):
     """The reported case itself: Image.new('1', (20000, 20000), 1), about 90 KB on disk."""
     path = tmp_path / "bomb.png"
     Image.new("1", (20000, 20000), 1).save(path)
     assert path.stat().st_size < 200_000
     with pytest.raises(DataError, match="larger than the 64,000,000-pixel limit"):
-        search(run, sketch=path, k=3)
+        retriever.search(sketch=path, k=3)
 
 
 @pytest.mark.parametrize("ground", [255, 0])
-def test_blank_drawing_is_refused(ground: int, tmp_path: Path, run):
+def test_blank_drawing_is_refused(ground: int, tmp_path: Path, retriever):
     path = tmp_path / "blank.png"
     Image.fromarray(np.full((120, 120), ground, np.uint8)).save(path)
     with pytest.raises(DataError, match="holds no strokes"):
-        search(run, sketch=path, k=3)
+        retriever.search(sketch=path, k=3)
 
 
-def test_huge_drawing_under_the_limit_is_scaled_and_searched(tmp_path: Path, run):
+def test_huge_drawing_under_the_limit_is_scaled_and_searched(tmp_path: Path, retriever):
     path = tmp_path / "huge.png"
     Image.fromarray(strokes(4000)).save(path)
     prepared = load_query(path, 64, 2)
     assert prepared.shape == (64, 64) and (prepared == 0).any()
-    assert len(search(run, sketch=path, k=3).hits) == 3
+    assert len(retriever.search(sketch=path, k=3).hits) == 3
 
 
-def test_folder_as_sketch_is_refused(tmp_path: Path, run):
+def test_folder_as_sketch_is_refused(tmp_path: Path, retriever):
     with pytest.raises(DataError, match="no such file"):
-        search(run, sketch=tmp_path, k=3)
+        retriever.search(sketch=tmp_path, k=3)

@@ -10,15 +10,19 @@ import pytest
 from a_support import cli, one_error_line, photo_folder, strokes
 
 from sbkit.components import Encoder
-from sbkit.retrieval.run_folder import load_run
-from sbkit.retrieval.search import search
+from sbkit.retrieval.retriever import Retriever
 
 UNREAD = ["!?.,;:", "красное платье", "赤いワンピース"]
 
 
 @pytest.fixture(scope="module")
-def run(run_dir: Path):
-    return load_run(run_dir)
+def retriever(run_dir: Path) -> Retriever:
+    return Retriever.from_run(run_dir)
+
+
+@pytest.fixture(scope="module")
+def run(retriever: Retriever):
+    return retriever.run
 
 
 @pytest.mark.parametrize("caption", UNREAD, ids=["punctuation", "russian", "japanese"])
@@ -37,13 +41,13 @@ def test_a_known_caption_is_understood_and_not_warned(run_dir: Path, capsys):
     assert code == 0 and payload["query"]["text_understood"] is True and payload["warnings"] == [] and err == ""
 
 
-def test_a_partly_known_caption_lists_its_unknown_words(run):
-    result = search(run, text="a red zzqx dress", k=3)
+def test_a_partly_known_caption_lists_its_unknown_words(retriever):
+    result = retriever.search(text="a red zzqx dress", k=3)
     assert result.text_understood is True and result.unknown_words == ["zzqx"] and result.warnings == []
 
 
-def test_with_a_sketch_an_unread_caption_is_said_to_add_nothing(run):
-    result = search(run, sketch=strokes(), text="!?", k=3)
+def test_with_a_sketch_an_unread_caption_is_said_to_add_nothing(retriever):
+    result = retriever.search(sketch=strokes(), text="!?", k=3)
     assert result.text_understood is False
     assert "the ranking comes from the sketch alone" in result.warnings[0]
 

@@ -10,7 +10,8 @@ Two layouts are read:
 
 A sketch belongs to photo ``stem.rsplit('_', 1)[0]`` (chair ids contain ``_`` and ``-`` themselves).
 Each photo is one item; ``sketch`` is its first sketch and ``attributes["sketches"]`` lists all of
-them, ``;``-joined. The data has no captions, so the caption is the category: "a shoe" or "a chair".
+them, ``;``-joined. In the official layout ``attributes["strokes"]`` names the first sketch's SVG, whose
+stroke order ``sbkit run`` replays to measure retrieval while drawing. The data has no captions, so the caption is the category: "a shoe" or "a chair".
 """
 
 from __future__ import annotations
@@ -144,10 +145,14 @@ def load_qmul(path: str | Path, kind: Kind = "auto", cache: Path | None = None, 
             skipped.append(Skipped(str(photo), "not listed in photo_train.txt or photo_test.txt"))
             continue
         drawn = sorted(sketches.get(pid, []), key=lambda p: _sketch_number(p.stem))
+        attributes = {"sketches": ";".join(str(p) for p in drawn)} if drawn else {}
+        if drawn and layout == "official":
+            source = root / f"{PREFIX[kind_found]}_sketch" / f"{drawn[0].stem}.svg"
+            if source.is_file():
+                attributes["strokes"] = str(source)  # the SVG keeps stroke order: retrieval while drawing
         items.append(CatalogueItem(
             id=pid, image=photo, caption=f"a {kind_found}", split=splits.get(pid, ""), category=kind_found,
-            sketch=drawn[0] if drawn else None, product=pid,
-            attributes={"sketches": ";".join(str(p) for p in drawn)} if drawn else {},
+            sketch=drawn[0] if drawn else None, product=pid, attributes=attributes,
         ))
     skipped.extend(Skipped(str(p), f"no photo {pid!r} for this sketch") for pid in sorted(set(sketches) - set(photos))
                    for p in sketches[pid])

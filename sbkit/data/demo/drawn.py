@@ -4,9 +4,15 @@ The sketch comes from the spec, never from the photo's pixels: each shape param 
 10%, the whole is stretched and turned a little, the outline is simplified and drawn in one to three
 wobbly strokes of 1-3 px that sometimes overshoot or leave a gap, and one or two construction lines
 (waistband, inseam, sole line, bag flap or handle) are added. There is no surface pattern.
+
+:func:`drawn_strokes` keeps the strokes in the order they were drawn (outline pieces, then construction
+lines); the demo writes them as an SVG beside each sketch PNG, so partial sketches (the first strokes
+only) can be rendered to measure retrieval while a person is still drawing.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -16,6 +22,7 @@ from sbkit.data.demo.shapes import apply, fit_matrix
 from sbkit.data.demo.specs import ItemSpec
 
 SUPERSAMPLE = 2  # drawn at twice the size, then reduced, for smooth strokes of fractional width
+CHUNK = 8  # points per piece of a stroke drawn with one pen width
 PROPORTION_ERROR = 0.1
 
 
@@ -82,18 +89,50 @@ def _split(points: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
     return strokes
 
 
-def _draw(canvas: np.ndarray, stroke: np.ndarray, rng: np.random.Generator, ink: int, base: float) -> None:
-    """Draw a stroke whose width drifts along its length (1-3 px after reduction)."""
-    chunk = 8
-    fixed = to_fixed(stroke)
-    starts = range(0, len(stroke) - 1, chunk)
-    widths = np.clip(np.round(base + rng.normal(0.0, 0.6, len(starts))), 2, 6).astype(int)
-    for start, width in zip(starts, widths):
-        cv2.polylines(canvas, [fixed[start : start + chunk + 1]], False, ink, int(width), cv2.LINE_AA, 4)
+@dataclass
+class DrawnStrokes:
+    """A drawn-style sketch before rendering: its strokes in drawing order, with the pen of each.
+
+    ``strokes`` are (N, 2) points at ``SUPERSAMPLE`` times the sketch size; ``widths[i]`` holds one pen width
+    (supersampled px) per ``CHUNK`` points of stroke ``i``; ``ink`` is the grey level of every stroke.
+    """
+
+    size: int
+    strokes: list[np.ndarray]
+    widths: list[np.ndarray]
+    ink: int
+
+    def render(self, count: int | None = None) -> np.ndarray:
+        """The first ``count`` strokes (default all) as (size, size) uint8, dark on white."""
+        work = self.size * SUPERSAMPLE
+        canvas = np.full((work, work), 255, np.uint8)
+        for stroke, widths in list(zip(self.strokes, self.widths))[:count]:
+            fixed = to_fixed(stroke)
+            for start, width in zip(range(0, len(stroke) - 1, CHUNK), widths):
+                cv2.polylines(canvas, [fixed[start : start + CHUNK + 1]], False, self.ink, int(width), cv2.LINE_AA,
+                              4)
+        return cv2.resize(canvas, (self.size, self.size), interpolation=cv2.INTER_AREA)
+
+    def svg(self) -> str:
+        """The strokes as SVG polylines in drawing order, in sketch pixels (the order is what matters)."""
+        lines = []
+        for stroke, widths in zip(self.strokes, self.widths):
+            points = " ".join(f"{x / SUPERSAMPLE:.2f},{y / SUPERSAMPLE:.2f}" for x, y in stroke)
+            width = float(np.mean(widths)) / SUPERSAMPLE if len(widths) else 1.0
+            lines.append(f'<polyline fill="none" stroke="rgb({self.ink},{self.ink},{self.ink})" '
+                         f'stroke-width="{width:.2f}" stroke-linecap="round" points="{points}"/>')
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{self.size}" height="{self.size}" '
+                f'viewBox="0 0 {self.size} {self.size}">\n' + "\n".join(lines) + "\n</svg>\n")
 
 
-def draw_sketch(spec: ItemSpec, rng: np.random.Generator) -> np.ndarray:
-    """A drawn-style sketch of ``spec``: (H, W) uint8, dark strokes on white, at ``spec.image_size``."""
+def _pen(stroke: np.ndarray, rng: np.random.Generator, base: float) -> np.ndarray:
+    """Pen widths of a stroke, one per chunk of points, drifting along its length (1-3 px after reduction)."""
+    chunks = len(range(0, len(stroke) - 1, CHUNK))
+    return np.clip(np.round(base + rng.normal(0.0, 0.6, chunks)), 2, 6).astype(int)
+
+
+def drawn_strokes(spec: ItemSpec, rng: np.random.Generator) -> DrawnStrokes:
+    """The strokes of a drawn-style sketch of ``spec``, outline pieces first, then construction lines."""
     size = spec.image_size
     work = size * SUPERSAMPLE
     params = {k: v * (1.0 + rng.uniform(-PROPORTION_ERROR, PROPORTION_ERROR)) for k, v in spec.params.items()}
@@ -120,9 +159,15 @@ def draw_sketch(spec: ItemSpec, rng: np.random.Generator) -> np.ndarray:
         points = resample(apply(matrix, line), step, closed=False)
         strokes.append(_extend(wobble(points, rng, amplitude * 0.7, wavelength), rng, work * 0.02))
 
-    canvas = np.full((work, work), 255, np.uint8)
     ink = int(rng.integers(0, 60))
     base = rng.uniform(2.0, 5.0)
+    widths = []
     for stroke in strokes:
-        _draw(canvas, stroke, rng, ink, base + rng.normal(0.0, 0.5))
-    return cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
+        stroke_base = base + rng.normal(0.0, 0.5)  # drawn before the stroke's own widths, as the sketch always was
+        widths.append(_pen(stroke, rng, stroke_base))
+    return DrawnStrokes(size, strokes, widths, ink)
+
+
+def draw_sketch(spec: ItemSpec, rng: np.random.Generator) -> np.ndarray:
+    """A drawn-style sketch of ``spec``: (H, W) uint8, dark strokes on white, at ``spec.image_size``."""
+    return drawn_strokes(spec, rng).render()

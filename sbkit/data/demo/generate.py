@@ -1,4 +1,5 @@
-"""Generate the demo catalogue into a folder: photos, masks, drawn sketches, then ``catalogue.jsonl`` last.
+"""Generate the demo catalogue into a folder: photos, masks, drawn sketches (PNG, and their strokes in drawing
+order as SVG), then ``catalogue.jsonl`` last.
 
 Every file is written atomically, and ``catalogue.jsonl`` is written last as the completion marker:
 a folder that has it is complete and is only read. A folder left by a killed run is completed: files
@@ -17,7 +18,7 @@ import numpy as np
 
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.demo.captions import make_caption
-from sbkit.data.demo.drawn import draw_sketch
+from sbkit.data.demo.drawn import drawn_strokes
 from sbkit.data.demo.lines import CAPTION_FIELD, line_of, line_rng
 from sbkit.data.demo.render import render_item
 from sbkit.data.demo.specs import SKETCH_STREAM, VIEW_STREAM, ItemSpec, item_rng, sample_spec, view_spec
@@ -101,18 +102,22 @@ def _record(spec: ItemSpec, index: int, view: int, views: int, split: str, capti
             "line": f"line-{line:04d}",
             "view": str(view),
             "mask": f"masks/{item_id}.png",
+            **({"strokes": f"sketches/{product}.svg"} if split != "train" else {}),
         },
     }
 
 
 def _missing(folder: Path, record: dict[str, Any]) -> bool:
     paths = [record["image"], record["attributes"]["mask"]] + ([record["sketch"]] if record["sketch"] else [])
+    paths += [record["attributes"]["strokes"]] if "strokes" in record["attributes"] else []
     return not all((folder / p).is_file() for p in paths)
 
 
 def _item(folder: Path, record: dict[str, Any]) -> CatalogueItem:
     attributes = dict(record["attributes"])
-    attributes["mask"] = str(folder / attributes["mask"])
+    for key in ("mask", "strokes"):
+        if key in attributes:
+            attributes[key] = str(folder / attributes[key])
     return CatalogueItem(
         id=record["id"],
         image=folder / record["image"],
@@ -168,12 +173,14 @@ def _remove_stale(folder: Path, records: list[dict[str, Any]]) -> None:
     """Delete pictures of an earlier run with other params, and temporary files of a killed one."""
     wanted = {r["image"] for r in records} | {r["attributes"]["mask"] for r in records}
     wanted |= {r["sketch"] for r in records if r["sketch"]}
+    wanted |= {r["attributes"]["strokes"] for r in records if "strokes" in r["attributes"]}
     for sub in ("images", "masks", "sketches"):
-        for path in (folder / sub).glob("demo-*.png"):
-            if f"{sub}/{path.name}" not in wanted:
+        for suffix in ("png", "svg"):
+            for path in (folder / sub).glob(f"demo-*.{suffix}"):
+                if f"{sub}/{path.name}" not in wanted:
+                    path.unlink(missing_ok=True)
+            for path in (folder / sub).glob(f".demo-*.part.{suffix}"):
                 path.unlink(missing_ok=True)
-        for path in (folder / sub).glob(".demo-*.part.png"):
-            path.unlink(missing_ok=True)
 
 
 def _prepare(folder: Path, params: dict[str, int]) -> bool:
@@ -189,6 +196,25 @@ def _prepare(folder: Path, params: dict[str, int]) -> bool:
     marker.unlink(missing_ok=True)  # a finished catalogue of other params must not mark this run finished
     atomic_write_json(folder / PARAMS_FILE, params)
     return False
+
+
+def _write_drawn(folder: Path, record: dict[str, Any], spec: ItemSpec, rng: np.random.Generator,
+                 keep: bool) -> None:
+    """Write the record's drawn sketch (PNG) and its strokes (SVG) unless both are there and may be kept.
+
+    Folders made before strokes were kept gain the SVG; the PNG is the same bytes either way.
+    """
+    sketch, strokes = record["sketch"], record["attributes"].get("strokes")
+    if not sketch:
+        return
+    todo = [path for path in (sketch, strokes) if path and not (keep and (folder / path).is_file())]
+    if not todo:
+        return
+    drawn = drawn_strokes(spec, rng)
+    if sketch in todo:
+        atomic_write_png(folder / sketch, drawn.render())
+    if strokes in todo:
+        atomic_write_text(folder / strokes, drawn.svg())
 
 
 def generate_demo(out_dir: str | Path, size: int = 3000, seed: int = 0, image_size: int = 128,
@@ -229,9 +255,7 @@ def generate_demo(out_dir: str | Path, size: int = 3000, seed: int = 0, image_si
                     for path, array, needed in zip(paths, render_item(picture), todo):
                         if needed:
                             atomic_write_png(path, array)
-            sketch = records[-1]["sketch"]
-            if sketch and not (keep and (folder / sketch).is_file()):
-                atomic_write_png(folder / sketch, draw_sketch(spec, item_rng(seed, index, SKETCH_STREAM)))
+            _write_drawn(folder, records[-1], spec, item_rng(seed, index, SKETCH_STREAM), keep)
             advance(1)
     _remove_stale(folder, records)
     text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)

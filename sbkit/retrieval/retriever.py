@@ -1,0 +1,234 @@
+"""``Retriever``: the one Python API for searching a run's gallery, used by ``sbkit search`` and ``sbkit serve``.
+
+``Retriever.from_run(path)`` opens the run folder once (model, index, gallery photos and captions);
+``search(sketch=..., text=..., k=..., mode=...)`` answers a query and says how long each stage took:
+decoding the drawing, normalising it as training sketches were, encoding the query, searching the index.
+
+Example:
+    >>> retriever = Retriever.from_run("runs/demo")                     # doctest: +SKIP
+    >>> result = retriever.search(sketch="bag.png", text="a black bag")  # doctest: +SKIP
+    >>> [hit.id for hit in result.hits], result.timings.total             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from sbkit.components import Index
+from sbkit.data.catalogue import CatalogueItem
+from sbkit.data.images import MAX_PIXELS
+from sbkit.errors import DataError, check
+from sbkit.retrieval.gallery import Gallery
+from sbkit.retrieval.query import decode_drawing, prepare_query, read_drawing
+from sbkit.retrieval.run_folder import LoadedRun, load_run
+from sbkit.retrieval.search import gallery_for, gallery_index
+
+MODES = ("sketch+text", "sketch", "text")
+Drawing = str | Path | bytes | np.ndarray  # a file, an encoded image, or pixels
+
+
+@dataclass
+class Hit:
+    """One result: its rank (1 = best), gallery id, score (cosine similarity), photo path and caption if known."""
+
+    rank: int
+    id: str
+    score: float
+    path: Path | None = None
+    caption: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rank": self.rank, "id": self.id, "score": round(self.score, 6),
+                "path": None if self.path is None else str(self.path), "caption": self.caption}
+
+
+@dataclass
+class Timings:
+    """Milliseconds spent in each stage of one query."""
+
+    decode: float = 0.0
+    normalise: float = 0.0
+    encode: float = 0.0
+    search: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.decode + self.normalise + self.encode + self.search
+
+    def to_dict(self) -> dict[str, float]:
+        return {**{key: round(value, 3) for key, value in asdict(self).items()}, "total": round(self.total, 3)}
+
+
+@dataclass
+class SearchResult:
+    """The query as the model saw it (the normalised sketch, the text, the mode), the ranked hits, the time each
+    stage took, and the caption's words the model cannot read (when every one is unknown, the caption cannot
+    steer the ranking)."""
+
+    sketch: np.ndarray | None
+    text: str | None
+    hits: list[Hit]
+    mode: str = "sketch+text"
+    timings: Timings = field(default_factory=Timings)
+    unknown_words: list[str] = field(default_factory=list)
+
+    @property
+    def text_understood(self) -> bool | None:
+        """None without a caption; False when the model reads no word of it."""
+        if self.text is None:
+            return None
+        return len(self.unknown_words) < len(self.text.split())
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things the person searching should know: a caption the model cannot read."""
+        if self.text_understood is not False:
+            return []
+        effect = "the ranking comes from the sketch alone" if self.sketch is not None else "the ranking is meaningless"
+        return [f"the model knows no word of the caption {self.text!r} (its vocabulary comes from the training "
+                f"captions), so {effect}; describe the item in the catalogue's words, e.g. \"a long red trouser\""]
+
+
+def query_mode(mode: str | None, has_sketch: bool, has_text: bool) -> str:
+    """The mode a query runs in: ``mode`` if given (checked against the inputs), else what was given."""
+    if mode is None:
+        check(has_sketch or has_text, "a search needs a drawing, a caption or both (e.g. \"a long red trouser\")",
+              DataError)
+        return "sketch+text" if has_sketch and has_text else "sketch" if has_sketch else "text"
+    check(mode in MODES, f"mode {mode!r} is not one of {', '.join(MODES)}", DataError)
+    check(has_sketch or mode == "text", f"mode {mode!r} needs a drawing; draw something or switch to text only",
+          DataError)
+    check(has_text or mode == "sketch", f"mode {mode!r} needs a caption; type one or switch to sketch only",
+          DataError)
+    return mode
+
+
+class Retriever:
+    """A run's model, index and gallery, loaded once and searched many times (thread-safe for searches).
+
+    Args:
+        run: the opened run folder.
+        index: the index to search.
+        index_dir: the folder it was loaded from.
+        gallery: maps ids to photos and captions; None gives hits with ids and scores only.
+        max_pixels: the largest drawing accepted, checked before decoding.
+    """
+
+    def __init__(self, run: LoadedRun, index: Index, index_dir: Path, gallery: Gallery | None = None,
+                 max_pixels: int = MAX_PIXELS) -> None:
+        self.run = run
+        self.index = index
+        self.index_dir = Path(index_dir)
+        self.gallery = gallery
+        self.max_pixels = max_pixels
+        self._ids = frozenset(index.ids)
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path, index: str | Path | None = None, data: str | None = None,
+                 device: str = "cpu", gallery: bool = True, max_pixels: int = MAX_PIXELS) -> Retriever:
+        """Open ``run_dir``: its model, its own test index (or ``index``, built by ``sbkit index build``) and,
+        with ``gallery``, the photos and captions of the catalogue the index holds (``data`` overrides it).
+
+        Raises:
+            DataError: the run folder or index is missing or broken, or the index was built by another model.
+        """
+        run = load_run(run_dir, device)
+        found, index_dir = gallery_index(run, None if index is None else Path(index))
+        return cls(run, found, index_dir, gallery_for(run, index_dir, data) if gallery else None, max_pixels)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def item(self, item_id: str) -> CatalogueItem | None:
+        """The catalogue item of an id the index holds; None for any other string (no file system lookup)."""
+        if item_id not in self._ids or self.gallery is None:
+            return None
+        return self.gallery.get(item_id)
+
+    def search(self, sketch: Drawing | None = None, text: str | None = None, k: int = 10,
+               mode: str | None = None) -> SearchResult:
+        """Rank the gallery for a drawing and/or a caption.
+
+        Args:
+            sketch: a drawing: a file path, the bytes of a PNG/JPEG/... file, or an image array (H, W),
+                (H, W, 3) or (H, W, 4) uint8; any size, either polarity, transparency or a photo of paper.
+            text: a caption; None or blank for none.
+            k: results to return (at most the gallery size).
+            mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
+                inputs given.
+
+        Raises:
+            DataError: a missing input for the mode, a bad mode or k, or a drawing that cannot be read or
+                holds no strokes.
+        """
+        text = text.strip() if text and text.strip() else None
+        mode = query_mode(mode, sketch is not None, text is not None)
+        check(isinstance(k, int) and k >= 1, f"k must be at least 1, got {k!r}", DataError)
+        timings = Timings()
+        prepared = None
+        if mode != "text":
+            start = time.perf_counter()
+            image = self._decode(sketch)  # type: ignore[arg-type]
+            timings.decode = (time.perf_counter() - start) * 1000
+            start = time.perf_counter()
+            try:
+                prepared = prepare_query(image, self.run.config.image_size, self.run.config.line_width)
+            except DataError as exc:
+                where = f"sketch {sketch}: " if isinstance(sketch, (str, Path)) else ""
+                raise DataError(f"{where}{exc}") from None
+            timings.normalise = (time.perf_counter() - start) * 1000
+        query_text = text if mode != "sketch" else None
+        start = time.perf_counter()
+        vector = self.embed(prepared, query_text)
+        unknown = [] if query_text is None else self.run.model.encoder.unknown_words(query_text)
+        timings.encode = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        scores, ids = self.index.search(vector, k)
+        hits = [self._hit(rank, item_id, score) for rank, (item_id, score) in
+                enumerate(zip(ids[0], scores[0].tolist()), 1)]
+        timings.search = (time.perf_counter() - start) * 1000
+        return SearchResult(prepared, query_text, hits, mode, timings, unknown)
+
+    def embed(self, sketch: np.ndarray | None, text: str | None) -> torch.Tensor:
+        """A prepared (S, S) uint8 sketch and/or a caption -> the query vector (1, D) float32 on the CPU."""
+        sketches = None if sketch is None else torch.from_numpy(np.ascontiguousarray(sketch))[None, None]
+        with torch.inference_mode():
+            return self.run.model.embed_queries(sketches, None if text is None else [text]).float().cpu()
+
+    def info(self) -> dict[str, Any]:
+        """What is loaded: run folder, model components, index, gallery size, sbkit version."""
+        import sbkit
+
+        config = self.run.config
+        return {
+            "sbkit": sbkit.__version__,
+            "run": str(self.run.run_dir),
+            "model": {"encoder": config.encoder.name, "encoder_params": dict(config.encoder.params),
+                      "fuser": config.fuser.name, "dim": self.run.model.dim, "image_size": config.image_size,
+                      "device": str(self.run.device)},
+            "index": {"name": self.index.name, "folder": str(self.index_dir), "size": len(self.index)},
+            "gallery": {"size": len(self.index),
+                        "sources": [] if self.gallery is None else [s.label() for s in self.gallery.sources],
+                        "problems": [] if self.gallery is None else list(self.gallery.problems)},
+            "modes": list(MODES),
+        }
+
+    def _decode(self, sketch: Drawing) -> np.ndarray:
+        if isinstance(sketch, np.ndarray):
+            return sketch
+        if isinstance(sketch, (bytes, bytearray, memoryview)):
+            check(len(sketch) > 0, "the uploaded drawing is empty (0 bytes); send a PNG or JPEG file", DataError)
+            return decode_drawing(io.BytesIO(bytes(sketch)), "the uploaded drawing", self.max_pixels)
+        return read_drawing(sketch, self.max_pixels)
+
+    def _hit(self, rank: int, item_id: str, score: float) -> Hit:
+        item = self.gallery.get(item_id) if self.gallery is not None else None
+        return Hit(rank, item_id, float(score), None if item is None else item.image,
+                   None if item is None else item.caption or None)

@@ -1,0 +1,207 @@
+"""The drawing page in a real browser: Debian's chromium driven by Playwright, against `sbkit serve` on a tiny run.
+
+Skipped where chromium or Playwright is missing, and the reason printed in pytest's summary (`-rs` is in
+the project's pytest options); `.ci/run` installs chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STARTUP_SECONDS = 60
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.is_file():
+        return f"{CHROMIUM} is missing; install Debian's chromium (`apt-get install -y chromium`, as .ci/run does)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is missing; install the test extra: pip install -e '.[test]'"
+    return None
+
+
+REASON = _missing()
+if REASON:
+    pytest.skip(REASON, allow_module_level=True)  # pytest prints the reason (addopts has -rs)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def server(run_dir: Path, tmp_path_factory):
+    """`sbkit serve RUN_DIR` as a subprocess on a free port; its address."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("serve") / "server.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "sbkit", "serve", str(run_dir), "--port", str(port),
+                                    "--workers", "2"], stdout=out, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                if get_json(f"{url}/api/health")["status"] == "ok":
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"sbkit serve did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1200, "height": 900})
+        yield context
+        context.close()
+
+
+def searches(page) -> int:
+    return int(page.get_attribute("#results", "data-search") or 0)
+
+
+def wait_for_search_after(page, count: int) -> None:
+    page.wait_for_function(f"() => Number(document.querySelector('#results').dataset.search || 0) > {count}",
+                           timeout=15_000)
+
+
+def top_ids(page, n: int = 5) -> list[str]:
+    return page.eval_on_selector_all("#results li", f"items => items.slice(0, {n}).map(li => li.dataset.id)")
+
+
+def stroke(page, points: list[tuple[float, float]]) -> None:
+    """Draw one stroke with the mouse through ``points`` given in 0..1 of the canvas."""
+    box = page.locator("#canvas").bounding_box()
+    at = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+    page.mouse.move(*at[0])
+    page.mouse.down()
+    for x, y in at[1:]:
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+
+
+def test_drawing_typing_and_uploading_update_the_results(server, browser, retriever, tmp_path):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda request: errors.append(f"{request.url} failed")
+            if "/api/search" not in request.url else None)  # a superseded search is aborted on purpose
+    page.goto(server + "/")
+    page.wait_for_function("() => document.querySelector('#info').textContent.includes('items')")
+    assert page.locator("#results li").count() == 0
+
+    # Results appear while drawing: after the first stroke, with no button pressed.
+    stroke(page, [(0.35, 0.15), (0.3, 0.5), (0.25, 0.9)])
+    wait_for_search_after(page, 0)
+    assert page.locator("#results li").count() == 12
+    assert page.get_attribute("#results", "data-mode") == "sketch"
+    assert "ms" in page.inner_text("#status")
+    after_one = searches(page)
+    stroke(page, [(0.65, 0.15), (0.7, 0.5), (0.75, 0.9)])
+    stroke(page, [(0.35, 0.15), (0.65, 0.15)])
+    wait_for_search_after(page, after_one)
+
+    # A caption joins the query; changing its colour word changes the top results.
+    count = searches(page)
+    page.fill("#caption", "a long red trouser")
+    wait_for_search_after(page, count)
+    page.wait_for_function("() => document.querySelector('#results').dataset.mode === 'sketch+text'")
+    red = top_ids(page)
+    count = searches(page)
+    page.fill("#caption", "a long blue trouser")
+    wait_for_search_after(page, count)
+    blue = top_ids(page)
+    assert red != blue
+
+    # Undo is a new query too; the eraser and the mode switch work.
+    count = searches(page)
+    page.click("#undo")
+    wait_for_search_after(page, count)
+    page.click("#eraser")
+    assert page.get_attribute("#eraser", "aria-pressed") == "true"
+    page.click("#pen")
+    count = searches(page)
+    page.check("input[value=text]")
+    wait_for_search_after(page, count)
+    assert page.get_attribute("#results", "data-mode") == "text"
+    count = searches(page)
+    page.check("input[value='sketch+text']")
+    wait_for_search_after(page, count)  # so that the next answer awaited is the upload's
+
+    # Upload: the file goes to the API as it is, so the page shows exactly the server's answer for that file.
+    item = next(retriever.item(i) for i in retriever.index.ids if retriever.item(i).sketch is not None)
+    count = searches(page)
+    page.set_input_files("#upload", str(item.sketch))
+    wait_for_search_after(page, count)
+    answer = httpx.post(f"{server}/api/search", files={"sketch": ("d.png", item.sketch.read_bytes(), "image/png")},
+                        data={"text": "a long blue trouser", "mode": "sketch+text", "k": "12"}).json()
+    assert top_ids(page, 12) == [hit["id"] for hit in answer["results"]]
+    # ...which is the Python API's ranking (up to float rounding between processes with other thread counts)
+    expected = {hit.id: hit.score for hit in retriever.search(sketch=item.sketch, text="a long blue trouser",
+                                                              k=len(retriever)).hits}
+    assert all(abs(expected[hit["id"]] - hit["score"]) < 1e-4 for hit in answer["results"])
+    page.wait_for_function("() => [...document.querySelectorAll('#results img')].every(i => i.complete && "
+                           "i.naturalWidth > 0)", timeout=10_000)
+    assert page.locator("#results img").count() == 12
+
+    shot = tmp_path / "serve.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot of the page: {shot}")
+    target = os.environ.get("SBKIT_SERVE_SCREENSHOT")
+    if target:
+        shutil.copyfile(shot, target)
+    assert shot.stat().st_size > 10_000
+    assert not errors, errors
+    page.close()
+
+
+def test_the_page_fits_a_phone(server, browser):
+    page = browser.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/")
+    page.wait_for_function("() => document.querySelector('#info').textContent.includes('items')")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    box = page.locator("#canvas").bounding_box()
+    assert width <= 390 and 300 <= box["width"] <= 390
+    stroke(page, [(0.3, 0.2), (0.5, 0.8), (0.7, 0.2)])
+    wait_for_search_after(page, 0)
+    assert page.locator("#results li").count() == 12
+    page.close()

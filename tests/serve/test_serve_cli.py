@@ -1,0 +1,40 @@
+"""``sbkit serve`` refuses what it cannot serve with one line, before loading the model."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from sbkit.cli.serve import register
+from sbkit.errors import ConfigError, DataError
+
+
+def serve(*args: str):
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        """Keeps ``serve`` a subcommand."""
+
+    register(app)
+    return CliRunner().invoke(app, ["serve", *map(str, args)])
+
+
+def test_a_port_in_use_and_a_bad_host_are_config_errors(run_dir: Path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = serve(run_dir, "--port", port)
+    assert isinstance(result.exception, ConfigError) and f"127.0.0.1:{port}" in str(result.exception)
+    assert "--port" in str(result.exception)
+    result = serve(run_dir, "--host", "no-such-host.invalid")
+    assert isinstance(result.exception, ConfigError) and "--host" in str(result.exception)
+
+
+def test_a_missing_run_folder_is_a_data_error(tmp_path: Path):
+    result = serve(tmp_path / "nope", "--port", 0)
+    assert isinstance(result.exception, DataError) and "sbkit run" in str(result.exception)
