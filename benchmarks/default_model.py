@@ -3,7 +3,8 @@
     python benchmarks/default_model.py [--out runs/bench-default] [--table docs/default-model-table.md]
 
 "Before" is the previous default: the `small` encoder trained from scratch with the `concat` fuser and
-`canny-clahe` sketches at 96 px, full captions only (`--caption-augment 0`), no held-out check. "After" is
+`canny-clahe` sketches at 96 px, 12 epochs, sketch augmentation 0.5, one query mode per batch
+(`--one-mode`), full captions only (`--caption-augment 0`), no held-out check. "After" is
 plain `sbkit run`. Each runs in a fresh process, one after the other, with the same seed; the table gives
 the measures the default model is judged on, from each run's metrics.json, and each run's wall time.
 """
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 BEFORE = ["--encoder", "small", "--fuser", "concat", "--sketchifier", "canny-clahe", "--image-size", "96",
-          "--epochs", "12", "--batch-size", "128", "--lr", "0.002", "--caption-augment", "0", "--holdout", ""]
+          "--epochs", "12", "--batch-size", "128", "--lr", "0.002", "--augment", "0.5", "--caption-augment", "0",
+          "--one-mode", "--holdout", ""]
 
 
 def timed_run(options: list[str], out: Path) -> tuple[dict[str, Any], float]:

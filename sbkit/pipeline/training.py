@@ -85,6 +85,9 @@ def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.dev
         return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
 
     callback: Callable | None = on_epoch_end if validation is not None else None
+    if trainee.features is not None:
+        # Heads on cached features are a few matrix products: bf16 autocast costs more in casts than it saves.
+        options = dataclasses.replace(options, amp="off")
     return fit(model, loss, trainee.data, options, out_dir=out_dir, on_epoch_end=callback, resume=resume,
                restore_best=options.early_stopping > 0)
 

@@ -1,0 +1,81 @@
+"""Text-only retrieval with captions a shopper might type instead of the catalogue's: misspelt, shuffled, cut.
+
+    python benchmarks/caption_robustness.py RUN_DIR [--seed 0]
+
+For every item of the run's test gallery, the caption is sent as it is, with every word of four or more letters
+misspelt (one letter dropped, doubled or swapped with its neighbour), with its words in random order, and cut to
+three random words; plus a few captions in other scripts, which the model should flag as not understood. The
+table gives text-only R@1 and R@10 per variant through `sbkit.Retriever` (the API that `sbkit search` and
+`sbkit serve` use), and the share of queries whose words were all readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections.abc import Callable
+
+
+def misspell(caption: str, rng: random.Random) -> str:
+    words = []
+    for word in caption.split():
+        if len(word) >= 4 and word.isalpha():
+            i = rng.randrange(1, len(word) - 1)
+            edit = rng.choice(("drop", "double", "swap"))
+            word = (word[:i] + word[i + 1:] if edit == "drop" else word[:i] + word[i] + word[i:] if edit == "double"
+                    else word[:i] + word[i + 1] + word[i] + word[i + 2:])
+        words.append(word)
+    return " ".join(words)
+
+
+def shuffle(caption: str, rng: random.Random) -> str:
+    words = caption.split()
+    rng.shuffle(words)
+    return " ".join(words)
+
+
+def three_words(caption: str, rng: random.Random) -> str:
+    from sbkit.pipeline.checks import cut_caption
+
+    return cut_caption(caption, 3, rng)
+
+
+VARIANTS: dict[str, Callable[[str, random.Random], str]] = {
+    "catalogue caption": lambda caption, rng: caption,
+    "misspelt": misspell,
+    "shuffled": shuffle,
+    "three random words": three_words,
+}
+OTHER_SCRIPTS = ["красное платье", "赤いドレス", "फ़ैशन बैग", "!?.,;:"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dir")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    import sbkit
+
+    retriever = sbkit.Retriever.from_run(args.run_dir)
+    items = [retriever.item(i) for i in retriever.index.ids]
+    print(f"{len(items)} gallery items, random R@10 = {min(1.0, 10 / len(items)):.4f}")
+    print("| captions | R@1 | R@10 | all words read |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, make in VARIANTS.items():
+        rng = random.Random(args.seed)
+        hits1 = hits10 = understood = 0
+        for item in items:
+            result = retriever.search(text=make(item.caption, rng), k=10)
+            ids = [hit.id for hit in result.hits]
+            hits1 += ids[:1] == [item.id]
+            hits10 += item.id in ids
+            understood += not result.unknown_words
+        n = len(items)
+        print(f"| {name} | {hits1 / n:.3f} | {hits10 / n:.3f} | {understood / n:.2f} |")
+    for text in OTHER_SCRIPTS:
+        result = retriever.search(text=text, k=3)
+        print(f"{text!r}: understood={result.text_understood}, warnings={result.warnings}")
+
+
+if __name__ == "__main__":
+    main()
