@@ -161,14 +161,17 @@ class LiteMiniLMEncoder(Encoder):
         return F.normalize(vectors.float(), dim=-1)
 
     def unknown_words(self, text: str) -> list[str]:
-        """Words the text model cannot read: no letter or digit, only unknown tokens, or (at three characters
-        and more) broken into single characters, as words of a script the model never learned are."""
+        """Words the text model cannot read: only unknown tokens, or (at three characters and more) broken into
+        single characters, as words of a script the model never learned are; a caption of punctuation alone."""
         unknown_id = getattr(self.tokenizer, "unk_token_id", None)
+        words = text.split()
+        if not any(ch.isalnum() for ch in text):
+            return words  # punctuation only
         out = []
-        for word in text.split():
+        for word in words:
             if not any(ch.isalnum() for ch in word):
-                out.append(word)
-                continue
+                continue  # "&", "-": read as punctuation beside real words
+
             ids = self.tokenizer(word, add_special_tokens=False)["input_ids"]
             pieces = self.tokenizer.convert_ids_to_tokens(ids)
             lengths = [1 if i == unknown_id else len(p.removeprefix("##")) for i, p in zip(ids, pieces)]

@@ -92,8 +92,8 @@ class SearchResult:
         if self.text_understood is not False:
             return []
         effect = "the ranking comes from the sketch alone" if self.sketch is not None else "the ranking is meaningless"
-        return [f"the model knows no word of the caption {self.text!r} (its vocabulary comes from the training "
-                f"captions), so {effect}; describe the item in the catalogue's words, e.g. \"a long red trouser\""]
+        return [f"the model knows no word of the caption {self.text!r}, so {effect}; describe the item in words "
+                f"like the catalogue's, e.g. \"a long red trouser\""]
 
 
 def query_mode(mode: str | None, has_sketch: bool, has_text: bool) -> str:

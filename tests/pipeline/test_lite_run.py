@@ -70,3 +70,13 @@ def test_cut_caption_keeps_words_in_order() -> None:
     assert len(cut.split()) == 3 and [words.index(w) for w in cut.split()] == sorted(words.index(w) for w in
                                                                                      cut.split())
     assert cut_caption("two words", 5, random.Random(0)) == "two words"
+
+
+def test_a_frozen_feature_run_resumes_to_more_epochs(tmp_path) -> None:
+    out = tmp_path / "resumed"
+    first = _run(tmp_path, out, epochs=1, holdout="")
+    assert len(json.loads((out / "checkpoint" / "history.json").read_text())) == 1
+    again = sbkit.run(out=str(out), resume=True, epochs=2)
+    history = json.loads((out / "checkpoint" / "history.json").read_text())
+    assert [row["epoch"] for row in history] == [1, 2]
+    assert again.metrics["features_computed"] == 0 and first.metrics["counts"] == again.metrics["counts"]
