@@ -57,6 +57,7 @@ class RunConfig:
     image_size: int = field(default=128, metadata={"min": 16, "max": 1024})
     batch_size: int = field(default=256, metadata={"min": 2})  # contrastive losses need negatives
     lr: float = field(default=1e-3, metadata={"above": 0, "max": 1})
+    lr_pretrained: float = field(default=1e-4, metadata={"min": 0, "max": 1})  # unfrozen pretrained parameters
     augment: float = field(default=1.0, metadata={"min": 0, "max": 1})
     caption_augment: float = field(default=0.5, metadata={"min": 0, "max": 1})
     sketch_variants: int = field(default=3, metadata={"min": 1, "max": 16})

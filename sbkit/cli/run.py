@@ -41,6 +41,9 @@ def run_command(
     image_size: int = typer.Option(None, help=_help("image_size", "Side of the square images and sketches, px.")),
     batch_size: int = typer.Option(None, help=_help("batch_size", "Training batch size (contrastive negatives).")),
     lr: float = typer.Option(None, help=_help("lr", "Peak learning rate (AdamW, warm-up then cosine).")),
+    lr_pretrained: float = typer.Option(None, help=_help("lr_pretrained", "Peak learning rate of the encoder's "
+                                        "unfrozen pretrained parameters (e.g. --encoder.unfreeze 2 of "
+                                        "lite-minilm, or clip's unfrozen layers); 0 keeps them fixed.")),
     augment: float = typer.Option(None, help=_help("augment", "Strength of human-style sketch augmentation during "
                                                    "training; 0 turns it off.")),
     caption_augment: float = typer.Option(None, help=_help("caption_augment", "Share of training captions replaced "
@@ -99,6 +102,7 @@ def run_command(
         key: value for key, value in {
             "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss, "index": index,
             "data": data, "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr,
+            "lr_pretrained": lr_pretrained,
             "augment": augment, "caption_augment": caption_augment, "sketch_variants": sketch_variants,
             "caption_variants": caption_variants, "holdout": holdout, "every_mode": every_mode,
             "early_stopping": early_stopping,

@@ -97,7 +97,8 @@ def train_options(config: RunConfig, device: torch.device) -> TrainOptions:
     """The trainer's options for ``config``."""
     from sbkit.training import TrainOptions
 
-    return TrainOptions(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, device=str(device),
+    return TrainOptions(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                        lr_pretrained=config.lr_pretrained, device=str(device),
                         seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
                         every_mode=config.every_mode and config.grad_cache_chunk == 0,
                         grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping)
