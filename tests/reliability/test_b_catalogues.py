@@ -206,3 +206,16 @@ def test_jsonl_catalogues_get_the_same_path_check(tmp_path: Path):
     with (root / "captions.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps({"id": "evil", "image": "../../etc/passwd", "caption": "x"}) + "\n")
     assert "leads outside" in skipped_reasons(root)["evil"]
+
+
+def test_a_deepfashion_caption_key_cannot_lead_out_of_the_images_folder(tmp_path):
+    from sbkit.data.adapters.deepfashion_mm import load_deepfashion_mm
+
+    root = tmp_path / "df"
+    (root / "images").mkdir(parents=True)
+    secret = tmp_path / "secret.jpg"
+    secret.write_bytes(b"not for the catalogue")
+    (root / "captions.json").write_text(json.dumps({"../../secret.jpg": "a stolen file", "a.jpg": "a dress"}))
+    catalogue = load_deepfashion_mm(root)
+    assert [item.id for item in catalogue.items] == ["a"]
+    assert [s.source for s in catalogue.skipped] == ["../../secret.jpg"] and "outside" in catalogue.skipped[0].reason

@@ -15,6 +15,7 @@ from pathlib import Path
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.splits import DEFAULT_FRACTIONS, assign_splits
 from sbkit.errors import DataError, check
+from sbkit.paths import OutsideFolderError, path_in_folder
 
 NAME = re.compile(r"^(?P<gender>MEN|WOMEN)-(?P<category>.+?)-(?P<id>id_\d{8})-(?P<shot>\d+)_(?P<seq>\d+)_"
                   r"(?P<view>[A-Za-z]+)$")
@@ -46,9 +47,14 @@ def load_deepfashion_mm(path: str | Path, fractions: tuple[float, float, float] 
         if not isinstance(captions[name], str):
             skipped.append(Skipped(name, f"caption is {type(captions[name]).__name__}, not text"))
             continue
+        try:
+            image = path_in_folder(root / "images", name, what="image path")
+        except OutsideFolderError as exc:
+            skipped.append(Skipped(name, str(exc)))
+            continue
         items.append(CatalogueItem(
             id=stem,
-            image=root / "images" / name,
+            image=image,
             caption=captions[name].strip(),
             split="",
             category=parts["category"] if parts else None,
