@@ -14,7 +14,9 @@ upload, as the page sends it; the Python API gets the same PNG bytes and decodes
 server runs as `sbkit serve` in a child process with the same torch threads per search as the API baseline
 here. The HTTP clients run in a process of their own, each thread sending prebuilt requests over a raw
 keep-alive socket and reading the answers whole (they are parsed only after the burst), so the load generator
-takes as little of the shared cores as it can; the CPU time it does take is reported per query.
+takes as little of the shared cores as it can; the CPU time it does take is reported per query. With
+--api-workers N the API side's searches run on a pool of N threads, as the server's --workers do, so that both
+sides do the same work under the same concurrency.
 """
 
 from __future__ import annotations
@@ -271,8 +273,12 @@ def client_process(port: int, requests: list[bytes], pipe) -> None:
         pipe.send((latencies, errors, wall, cpu, stages))
 
 
-def api_client(retriever, mode: str, k: int, threads: int):
+def api_client(retriever, mode: str, k: int, threads: int, pool: ThreadPoolExecutor | None = None):
+    """Each client calls ``Retriever.search`` itself, or hands it to ``pool`` and waits, as the server does."""
     import torch
+
+    def search(query: dict[str, Any]) -> None:
+        retriever.search(sketch=query["sketch"], text=query["text"], k=k, mode=mode)
 
     def one_client(share: list[dict[str, Any]], barrier: threading.Barrier) -> tuple[list[float], int]:
         torch.set_num_threads(threads)  # per OS thread, as the server's search workers do
@@ -281,7 +287,7 @@ def api_client(retriever, mode: str, k: int, threads: int):
         for query in share:
             start = time.perf_counter()
             try:
-                retriever.search(sketch=query["sketch"], text=query["text"], k=k, mode=mode)
+                search(query) if pool is None else pool.submit(search, query).result()
             except Exception:  # noqa: BLE001 - counted, like the server's errors
                 errors += 1
             latencies.append((time.perf_counter() - start) * 1000)
@@ -300,6 +306,8 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=512, help="scale drawings to this canvas side (0: as they are)")
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1), help="server search threads")
     parser.add_argument("--threads", type=int, default=0, help="torch threads per search [CPU cores / workers]")
+    parser.add_argument("--api-workers", type=int, default=0, help="run the API side's searches on a pool of this "
+                        "many threads, as the server does (0: each client thread calls search itself)")
     parser.add_argument("--rounds", type=int, default=4, help="API and server bursts taken in turn")
     parser.add_argument("--out", type=Path, default=Path("serve_load.json"))
     args = parser.parse_args()
@@ -331,10 +339,13 @@ def main() -> None:
         latencies, errors, wall, cpu_client, stages = pipe.recv()
         return latencies, errors, wall, process_cpu(server.pid) - before, cpu_client, stages
 
+    pool = ThreadPoolExecutor(args.api_workers, initializer=torch.set_num_threads,
+                              initargs=(threads,)) if args.api_workers else None
+
     def run_api(count: int, picked: list[int]) -> tuple:
         before = own_cpu()
         latencies, errors, wall = burst(count, [queries[i] for i in picked],
-                                        api_client(retriever, args.mode, args.k, threads))
+                                        api_client(retriever, args.mode, args.k, threads, pool))
         return latencies, errors, wall, own_cpu() - before
 
     rows = []
@@ -348,13 +359,15 @@ def main() -> None:
             rows.append({"clients": count, **row, "overhead_p50": round(served["p50_ms"] / api["p50_ms"], 3),
                          "throughput_ratio": round(served["throughput_qps"] / api["throughput_qps"], 3)})
     finally:
+        if pool is not None:
+            pool.shutdown()
         pipe.send(None)
         load.join(10)
         server.terminate()
         server.wait(10)
 
     report = {"run": str(args.run_dir), "mode": args.mode, "k": args.k, "queries": args.queries, "side": args.side,
-              "rounds": args.rounds, "load_average": os.getloadavg(),
+              "rounds": args.rounds, "api_workers": args.api_workers, "load_average": os.getloadavg(),
               "gallery": len(retriever), "workers": args.workers, "torch_threads": threads,
               "encoder": retriever.run.config.encoder.name, "cpus": os.cpu_count(), "python": platform.python_version(),
               "torch": torch.__version__, "results": rows}
