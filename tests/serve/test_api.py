@@ -75,6 +75,18 @@ def test_multipart_and_data_url_give_the_python_api_answer(client, retriever, dr
     assert all(value >= 0 for value in timings.values()) and timings["server"] >= timings["total"] > 0
 
 
+def test_search_answers_have_exactly_the_documented_shape(client, drawn_png):
+    """The search answer is encoded from a plain dict; it must hold SearchResponse's fields and nothing else."""
+    from sbkit.serve.schemas import SearchResponse
+
+    for answer in (multipart(client, drawn_png, text="a long red trouser", k=3),
+                   multipart(client, drawn_png, mode="sketch", k=2),
+                   client.post("/api/search", json={"text": "zzqx a skirt", "k": 4})):
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+        body = answer.json()
+        assert SearchResponse.model_validate(body).model_dump(mode="json") == body
+
+
 def test_each_mode_uses_only_its_input(client, retriever, drawn_png):
     sketch_only = multipart(client, drawn_png, text="a short skirt", mode="sketch", k=4)
     assert sketch_only.json()["mode"] == "sketch" and sketch_only.json()["text"] is None
