@@ -6,7 +6,7 @@ another on its own keep-alive connection, all clients at once. API and server bu
 latency, throughput, errors (any answer but 200), and the same queries through ``Retriever.search`` in
 this process with as many threads; the server's overhead is the ratio of the two p50s.
 
-    python benchmarks/serve_load.py runs/demo --clients 1,4,16 --queries 200 --out serve_load.json
+    python benchmarks/serve_load.py runs/demo --clients 1,4,16 --queries 200 --out runs/serve_load.json
 
 The queries are the gallery's drawn sketches with their captions, in the sketch+text mode unless --mode
 says otherwise. Each drawing is scaled to the page's 512 px canvas (--side) and sent as a multipart PNG
@@ -309,7 +309,7 @@ def main() -> None:
     parser.add_argument("--api-workers", type=int, default=0, help="run the API side's searches on a pool of this "
                         "many threads, as the server does (0: each client thread calls search itself)")
     parser.add_argument("--rounds", type=int, default=4, help="API and server bursts taken in turn")
-    parser.add_argument("--out", type=Path, default=Path("serve_load.json"))
+    parser.add_argument("--out", type=Path, default=Path("runs/serve_load.json"), help="JSON results file")
     args = parser.parse_args()
 
     import torch
