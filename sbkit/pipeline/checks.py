@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from sbkit.errors import ConfigError, check
 from sbkit.evaluation.metrics import retrieval_metrics
-from sbkit.pipeline.evaluate import batched, category_labels
+from sbkit.pipeline.evaluate import batched, category_labels, embed_gallery
 from sbkit.training.features import SplitFeatures
 
 CAPTION_WORDS = (0, 1, 2, 3, 5)
@@ -59,15 +59,17 @@ def cut_caption(caption: str, words: int, rng: random.Random) -> str:
 
 @torch.no_grad()
 def caption_length_curve(model, split, batch_size: int, device: torch.device, seed: int = 0,
-                         lengths: tuple[int, ...] = CAPTION_WORDS) -> dict[str, float]:
+                         lengths: tuple[int, ...] = CAPTION_WORDS,
+                         gallery: torch.Tensor | None = None) -> dict[str, float]:
     """Sketch+text R@10 with captions cut to each number of words (0 = no caption), with the full caption
     (``full``), and with the item's category as a one-word caption (``category``, where every item has one).
 
-    Queries use drawn sketches where the split has them, else sketchifier sketches.
+    Queries use drawn sketches where the split has them, else sketchifier sketches. ``gallery`` is the split's
+    embedded photos when the caller has them already.
     """
     model.eval()
-    gallery = batched(lambda s: model.embed_images(split.images[s].to(device)).float().cpu(), len(split.items),
-                      batch_size)
+    if gallery is None:
+        gallery = embed_gallery(model, split, batch_size, device)
     drawn = split.drawn is not None
     sketches = split.drawn if drawn else split.sketches
     rows = split.has_drawn if drawn else torch.ones(len(split.items), dtype=torch.bool)

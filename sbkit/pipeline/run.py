@@ -200,7 +200,7 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
         index.model_hash = file_sha256(run_dir / "model" / "model.safetensors")
         index.save(run_dir / "index")
         metrics = evaluate_split(trainee.model, trainee.test, 256, device, gallery=gallery)
-        extra = evaluation_extras(trainee, config, device)
+        extra = evaluation_extras(trainee, config, device, gallery)
     with timer.stage("partial sketches"):
         # the whole model (encoder included): partial drawings are pictures, whatever the trainee evaluated on
         partial = evaluate_partial(model, test, gallery, config.image_size, config.line_width, device)

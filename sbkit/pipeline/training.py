@@ -20,7 +20,7 @@ from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import SketchAugment
 from sbkit.training import RetrievalModel, TrainData, TrainOptions, build_model, fit
 from sbkit.training.captions import CaptionAugment
-from sbkit.training.features import FeatureHeads, SplitFeatures, uses_frozen_features
+from sbkit.training.features import FeatureHeads, FeatureTrainData, SplitFeatures, uses_frozen_features
 
 Split = SplitTensors | SplitFeatures
 
@@ -44,31 +44,30 @@ def caption_variants(items: list[CatalogueItem], config: RunConfig) -> list[list
 
 
 def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, splits: dict[str, SplitTensors],
-                 leave_out: frozenset[str] = frozenset()) -> Trainee:
+                 leave_out: frozenset[str] = frozenset(), features: Featurised | None = None) -> Trainee:
     """The trainee for ``model``; with a frozen-feature encoder every split is featurised first (cached).
 
     Train items whose category is in ``leave_out`` are left out of training (the held-out check).
+    ``features`` reuses splits already featurised by an encoder with the same frozen towers.
     """
     train = splits["train"]
-    rows = None
+    captions = caption_variants(train.items, config)
+    rows: torch.Tensor | slice = slice(None)
     if leave_out:
         rows = torch.tensor([i for i, item in enumerate(train.items) if item.category not in leave_out])
-    captions = caption_variants(train.items, config)
+    kept_captions = captions if isinstance(rows, slice) else [captions[i] for i in rows.tolist()]
     if uses_frozen_features(encoder):
-        features = featurise(encoder, splits, captions, config.sketch_variants, config.augment, config.seed)
-        data = features.train
-        if rows is not None:
-            data = type(data)(data.images[rows], data.sketches[rows], [captions[i] for i in rows.tolist()],
-                              data.labels[rows], data.seed)
+        features = features or featurise(encoder, splits, captions, config.sketch_variants, config.augment,
+                                         config.seed)
+        whole = features.train
+        data = FeatureTrainData(whole.images[rows], whole.sketches[rows], kept_captions, whole.labels[rows],
+                                whole.seed)
         heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
         return Trainee(heads, data, features.val, features.test, features)
     transform = SketchAugment(config.augment, seed=config.seed) if config.augment > 0 else None
-    pick = slice(None) if rows is None else rows
-    data = TrainData(images=train.images[pick], sketches=train.sketches[pick],
-                     captions=[c[0] for c in captions] if rows is None else [captions[i][0] for i in rows.tolist()],
-                     labels=train.labels[pick], sketch_transform=transform,
-                     caption_variants=captions if rows is None else [captions[i] for i in rows.tolist()],
-                     seed=config.seed)
+    data = TrainData(images=train.images[rows], sketches=train.sketches[rows],
+                     captions=[c[0] for c in kept_captions], labels=train.labels[rows], sketch_transform=transform,
+                     caption_variants=kept_captions, seed=config.seed)
     return Trainee(model, data, splits.get("val"), splits["test"])
 
 
@@ -77,9 +76,7 @@ def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.dev
     """Fit ``trainee.model``, checking sketch+text R@10 on the validation split after each epoch."""
     model, validation = trainee.model, trainee.val
 
-    def on_epoch_end(epoch: int, row: dict) -> dict | None:
-        if validation is None:
-            return None
+    def on_epoch_end(epoch: int, row: dict) -> dict:
         metrics = evaluate_split(model, validation, 256, device, modes=("sketch+text",))
         model.train()
         return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
@@ -92,13 +89,19 @@ def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.dev
                restore_best=options.early_stopping > 0)
 
 
-def evaluation_extras(trainee: Trainee, config: RunConfig, device: torch.device) -> dict[str, Any]:
+def untrained(trainee: Trainee, queries_from: torch.Tensor | None = None) -> dict[str, Any]:
+    """The untrained-features baseline on the trainee's test split, centred on its training data's means."""
+    data = trainee.features.train
+    return untrained_metrics(trainee.test, data.images.mean(0), data.sketches[:, 0].mean(0), queries_from)
+
+
+def evaluation_extras(trainee: Trainee, config: RunConfig, device: torch.device,
+                      gallery: torch.Tensor | None = None) -> dict[str, Any]:
     """The caption-length curve, and the untrained-features baseline where the towers are frozen."""
     extras: dict[str, Any] = {"caption_words": caption_length_curve(trainee.model, trainee.test, 256, device,
-                                                                    config.seed)}
+                                                                    config.seed, gallery=gallery)}
     if trainee.features is not None:
-        data = trainee.features.train
-        extras["untrained"] = untrained_metrics(trainee.test, data.images.mean(0), data.sketches[:, 0].mean(0))
+        extras["untrained"] = untrained(trainee)
         extras["features_computed"] = trainee.features.computed
     return extras
 
@@ -116,7 +119,8 @@ def heldout_check(config: RunConfig, options: TrainOptions, registry, splits: di
     encoder.prepare([item.caption for item in splits["train"].items if item.category not in holdout])
     model = build_model(encoder, config.fuser.name, config.fuser.params).to(device)
     loss = registry.create("loss", config.loss.name, config.loss.params).to(device)
-    trainee = make_trainee(config, encoder, model, splits, leave_out=holdout)
+    # Built from the same config, the check encoder's frozen towers are the run's: its features are the run's.
+    trainee = make_trainee(config, encoder, model, splits, leave_out=holdout, features=main.features)
     trainee.val = None
     train(trainee, loss, dataclasses.replace(options, early_stopping=0), device, out_dir=None)
     out: dict[str, Any] = {"categories": sorted(holdout), "queries": int(rows.sum()),
@@ -125,7 +129,5 @@ def heldout_check(config: RunConfig, options: TrainOptions, registry, splits: di
         who.model.eval()
         out[name] = evaluate_split(who.model, who.test, 256, device, queries_from=rows)
     if trainee.features is not None:
-        data = trainee.features.train
-        out["untrained"] = untrained_metrics(trainee.test, data.images.mean(0), data.sketches[:, 0].mean(0),
-                                             queries_from=rows)
+        out["untrained"] = untrained(trainee, queries_from=rows)
     return out

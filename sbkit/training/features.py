@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -118,10 +119,13 @@ class TextLookup:
         self.features = features
 
     def add(self, texts: list[str], features: torch.Tensor) -> None:
-        new = [t for t in dict.fromkeys(texts) if t not in self.rows]
-        keep = [i for i, t in enumerate(texts) if t in new and texts.index(t) == i]
-        self.rows.update({t: len(self.rows) + n for n, t in enumerate(new)})
-        self.features = torch.cat([self.features, features[keep]])
+        """Remember the rows of ``features`` for the texts not known yet (the first row of each)."""
+        first: dict[str, int] = {}
+        for row, text in enumerate(texts):
+            if text not in self.rows:
+                first.setdefault(text, row)
+        self.rows.update({text: len(self.rows) + n for n, text in enumerate(first)})
+        self.features = torch.cat([self.features, features[list(first.values())]])
 
     def __call__(self, texts: list[str]) -> torch.Tensor | None:
         rows = [self.rows.get(t) for t in texts]
@@ -184,7 +188,7 @@ class FeatureTrainData:
     captions: list[list[str]]
     labels: torch.Tensor
     seed: int = 0
-    sketch_transform: None = None  # variants are stored, not drawn per batch
+    sketch_transform: ClassVar[None] = None  # variants are stored, not drawn per batch
 
     def __post_init__(self) -> None:
         n = len(self.images)

@@ -28,7 +28,7 @@ from sbkit.io import atomic_write_json, atomic_write_png, atomic_write_text, cac
 from sbkit.progress import progress_bar
 
 # Bump when rendering changes, so cached folders made by older code are not reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: drawn sketches carry their strokes (sketches/<id>.svg, the "strokes" attribute)
 CATALOGUE_FILE = "catalogue.jsonl"
 PARAMS_FILE = "params.json"
 SPLITS: tuple[tuple[str, float], ...] = (("train", 0.7), ("val", 0.1), ("test", 0.2))
