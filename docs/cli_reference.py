@@ -1,8 +1,12 @@
-"""Regenerate docs/cli.md from the commands' own --help text:  python docs/cli_reference.py"""
+"""Regenerate docs/cli.md from the commands' own --help text:  python docs/cli_reference.py
+
+``--check`` writes nothing and exits 1 when docs/cli.md differs from what the code gives.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 os.environ.update({"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
@@ -22,7 +26,12 @@ def command_paths(command, prefix: list[str]) -> list[list[str]]:
     return paths
 
 
-def main() -> None:
+PAGE = Path(__file__).with_name("cli.md")
+COMMAND = "python docs/cli_reference.py"
+
+
+def render() -> str:
+    """The Markdown of docs/cli.md: every command's --help, depth first."""
     app = create_app()
     runner = CliRunner()
     sections = ["# sbkit command-line reference", "",
@@ -32,8 +41,19 @@ def main() -> None:
         title = " ".join(["sbkit", *path])
         body = "\n".join(line.rstrip() for line in result.output.strip("\n").splitlines())
         sections += [f"## `{title}`", "", "```text", body, "```", ""]
-    atomic_write_text(Path(__file__).with_name("cli.md"), "\n".join(sections))
+    return "\n".join(sections)
+
+
+def main(argv: list[str]) -> int:
+    text = render()
+    if "--check" in argv:
+        if not PAGE.is_file() or PAGE.read_text() != text:
+            print(f"out of date: {PAGE.name}; run `{COMMAND}`", file=sys.stderr)
+            return 1
+        return 0
+    atomic_write_text(PAGE, text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main(sys.argv[1:]))
