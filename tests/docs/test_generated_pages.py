@@ -34,7 +34,8 @@ COMPONENTS = "python docs/gen_reference.py"
 def generated() -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "plugins"),
                                                         os.environ.get("PYTHONPATH", "")])}
-    for switch in ("SBKIT_DISABLE_PLUGINS", "SBKIT_NO_AUTOLOAD"):  # the reference covers every first-party plugin
+    # The reference covers every first-party plugin; the help text is plain, whatever the terminal asks for.
+    for switch in ("SBKIT_DISABLE_PLUGINS", "SBKIT_NO_AUTOLOAD", "FORCE_COLOR", "PY_COLORS", "CLICOLOR_FORCE"):
         env.pop(switch, None)
     result = subprocess.run([sys.executable, "-c", RENDER], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=240)
