@@ -77,6 +77,9 @@ def render() -> dict[str, str]:
     plugins = [p for p in _json(app, ["plugins", "--json"]) if p.get("package") == FIRST_PARTY]
     broken = [f"{p['name']} ({p['status']}: {p.get('error') or 'no error given'})" for p in plugins
               if p["status"] != "ok"]
+    if not plugins:
+        raise RuntimeError("no first-party plugins found: sbkit's entry points are not installed; "
+                           "run pip install -e '.[test]' from the repository root")
     if broken:
         raise RuntimeError(f"first-party plugins not loaded: {'; '.join(broken)}. The reference lists every "
                            "first-party component: install them all (pip install -e '.[all]' or '.[test]') and "
@@ -88,10 +91,15 @@ def render() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    pages = render()
+    try:
+        pages = render()
+    except RuntimeError as exc:
+        print(f"gen_reference: {exc}", file=sys.stderr)
+        return 2
     if "--check" in argv:
         stale = sorted(name for name, text in pages.items()
                        if not (FOLDER / name).is_file() or (FOLDER / name).read_text() != text)
+        stale += sorted(p.name for p in FOLDER.glob("*.md") if p.name not in pages)
         if stale:
             print(f"out of date: {', '.join(stale)}; run `{COMMAND}`", file=sys.stderr)
         return 1 if stale else 0
