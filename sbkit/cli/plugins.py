@@ -12,8 +12,7 @@ from dataclasses import asdict
 import typer
 from rich.table import Table
 
-from sbkit.console_text import shown
-from sbkit.progress import console
+from sbkit.console_text import make_console, shown
 
 
 def _status(record) -> str:
@@ -52,7 +51,7 @@ def plugins_command(as_json: bool = typer.Option(False, "--json", help="Print JS
                                if record.components.get(kind))
         table.add_row(shown(record.name), shown(record.package or "-"), shown(record.version or "-"),
                       components or "-", _status(record))
-    console.print(table)
+    make_console().print(table)  # stdout, so `sbkit plugins | grep` works
 
 
 def register(app: typer.Typer) -> None:

@@ -133,6 +133,23 @@ def test_duplicate_names_fail_naming_both_packages(fake_entry_points):
     assert "sbkit-one" in str(info.value) and "sbkit-two" in str(info.value) and "'same'" in str(info.value)
 
 
+def test_duplicate_plugin_names_fail_naming_both(fake_entry_points):
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
+    with pytest.raises(PluginError) as info:
+        PluginHost().load_entrypoints()
+    message = str(info.value)
+    assert "'same'" in message and "package sbkit-one" in message and "package sbkit-two" in message
+
+
+def test_registering_a_taken_plugin_name_by_hand_fails(fresh_plugins):
+    from sbkit.plugins import get_host
+
+    with pytest.raises(PluginError, match="'opencv'.*package sbkit, module sbkit_opencv.*module manual"):
+        get_host().register(sketchifier_module("manual", "by-hand"), name="opencv")
+    assert get_host().records["opencv"].module == "sbkit_opencv"
+
+
 def test_unknown_name_lists_choices_and_closest_match(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
     host = PluginHost()
