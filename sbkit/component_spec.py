@@ -25,6 +25,16 @@ def module_missing(module: str) -> bool:
         return True
 
 
+def import_extra(module: str, install: str, what: str) -> Any:
+    """Import an optional dependency, or fail with ``{what} needs `pip install {install}```."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.split(".")[0] == exc.name.split(".")[0]:
+            raise MissingExtraError(f"{what} needs `pip install {install}` (no module named {exc.name!r})") from None
+        raise
+
+
 def import_target(target: str) -> Any:
     """The object that ``"package.module:attribute"`` names (or the module itself, without ``:``)."""
     module_name, _, attribute = target.partition(":")

@@ -255,3 +255,9 @@ def test_the_registry_follows_changes_to_the_host(host):
 def test_plugins_does_not_import_the_registry():
     result = run_python("import sys, sbkit.plugins\nprint('sbkit.registry' in sys.modules)")
     assert result.returncode == 0 and result.stdout.strip() == "False", result.stderr
+
+
+def test_serve_without_its_extra_names_the_extra(tmp_path):
+    result = run_python(f"from sbkit.cli.app import main\nmain(['serve', {str(tmp_path)!r}])", blocked=("fastapi",))
+    assert result.returncode == 2, result.stderr
+    assert "sbkit serve needs `pip install sbkit[serve]`" in " ".join((result.stdout + result.stderr).split())
