@@ -2,7 +2,8 @@
 
 A plugin's hooks return component classes or, to keep start-up light, :class:`ComponentSpec` entries that
 name a class to import on first use. A plugin that fails to import or register is recorded with its name
-and error, and the rest keeps working. Two plugins under one name are an error naming both. Strict mode (``--strict`` or ``SBKIT_STRICT=1``) turns that into a :class:`PluginError`.
+and error, and the rest keeps working; strict mode (``--strict`` or ``SBKIT_STRICT=1``) turns that into a
+:class:`PluginError`. Two plugins under one name are always an error naming both.
 ``SBKIT_DISABLE_PLUGINS=a,b`` blocks plugins by entry-point name, and ``SBKIT_NO_AUTOLOAD=1`` skips
 entry points altogether (tests then register plugins by hand).
 """
@@ -161,8 +162,9 @@ def get_host() -> PluginHost:
     """The process-wide plugin host, loading entry points on first use."""
     global _HOST
     if _HOST is None:
-        _HOST = PluginHost()
-        _HOST.load_entrypoints()
+        host = PluginHost()
+        host.load_entrypoints()  # kept only once whole: a clash of plugin names fails again on the next call
+        _HOST = host
     return _HOST
 
 

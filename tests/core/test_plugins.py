@@ -176,3 +176,16 @@ def test_first_party_plugins_come_through_entry_points(fresh_plugins):
     records = get_host().records
     for name in ("opencv", "torch", "datasets", "index"):
         assert records[name].package == "sbkit" and records[name].status == "ok", records[name]
+
+
+def test_duplicate_plugin_names_stop_the_cli_with_one_error(fake_entry_points, capsys):
+    from sbkit.cli.app import main
+
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
+    reset_host()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plugins"])
+    assert exit_info.value.code == 2
+    error = " ".join(capsys.readouterr().err.split())
+    assert error.startswith("error: two plugins are named 'same'") and "sbkit-one" in error and "sbkit-two" in error
