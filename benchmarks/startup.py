@@ -120,7 +120,8 @@ def main() -> None:
           f"{load_after[0]:.2f} after; {os.cpu_count()} CPUs)")
     print(f"{'command':32} {'wall s':>8} {'cpu s':>8} {'x python':>9} {'target s':>9}")
     for name, row in results.items():
-        target = "" if row["target_s"] is None else f"{row['target_s']:.1f} " + ("ok" if row["within_target"] else "over")
+        target = "" if row["target_s"] is None else f"{row['target_s']:.1f} "
+        target += "" if row["target_s"] is None else ("ok" if row["within_target"] else "over")
         print(f"{name:32} {row['wall_s']:8.3f} {row['cpu_s']:8.3f} {row['ratio_to_python']:9.1f} {target:>9}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({

@@ -136,7 +136,7 @@ class PluginHost:
                 self.fail(record, exc, f"register {kind}s")
                 record.error = (record.error or "") + "\n" + traceback.format_exc(limit=3)
                 continue
-            record.components[kind] = [getattr(c, "name", None) or c.__name__ for c in components]
+            record.components[kind] = [getattr(c, "name", None) or getattr(c, "__name__", repr(c)) for c in components]
             for component in components:
                 hint = component.hint() if isinstance(component, ComponentSpec) else None
                 if hint:
