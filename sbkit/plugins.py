@@ -76,15 +76,13 @@ class PluginHost:
         """Import and register every plugin in the ``sbkit`` entry-point group, isolating failures."""
         if _env_flag(ENV_NO_AUTOLOAD):
             return
+        packages: dict[int, tuple[str, str]] = {}  # one parse of each distribution's metadata, not one per plugin
         for ep in sorted(importlib.metadata.entry_points(group=GROUP), key=lambda e: e.name):
             dist = getattr(ep, "dist", None)
-            record = PluginRecord(
-                name=ep.name,
-                module=ep.value,
-                package=dist.metadata["Name"] if dist else None,
-                version=dist.version if dist else None,
-            )
-            self.add(record, ep.load)
+            if dist is not None and id(dist) not in packages:
+                packages[id(dist)] = (dist.metadata["Name"], dist.version)
+            package, version = packages[id(dist)] if dist is not None else (None, None)
+            self.add(PluginRecord(name=ep.name, module=ep.value, package=package, version=version), ep.load)
 
     def add(self, record: PluginRecord, load: Any) -> None:
         """Register what ``load()`` returns under ``record``, unless it is disabled or broken.
