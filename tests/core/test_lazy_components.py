@@ -23,7 +23,8 @@ from sbkit.registry import Registry, get_registry
 
 FIRST_PARTY = ("sbkit_opencv", "sbkit_kornia", "sbkit_torch", "sbkit_datasets", "sbkit_index",
                "sbkit_transformers", "sbkit_timm")
-HEAVY = ("torch", "torchvision", "kornia", "transformers", "timm", "faiss", "skimage", "matplotlib", "sklearn")
+HEAVY = ("torch", "torchvision", "kornia", "transformers", "timm", "faiss", "skimage", "scipy", "matplotlib", "sklearn",
+         "ray", "fastapi", "uvicorn", "h5py", "pytorch_metric_learning", "cv2")
 
 # Installed first in the child: every import of a blocked top-level module fails as if it were not installed.
 BLOCKER = """
@@ -67,6 +68,27 @@ def test_help_and_plugins_import_no_torch():
                 assert not exit.code, exit.code
         """
         assert loaded_after(code) == set(), argv
+
+
+def test_sketchify_with_an_opencv_sketchifier_imports_no_torch(tmp_path):
+    import cv2
+    import numpy as np
+
+    (tmp_path / "photos").mkdir()
+    for i in range(3):
+        photo = np.full((64, 64, 3), 255, np.uint8)
+        cv2.rectangle(photo, (10 + i, 12), (50, 54 - i), (40, 90, 160), -1)
+        cv2.imwrite(str(tmp_path / "photos" / f"p{i}.jpg"), photo)
+    code = f"""
+        from sbkit.cli.app import main
+        try:
+            main(["sketchify", {str(tmp_path / "photos")!r}, "--out", {str(tmp_path / "job")!r}, "-j", "2"])
+        except SystemExit as exit:
+            assert not exit.code, exit.code
+    """
+    loaded = loaded_after(code)
+    assert len(list((tmp_path / "job" / "sketches").glob("*.png"))) == 3
+    assert not loaded & {"torch", "skimage", "scipy", "matplotlib", "kornia"}, loaded
 
 
 def test_listing_every_component_imports_no_component_module():
