@@ -6,6 +6,8 @@ Each figure is the median wall time of ``--repeats`` fresh processes (interleave
 load hits every command alike), started as a user would start them:
 
 - ``python -c pass`` and ``python -c "import cv2"``: the bare baselines;
+- ``CLI libraries alone``: importing typer (with its rich help), rich.progress and pluggy and reading the
+  entry points, what any such CLI pays before sbkit's own code runs;
 - ``sbkit --help`` (target 0.5 s) and ``sbkit plugins`` (target 1 s): the whole command;
 - ``sbkit sketchify`` (target 1.5 s): from the start of the process to the first sketch file on disk
   (sketches are written to a temporary name and renamed, so a file that appears is complete), on a
@@ -35,6 +37,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sketchify_speed import write_photos  # noqa: E402 - a sibling script, not a package
 
+# What any Typer + rich + pluggy command pays before sbkit's own code runs: the floor under `sbkit --help`.
+LIBRARIES = ("import importlib.metadata, pluggy, typer, typer.rich_utils, rich.progress; "
+             "importlib.metadata.entry_points(group='sbkit')")
 TARGETS = {"sbkit --help": 0.5, "sbkit plugins": 1.0, "sbkit sketchify (first photo)": 1.5}
 
 
@@ -94,6 +99,7 @@ def main() -> None:
         runs: dict[str, Callable[[], tuple[float, float]]] = {
             "python -c pass": lambda: time_command([sys.executable, "-c", "pass"]),
             "python -c 'import cv2'": lambda: time_command([sys.executable, "-c", "import cv2"]),
+            "CLI libraries alone": lambda: time_command([sys.executable, "-c", LIBRARIES]),
             "sbkit --help": lambda: time_command([*sbkit, "--help"]),
             "sbkit plugins": lambda: time_command([*sbkit, "plugins"]),
             "sbkit sketchify (first photo)": lambda: time_first_sketch(sbkit, photos, work),
