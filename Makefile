@@ -1,4 +1,4 @@
-# Two commands for a fresh clone (Python 3.10+ is all it needs):
+# Two commands for a fresh clone (Python 3.10+ is all it needs); both install sbkit with every extra:
 #   make demo   set up .venv and run `sbkit run` on the built-in demo catalogue (replacing an earlier runs/demo)
 #   make test   set up .venv and run the test suite
 PYTHON ?= python3
@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[all,test]'
 	touch $(STAMP)
 
 setup: $(STAMP)

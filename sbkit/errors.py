@@ -30,7 +30,11 @@ class DuplicateComponentError(SbkitError):
 
 
 class PluginError(SbkitError):
-    """A plugin failed to import or register (raised only in strict mode)."""
+    """A plugin failed to import or register (raised only in strict mode), or two plugins share a name."""
+
+
+class MissingExtraError(ConfigError):
+    """A component whose optional dependencies are not installed; the message gives the pip command."""
 
 
 class DataError(SbkitError):

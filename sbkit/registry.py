@@ -1,26 +1,68 @@
-"""Names to classes: ``create(kind, name, **params)`` and ``list(kind)`` over every loaded plugin."""
+"""Names to classes: ``create(kind, name, **params)`` and ``list(kind)`` over every loaded plugin.
+
+Components declared with a :class:`~sbkit.component_spec.ComponentSpec` are imported the first time their
+class is needed (``create``, ``get``, ``Entry.params``), never to list names or descriptions.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sbkit.errors import ConfigError, DuplicateComponentError, UnknownComponentError, unknown_name_message
+from sbkit.component_spec import ComponentSpec
+from sbkit.errors import (
+    ConfigError,
+    DuplicateComponentError,
+    PluginError,
+    SbkitError,
+    UnknownComponentError,
+    unknown_name_message,
+)
 from sbkit.params import Param, component_params, resolve_params
-from sbkit.plugins import KINDS, PluginRecord, get_host
+from sbkit.plugins import KINDS, PluginHost, PluginRecord, get_host
 
 
-@dataclass(frozen=True)
 class Entry:
-    """A registered component class and the plugin that brought it."""
+    """A registered component and the plugin that brought it; a declared component's class loads on first use."""
 
-    kind: str
-    name: str
-    cls: type
-    plugin: PluginRecord
+    def __init__(self, kind: str, name: str, component: type | ComponentSpec, plugin: PluginRecord) -> None:
+        self.kind = kind
+        self.name = name
+        self.plugin = plugin
+        self.spec = component if isinstance(component, ComponentSpec) else None
+        self._cls = None if self.spec else component
+
+    def __repr__(self) -> str:
+        return f"Entry({self.kind!r}, {self.name!r}, plugin={self.plugin.name!r})"
+
+    @property
+    def cls(self) -> type:
+        """The component class, imported now if it was declared by a spec."""
+        if self._cls is None:
+            assert self.spec is not None
+            try:
+                self._cls = self.spec.load(self.kind)
+            except SbkitError:
+                raise
+            except Exception as exc:  # a plugin's own bug: name the plugin and the target
+                raise PluginError(f'plugin "{self.plugin.name}" ({self.plugin.origin}) failed to import '
+                                  f"{self.kind} {self.name!r} from {self.spec.target}: "
+                                  f"{type(exc).__name__}: {exc}") from exc
+        return self._cls
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the class has been imported."""
+        return self._cls is not None
+
+    @property
+    def needs(self) -> str | None:
+        """The install hint when the component's optional dependencies are missing, else None."""
+        return self.spec.hint() if self.spec and not self.loaded else None
 
     @property
     def description(self) -> str:
+        if self.spec and self.spec.description:
+            return self.spec.description
         return getattr(self.cls, "description", "") or (self.cls.__doc__ or "").strip().split("\n")[0]
 
     @property
@@ -36,15 +78,17 @@ def _check_kind(kind: str) -> None:
 class Registry:
     """Every component of every kind, keyed by its unique lowercase name."""
 
-    def __init__(self) -> None:
-        host = get_host()
+    def __init__(self, host: PluginHost | None = None) -> None:
+        host = host or get_host()
+        self.host, self.generation = host, host.generation
         self._entries: dict[str, dict[str, Entry]] = {}
         for kind in KINDS:
             table: dict[str, Entry] = {}
             for cls, record in host.collect(kind):
                 name = getattr(cls, "name", None)
                 if not name:
-                    host.fail(record, TypeError(f"{cls.__qualname__} has no `name`"), f"register {kind}s")
+                    host.fail(record, TypeError(f"{getattr(cls, '__qualname__', cls)!r} has no `name`"),
+                              f"register {kind}s")
                     continue
                 if name in table:
                     first = table[name].plugin
@@ -86,14 +130,16 @@ _REGISTRY: Registry | None = None
 
 
 def get_registry() -> Registry:
-    """The process-wide registry, built from the plugin host on first use."""
+    """The process-wide registry, built from the plugin host on first use and whenever the host has changed."""
     global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = Registry()
+    host = get_host()
+    if _REGISTRY is None or _REGISTRY.host is not host or _REGISTRY.generation != host.generation:
+        _REGISTRY = Registry(host)
     return _REGISTRY
 
 
 def reset_registry() -> None:
+    """Forget the registry; the next :func:`get_registry` rebuilds it from the plugin host."""
     global _REGISTRY
     _REGISTRY = None
 

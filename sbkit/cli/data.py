@@ -6,15 +6,18 @@ import json
 import random
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import typer
-from PIL import Image, ImageDraw, ImageFont
 from rich.table import Table
 
 from sbkit.console_text import make_console, shown
-from sbkit.data.catalogue import CatalogueItem
 from sbkit.errors import DataError, SbkitError
+
+if TYPE_CHECKING:  # numpy and PIL load when a command draws, so `sbkit --help` stays fast
+    from PIL import Image, ImageFont
+
+    from sbkit.data.catalogue import CatalogueItem
 
 data_app = typer.Typer(help="Check and look at catalogues: your own folder or a public dataset.",
                        no_args_is_help=True)
@@ -115,6 +118,8 @@ def show_command(
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     """DejaVu Sans (shipped with matplotlib; covers Latin, Greek, Cyrillic, Arabic), else PIL's default."""
+    from PIL import ImageFont
+
     try:
         from matplotlib import font_manager
 
@@ -124,6 +129,9 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def _thumbnail(path: Path | None, cell: int, sketch: bool) -> Image.Image:
+    import numpy as np
+    from PIL import Image, ImageDraw
+
     from sbkit.data.images import read_image, read_sketch
 
     tile = Image.new("RGB", (cell, cell), "white")
@@ -142,6 +150,8 @@ def _thumbnail(path: Path | None, cell: int, sketch: bool) -> Image.Image:
 
 def contact_sheet(items: list[CatalogueItem], cell: int = 160, columns: int = 4) -> Image.Image:
     """A grid of items: each shows its picture, its sketch beside it when it has one, and its caption."""
+    from PIL import Image, ImageDraw
+
     font, pad, lines = _font(max(cell // 12, 10)), 6, 4
     line_height = font.getbbox("Hg")[3] + 3
     width, height = 2 * cell + pad, cell + pad + line_height * (lines + 1)

@@ -8,6 +8,7 @@ import json
 import typer
 from rich.table import Table
 
+from sbkit.console_text import shown
 from sbkit.plugins import KINDS
 from sbkit.progress import console
 
@@ -32,14 +33,17 @@ def list_command(
     if as_json:
         typer.echo(json.dumps([{
             "name": e.name, "plugin": e.plugin.name, "description": e.description,
-            "params": [{"name": p.name, "type": p.type_name, "default": _default(p.default), "doc": p.doc}
-                       for p in e.params],
-        } for e in entries], indent=2))
+            "params": [] if e.needs else [{"name": p.name, "type": p.type_name, "default": _default(p.default),
+                                           "doc": p.doc} for p in e.params],
+        } | ({"needs": e.needs} if e.needs else {}) for e in entries], indent=2))
         return
     table = Table(title=f"{kind} components", show_lines=True)
     for column in ("name", "plugin", "description", "parameters"):
         table.add_column(column, overflow="fold")
     for entry in entries:
+        if entry.needs:  # its parameters live in a module that cannot be imported here
+            table.add_row(entry.name, entry.plugin.name, entry.description, f"[yellow]{shown(entry.needs)}[/yellow]")
+            continue
         params = "\n".join(f"[bold]{p.name}[/bold]: {p.type_name} = {_default(p.default)}"
                            + (f"\n  [dim]{p.doc}[/dim]" if p.doc else "") for p in entry.params)
         table.add_row(entry.name, entry.plugin.name, entry.description, params or "-")

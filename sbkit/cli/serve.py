@@ -63,6 +63,11 @@ def serve_command(
 ) -> None:
     """Serve the drawing page and the API (see `sbkit serve --help`)."""
     import torch
+
+    from sbkit.component_spec import import_extra
+
+    for module in ("fastapi", "uvicorn"):
+        import_extra(module, "sbkit[serve]", "sbkit serve")
     import uvicorn
 
     from sbkit.progress import console

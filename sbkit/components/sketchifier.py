@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-import torch
 
 from sbkit.components.base import Component
 from sbkit.errors import DataError, ShapeError, check
+
+if TYPE_CHECKING:  # torch loads only for batches, so a CPU sketchifier starts without it
+    import torch
 
 LIGHT_WORDS: tuple[str, ...] = ("white", "bright", "light", "pale", "ivory", "cream", "sky", "gray", "grey")
 _LIGHT_RE = re.compile(r"\b(" + "|".join(LIGHT_WORDS) + r")\b", re.IGNORECASE)
@@ -50,6 +52,8 @@ class Sketchifier(Component):
 
     def sketchify_batch(self, images: torch.Tensor, captions: list[str | None] | None = None) -> torch.Tensor:
         """(B, 3, H, W) uint8 or float in [0, 1] -> (B, 1, H, W) uint8, by default one image at a time."""
+        import torch
+
         check(images.ndim == 4 and images.shape[1] == 3,
               f"{self.name}: expected (B, 3, H, W), got {tuple(images.shape)}")
         if images.dtype != torch.uint8:

@@ -143,6 +143,8 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         chunks = chunked(pending, workers)
         summary.workers = workers = min(workers, max(1, len(chunks)))
         worker_args = (cls, resolved, out, size, normalize, sketchifier_config)
+        if normalize and pending:
+            import skimage.morphology  # noqa: F401 - imported once here, before the workers fork, not in each
         start = time.perf_counter()
         try:
             with ExitStack() as stack:

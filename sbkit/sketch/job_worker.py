@@ -17,7 +17,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-import torch
 
 from sbkit.data import skip_reasons as why
 from sbkit.errors import DataError
@@ -177,19 +176,27 @@ def run_chunk(chunk: list[JobItem]) -> ChunkResult:
     return _WORKER.run_chunk(chunk)
 
 
+def _torch() -> Any:
+    """torch when the sketchifier has loaded it (its class is imported before the workers start), else None."""
+    return sys.modules.get("torch")
+
+
 def single_thread() -> None:
     """Parallelism comes from processes: keep OpenCV and torch to one thread each."""
     cv2.setNumThreads(1)
-    torch.set_num_threads(1)
+    if (torch := _torch()) is not None:
+        torch.set_num_threads(1)
 
 
 @contextmanager
 def single_threaded() -> Iterator[None]:
     """:func:`single_thread` for the length of a ``with`` block, then the thread counts as they were."""
-    previous = cv2.getNumThreads(), torch.get_num_threads()
+    torch = _torch()
+    previous = cv2.getNumThreads(), torch.get_num_threads() if torch is not None else None
     single_thread()
     try:
         yield
     finally:
         cv2.setNumThreads(previous[0])
-        torch.set_num_threads(previous[1])
+        if torch is not None:
+            torch.set_num_threads(previous[1])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from skimage.morphology import skeletonize
 
 from sbkit.errors import ShapeError, check
 
@@ -30,6 +29,8 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
 
 def redraw_lines(ink: np.ndarray, line_width: int) -> np.ndarray:
     """Thin a boolean ink mask to one-pixel strokes, then dilate them to ``line_width`` px."""
+    from skimage.morphology import skeletonize  # 0.5 s to import; only normalising needs it
+
     skeleton = skeletonize(ink)
     if line_width > 1:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (line_width, line_width))

@@ -46,3 +46,12 @@ def test_serve_load_reports_the_server_beside_the_python_api(tmp_path, run_dir):
         assert row["server"]["errors"] == 0 and row["api"]["errors"] == 0
         assert row["server"]["queries"] == row["api"]["queries"] == 6
         assert row["server"]["p95_ms"] >= row["server"]["p50_ms"] > 0 and row["overhead_p50"] > 0
+
+
+def test_startup_reports_each_command_beside_the_bare_python_start(tmp_path):
+    report = _run("startup.py", "--repeats", "1", "--photos", "4", out=tmp_path / "startup.json")
+    results = report["results"]
+    assert results["python -c pass"]["ratio_to_python"] == 1.0
+    for name in ("sbkit --help", "sbkit plugins", "sbkit sketchify (first photo)"):
+        assert results[name]["wall_s"] > 0 and results[name]["target_s"] > 0
+    assert len(report["load_average_before"]) == 3

@@ -133,6 +133,23 @@ def test_duplicate_names_fail_naming_both_packages(fake_entry_points):
     assert "sbkit-one" in str(info.value) and "sbkit-two" in str(info.value) and "'same'" in str(info.value)
 
 
+def test_duplicate_plugin_names_fail_naming_both(fake_entry_points):
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
+    with pytest.raises(PluginError) as info:
+        PluginHost().load_entrypoints()
+    message = str(info.value)
+    assert "'same'" in message and "package sbkit-one" in message and "package sbkit-two" in message
+
+
+def test_registering_a_taken_plugin_name_by_hand_fails(fresh_plugins):
+    from sbkit.plugins import get_host
+
+    with pytest.raises(PluginError, match="'opencv'.*package sbkit, module sbkit_opencv.*module manual"):
+        get_host().register(sketchifier_module("manual", "by-hand"), name="opencv")
+    assert get_host().records["opencv"].module == "sbkit_opencv"
+
+
 def test_unknown_name_lists_choices_and_closest_match(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
     host = PluginHost()
@@ -159,3 +176,16 @@ def test_first_party_plugins_come_through_entry_points(fresh_plugins):
     records = get_host().records
     for name in ("opencv", "torch", "datasets", "index"):
         assert records[name].package == "sbkit" and records[name].status == "ok", records[name]
+
+
+def test_duplicate_plugin_names_stop_the_cli_with_one_error(fake_entry_points, capsys):
+    from sbkit.cli.app import main
+
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
+    reset_host()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plugins"])
+    assert exit_info.value.code == 2
+    error = " ".join(capsys.readouterr().err.split())
+    assert error.startswith("error: two plugins are named 'same'") and "sbkit-one" in error and "sbkit-two" in error

@@ -38,7 +38,7 @@ def batch_of(photos: list[np.ndarray]) -> torch.Tensor:
 
 
 def test_registered_and_built_from_the_registry() -> None:
-    assert sbkit_kornia.register_sketchifiers() == [KorniaCanny]
+    assert [spec.load("sketchifier") for spec in sbkit_kornia.register_sketchifiers()] == [KorniaCanny]
     sketchifier = create("sketchifier", "kornia-canny", {"device": "cpu"})
     assert isinstance(sketchifier, KorniaCanny) and sketchifier.device == "cpu"
 

@@ -42,9 +42,9 @@ def _one_thread():
 
 
 def test_hooks_register_every_component():
-    assert sbkit_torch.register_encoders() == [SmallEncoder]
-    assert set(sbkit_torch.register_fusers()) == set(FUSERS)
-    assert set(sbkit_torch.register_losses()) == {InfoNCE, Triplet, PML}
+    assert [spec.load("encoder") for spec in sbkit_torch.register_encoders()] == [SmallEncoder]
+    assert {spec.load("fuser") for spec in sbkit_torch.register_fusers()} == set(FUSERS)
+    assert {spec.load("loss") for spec in sbkit_torch.register_losses()} == {InfoNCE, Triplet, PML}
     names = [c.name for c in FUSERS]
     assert len(set(names)) == len(names)
 

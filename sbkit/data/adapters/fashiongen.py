@@ -100,7 +100,9 @@ def export_images(h5: Any, rows: int, folder: Path, channel_order: str) -> None:
 
 
 def _read_file(path: Path, cache: Path | None, channel_order: str, limit: int) -> list[CatalogueItem]:
-    import h5py
+    from sbkit.component_spec import import_extra
+
+    h5py = import_extra("h5py", "sbkit[datasets]", "reading Fashion-Gen's HDF5 files")
 
     split = file_split(path)
     stat = path.stat()
