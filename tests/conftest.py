@@ -7,6 +7,18 @@ from pathlib import Path
 
 import pytest
 
+PYTEST_PLUGIN = "sbkit.testing.pytest_plugin"
+
+
+def pytest_plugin_installed() -> bool:
+    """Whether the installed sbkit declares its pytest plugin (an install older than the plugin does not)."""
+    import importlib.metadata
+
+    return any(ep.value == PYTEST_PLUGIN for ep in importlib.metadata.entry_points(group="pytest11"))
+
+
+# sbkit's pytest plugin comes with the install; a checkout installed before it existed loads it here.
+pytest_plugins = [] if pytest_plugin_installed() else [PYTEST_PLUGIN]
 os.environ.setdefault("SBKIT_QUIET", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep instead of spinning on 2 cores
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -6,7 +6,7 @@ from sbkit.components.encoder import Encoder
 from sbkit.components.fuser import Fuser
 from sbkit.components.index import Index
 from sbkit.components.loss import Loss
-from sbkit.components.sketchifier import LIGHT_WORDS, Sketchifier, mentions_light_colour
+from sbkit.components.sketchifier import LIGHT_WORDS, PostprocessedSketchifier, Sketchifier, mentions_light_colour
 
 __all__ = [
     "LIGHT_WORDS",
@@ -16,6 +16,7 @@ __all__ = [
     "Fuser",
     "Index",
     "Loss",
+    "PostprocessedSketchifier",
     "Sketchifier",
     "component_config",
     "mentions_light_colour",
