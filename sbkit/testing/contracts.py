@@ -201,13 +201,18 @@ def _sketchifier_behaves(component: Any, where: Path) -> None:
     name = component.name
     for height, width in SKETCH_SIZES:
         photo = product_photo(height, width)
-        _check_sketch(name, component(photo, "a navy bag"), (height, width), f"a {height}x{width} RGB photo")
-        _check_sketch(name, component(photo, None), (height, width), f"a {height}x{width} photo with no caption")
+        for caption, what in (("a navy bag", f"a {height}x{width} RGB photo"),
+                              (None, f"a {height}x{width} photo with no caption")):
+            try:
+                sketch = component(photo, caption)
+            except Exception as exc:  # noqa: BLE001 - the breach being reported
+                raise AssertionError(f"sketchifier {name!r} fails on {what}: {type(exc).__name__}: {exc}") from exc
+            _check_sketch(name, sketch, (height, width), what)
         if component.gray_input:
             gray = np.ascontiguousarray(photo[..., 1])
             try:
                 sketch = component(gray, "a navy bag")
-            except Exception as exc:  # noqa: BLE001 - any failure here is the breach being reported
+            except Exception as exc:  # noqa: BLE001 - the breach being reported
                 raise AssertionError(f"sketchifier {name!r} sets gray_input = True but fails on a (H, W) grey "
                                      f"image: {type(exc).__name__}: {exc}; accept 2-D input or drop gray_input") from exc
             _check_sketch(name, sketch, (height, width), f"a {height}x{width} grey image (gray_input)")
@@ -255,7 +260,11 @@ def _fuser_behaves(fuser: Any, where: Path) -> None:
         text = torch.randn(batch, fuser.text_dim, requires_grad=True)
         for pair, what in (((sketch, text), "sketch and text"), ((sketch, None), "sketch only"),
                            ((None, text), "text only")):
-            out = fuser(*pair)
+            try:
+                out = fuser(*pair)
+            except Exception as exc:  # noqa: BLE001 - the breach being reported
+                raise AssertionError(f"fuser {name!r} fails on {what}: {type(exc).__name__}: {exc}; fuse() gets "
+                                     f"None for a missing sketch or text and must handle it") from exc
             assert out.shape == (batch, fuser.dim) and torch.isfinite(out).all(), (
                 f"fuser {name!r}: {what} must give finite ({batch}, {fuser.dim}), got {tuple(out.shape)}")
         fuser(sketch, text).sum().backward()
@@ -274,6 +283,7 @@ def _loss_behaves(component: Any, where: Path) -> None:
         target_vectors = torch.nn.functional.normalize(torch.randn(batch, dim), dim=1)
         value = component(query, target_vectors)
         assert value.ndim == 0 and torch.isfinite(value), f"loss {name!r}: must give a finite scalar, got {value}"
+        assert value.requires_grad, f"loss {name!r}: the value has no gradient (is the query detached?)"
         value.backward()
         assert query.grad is not None and torch.isfinite(query.grad).all(), (
             f"loss {name!r}: no finite gradient reaches the query")
