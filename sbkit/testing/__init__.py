@@ -11,20 +11,9 @@ and one line checks a component against its kind's contract::
         check_sketchifier(Pencil)
 """
 
-from sbkit.testing.contracts import (
-    check_component,
-    check_config,
-    check_dataset,
-    check_encoder,
-    check_fuser,
-    check_index,
-    check_loss,
-    check_metadata,
-    check_sketchifier,
-    kind_of,
-    product_photo,
-    registered_components,
-)
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "check_component",
@@ -40,3 +29,13 @@ __all__ = [
     "product_photo",
     "registered_components",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The checks import torch; loaded on first use, so the pytest plugin (imported by every pytest run in an
+    # environment with sbkit) costs nothing where no test uses them.
+    if name in __all__:
+        from sbkit.testing import contracts
+
+        return getattr(contracts, name)
+    raise AttributeError(f"module 'sbkit.testing' has no attribute {name!r}")

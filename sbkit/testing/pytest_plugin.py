@@ -5,8 +5,8 @@ Fixtures for testing components, available in any test once sbkit is installed:
 - ``sbkit_photo``: a (48, 64, 3) uint8 RGB product photo, a navy rectangle on white;
 - ``sbkit_sketch``: a (64, 64) uint8 sketch, dark lines (0) on white (255);
 - ``sbkit_texts``: a few captions, one of them empty;
-- ``sbkit_catalogue``: the folder of a tiny catalogue (6 images and ``captions.csv``), readable by the
-  ``folder`` dataset (``sbkit run --data folder --data.path DIR``).
+- ``sbkit_catalogue``: the folder of a tiny catalogue (6 items in 3 categories: 32 px images, drawn sketches
+  and ``captions.csv``), readable by the ``folder`` dataset (``--data folder --data.path DIR``).
 
 The contract checks are plain functions: ``from sbkit.testing import check_sketchifier``. The module
 imports nothing heavy, so the plugin costs nothing in test runs that do not use it.
@@ -47,7 +47,7 @@ def sbkit_texts() -> list[str]:
 
 @pytest.fixture
 def sbkit_catalogue(tmp_path: Path) -> Path:
-    """The folder of a tiny catalogue: 6 product images and ``captions.csv``."""
+    """The folder of a tiny catalogue: 6 items with images, drawn sketches and ``captions.csv``."""
     from sbkit.data.adapters.examples import make_folder_catalogue
 
     return make_folder_catalogue(tmp_path / "catalogue", n_items=6)
