@@ -19,7 +19,8 @@ def new_plugin_command(
     from sbkit.templates import write_plugin
 
     folder = write_plugin(name, kind, out)
-    console.print(f"wrote {folder}\nnext:\n  cd {folder}\n  pip install -e .\n  sbkit plugins\n  pytest")
+    steps = ["cd " + str(folder), 'pip install -e ".[test]"', "sbkit plugins", "pytest"]
+    console.print(f"wrote {folder}\nnext:\n" + "\n".join(f"  {step}" for step in steps), markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

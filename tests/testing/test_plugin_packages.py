@@ -56,7 +56,7 @@ def test_the_template_writes_a_package_with_a_version_an_entry_point_tests_and_a
     assert project["entry-points"]["sbkit"] == {"fine-liner": "sbkit_fine_liner"}
     assert "class FineLiner(PostprocessedSketchifier)" in (folder / "sbkit_fine_liner" / "sketchifier.py").read_text()
     assert "check_sketchifier(FineLiner)" in (folder / "tests" / "test_fine_liner.py").read_text()
-    assert "pip install -e ." in (folder / "README.md").read_text()
+    assert 'pip install -e ".[test]"' in (folder / "README.md").read_text()
 
 
 def test_new_plugin_refuses_an_existing_folder_and_a_bad_name(packages) -> None:
