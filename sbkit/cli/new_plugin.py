@@ -12,7 +12,7 @@ from sbkit.progress import console
 def new_plugin_command(
     name: str = typer.Argument(..., help="The plugin's name, lowercase and hyphenated (e.g. fine-liner); it "
                            "names the package sbkit-NAME and the component."),
-    kind: str = typer.Option("sketchifier", "--kind", "-k", help="The component kind: sketchifier, fuser or loss."),
+    kind: str = typer.Option("sketchifier", "--kind", "-k", help="The component kind: sketchifier, fuser, loss or index."),
     out: Path = typer.Option(Path("."), "--out", "-o", help="The folder to write sbkit-NAME/ into."),
 ) -> None:
     """Write sbkit-NAME/: pyproject.toml with the entry point, one component, its tests and a README."""

@@ -34,6 +34,7 @@ KINDS: dict[str, KindTemplate] = {
                                 "sbkit sketchify photos/ -o sketches/ -s ${name} --sketchifier.post despeckle"),
     "fuser": KindTemplate("register_fusers", ("sbkit", "torch"), "sbkit run --fuser ${name}"),
     "loss": KindTemplate("register_losses", ("sbkit", "torch"), "sbkit run --loss ${name}"),
+    "index": KindTemplate("register_indexes", ("sbkit", "numpy", "torch"), "sbkit run --index ${name}"),
 }
 
 

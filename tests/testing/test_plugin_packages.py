@@ -22,7 +22,7 @@ from sbkit.cli.app import create_app
 from sbkit.compat import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
-GENERATED = {"fine-liner": "sketchifier", "soft-blend": "fuser", "edge-hinge": "loss"}
+GENERATED = {"fine-liner": "sketchifier", "soft-blend": "fuser", "edge-hinge": "loss", "flat-scan": "index"}
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -93,12 +93,12 @@ def test_each_package_passes_its_own_tests(packages, sbkit_pytest_args: list[str
         assert len(outcomes) >= 3 and set(outcomes) == {"PASSED"}, (name, outcomes, result.stdout[-3000:])
 
 
-def test_a_tiny_run_uses_the_generated_sketchifier_fuser_and_loss(packages) -> None:
+def test_a_tiny_run_uses_the_generated_sketchifier_fuser_loss_and_index(packages) -> None:
     root, env = packages
     out = root / "run"
     result = _run([sys.executable, "-m", "sbkit", "--quiet", "run", "--sketchifier", "fine-liner",
                    "--sketchifier.post", "thickness", "--sketchifier.line_width", "3", "--fuser", "soft-blend",
-                   "--loss", "edge-hinge", "--data", "demo", "--data.size", "60", "--data.image_size", "64",
+                   "--loss", "edge-hinge", "--index", "flat-scan", "--data", "demo", "--data.size", "60", "--data.image_size", "64",
                    "--image-size", "32", "--epochs", "1", "--batch-size", "32", "--encoder", "small",
                    "--encoder.dim", "32", "--encoder.width", "8", "--device", "cpu", "--holdout", "",
                    "--one-mode", "--out", str(out)], env, root)
@@ -106,4 +106,5 @@ def test_a_tiny_run_uses_the_generated_sketchifier_fuser_and_loss(packages) -> N
     config = tomllib.loads((out / "config.toml").read_text())
     assert config["sketchifier"] == {"name": "fine-liner", "post": "thickness", "line_width": 3}
     assert config["fuser"]["name"] == "soft-blend" and config["loss"]["name"] == "edge-hinge"
+    assert config["index"]["name"] == "flat-scan" and (out / "index" / "index.json").is_file()
     assert json.loads((out / "metrics.json").read_text())
