@@ -68,20 +68,40 @@ def _arg_docs(cls: type) -> dict[str, str]:
     return docs
 
 
+def _init_chain(cls: type) -> list[Any]:
+    """``cls.__init__``, then, while an ``__init__`` passes ``**kwargs`` on, the next base class's ``__init__``.
+
+    So ``def __init__(self, blur: int = 21, **shared): super().__init__(**shared)`` exposes the base
+    class's parameters (the post-processing ones of :class:`~sbkit.components.PostprocessedSketchifier`)
+    without repeating them.
+    """
+    chain = []
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is None or klass is object:
+            continue
+        chain.append(init)
+        if not any(p.kind is p.VAR_KEYWORD for p in inspect.signature(init).parameters.values()):
+            break
+    return chain
+
+
 def component_params(cls: type) -> list[Param]:
     """The parameters a user may set on ``cls``: its ``__init__`` arguments minus injected context."""
     injected = set(getattr(cls, "context_params", ()))
-    try:
-        hints = typing.get_type_hints(cls.__init__)
-    except Exception:  # noqa: BLE001 - unresolvable hints fall back to raw annotations
-        hints = {}
     docs = _arg_docs(cls)
-    params = []
-    for p in inspect.signature(cls.__init__).parameters.values():
-        if p.name == "self" or p.name in injected or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        params.append(Param(p.name, hints.get(p.name, p.annotation), p.default, docs.get(p.name, "")))
-    return params
+    params: dict[str, Param] = {}
+    for init in _init_chain(cls):
+        try:
+            hints = typing.get_type_hints(init)
+        except Exception:  # noqa: BLE001 - unresolvable hints fall back to raw annotations
+            hints = {}
+        for p in inspect.signature(init).parameters.values():
+            if p.name == "self" or p.name in injected or p.name in params or p.kind in (p.VAR_POSITIONAL,
+                                                                                       p.VAR_KEYWORD):
+                continue
+            params[p.name] = Param(p.name, hints.get(p.name, p.annotation), p.default, docs.get(p.name, ""))
+    return list(params.values())
 
 
 _TRUE = {"1", "true", "yes", "on"}

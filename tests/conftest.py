@@ -7,6 +7,18 @@ from pathlib import Path
 
 import pytest
 
+PYTEST_PLUGIN = "sbkit.testing.pytest_plugin"
+
+
+def sbkit_pytest_plugin_installed() -> bool:
+    """Whether the installed sbkit declares its pytest plugin (an install older than the plugin does not)."""
+    import importlib.metadata
+
+    return any(ep.value == PYTEST_PLUGIN for ep in importlib.metadata.entry_points(group="pytest11"))
+
+
+# sbkit's pytest plugin comes with the install; a checkout installed before it existed loads it here.
+pytest_plugins = [] if sbkit_pytest_plugin_installed() else [PYTEST_PLUGIN]
 os.environ.setdefault("SBKIT_QUIET", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep instead of spinning on 2 cores
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -50,3 +62,9 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=32, epochs=1, batch_size=32,
                   encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder), **TINY_MODEL)
     return folder
+
+
+@pytest.fixture(scope="session")
+def sbkit_pytest_args() -> list[str]:
+    """Options for a pytest run in a subprocess, so that it has sbkit's fixtures as an installed sbkit gives them."""
+    return [] if sbkit_pytest_plugin_installed() else ["-p", PYTEST_PLUGIN]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from kornia.color import rgb_to_grayscale
 from kornia.filters import canny, gaussian_blur2d
 
-from sbkit.components import Sketchifier
+from sbkit.components import PostprocessedSketchifier
 from sbkit.errors import ConfigError, ShapeError, check
 from sbkit.sketch.edges import AutoMethod, auto_thresholds, check_canny_params, fill_thresholds, reference_levels
-from sbkit.sketch.postprocess import Postprocessor
 
 
 def resolve_device(device: str) -> torch.device:
@@ -36,11 +37,12 @@ def histograms(gray: torch.Tensor) -> np.ndarray:
     return counts.view(len(values), 256).cpu().double().numpy()
 
 
-class KorniaCanny(Sketchifier):
+class KorniaCanny(PostprocessedSketchifier):
     """Canny through ``kornia.filters.canny`` on whole batches, with thresholds set per image like ``canny``.
 
     On a GPU it sketchifies a batch at once; on the CPU OpenCV's ``canny`` is far faster. Images of one
-    batch share one call: each is scaled so that its own thresholds map onto common ones.
+    batch share one call: each is scaled so that its own thresholds map onto common ones. The ``post``
+    steps run on the CPU.
 
     Args:
         device: where to run: "auto" (CUDA when available, else CPU), "cpu", "cuda" or "cuda:N".
@@ -50,23 +52,17 @@ class KorniaCanny(Sketchifier):
         method: the reference value v: "contrast", "otsu" or "median" (see canny).
         low: lower hysteresis threshold on the Sobel gradient magnitude; None = automatic.
         high: upper hysteresis threshold on the Sobel gradient magnitude; None = automatic.
-        post: post-processing steps, comma-separated, run in order (despeckle, thickness, crop,
-            polarity) on the CPU; "" runs none.
-        min_component: the despeckle step removes ink components smaller than this many px.
-        line_width: the thickness and crop steps redraw lines this many px wide.
     """
 
     name = "kornia-canny"
     description = "Canny on tensor batches with kornia (CPU or CUDA); thresholds set per image like canny."
 
     def __init__(self, device: str = "auto", sigma: float = 1.0, t: float = 0.5, method: AutoMethod = "contrast",
-                 low: float | None = None, high: float | None = None, post: str = "", min_component: int = 8,
-                 line_width: int = 2) -> None:
+                 low: float | None = None, high: float | None = None, **shared: Any) -> None:
         check_canny_params(sigma, t, method, low, high)
+        super().__init__(**shared)
         self.device, self.sigma, self.t, self.method, self.low, self.high = device, sigma, t, method, low, high
-        self.post, self.min_component, self.line_width = post, min_component, line_width
         self._device = resolve_device(device)
-        self._post = Postprocessor(post, min_component=min_component, line_width=line_width)
 
     def thresholds(self, gray: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """Per-image ``(low, high)`` arrays (B,) for blurred grey images (B, 1, H, W) on a 0-255 scale."""
@@ -105,8 +101,8 @@ class KorniaCanny(Sketchifier):
             size = blur_kernel_size(self.sigma)
             gray = gaussian_blur2d(gray, (size, size), (self.sigma, self.sigma))
         sketches = (255 - self.edges(gray) * 255).to(torch.uint8)
-        if self._post.steps:
-            done = [self._post(s[0]) for s in sketches.cpu().numpy()]
+        if self.postprocessor.steps:
+            done = [self.postprocessor(s[0]) for s in sketches.cpu().numpy()]
             sketches = torch.from_numpy(np.stack(done)).unsqueeze(1).to(sketches.device)
         return sketches.to(images.device)
 

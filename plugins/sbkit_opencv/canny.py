@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from sbkit.components import Sketchifier
+from sbkit.components import PostprocessedSketchifier
 from sbkit.sketch.edges import AutoMethod, blur, canny_sketch, check_canny_params, thresholds_for, to_gray
-from sbkit.sketch.postprocess import Postprocessor
 
 
-class Canny(Sketchifier):
+class Canny(PostprocessedSketchifier):
     """Gaussian blur, then Canny edges with automatic thresholds, drawn dark on white.
 
     Args:
@@ -23,10 +23,6 @@ class Canny(Sketchifier):
             (the median grey); the last two are the classic rules and lose light items.
         low: lower hysteresis threshold on the Sobel gradient magnitude; None = automatic.
         high: upper hysteresis threshold on the Sobel gradient magnitude; None = automatic.
-        post: post-processing steps, comma-separated, run in order (despeckle, thickness, crop,
-            polarity); "" runs none.
-        min_component: the despeckle step removes ink components smaller than this many px.
-        line_width: the thickness and crop steps redraw lines this many px wide.
     """
 
     name = "canny"
@@ -34,11 +30,10 @@ class Canny(Sketchifier):
     description = "Blur + Canny with thresholds set from the image's contrast; fast, for most product photos."
 
     def __init__(self, sigma: float = 1.0, t: float = 0.5, method: AutoMethod = "contrast", low: float | None = None,
-                 high: float | None = None, post: str = "", min_component: int = 8, line_width: int = 2) -> None:
+                 high: float | None = None, **shared: Any) -> None:
         check_canny_params(sigma, t, method, low, high)
+        super().__init__(**shared)
         self.sigma, self.t, self.method, self.low, self.high = sigma, t, method, low, high
-        self.post, self.min_component, self.line_width = post, min_component, line_width
-        self._post = Postprocessor(post, min_component=min_component, line_width=line_width)
 
     def edges(self, gray: np.ndarray, enhance: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
         """Blurred Canny of a (H, W) uint8 grey image -> (H, W) uint8, 0 on edges, 255 elsewhere.
@@ -52,5 +47,5 @@ class Canny(Sketchifier):
         low, high = thresholds_for(blurred, self.low, self.high, self.t, self.method)
         return canny_sketch(blurred, low, high)
 
-    def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
-        return self._post(self.edges(to_gray(image)))
+    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+        return self.edges(to_gray(image))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -70,9 +70,8 @@ class CannyClahe(Canny):
                  equalize: Literal["clahe", "hist"] = "clahe", clip_limit: float = 2.0, tile_grid: int = 8,
                  light_level: int = 170, max_contrast: int = 40, sigma: float = 1.0, t: float = 0.5,
                  method: AutoMethod = "contrast", low: float | None = None, high: float | None = None,
-                 post: str = "", min_component: int = 8, line_width: int = 2) -> None:
-        super().__init__(sigma=sigma, t=t, method=method, low=low, high=high, post=post,
-                         min_component=min_component, line_width=line_width)
+                 **shared: Any) -> None:
+        super().__init__(sigma=sigma, t=t, method=method, low=low, high=high, **shared)
         check(adaptive in ("caption", "image", "both"),
               f"canny-clahe adaptive must be caption, image or both, got {adaptive!r}", ConfigError)
         check(equalize in ("clahe", "hist"), f"canny-clahe equalize must be clahe or hist, got {equalize!r}",
@@ -105,6 +104,6 @@ class CannyClahe(Canny):
         flat[cv2.absdiff(gray, np.full_like(gray, background)) <= noise] = background
         return self._clahe.apply(flat) if self.equalize == "clahe" else cv2.equalizeHist(flat)
 
-    def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
         gray = to_gray(image)
-        return self._post(self.edges(gray, self.enhance if self._triggered(gray, caption) else None))
+        return self.edges(gray, self.enhance if self._triggered(gray, caption) else None)

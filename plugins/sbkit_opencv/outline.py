@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -63,17 +63,17 @@ class Outline(CannyClahe):
                  adaptive: Literal["caption", "image", "both"] = "both", equalize: Literal["clahe", "hist"] = "clahe",
                  clip_limit: float = 2.0, tile_grid: int = 8, light_level: int = 170, max_contrast: int = 40,
                  sigma: float = 1.0, t: float = 0.5, method: AutoMethod = "contrast", low: float | None = None,
-                 high: float | None = None, post: str = "", min_component: int = 8, line_width: int = 2) -> None:
+                 high: float | None = None, **shared: Any) -> None:
         super().__init__(adaptive=adaptive, equalize=equalize, clip_limit=clip_limit, tile_grid=tile_grid,
                          light_level=light_level, max_contrast=max_contrast, sigma=sigma, t=t, method=method,
-                         low=low, high=high, post=post, min_component=min_component, line_width=line_width)
+                         low=low, high=high, **shared)
         check(interior >= 0, f"outline interior must be >= 0, got {interior}", ConfigError)
         check(0 <= min_length <= 1, f"outline min_length is a fraction of the side in [0, 1], got {min_length}",
               ConfigError)
         check(0 <= smooth < 0.1, f"outline smooth must be in [0, 0.1), got {smooth}", ConfigError)
         self.interior, self.min_length, self.smooth = interior, min_length, smooth
 
-    def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
         gray = to_gray(image)
         ink = self.edges(gray, self.enhance if self._triggered(gray, caption) else None) < 128
         mask = item_mask(ink)
@@ -85,4 +85,4 @@ class Outline(CannyClahe):
         inside = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         lines = long_lines(ink, inside, round(self.min_length * min(gray.shape)), self.interior)
         sketch[lines] = 0
-        return self._post(sketch)
+        return sketch

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
-from sbkit.components import Sketchifier
+from sbkit.components import PostprocessedSketchifier
 from sbkit.sketch.edges import AutoMethod, blur, check_canny_params, thresholds_for, to_gray
-from sbkit.sketch.postprocess import Postprocessor
 
 
 def hysteresis(values: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -27,7 +28,7 @@ def sobel_magnitude(gray: np.ndarray) -> np.ndarray:
     return cv2.magnitude(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1))
 
 
-class Sobel(Sketchifier):
+class Sobel(PostprocessedSketchifier):
     """Sobel gradient magnitude, kept by hysteresis: bold lines (2-4 px) that follow every strong edge.
 
     There is no non-maximum suppression, so lines keep the width of the edge's blur; add the
@@ -40,10 +41,6 @@ class Sobel(Sketchifier):
         method: the reference value v: "contrast", "otsu" or "median" (see canny).
         low: lower hysteresis threshold on the gradient magnitude; None = automatic.
         high: upper hysteresis threshold on the gradient magnitude; None = automatic.
-        post: post-processing steps, comma-separated, run in order (despeckle, thickness, crop,
-            polarity); "" runs none.
-        min_component: the despeckle step removes ink components smaller than this many px.
-        line_width: the thickness and crop steps redraw lines this many px wide.
     """
 
     name = "sobel"
@@ -51,14 +48,13 @@ class Sobel(Sketchifier):
     description = "Sobel gradient magnitude with hysteresis thresholds: bold, marker-like outlines."
 
     def __init__(self, sigma: float = 1.0, t: float = 0.33, method: AutoMethod = "contrast", low: float | None = None,
-                 high: float | None = None, post: str = "", min_component: int = 8, line_width: int = 2) -> None:
+                 high: float | None = None, **shared: Any) -> None:
         check_canny_params(sigma, t, method, low, high)
+        super().__init__(**shared)
         self.sigma, self.t, self.method, self.low, self.high = sigma, t, method, low, high
-        self.post, self.min_component, self.line_width = post, min_component, line_width
-        self._post = Postprocessor(post, min_component=min_component, line_width=line_width)
 
-    def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
         blurred = blur(to_gray(image), self.sigma)
         low, high = thresholds_for(blurred, self.low, self.high, self.t, self.method)
         ink = hysteresis(sobel_magnitude(blurred), low, high)
-        return self._post(np.where(ink, 0, 255).astype(np.uint8))
+        return np.where(ink, 0, 255).astype(np.uint8)

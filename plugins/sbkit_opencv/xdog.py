@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import cv2
 import numpy as np
 
-from sbkit.components import Sketchifier
+from sbkit.components import PostprocessedSketchifier
 from sbkit.errors import ConfigError, check
 from sbkit.sketch.edges import to_gray
-from sbkit.sketch.postprocess import Postprocessor
 
 MIN_SPAN = 48.0  # grey levels; a photo spanning fewer is stretched as if it spanned this many
 
@@ -42,7 +42,7 @@ def xdog(gray: np.ndarray, sigma: float = 0.8, k: float = 1.6, tau: float = 0.99
     return (tone * 255).round().astype(np.uint8)
 
 
-class XDoG(Sketchifier):
+class XDoG(PostprocessedSketchifier):
     """Extended difference of Gaussians: soft, pencil-like lines on the dark side of each edge.
 
     Args:
@@ -56,10 +56,6 @@ class XDoG(Sketchifier):
             lines; False uses the grey as it is.
         binary: True thresholds the ramp into 0/255 lines (the usual contract); False keeps the
             grey pencil ramp.
-        post: post-processing steps, comma-separated, run in order (despeckle, thickness, crop,
-            polarity); "" runs none.
-        min_component: the despeckle step removes ink components smaller than this many px.
-        line_width: the thickness and crop steps redraw lines this many px wide.
     """
 
     name = "xdog"
@@ -67,16 +63,13 @@ class XDoG(Sketchifier):
     description = "Extended difference of Gaussians: pencil-like lines, softer and bolder than Canny."
 
     def __init__(self, sigma: float = 0.8, k: float = 1.6, tau: float = 0.99, epsilon: float = -0.02,
-                 phi: float = 200.0, stretch: bool = True, binary: bool = True, post: str = "", min_component: int = 8,
-                 line_width: int = 2) -> None:
+                 phi: float = 200.0, stretch: bool = True, binary: bool = True, **shared: Any) -> None:
         check(sigma > 0 and k > 1, f"xdog needs sigma > 0 and k > 1, got sigma={sigma}, k={k}; try 0.8 and 1.6",
               ConfigError)
         check(phi > 0, f"xdog phi must be > 0, got {phi}; try 200", ConfigError)
         self.sigma, self.k, self.tau, self.epsilon, self.phi = sigma, k, tau, epsilon, phi
         self.stretch, self.binary = stretch, binary
-        self.post, self.min_component, self.line_width = post, min_component, line_width
-        self._post = Postprocessor(post, min_component=min_component, line_width=line_width)
+        super().__init__(**shared)
 
-    def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
-        return self._post(xdog(to_gray(image), self.sigma, self.k, self.tau, self.epsilon, self.phi, self.binary,
-                               self.stretch))
+    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+        return xdog(to_gray(image), self.sigma, self.k, self.tau, self.epsilon, self.phi, self.binary, self.stretch)

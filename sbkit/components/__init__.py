@@ -16,11 +16,11 @@ if TYPE_CHECKING:
     from sbkit.components.fuser import Fuser
     from sbkit.components.index import Index
     from sbkit.components.loss import Loss
-    from sbkit.components.sketchifier import LIGHT_WORDS, Sketchifier, mentions_light_colour
+    from sbkit.components.sketchifier import LIGHT_WORDS, PostprocessedSketchifier, Sketchifier, mentions_light_colour
 
 _MODULES = {"Component": "base", "component_config": "base", "Dataset": "dataset", "Encoder": "encoder",
             "Fuser": "fuser", "Index": "index", "Loss": "loss", "LIGHT_WORDS": "sketchifier",
-            "Sketchifier": "sketchifier", "mentions_light_colour": "sketchifier"}
+            "PostprocessedSketchifier": "sketchifier", "Sketchifier": "sketchifier", "mentions_light_colour": "sketchifier"}
 
 __all__ = [
     "LIGHT_WORDS",
@@ -30,6 +30,7 @@ __all__ = [
     "Fuser",
     "Index",
     "Loss",
+    "PostprocessedSketchifier",
     "Sketchifier",
     "component_config",
     "mentions_light_colour",

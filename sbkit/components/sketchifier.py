@@ -62,3 +62,34 @@ class Sketchifier(Component):
         arrays = images.permute(0, 2, 3, 1).cpu().numpy()
         out = np.stack([self(np.ascontiguousarray(a), c) for a, c in zip(arrays, captions)])
         return torch.from_numpy(out).unsqueeze(1).to(images.device)
+
+
+class PostprocessedSketchifier(Sketchifier):
+    """Base class with the post-processing parameters every sketchifier shares; implement :meth:`draw`.
+
+    ``sketchify`` runs :meth:`draw`, then the ``post`` steps. A subclass adds its own parameters and passes
+    the rest on, so ``sbkit list`` shows (and the command line and configs accept) the shared three too::
+
+        def __init__(self, blur: int = 21, **shared: Any) -> None:
+            super().__init__(**shared)
+            self.blur = blur
+
+    Args:
+        post: post-processing steps, comma-separated, run in order (despeckle, thickness, crop,
+            polarity); "" runs none.
+        min_component: the despeckle step removes ink components smaller than this many px.
+        line_width: the thickness and crop steps redraw lines this many px wide.
+    """
+
+    def __init__(self, post: str = "", min_component: int = 8, line_width: int = 2) -> None:
+        from sbkit.sketch.postprocess import Postprocessor  # here: it imports scikit-image, slow to import
+
+        self.post, self.min_component, self.line_width = post, min_component, line_width
+        self.postprocessor = Postprocessor(post, min_component=min_component, line_width=line_width)
+
+    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+        """The sketchifier's own lines: (H, W, 3) RGB (or (H, W) grey with ``gray_input``) -> (H, W) uint8."""
+        raise NotImplementedError  # abstract
+
+    def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+        return self.postprocessor(self.draw(image, caption))

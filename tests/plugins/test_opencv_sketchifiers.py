@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 import cv2
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from skimage.filters import apply_hysteresis_threshold
 import sbkit_opencv
 from sbkit.components import Sketchifier, component_config
 from sbkit.errors import ConfigError, ShapeError
+from sbkit.params import component_params
 from sbkit.registry import create, get_registry
 from sbkit.sketch.edges import reference_level, reference_levels, sample_step
 from sbkit.sketch.quality import edge_quality
@@ -66,7 +65,8 @@ def test_params_are_documented_and_stored(name: str) -> None:
     entry_params = get_registry().entry("sketchifier", name).params
     assert all(p.doc for p in entry_params)
     assert "post" in {p.name for p in entry_params}
-    defaults = {n: p.default for n, p in inspect.signature(cls.__init__).parameters.items() if n != "self"}
+    defaults = {p.name: p.default for p in component_params(cls)}  # the __init__ chain, shared ones included
+    assert {"post", "min_component", "line_width"} <= set(defaults)
     assert component_config(cls()) == defaults
 
 

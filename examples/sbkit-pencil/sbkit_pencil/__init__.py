@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
-from sbkit.components import Sketchifier
+from sbkit.components import PostprocessedSketchifier
 from sbkit.hookspecs import hookimpl
 
 
-class Pencil(Sketchifier):
+class Pencil(PostprocessedSketchifier):
     """Pencil-style lines from a colour-dodge blend of the gray image with its blurred inverse.
 
     Args:
@@ -19,13 +21,15 @@ class Pencil(Sketchifier):
 
     name = "pencil"
     description = "Pencil-style lines from a colour-dodge blend (example third-party plugin)."
+    gray_input = True  # it reads only luminance, so it also takes (H, W) grey images
 
-    def __init__(self, blur: int = 21, threshold: int = 235) -> None:
+    def __init__(self, blur: int = 21, threshold: int = 235, **shared: Any) -> None:
+        super().__init__(**shared)  # post, min_component, line_width: shared by every sketchifier
         self.blur = blur
         self.threshold = threshold
 
-    def sketchify(self, image: np.ndarray, caption: str | None) -> np.ndarray:
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         kernel = self.blur if self.blur % 2 else self.blur + 1
         blurred_inverse = cv2.GaussianBlur(255 - gray, (kernel, kernel), 0)
         dodge = cv2.divide(gray, 255 - blurred_inverse, scale=256)
