@@ -91,7 +91,7 @@ def _write_skipped(path: Path, skipped: list[SkippedInput]) -> None:
 
 def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny", params: dict[str, Any] | None = None,
                   workers: int | None = None, size: int | None = None, normalize: bool = False,
-                  force: bool = False) -> JobSummary:
+                  force: bool = False, engine: str = "local", address: str | None = None) -> JobSummary:
     """Sketchify every photo of ``source`` into ``out`` (see the module docstring for the layout).
 
     Args:
@@ -105,6 +105,10 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         normalize: normalise each sketch (crop to the ink, pad to a square, one line width); the square's
             side is ``size``, or the sketch's longest side.
         force: start over in a folder made with other settings (its manifest is emptied, sketches redone).
+        engine: "local" (a process pool on this machine) or "ray" (Ray Data tasks on a Ray cluster; the
+            same files, see :mod:`sbkit.sketch.ray_engine`); ``workers`` is then the cluster's CPU count.
+        address: with ``engine="ray"``, the cluster to join (``ray start --head`` prints it); None starts a
+            local Ray instance, or joins ``RAY_ADDRESS`` when set.
 
     Returns:
         A :class:`JobSummary`; inputs that could not be used are counted there and listed in ``skipped.jsonl``.
@@ -113,8 +117,10 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         ConfigError: bad settings, or ``out`` holds a job with other settings and ``force`` is off.
         DataError: ``source`` is missing or holds no image, or another job is running in ``out``.
     """
+    from sbkit.ray_cluster import check_engine
     from sbkit.registry import get_registry
 
+    check_engine(engine, address)
     check(size is None or size >= MIN_SIDE, f"size must be at least {MIN_SIDE} px, got {size}", ConfigError)
     workers = default_workers() if workers is None else workers
     check(workers >= 1, f"workers must be at least 1, got {workers}", ConfigError)
@@ -140,13 +146,23 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         pending = [item for item in items if item.id not in finished]
         summary = JobSummary(out, sketchifier, total=len(items), done=0, resumed=len(items) - len(pending),
                              removed_partial=removed)
-        chunks = chunked(pending, workers)
-        summary.workers = workers = min(workers, max(1, len(chunks)))
         worker_args = (cls, resolved, out, size, normalize, sketchifier_config)
         start = time.perf_counter()
         try:
             with ExitStack() as stack:
-                results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
+                if engine == "ray":
+                    from sbkit.ray_cluster import cluster_cpus, ray_session
+                    from sbkit.sketch.ray_engine import ray_chunk_results
+
+                    ray = stack.enter_context(ray_session(address))
+                    chunks = chunked(pending, cluster_cpus(ray))
+                    summary.workers = cluster_cpus(ray)
+                    results = stack.enter_context(ray_chunk_results(ray, chunks, worker_args))
+                    start = time.perf_counter()  # joining or starting Ray is not sketchifying
+                else:
+                    chunks = chunked(pending, workers)
+                    summary.workers = workers = min(workers, max(1, len(chunks)))
+                    results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
                 manifest = stack.enter_context((out / "manifest.jsonl").open("a", encoding="utf-8"))
                 advance = stack.enter_context(progress_bar(f"sketchify ({sketchifier})", len(pending)))
                 writer = SketchWriter()

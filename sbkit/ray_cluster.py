@@ -1,0 +1,89 @@
+"""Running catalogue-wide work on Ray (``--engine ray``): the engine names, importing Ray, and one session.
+
+Ray is optional (``pip install 'sbkit[ray]'``); nothing here imports it before a Ray job starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sbkit.errors import ConfigError, check
+
+ENGINES: tuple[str, ...] = ("local", "ray")
+INSTALL_HINT = "pip install 'sbkit[ray]'"
+
+
+def check_engine(engine: str, address: str | None = None) -> None:
+    """Refuse an unknown engine, an ``address`` without ``engine="ray"``, and the Ray engine without Ray,
+    before any work starts."""
+    check(engine in ENGINES, f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}", ConfigError)
+    check(address is None or engine == "ray", f"--address {address} is the address of a Ray cluster; "
+          "pass --engine ray with it, or leave it out", ConfigError)
+    if engine == "ray":
+        import_ray()
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or a ConfigError saying how to install it."""
+    try:
+        import ray
+        import ray.data  # noqa: F401 - the extra's ray[data], not a bare ray
+    except ImportError as exc:
+        raise ConfigError(f"--engine ray needs Ray Data, which is not installed ({exc}); {INSTALL_HINT}, "
+                          "or use --engine local") from None
+    return ray
+
+
+@contextmanager
+def ray_session(address: str | None = None) -> Iterator[Any]:
+    """A connected Ray: the one this process already joined, else ``address`` (None: ``RAY_ADDRESS`` if set,
+    else a new local instance on this machine's cores), shut down afterwards when this call started it.
+
+    Ray Data runs quietly (sbkit shows its own progress) and keeps the input order, so outputs come
+    back in the order the local engine makes them.
+    """
+    ray = import_ray()
+    started = not ray.is_initialized()
+    if started:
+        try:
+            ray.init(address=address, include_dashboard=False, logging_level=logging.ERROR,
+                     configure_logging=True, log_to_driver=True)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+            raise ConfigError(f"cannot start or join {where}: {exc}; start one with `ray start --head` and pass "
+                              "its address, or leave --address out") from None
+    context = ray.data.DataContext.get_current()
+    saved = (context.enable_progress_bars, context.print_on_execution_start, context.execution_options.preserve_order)
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    context.execution_options.preserve_order = True
+    data_logger = logging.getLogger("ray.data")
+    level = data_logger.level
+    data_logger.setLevel(logging.ERROR)  # not its notes on progress bars and execution plans
+    try:
+        yield ray
+    finally:
+        context.enable_progress_bars, context.print_on_execution_start = saved[:2]
+        context.execution_options.preserve_order = saved[2]
+        data_logger.setLevel(level)
+        if started:
+            ray.shutdown()
+
+
+def cluster_cpus(ray: Any) -> int:
+    """CPU cores of the connected cluster (at least 1)."""
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def cluster_gpus(ray: Any) -> int:
+    """GPUs of the connected cluster."""
+    return int(ray.cluster_resources().get("GPU", 0))
+
+
+def node_cpus(ray: Any) -> int:
+    """CPU cores of the largest live node (at least 1): more than this, no task or actor can get."""
+    cpus = [node.get("Resources", {}).get("CPU", 0) for node in ray.nodes() if node.get("Alive")]
+    return max(1, int(max(cpus, default=1)))
