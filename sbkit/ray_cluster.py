@@ -10,10 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sbkit.errors import ConfigError, check
+from sbkit.errors import ConfigError, DataError, check
 
 ENGINES: tuple[str, ...] = ("local", "ray")
 INSTALL_HINT = "pip install 'sbkit[ray]'"
+# Ray Data retries a failed task or actor forever by default; a photo that crashes its worker every time
+# would then hang the job. A few retries still ride out a lost node.
+RETRIES = 3
 
 
 def check_engine(engine: str, address: str | None = None) -> None:
@@ -87,3 +90,10 @@ def node_cpus(ray: Any) -> int:
     """CPU cores of the largest live node (at least 1): more than this, no task or actor can get."""
     cpus = [node.get("Resources", {}).get("CPU", 0) for node in ray.nodes() if node.get("Alive")]
     return max(1, int(max(cpus, default=1)))
+
+
+def job_failed(exc: BaseException, kept: str) -> DataError:
+    """One line for a Ray job that failed after its retries: the error's own last line, and what is kept."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    detail = f"{type(exc).__name__}: {lines[-1] if lines else ''}"
+    return DataError(f"the Ray job failed ({detail}); {kept}: rerun the same command to resume")

@@ -53,7 +53,7 @@ def build_command(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
     engine: str = typer.Option("local", "--engine", help="local (this process) or ray (an actor pool on a Ray "
                                "cluster, a GPU per actor where present; the same vectors on the same device). "
-                               "Ray: pip install 'sbkit[ray]'."),
+                               "Ray: pip install 'sbkit\\[ray]'."),
     address: str = typer.Option(None, "--address", help="With --engine ray: the Ray cluster to join, e.g. "
                                 "10.0.0.1:6379 (default: RAY_ADDRESS, else a local Ray instance)."),
 ) -> None:

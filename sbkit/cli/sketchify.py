@@ -16,8 +16,8 @@ an image, a catalogue folder (captions.csv, a public dataset layout) or a datase
 Writes OUT/sketches/<id>.png, OUT/manifest.jsonl (one line per finished item), OUT/skipped.jsonl (every
 input left out, with its reason) and OUT/job.json. Rerunning the same command resumes where it stopped.
 
-With --engine ray, Ray Data sketchifies on every node of a Ray cluster (--address, see docs/scale-ray.md)
-and this process writes the same files the local engine writes.
+With --engine ray, Ray Data sketchifies on the nodes of a Ray cluster (--address; see
+docs/scale-ray.md), and this process writes the same files as the local engine.
 
 Sketchifier parameters go as --sketchifier.<param> VALUE, e.g. --sketchifier.sigma 1.5
 (`sbkit list sketchifier` shows them).
@@ -66,7 +66,7 @@ def sketchify_command(
                                 "OUT instead of a job folder."),
     n: int = typer.Option(8, "-n", min=1, help="Photos on the --compare contact sheet."),
     engine: str = typer.Option("local", "--engine", help="local (worker processes on this machine) or ray (Ray "
-                               "Data tasks on a Ray cluster; the same files). Ray: pip install 'sbkit[ray]'."),
+                               "Data tasks on a Ray cluster; the same files). Ray: pip install 'sbkit\\[ray]'."),
     address: str = typer.Option(None, "--address", help="With --engine ray: the Ray cluster to join, e.g. "
                                 "10.0.0.1:6379 (default: RAY_ADDRESS, else a local Ray instance)."),
 ) -> None:

@@ -24,6 +24,7 @@ from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.skip_reasons import reason_of
 from sbkit.errors import DataError
 from sbkit.progress import progress_bar
+from sbkit.ray_cluster import job_failed
 from sbkit.retrieval.embeddings import EmbeddingStore, EmbedSummary, _batches
 from sbkit.retrieval.gallery import gallery_photo
 
@@ -106,7 +107,7 @@ def embed_items_ray(run: Any, items: list[CatalogueItem], store: EmbeddingStore,
         address: the Ray cluster to join; None starts a local Ray instance (or joins ``RAY_ADDRESS``).
     """
     from sbkit.errors import check
-    from sbkit.ray_cluster import cluster_gpus, ray_session
+    from sbkit.ray_cluster import RETRIES, cluster_gpus, ray_session
 
     check(batch_size >= 1 and chunk_size >= 1, f"batch size ({batch_size}) and chunk size ({chunk_size}) must be "
           "at least 1", DataError)
@@ -123,6 +124,7 @@ def embed_items_ray(run: Any, items: list[CatalogueItem], store: EmbeddingStore,
         dataset = ray.data.from_items(rows, override_num_blocks=min(len(rows), actors * 4))
         embedded = dataset.map_batches(
             BatchEmbedder, batch_size=1, batch_format="numpy", concurrency=actors, num_cpus=cpus, num_gpus=gpus_each,
+            max_restarts=RETRIES, max_task_retries=RETRIES,
             fn_constructor_kwargs={"run_dir": str(run.run_dir), "device": device if gpus else "cpu",
                                    "image_size": image_size, "model_hash": run.model_hash, "threads": threads})
         start = time.perf_counter()
@@ -160,7 +162,5 @@ def _write_chunks(batches: Iterator[dict[str, np.ndarray]], store: EmbeddingStor
     except Exception as exc:  # Ray wraps a failed actor or task in its own errors, after its retries
         if isinstance(exc, DataError):
             raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise DataError(f"the Ray job failed ({type(exc).__name__}: {first}); finished chunks are kept: rerun to "
-                        "resume") from None
+        raise job_failed(exc, "finished chunks are kept") from None
     flush()

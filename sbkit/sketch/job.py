@@ -150,7 +150,7 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         start = time.perf_counter()
         try:
             with ExitStack() as stack:
-                if engine == "ray":
+                if engine == "ray" and pending:  # nothing to do needs no cluster
                     from sbkit.ray_cluster import cluster_cpus, ray_session
                     from sbkit.sketch.ray_engine import ray_chunk_results
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sbkit.errors import DataError
+from sbkit.ray_cluster import RETRIES, job_failed
 from sbkit.sketch.job_source import JobItem, SkippedInput
 from sbkit.sketch.job_worker import ChunkResult, SketchWorker, single_thread
 
@@ -72,8 +72,7 @@ class RayResults:
             for batch in self.batches:
                 yield _chunk_result(batch)
         except Exception as exc:  # Ray wraps a failed task in its own errors, after its retries
-            raise DataError(f"the Ray job failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
-                            "finished sketches are kept: rerun to resume") from None
+            raise job_failed(exc, "finished sketches are kept") from None
 
     def rest(self) -> list[ChunkResult]:
         return []
@@ -89,5 +88,5 @@ def ray_chunk_results(ray: Any, chunks: list[list[JobItem]], worker_args: tuple[
     rows = [{"id": i.id, "image": i.image, "caption": i.caption or "", "sketch": i.sketch} for i in items]
     dataset = ray.data.from_items(rows, override_num_blocks=len(chunks))
     sketched = dataset.map_batches(sketch_batch, batch_size=len(chunks[0]), batch_format="numpy", num_cpus=1,
-                                   fn_kwargs={"worker_args": worker_args})
+                                   max_retries=RETRIES, fn_kwargs={"worker_args": worker_args})
     yield RayResults(iter(sketched.iter_batches(batch_size=None, batch_format="numpy")))
