@@ -37,8 +37,8 @@ class BatchEmbedder:
         device: ``auto``, ``cpu`` or ``cuda[:N]``.
         image_size: side of the square photos the model embeds.
         model_hash: the SHA-256 of the weights the driver opened; another model here is refused.
-        threads: torch's CPU threads, the driver's count: on a CPU, the thread count also changes a
-            vector's last bits.
+        threads: torch's CPU threads: the driver's count where a node has that many cores (on a CPU, the
+            thread count also changes a vector's last bits).
     """
 
     def __init__(self, run_dir: str, device: str, image_size: int, model_hash: str, threads: int) -> None:
@@ -119,14 +119,15 @@ def embed_items_ray(run: Any, items: list[CatalogueItem], store: EmbeddingStore,
     rows = batch_rows(todo, batch_size, chunk_size)
     with ray_session(address) as ray:
         gpus = cluster_gpus(ray) if device != "cpu" else 0
-        threads = torch.get_num_threads()
-        actors, cpus, gpus_each = _actors(ray, gpus, threads, len(rows))
+        check(gpus or device in ("auto", "cpu"), f"--device {device}, but the Ray cluster has no GPU; pass "
+              "--device cpu, or add GPU nodes", DataError)
+        actors, cpus, gpus_each = _actors(ray, gpus, torch.get_num_threads(), len(rows))
         dataset = ray.data.from_items(rows, override_num_blocks=min(len(rows), actors * 4))
         embedded = dataset.map_batches(
             BatchEmbedder, batch_size=1, batch_format="numpy", concurrency=actors, num_cpus=cpus, num_gpus=gpus_each,
             max_restarts=RETRIES, max_task_retries=RETRIES,
-            fn_constructor_kwargs={"run_dir": str(run.run_dir), "device": device if gpus else "cpu",
-                                   "image_size": image_size, "model_hash": run.model_hash, "threads": threads})
+            fn_constructor_kwargs={"run_dir": str(run.run_dir), "device": "cuda" if gpus else "cpu",  # its own GPU
+                                   "image_size": image_size, "model_hash": run.model_hash, "threads": int(cpus)})
         start = time.perf_counter()
         with progress_bar(description, len(todo)) as advance:
             _write_chunks(embedded.iter_batches(batch_size=None, batch_format="numpy"), store, summary, advance,

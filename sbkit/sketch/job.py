@@ -151,13 +151,9 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         try:
             with ExitStack() as stack:
                 if engine == "ray" and pending:  # nothing to do needs no cluster
-                    from sbkit.ray_cluster import cluster_cpus, ray_session
-                    from sbkit.sketch.ray_engine import ray_chunk_results
+                    from sbkit.sketch.ray_engine import ray_results
 
-                    ray = stack.enter_context(ray_session(address))
-                    chunks = chunked(pending, cluster_cpus(ray))
-                    summary.workers = cluster_cpus(ray)
-                    results = stack.enter_context(ray_chunk_results(ray, chunks, worker_args))
+                    results, summary.workers = stack.enter_context(ray_results(pending, worker_args, address))
                     start = time.perf_counter()  # joining or starting Ray is not sketchifying
                 else:
                     chunks = chunked(pending, workers)

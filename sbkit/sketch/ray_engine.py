@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sbkit.ray_cluster import RETRIES, job_failed
+from sbkit.ray_cluster import RETRIES, cluster_cpus, job_failed, ray_session
 from sbkit.sketch.job_source import JobItem, SkippedInput
 from sbkit.sketch.job_worker import ChunkResult, SketchWorker, single_thread
 
@@ -50,7 +50,8 @@ def sketch_batch(batch: dict[str, np.ndarray], worker_args: tuple[Any, ...]) -> 
 
 def _chunk_result(batch: dict[str, np.ndarray]) -> ChunkResult:
     finished, skipped = [], []
-    for path, png, line, item_id, image, reason, detail in zip(*batch.values()):
+    names = ("path", "png", "line", "id", "image", "reason", "detail")
+    for path, png, line, item_id, image, reason, detail in zip(*(batch[name] for name in names)):
         if reason:
             skipped.append(SkippedInput(item_id, image, reason, detail))
         else:
@@ -79,14 +80,19 @@ class RayResults:
 
 
 @contextmanager
-def ray_chunk_results(ray: Any, chunks: list[list[JobItem]], worker_args: tuple[Any, ...]) -> Iterator[RayResults]:
-    """Results of ``chunks`` sketchified by Ray Data tasks (a batch per chunk), in input order."""
-    items = [item for chunk in chunks for item in chunk]
-    if not items:
-        yield RayResults(iter(()))
-        return
-    rows = [{"id": i.id, "image": i.image, "caption": i.caption or "", "sketch": i.sketch} for i in items]
-    dataset = ray.data.from_items(rows, override_num_blocks=len(chunks))
-    sketched = dataset.map_batches(sketch_batch, batch_size=len(chunks[0]), batch_format="numpy", num_cpus=1,
-                                   max_retries=RETRIES, fn_kwargs={"worker_args": worker_args})
-    yield RayResults(iter(sketched.iter_batches(batch_size=None, batch_format="numpy")))
+def ray_results(items: list[JobItem], worker_args: tuple[Any, ...],
+                address: str | None = None) -> Iterator[tuple[RayResults, int]]:
+    """Results of sketchifying ``items`` with Ray Data tasks, in input order, and the cluster's CPU count.
+
+    The items go in batches sized as the local engine's chunks for that many workers.
+    """
+    from sbkit.sketch.job import chunked  # job imports this module
+
+    with ray_session(address) as ray:
+        cpus = cluster_cpus(ray)
+        chunks = chunked(items, cpus)
+        rows = [{"id": i.id, "image": i.image, "caption": i.caption or "", "sketch": i.sketch} for i in items]
+        dataset = ray.data.from_items(rows, override_num_blocks=len(chunks))
+        sketched = dataset.map_batches(sketch_batch, batch_size=len(chunks[0]), batch_format="numpy", num_cpus=1,
+                                       max_retries=RETRIES, fn_kwargs={"worker_args": worker_args})
+        yield RayResults(iter(sketched.iter_batches(batch_size=None, batch_format="numpy"))), cpus

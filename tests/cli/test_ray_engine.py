@@ -22,6 +22,7 @@ from sbkit.cli.sketchify import register as register_sketchify  # noqa: E402
 from sbkit.retrieval.gallery import DataSource, load_items  # noqa: E402
 
 runner = CliRunner()
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.*")  # Ray Data's own, on each execution
 
 
 @pytest.fixture(scope="module", autouse=True)
