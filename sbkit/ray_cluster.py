@@ -6,6 +6,9 @@ Ray is optional (``pip install 'sbkit[ray]'``); nothing here imports it before a
 from __future__ import annotations
 
 import logging
+import os
+import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,13 +23,14 @@ RETRIES = 3
 
 
 def check_engine(engine: str, address: str | None = None) -> None:
-    """Refuse an unknown engine, an ``address`` without ``engine="ray"``, and the Ray engine without Ray,
-    before any work starts."""
+    """Refuse an unknown engine, an ``address`` without ``engine="ray"``, the Ray engine without Ray, and a
+    cluster address where nothing answers, before any work starts."""
     check(engine in ENGINES, f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}", ConfigError)
     check(address is None or engine == "ray", f"--address {address} is the address of a Ray cluster; "
           "pass --engine ray with it, or leave it out", ConfigError)
     if engine == "ray":
         import_ray()
+        check_reachable(address or os.environ.get("RAY_ADDRESS"))
 
 
 def import_ray() -> Any:
@@ -51,13 +55,17 @@ def ray_session(address: str | None = None) -> Iterator[Any]:
     ray = import_ray()
     started = not ray.is_initialized()
     if started:
+        check_reachable(address or os.environ.get("RAY_ADDRESS"))
         try:
             ray.init(address=address, include_dashboard=False, logging_level=logging.ERROR,
                      configure_logging=True, log_to_driver=True)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-            raise ConfigError(f"cannot start or join {where}: {exc}; start one with `ray start --head` and pass "
-                              "its address, or leave --address out") from None
+        except Exception as exc:  # noqa: BLE001 - Ray raises many kinds here; each gets the same one line
+            target = address or os.environ.get("RAY_ADDRESS")
+            if not target:
+                raise ConfigError(f"cannot start a local Ray instance: {exc}") from None
+            raise ConfigError(f"cannot join the Ray cluster at {target}: {exc}; start one with `ray start --head` "
+                              "and pass the address it prints (a cluster with token authentication also needs "
+                              "RAY_AUTH_MODE=token and its token: see docs/scale-ray.md)") from None
     context = ray.data.DataContext.get_current()
     saved = (context.enable_progress_bars, context.print_on_execution_start, context.execution_options.preserve_order)
     context.enable_progress_bars = False
@@ -74,6 +82,21 @@ def ray_session(address: str | None = None) -> Iterator[Any]:
         data_logger.setLevel(level)
         if started:
             ray.shutdown()
+
+
+def check_reachable(address: str | None, timeout: float = 10.0) -> None:
+    """Refuse a plain ``host:port`` address where nothing answers: Ray itself would retry for many minutes.
+
+    Other forms (``auto``, ``local``, ``ray://...``) are left to Ray.
+    """
+    match = re.fullmatch(r"\[?([^\[\]/]+?)\]?:(\d+)", address or "")
+    if not match:
+        return
+    try:
+        socket.create_connection((match.group(1), int(match.group(2))), timeout=timeout).close()
+    except OSError as exc:
+        raise ConfigError(f"nothing answers at the Ray cluster address {address} ({exc.strerror or exc}); start "
+                          "the cluster with `ray start --head` and pass the address it prints") from None
 
 
 def cluster_cpus(ray: Any) -> int:

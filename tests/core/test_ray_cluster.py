@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import pytest
 
 from sbkit.errors import ConfigError
-from sbkit.ray_cluster import check_engine
+from sbkit.ray_cluster import check_engine, check_reachable
 
 
 def test_unknown_engine_and_address_without_ray_are_refused():
@@ -44,3 +45,15 @@ def test_cli_without_ray_fails_before_any_work(monkeypatch, tmp_path):
                                       "--engine", "ray"])
     assert result.exit_code == 2 and "pip install 'sbkit[ray]'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cluster_address_where_nothing_answers_is_refused_at_once():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        check_reachable(f"127.0.0.1:{port}")  # something answers
+    with pytest.raises(ConfigError, match=f"nothing answers at the Ray cluster address 127.0.0.1:{port}"):
+        check_reachable(f"127.0.0.1:{port}")
+    for left_to_ray in (None, "auto", "local", "ray://head:10001"):
+        check_reachable(left_to_ray)
