@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import socket
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,8 +19,17 @@ from sbkit.errors import ConfigError, DataError, check
 ENGINES: tuple[str, ...] = ("local", "ray")
 INSTALL_HINT = "pip install 'sbkit[ray]'"
 # Ray Data retries a failed task or actor forever by default; a photo that crashes its worker every time
-# would then hang the job. A few retries still ride out a lost node.
+# would then hang the job. A few retries still ride out a lost node. Ray 2.60 takes the limits only as
+# `ray_remote_args` (deprecated, and gone in 2.64: hence the extra's upper bound).
 RETRIES = 3
+
+
+@contextmanager
+def remote_args_allowed() -> Iterator[None]:
+    """Hide Ray's deprecation note on ``ray_remote_args`` (the retry limits need them; see :data:`RETRIES`)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*ray_remote_args. is deprecated")
+        yield
 
 
 def check_engine(engine: str, address: str | None = None) -> None:

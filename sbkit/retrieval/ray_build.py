@@ -107,7 +107,7 @@ def embed_items_ray(run: Any, items: list[CatalogueItem], store: EmbeddingStore,
         address: the Ray cluster to join; None starts a local Ray instance (or joins ``RAY_ADDRESS``).
     """
     from sbkit.errors import check
-    from sbkit.ray_cluster import RETRIES, cluster_gpus, ray_session
+    from sbkit.ray_cluster import RETRIES, cluster_gpus, ray_session, remote_args_allowed
 
     check(batch_size >= 1 and chunk_size >= 1, f"batch size ({batch_size}) and chunk size ({chunk_size}) must be "
           "at least 1", DataError)
@@ -123,11 +123,12 @@ def embed_items_ray(run: Any, items: list[CatalogueItem], store: EmbeddingStore,
               "--device cpu, or add GPU nodes", DataError)
         actors, cpus, gpus_each = _actors(ray, gpus, torch.get_num_threads(), len(rows))
         dataset = ray.data.from_items(rows, override_num_blocks=min(len(rows), actors * 4))
-        embedded = dataset.map_batches(
-            BatchEmbedder, batch_size=1, batch_format="numpy", concurrency=actors, num_cpus=cpus, num_gpus=gpus_each,
-            max_restarts=RETRIES, max_task_retries=RETRIES,
-            fn_constructor_kwargs={"run_dir": str(run.run_dir), "device": "cuda" if gpus else "cpu",  # its own GPU
-                                   "image_size": image_size, "model_hash": run.model_hash, "threads": int(cpus)})
+        with remote_args_allowed():
+            embedded = dataset.map_batches(
+                BatchEmbedder, batch_size=1, batch_format="numpy", concurrency=actors, num_cpus=cpus,
+                num_gpus=gpus_each, max_restarts=RETRIES, max_task_retries=RETRIES,
+                fn_constructor_kwargs={"run_dir": str(run.run_dir), "device": "cuda" if gpus else "cpu",  # its own GPU
+                                       "image_size": image_size, "model_hash": run.model_hash, "threads": int(cpus)})
         start = time.perf_counter()
         with progress_bar(description, len(todo)) as advance:
             _write_chunks(embedded.iter_batches(batch_size=None, batch_format="numpy"), store, summary, advance,

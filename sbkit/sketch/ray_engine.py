@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from sbkit.ray_cluster import RETRIES, cluster_cpus, job_failed, ray_session
+from sbkit.ray_cluster import RETRIES, cluster_cpus, job_failed, ray_session, remote_args_allowed
 from sbkit.sketch.job_source import JobItem, SkippedInput
 from sbkit.sketch.job_worker import ChunkResult, SketchWorker, single_thread
 
@@ -93,6 +93,7 @@ def ray_results(items: list[JobItem], worker_args: tuple[Any, ...],
         chunks = chunked(items, cpus)
         rows = [{"id": i.id, "image": i.image, "caption": i.caption or "", "sketch": i.sketch} for i in items]
         dataset = ray.data.from_items(rows, override_num_blocks=len(chunks))
-        sketched = dataset.map_batches(sketch_batch, batch_size=len(chunks[0]), batch_format="numpy", num_cpus=1,
-                                       max_retries=RETRIES, fn_kwargs={"worker_args": worker_args})
+        with remote_args_allowed():
+            sketched = dataset.map_batches(sketch_batch, batch_size=len(chunks[0]), batch_format="numpy", num_cpus=1,
+                                           max_retries=RETRIES, fn_kwargs={"worker_args": worker_args})
         yield RayResults(iter(sketched.iter_batches(batch_size=None, batch_format="numpy"))), cpus
