@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -27,10 +28,17 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.*")  # R
 
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
-    """One local Ray instance with 2 CPUs for the module; the jobs join it instead of starting their own."""
+    """One local Ray instance with 2 CPUs for the module; the jobs join it instead of starting their own.
+
+    ``ray.init`` sets variables in ``os.environ`` (RAY_AUTH_MODE, PYTHONBREAKPOINT, ...) that later tests'
+    subprocesses would inherit; they are put back as they were.
+    """
+    environ = dict(os.environ)
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
     yield
     ray.shutdown()
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 def invoke(*args):
