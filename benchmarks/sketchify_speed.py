@@ -13,6 +13,14 @@ and noise) to a temporary folder, then times, each on 1 and 2 processes:
   sketchifier itself, with no job machinery);
 - ``job``: ``sketchify_job`` (what `sbkit sketchify` runs), writing a fresh job folder every time.
 
+Each sketchifier with ``low`` and ``high`` thresholds (canny, canny-clahe) is timed twice: with its
+defaults (thresholds read from each photo) and with the bare loop's fixed thresholds (``@50/150``), so
+that the job and the bare loop are compared doing the same work. For ``canny @50/150`` the benchmark
+checks that the job's sketches are the grey-decode bare loop's PNG files byte for byte.
+
+With ``--ray``, the job also runs through the Ray engine on a local Ray instance with 2 CPUs (started
+once, its workers warmed by a first job), beside the local engine's 2 workers: milliseconds per photo.
+
 Reported per sketchifier: the job's rate on 1 and 2 workers, its ratio to the bare loop per core
 (job, 1 worker / bare, 1 process), its ratio to ``direct`` (the job's own overhead), and its scaling
 from 1 to 2 workers; beside them the CPU milliseconds per photo (this process plus its children),
@@ -40,6 +48,7 @@ import cv2
 import numpy as np
 
 Loop = Callable[[list[Path], Path], None]
+BARE_THRESHOLDS = {"low": 50.0, "high": 150.0}  # the bare loop's Canny thresholds (sigma 1.0 is canny's default)
 
 
 def product_photo(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -96,13 +105,13 @@ def bare_gray_loop(paths: list[Path], out: Path) -> None:
         (out / f"{path.stem}.png").write_bytes(cv2.imencode(".png", edges)[1].tobytes())
 
 
-def direct_loop(name: str) -> Loop:
+def direct_loop(name: str, params: dict | None = None) -> Loop:
     """The bare loop with the sketchifier in place of gray/blur/Canny."""
 
     def loop(paths: list[Path], out: Path) -> None:
         from sbkit.registry import create
 
-        sketchifier = create("sketchifier", name)
+        sketchifier = create("sketchifier", name, params or {})
         for path in paths:
             rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
             (out / f"{path.stem}.png").write_bytes(cv2.imencode(".png", sketchifier(rgb))[1].tobytes())
@@ -149,13 +158,14 @@ def time_loop(loop: Loop, paths: list[Path], out: Path, processes: int) -> tuple
     return len(paths) / seconds, (_cpu_seconds() - cpu) / len(paths) * 1e3
 
 
-def time_job(name: str, source: Path, out: Path, workers: int) -> tuple[float, float]:
+def time_job(name: str, params: dict, source: Path, out: Path, workers: int,
+             engine: str = "local") -> tuple[float, float]:
     """(photos per second, CPU ms per photo) of ``sketchify_job`` into a fresh folder, start to finish."""
     from sbkit.sketch.job import sketchify_job
 
     shutil.rmtree(out, ignore_errors=True)
     cpu, start = _cpu_seconds(), time.perf_counter()
-    summary = sketchify_job(source, out, name, workers=workers)
+    summary = sketchify_job(source, out, name, params, workers=workers, engine=engine)
     seconds = time.perf_counter() - start
     if summary.skipped_total or summary.done != summary.total:
         raise RuntimeError(f"{name}: the job skipped inputs: {summary.skipped}")
@@ -171,12 +181,36 @@ def _medians(samples: dict[str, list[tuple[float, float]]]) -> tuple[dict[str, f
 def photos_within(name: str, paths: list[Path], budget: float, work: Path) -> int:
     """How many photos one timed run of ``name`` may take to last about ``budget`` seconds (at least 20)."""
     probe = paths[: min(6, len(paths))]
+    time_loop(direct_loop(name), probe[:1], work / "probe", 1)  # first call: imports and first-use costs
     rate, _ = time_loop(direct_loop(name), probe, work / "probe", 1)
     return max(min(len(paths), 20), min(len(paths), int(budget * rate)))
 
 
-def measure(names: list[str], sizes: list[int], n: int, repeats: int, budget: float, work: Path) -> dict:
+def variants(names: list[str]) -> list[tuple[str, str, dict]]:
+    """(label, sketchifier, params): each sketchifier as it comes, and with the bare loop's thresholds where it
+    takes ``low`` and ``high``."""
+    import inspect
+
+    from sbkit.registry import get_registry
+
+    found = []
+    for name in names:
+        found.append((name, name, {}))
+        if {"low", "high"} <= set(inspect.signature(get_registry().get("sketchifier", name)).parameters):
+            found.append((f"{name} @50/150", name, dict(BARE_THRESHOLDS)))
+    return found
+
+
+def same_bytes(job: Path, bare: Path) -> bool:
+    """Whether every sketch of a job folder is the bare loop's PNG file of the same photo, byte for byte."""
+    files = sorted(bare.glob("*.png"))
+    return bool(files) and all((job / "sketches" / f.name).read_bytes() == f.read_bytes() for f in files)
+
+
+def measure(names: list[str], sizes: list[int], n: int, repeats: int, budget: float, work: Path,
+            with_ray: bool = False) -> dict:
     results: dict = {}
+    cases = variants(names)
     for size in sizes:
         source = work / f"photos-{size}"
         paths = write_photos(source, n, size)
@@ -186,6 +220,12 @@ def measure(names: list[str], sizes: list[int], n: int, repeats: int, budget: fl
                 (work / f"photos-{size}-{name}").mkdir()
                 for path in paths[:count]:
                     os.link(path, work / f"photos-{size}-{name}" / path.name)
+        folders = {name: source if counts[name] == n else work / f"photos-{size}-{name}" for name in names}
+        checks = {}
+        if "canny" in names:  # the same work on both sides: the same bytes
+            time_loop(bare_gray_loop, paths[: counts["canny"]], work / "bare-check", 1)
+            time_job("canny", dict(BARE_THRESHOLDS), folders["canny"], work / "job-check", 1)
+            checks["canny @50/150 job == bare grey-decode loop"] = same_bytes(work / "job-check", work / "bare-check")
         samples: dict[str, list[tuple[float, float]]] = {}
         for _ in range(repeats):
             for processes in (1, 2):
@@ -193,36 +233,58 @@ def measure(names: list[str], sizes: list[int], n: int, repeats: int, budget: fl
                     time_loop(bare_loop, paths, work / "bare", processes))
                 samples.setdefault(f"bare-gray/{processes}", []).append(
                     time_loop(bare_gray_loop, paths, work / "bare", processes))
-            for name in names:
-                folder = source if counts[name] == n else work / f"photos-{size}-{name}"
+            for label, name, params in cases:
                 for processes in (1, 2):
-                    samples.setdefault(f"{name}/direct/{processes}", []).append(
-                        time_loop(direct_loop(name), paths[: counts[name]], work / "direct", processes))
-                    samples.setdefault(f"{name}/job/{processes}", []).append(
-                        time_job(name, folder, work / "job", processes))
+                    samples.setdefault(f"{label}/direct/{processes}", []).append(
+                        time_loop(direct_loop(name, params), paths[: counts[name]], work / "direct", processes))
+                    samples.setdefault(f"{label}/job/{processes}", []).append(
+                        time_job(name, params, folders[name], work / "job", processes))
         rate, cpu = _medians(samples)
         rows = {}
-        for name in names:
-            job1, job2 = rate[f"{name}/job/1"], rate[f"{name}/job/2"]
-            rows[name] = {
+        for label, name, _ in cases:
+            job1, job2 = rate[f"{label}/job/1"], rate[f"{label}/job/2"]
+            rows[label] = {
                 "photos": counts[name],
                 "job_1": job1, "job_2": job2,
-                "direct_1": rate[f"{name}/direct/1"], "direct_2": rate[f"{name}/direct/2"],
+                "direct_1": rate[f"{label}/direct/1"], "direct_2": rate[f"{label}/direct/2"],
                 "ratio_to_bare_per_core": job1 / rate["bare/1"],
-                "ratio_to_direct_per_core": job1 / rate[f"{name}/direct/1"],
+                "ratio_to_bare_gray_per_core": job1 / rate["bare-gray/1"],
+                "ratio_to_direct_per_core": job1 / rate[f"{label}/direct/1"],
                 "scaling_1_to_2": job2 / job1,
-                "cpu_ms": {"job_1": cpu[f"{name}/job/1"], "job_2": cpu[f"{name}/job/2"],
-                           "direct_1": cpu[f"{name}/direct/1"]},
-                "cpu_ratio_to_bare": cpu["bare/1"] / cpu[f"{name}/job/1"],
-                "cpu_ratio_to_direct": cpu[f"{name}/direct/1"] / cpu[f"{name}/job/1"],
+                "cpu_ms": {"job_1": cpu[f"{label}/job/1"], "job_2": cpu[f"{label}/job/2"],
+                           "direct_1": cpu[f"{label}/direct/1"]},
+                "cpu_ratio_to_bare": cpu["bare/1"] / cpu[f"{label}/job/1"],
+                "cpu_ratio_to_direct": cpu[f"{label}/direct/1"] / cpu[f"{label}/job/1"],
             }
         results[str(size)] = {"photos": n, "bare_1": rate["bare/1"], "bare_2": rate["bare/2"],
                               "bare_scaling_1_to_2": rate["bare/2"] / rate["bare/1"],
                               "bare_cpu_ms": {"1": cpu["bare/1"], "2": cpu["bare/2"]},
                               "bare_gray_1": rate["bare-gray/1"], "bare_gray_2": rate["bare-gray/2"],
-                              "bare_gray_cpu_ms": cpu["bare-gray/1"],
+                              "bare_gray_cpu_ms": cpu["bare-gray/1"], "checks": checks,
                               "sketchifiers": rows, "samples": samples}
+        if with_ray:
+            results[str(size)]["ray"] = measure_ray(names[0], folders[names[0]], counts[names[0]], repeats, work)
     return results
+
+
+def measure_ray(name: str, source: Path, photos: int, repeats: int, work: Path) -> dict:
+    """Milliseconds per photo of the job on the Ray engine (local Ray, 2 CPUs) and on the local engine's
+    1 and 2 workers, interleaved; Ray's start and its workers' first imports are left out (a first job)."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+    try:
+        time_job(name, {}, source, work / "ray-warm", 2, engine="ray")
+        samples: dict[str, list[float]] = {}
+        for _ in range(repeats):
+            for key, workers, engine in (("ray_2cpu", 2, "ray"), ("local_2", 2, "local"), ("local_1", 1, "local")):
+                rate, _ = time_job(name, {}, source, work / "job", workers, engine=engine)
+                samples.setdefault(key, []).append(1e3 / rate)
+    finally:
+        ray.shutdown()
+    medians = {key: statistics.median(values) for key, values in samples.items()}
+    return {"sketchifier": name, "photos": photos, "ms_per_photo": medians, "samples": samples,
+            "ray_over_local_2": medians["ray_2cpu"] / medians["local_2"]}
 
 
 def show(results: dict) -> None:
@@ -251,6 +313,20 @@ def show(results: dict) -> None:
     Console(width=120).print(table)
     print("x bare, x direct: job rate on 1 worker / that loop's rate on 1 process; scaling: job rate 2 / 1 workers; "
           "x bare CPU: bare CPU ms / job CPU ms per photo (robust to load from other programs).")
+    for size, by_size in results.items():
+        for label, row in by_size["sketchifiers"].items():
+            if label.endswith("@50/150"):
+                print(f"{size} px, {label} (the bare loop's thresholds): job / bare per core "
+                      f"{row['ratio_to_bare_per_core']:.2f}, job / bare grey-decode loop "
+                      f"{row['ratio_to_bare_gray_per_core']:.2f}")
+        for check, ok in by_size["checks"].items():
+            print(f"{size} px, {check}: {'same bytes' if ok else 'DIFFERENT BYTES'}")
+        if "ray" in by_size:
+            ray = by_size["ray"]
+            ms = ray["ms_per_photo"]
+            print(f"{size} px, {ray['sketchifier']} on {ray['photos']} photos, ms per photo: Ray engine (2 CPUs) "
+                  f"{ms['ray_2cpu']:.2f}, local 2 workers {ms['local_2']:.2f}, local 1 worker {ms['local_1']:.2f}; "
+                  f"Ray / local 2 workers {ray['ray_over_local_2']:.2f}")
 
 
 def main() -> None:
@@ -261,6 +337,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per variant (median reported)")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds one timed run of a sketchifier may "
                         "take; a slower one (kornia-canny on CPU) gets fewer photos, shown in the table")
+    parser.add_argument("--ray", action="store_true", help="also time the Ray engine (local Ray, 2 CPUs) on the "
+                        "first sketchifier, beside the local engine")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     args = parser.parse_args()
 
@@ -272,12 +350,15 @@ def main() -> None:
     for name in names:
         get_registry().get("sketchifier", name)  # an unknown name fails now, listing the choices
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sbkit-bench-") as tmp:
-        results = measure(names, sizes, args.n, args.repeats, args.budget, Path(tmp))
+        results = measure(names, sizes, args.n, args.repeats, args.budget, Path(tmp), args.ray)
+    print(f"load average (1, 5, 15 min): {load_before[0]:.2f}, {load_before[1]:.2f}, {load_before[2]:.2f} before; "
+          f"{os.getloadavg()[0]:.2f}, {os.getloadavg()[1]:.2f}, {os.getloadavg()[2]:.2f} after")
     show(results)
     report = {
         "n": args.n, "repeats": args.repeats, "budget_s": args.budget, "sketchifiers": names, "results": results,
-        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "processor": platform.processor(),
+        "machine": {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average": os.getloadavg(), "processor": platform.processor(),
                     "python": platform.python_version(), "opencv": cv2.__version__},
     }
     if args.out:

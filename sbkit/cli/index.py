@@ -51,17 +51,25 @@ def build_command(
                                    "of resumption)."),
     workers: int = typer.Option(None, "--workers", "-j", min=1, help="Threads reading photos. [default: up to 4]"),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
+    engine: str = typer.Option("local", "--engine", help="local (this process) or ray (an actor pool on a Ray "
+                               "cluster, a GPU per actor where present; the same vectors on the same device). "
+                               "Ray: pip install 'sbkit\\[ray]'."),
+    address: str = typer.Option(None, "--address", help="With --engine ray: the Ray cluster to join, e.g. "
+                                "10.0.0.1:6379 (default: RAY_ADDRESS, else a local Ray instance)."),
 ) -> None:
     """Embed a catalogue and build an index (see `sbkit index build --help`)."""
     from sbkit.retrieval.build import BuildOptions, build_index
     from sbkit.retrieval.gallery import DataSource
+    from sbkit.ray_cluster import check_engine
     from sbkit.retrieval.run_folder import load_run
 
+    check_engine(engine, address)
     options = _options(ctx, {"index", "data"})
     source = DataSource.of(data, options.get("data"), split)
     run = load_run(run_dir, device)
     out = out or _default_out(run.run_dir, data, split)
-    summary = build_index(run, source, out, index, options.get("index"), BuildOptions(batch_size, chunk_size, workers))
+    summary = build_index(run, source, out, index, options.get("index"),
+                          BuildOptions(batch_size, chunk_size, workers, engine, address, device))
     _report(summary, "built")
 
 

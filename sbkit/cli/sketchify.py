@@ -16,6 +16,9 @@ an image, a catalogue folder (captions.csv, a public dataset layout) or a datase
 Writes OUT/sketches/<id>.png, OUT/manifest.jsonl (one line per finished item), OUT/skipped.jsonl (every
 input left out, with its reason) and OUT/job.json. Rerunning the same command resumes where it stopped.
 
+With --engine ray, Ray Data sketchifies on the nodes of a Ray cluster (--address; see
+docs/scale-ray.md), and this process writes the same files as the local engine.
+
 Sketchifier parameters go as --sketchifier.<param> VALUE, e.g. --sketchifier.sigma 1.5
 (`sbkit list sketchifier` shows them).
 
@@ -62,6 +65,10 @@ def sketchify_command(
     compare: str = typer.Option(None, "--compare", help="Comma-separated sketchifiers: write a contact sheet to "
                                 "OUT instead of a job folder."),
     n: int = typer.Option(8, "-n", min=1, help="Photos on the --compare contact sheet."),
+    engine: str = typer.Option("local", "--engine", help="local (worker processes on this machine) or ray (Ray "
+                               "Data tasks on a Ray cluster; the same files). Ray: pip install 'sbkit\\[ray]'."),
+    address: str = typer.Option(None, "--address", help="With --engine ray: the Ray cluster to join, e.g. "
+                                "10.0.0.1:6379 (default: RAY_ADDRESS, else a local Ray instance)."),
 ) -> None:
     """Turn photos into sketches (see `sbkit sketchify --help`).
 
@@ -89,7 +96,7 @@ def sketchify_command(
 
         source, options = _split(source, list(ctx.args), {"sketchifier"})
         summary = sketchify_job(source, out, sketchifier, options.get("sketchifier"), workers=workers, size=size,
-                                normalize=normalize, force=force)
+                                normalize=normalize, force=force, engine=engine, address=address)
     except SbkitError as exc:
         print_error(errors, exc)
         raise SystemExit(USAGE_ERROR) from None

@@ -8,6 +8,7 @@ from typing import Any
 
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.errors import DataError, check
+from sbkit.ray_cluster import check_engine
 from sbkit.registry import get_registry
 from sbkit.retrieval.embeddings import EmbeddingStore, EmbedSummary, embed_items
 from sbkit.retrieval.gallery import DataSource, load_items, read_sources, write_sources
@@ -16,11 +17,15 @@ from sbkit.retrieval.run_folder import LoadedRun, check_index_model, open_index
 
 @dataclass
 class BuildOptions:
-    """How to embed: items per forward pass, items per chunk file, photo-reading threads."""
+    """How to embed: items per forward pass, items per chunk file, photo-reading threads; and the engine:
+    ``local`` (this process) or ``ray`` (an actor pool on the Ray cluster at ``address``, on ``device``)."""
 
     batch_size: int = 256
     chunk_size: int = 1024
     workers: int | None = None
+    engine: str = "local"
+    address: str | None = None
+    device: str = "auto"
 
 
 @dataclass
@@ -45,6 +50,18 @@ def _store(run: LoadedRun, index_dir: Path) -> EmbeddingStore:
     return EmbeddingStore(index_dir, run.model_hash, run.model.dim, run.config.image_size)
 
 
+def _embed(run: LoadedRun, items: list[CatalogueItem], store: EmbeddingStore, options: BuildOptions,
+           description: str) -> EmbedSummary:
+    """Embed what ``store`` lacks of ``items`` on the chosen engine (the same chunk files either way)."""
+    if options.engine == "ray":
+        from sbkit.retrieval.ray_build import embed_items_ray
+
+        return embed_items_ray(run, items, store, run.config.image_size, options.batch_size, options.chunk_size,
+                               options.device, options.address, description)
+    return embed_items(run.model, items, store, run.config.image_size, options.batch_size, options.chunk_size,
+                       options.workers, description)
+
+
 def build_index(run: LoadedRun, source: DataSource, out: Path, index_name: str | None = None,
                 index_params: dict[str, Any] | None = None, options: BuildOptions | None = None) -> IndexSummary:
     """Embed every item of ``source`` with the run's model and save an index of them in ``out``.
@@ -61,6 +78,7 @@ def build_index(run: LoadedRun, source: DataSource, out: Path, index_name: str |
         options: batch size, chunk size and reading threads.
     """
     options = options or BuildOptions()
+    check_engine(options.engine, options.address)
     out = Path(out)
     name = index_name or run.config.index.name
     base = dict(run.config.index.params) if name == run.config.index.name else {}
@@ -70,8 +88,7 @@ def build_index(run: LoadedRun, source: DataSource, out: Path, index_name: str |
     items = _unique(items)
     check(items, f"{source.label()} holds no items to index; check --data and --split", DataError)
     store = _store(run, out)
-    summary = embed_items(run.model, items, store, run.config.image_size, options.batch_size, options.chunk_size,
-                          options.workers, f"embed {len(items)} photos")
+    summary = _embed(run, items, store, options, f"embed {len(items)} photos")
     ids, vectors = store.collect([item.id for item in items])
     check(ids, f"no photo of {source.label()} could be read ({len(summary.skipped)} skipped, e.g. "
           f"{summary.skipped[0].reason if summary.skipped else '-'}); nothing to index", DataError)
@@ -93,6 +110,7 @@ def add_to_index(run: LoadedRun, index_dir: Path, source: DataSource,
         DataError: the index was built with another model than the run's.
     """
     options = options or BuildOptions()
+    check_engine(options.engine, options.address)
     index_dir = Path(index_dir)
     index = open_index(index_dir, run.config.index.name)
     check_index_model(index, index_dir, run)
@@ -102,8 +120,7 @@ def add_to_index(run: LoadedRun, index_dir: Path, source: DataSource,
     new = [item for item in items if item.id not in present]
     duplicates = [item.id for item in items if item.id in present]
     store = _store(run, index_dir)
-    summary = embed_items(run.model, new, store, run.config.image_size, options.batch_size, options.chunk_size,
-                          options.workers, f"embed {len(new)} new photos")
+    summary = _embed(run, new, store, options, f"embed {len(new)} new photos")
     ids, vectors = store.collect([item.id for item in new])
     if ids:
         index.add(ids, vectors)

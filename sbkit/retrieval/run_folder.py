@@ -192,6 +192,20 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> LoadedR
     return LoadedRun(run_dir=run_dir, config=config, model=model, index=index, device=target, _model_hash=model_hash)
 
 
+def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> tuple[RetrievalModel, str]:
+    """A run folder's model alone (eval mode, on ``device``) and its weights' SHA-256, checked as :func:`load_run`
+    checks them; for workers that embed and need no index."""
+    from sbkit.pipeline.run import resolve_device
+
+    run_dir = Path(run_dir).expanduser()
+    check(run_dir.is_dir(), f"run folder {run_dir} does not exist; {HOW}", DataError)
+    _require(run_dir, run_dir / MODEL_DIR / WEIGHTS, "the trained weights")
+    config = _read_config(run_dir)
+    target = resolve_device(device) if isinstance(device, str) else device
+    model_hash = check_model_files(run_dir)
+    return _load_model(config, run_dir / MODEL_DIR).to(target).eval(), model_hash
+
+
 def check_index_model(index: Index, index_dir: Path, run: LoadedRun) -> None:
     """Refuse an index whose vectors another model made (its manifest's model hash is not the run's).
 

@@ -91,7 +91,7 @@ def _write_skipped(path: Path, skipped: list[SkippedInput]) -> None:
 
 def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny", params: dict[str, Any] | None = None,
                   workers: int | None = None, size: int | None = None, normalize: bool = False,
-                  force: bool = False) -> JobSummary:
+                  force: bool = False, engine: str = "local", address: str | None = None) -> JobSummary:
     """Sketchify every photo of ``source`` into ``out`` (see the module docstring for the layout).
 
     Args:
@@ -105,6 +105,10 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         normalize: normalise each sketch (crop to the ink, pad to a square, one line width); the square's
             side is ``size``, or the sketch's longest side.
         force: start over in a folder made with other settings (its manifest is emptied, sketches redone).
+        engine: "local" (a process pool on this machine) or "ray" (Ray Data tasks on a Ray cluster; the
+            same files, see :mod:`sbkit.sketch.ray_engine`); ``workers`` is then the cluster's CPU count.
+        address: with ``engine="ray"``, the cluster to join (``ray start --head`` prints it); None starts a
+            local Ray instance, or joins ``RAY_ADDRESS`` when set.
 
     Returns:
         A :class:`JobSummary`; inputs that could not be used are counted there and listed in ``skipped.jsonl``.
@@ -113,8 +117,10 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         ConfigError: bad settings, or ``out`` holds a job with other settings and ``force`` is off.
         DataError: ``source`` is missing or holds no image, or another job is running in ``out``.
     """
+    from sbkit.ray_cluster import check_engine
     from sbkit.registry import get_registry
 
+    check_engine(engine, address)
     check(size is None or size >= MIN_SIDE, f"size must be at least {MIN_SIDE} px, got {size}", ConfigError)
     workers = default_workers() if workers is None else workers
     check(workers >= 1, f"workers must be at least 1, got {workers}", ConfigError)
@@ -140,15 +146,21 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
         pending = [item for item in items if item.id not in finished]
         summary = JobSummary(out, sketchifier, total=len(items), done=0, resumed=len(items) - len(pending),
                              removed_partial=removed)
-        chunks = chunked(pending, workers)
-        summary.workers = workers = min(workers, max(1, len(chunks)))
         worker_args = (cls, resolved, out, size, normalize, sketchifier_config)
         if normalize and pending:
             import skimage.morphology  # noqa: F401 - imported once here, before the workers fork, not in each
         start = time.perf_counter()
         try:
             with ExitStack() as stack:
-                results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
+                if engine == "ray" and pending:  # nothing to do needs no cluster
+                    from sbkit.sketch.ray_engine import ray_results
+
+                    results, summary.workers = stack.enter_context(ray_results(pending, worker_args, address))
+                    start = time.perf_counter()  # joining or starting Ray is not sketchifying
+                else:
+                    chunks = chunked(pending, workers)
+                    summary.workers = workers = min(workers, max(1, len(chunks)))
+                    results = stack.enter_context(chunk_results(chunks, workers, worker_args))  # before the bar's thread
                 manifest = stack.enter_context((out / "manifest.jsonl").open("a", encoding="utf-8"))
                 advance = stack.enter_context(progress_bar(f"sketchify ({sketchifier})", len(pending)))
                 writer = SketchWriter()

@@ -29,6 +29,8 @@ from sbkit.sketch.normalize import normalize_sketch
 Finished = tuple[str, bytes, str]
 # What one chunk gives back: its finished items and the inputs it skipped.
 ChunkResult = tuple[list[Finished], list[SkippedInput]]
+# json.dumps(..., ensure_ascii=False) builds this encoder on every call; one made once writes the same text.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 class SketchWorker:
@@ -80,7 +82,7 @@ class SketchWorker:
                 "shape": list(sketch.shape)}
         if triggered is not None:
             head["triggered"] = triggered
-        line = json.dumps(head, ensure_ascii=False)[:-1] + ", " + self._tail + "\n"
+        line = _LINE_ENCODER.encode(head)[:-1] + ", " + self._tail + "\n"
         return os.path.join(self.out, item.sketch), encode_png(sketch), line
 
     def run_chunk(self, chunk: list[JobItem]) -> ChunkResult:

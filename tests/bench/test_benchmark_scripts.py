@@ -25,6 +25,8 @@ def test_sketchify_speed_reports_every_variant(tmp_path):
     assert by_size["bare_1"] > 0 and by_size["bare_gray_1"] > 0
     row = by_size["sketchifiers"]["canny"]
     assert row["job_1"] > 0 and row["job_2"] > 0 and row["ratio_to_bare_per_core"] > 0
+    same = by_size["sketchifiers"]["canny @50/150"]  # the bare loop's thresholds: the bare loop's work, its bytes
+    assert same["ratio_to_bare_per_core"] > 0 and by_size["checks"] == {"canny @50/150 job == bare grey-decode loop": True}
 
 
 def test_search_speed_reports_one_thread_ratios_for_ivf_only(tmp_path):
