@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sbkit.component_options import parse_component_options
 from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.errors import ConfigError, closest
 
@@ -94,8 +95,6 @@ def parse_axes(names: Mapping[str, str | None], extra_args: list[str]) -> list[A
         ConfigError: an unknown option (with the valid forms and the closest kind), a missing value, or a
             parameter given twice.
     """
-    from sbkit.cli.options import parse_component_options
-
     grid: dict[str, str] = {kind: value for kind, value in names.items() if value is not None}
     for kind, params in parse_component_options(extra_args, set(COMPONENT_FIELDS)).items():
         grid.update({f"{kind}.{param}": value for param, value in params.items()})
