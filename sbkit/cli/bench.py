@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,23 +37,15 @@ def bench_command(
     **options: Any,
 ) -> None:
     """Run a grid of components and rank them (see `sbkit bench --help`)."""
-    from sbkit.bench import BenchRunner, expand_grid, parse_axes, write_reports
-    from sbkit.bench.grid import check_params
+    from sbkit.bench import bench, grid_options
     from sbkit.cli.options import given_settings
     from sbkit.config import COMPONENT_FIELDS, RunConfig
 
     base = RunConfig.from_toml(config) if config else RunConfig()
     settings = given_settings(options)
     names = {kind: settings.pop(kind, None) for kind in COMPONENT_FIELDS}  # comma lists: the grid's name axes
-    base = base.updated(settings, "command line")
-    axes = parse_axes(names, list(ctx.args))
-    check_params(axes, base)
-    combos = expand_grid(base, axes)
-    folder = out or Path("runs") / f"bench-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    console.print(f"[bold]sbkit bench[/bold]: {len(combos)} combination{'s' if len(combos) != 1 else ''} "
-                  f"into {shown(folder)}/")
-    result = BenchRunner(folder, axes, resume=resume, queries=queries).run(combos)
-    result.reports = write_reports(result)
+    result = bench(grid_options(names, list(ctx.args)), out, base.updated(settings, "command line"),
+                   resume=resume, queries=queries)
     _summary(result)
     if result.failed:
         raise typer.Exit(1)

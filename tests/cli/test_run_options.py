@@ -13,7 +13,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 import sbkit
-import sbkit.bench
+import sbkit.bench.api
 from sbkit.cli import bench as bench_cli
 from sbkit.cli import run as run_cli
 from sbkit.cli.options import RUN_OPTIONS, RunOption
@@ -133,8 +133,8 @@ def test_bench_passes_every_shared_option_into_its_grid(monkeypatch) -> None:
         seen["base"], seen["axes"] = base, {axis.key: axis.values for axis in axes}
         raise Stop
 
-    monkeypatch.setattr(sbkit.bench, "expand_grid", fake_expand)
-    monkeypatch.setattr(sbkit.bench.grid, "check_params", lambda axes, base: None)
+    monkeypatch.setattr(sbkit.bench.api, "expand_grid", fake_expand)
+    monkeypatch.setattr(sbkit.bench.api, "check_params", lambda axes, base: None)
     args, wanted = every_option_changed("bench")
     app = typer.Typer()
     bench_cli.register(app)
