@@ -1,8 +1,13 @@
-"""The Python API of ``sbkit bench``: expand a grid, run it, write ``report.md``, ``report.html`` and ``bench.json``."""
+"""The Python API of ``sbkit bench``: expand a grid, run it, write ``report.md``, ``report.html`` and ``bench.json``.
+
+``sbkit bench`` on the command line is a thin face over :func:`bench`, so both resolve the same grid and the
+same run configs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +16,10 @@ from sbkit.bench.grid import check_params, expand_grid, make_axes
 from sbkit.bench.report_html import write_html
 from sbkit.bench.report_md import write_markdown
 from sbkit.bench.runner import BenchResult, BenchRunner, RunFn
-from sbkit.config import RunConfig
+from sbkit.config import COMPONENT_FIELDS, RunConfig
+from sbkit.console_text import shown
+from sbkit.errors import ConfigError
+from sbkit.progress import console
 
 
 def write_reports(result: BenchResult) -> dict[str, Path]:
@@ -24,26 +32,61 @@ def write_reports(result: BenchResult) -> dict[str, Path]:
     }
 
 
-def bench(grid: Mapping[str, str | Iterable[Any]], out: str | Path, config: RunConfig | None = None, *,
-          resume: bool = True, queries: int = 200, run_fn: RunFn | None = None, **overrides: Any) -> BenchResult:
-    """Run every combination of ``grid`` and write the reports; mirrors ``sbkit bench``.
+def default_bench_dir() -> Path:
+    """``runs/bench-<time>``: where a bench goes when no folder is given."""
+    return Path("runs") / f"bench-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
-    Example: ``bench({"sketchifier": "canny,xdog", "fuser": ["avg", "concat"]}, "bench/out", epochs=2)``.
+
+def _split_grid(grid: Mapping[str, str | Iterable[Any]] | None,
+                settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Component names given as keywords (``fuser="avg,concat"`` or ``fuser=["avg", "concat"]``) join the grid, as
+    ``--fuser avg,concat`` does on the command line; a component table (a dict) and every other setting stay
+    settings shared by every combination."""
+    grid, settings = dict(grid or {}), dict(settings)
+    for kind in COMPONENT_FIELDS:
+        value = settings.get(kind)
+        if value is None or isinstance(value, Mapping):
+            continue
+        if kind in grid:
+            raise ConfigError(f"bench(): {kind} is given twice, in the grid ({grid[kind]!r}) and as {kind}={value!r}; "
+                              "keep one")
+        grid[kind] = settings.pop(kind)
+    return grid, settings
+
+
+def bench(grid: Mapping[str, str | Iterable[Any]] | None = None, out: str | Path | None = None,
+          config: RunConfig | None = None, *, resume: bool = True, queries: int = 200, run_fn: RunFn | None = None,
+          **settings: Any) -> BenchResult:
+    """Run every combination of a grid and write the reports; mirrors ``sbkit bench``.
+
+    Example: ``sbkit.bench(sketchifier="canny,xdog", fuser=["avg", "concat"], out="bench/a", epochs=2)``, or with
+    parameter axes ``sbkit.bench({"sketchifier.sigma": [1.0, 1.5]}, "bench/b")``.
 
     Args:
         grid: ``{kind: names}`` and ``{"kind.param": values}``; values are comma lists or sequences.
-        out: The bench folder (runs go to ``out/runs/<slug>/``).
-        config: Settings shared by every combination; ``overrides`` apply on top, as in :func:`sbkit.run`.
+        out: The bench folder (runs go to ``out/runs/<slug>/``); None makes ``runs/bench-<time>``.
+        config: Settings shared by every combination; ``settings`` apply on top, as in :func:`sbkit.run`.
         resume: Skip combinations whose run folder holds a complete run of the same resolved config.
         queries: Single queries timed per combination for the search latency (0: none).
         run_fn: What runs one config (:func:`sbkit.pipeline.run.run` unless given).
+        settings: ``RunConfig`` settings (``epochs=2``). A component kind given as a name, a comma list or a
+            sequence of names (``fuser="avg,concat"``) is a grid axis, as on the command line; given as a table
+            (``fuser={"name": "concat", "dim": 64}``) it is shared by every combination.
+
+    Returns:
+        The records of every combination, with ``reports`` naming the files written.
 
     Raises:
-        ConfigError: an unknown grid key or a parameter that none of its kind's components takes.
+        ConfigError: an unknown grid key or setting, or a parameter that none of its kind's components takes.
     """
-    base = (config or RunConfig()).updated(overrides, "bench()")
+    grid, settings = _split_grid(grid, settings)
+    base = (config or RunConfig()).updated(settings, "bench()")
     axes = make_axes(grid)
     check_params(axes, base)
-    result = BenchRunner(Path(out), axes, resume=resume, queries=queries, run_fn=run_fn).run(expand_grid(base, axes))
+    combos = expand_grid(base, axes)
+    folder = Path(out) if out is not None else default_bench_dir()
+    console.print(f"[bold]sbkit bench[/bold]: {len(combos)} combination{'s' if len(combos) != 1 else ''} "
+                  f"into {shown(folder)}/")
+    result = BenchRunner(folder, axes, resume=resume, queries=queries, run_fn=run_fn).run(combos)
     result.reports = write_reports(result)
     return result

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sbkit.component_options import parse_component_options
 from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.errors import ConfigError, closest
 
@@ -87,19 +88,27 @@ def make_axes(grid: Mapping[str, str | Iterable[Any]]) -> list[Axis]:
     return sorted(axes, key=lambda a: (order[a.kind], a.param is not None))
 
 
-def parse_axes(names: Mapping[str, str | None], extra_args: list[str]) -> list[Axis]:
-    """Axes from CLI options: ``names`` such as ``{"fuser": "avg,concat"}`` plus ``--kind.param v1,v2`` tokens.
+def grid_options(names: Mapping[str, str | None], extra_args: list[str]) -> dict[str, str]:
+    """The grid of CLI options: ``names`` such as ``{"fuser": "avg,concat"}`` (None: not given) plus
+    ``--kind.param v1,v2`` tokens, as ``{key: "v1,v2"}``.
 
     Raises:
         ConfigError: an unknown option (with the valid forms and the closest kind), a missing value, or a
             parameter given twice.
     """
-    from sbkit.cli.options import parse_component_options
-
     grid: dict[str, str] = {kind: value for kind, value in names.items() if value is not None}
     for kind, params in parse_component_options(extra_args, set(COMPONENT_FIELDS)).items():
         grid.update({f"{kind}.{param}": value for param, value in params.items()})
-    return make_axes(grid)
+    return grid
+
+
+def parse_axes(names: Mapping[str, str | None], extra_args: list[str]) -> list[Axis]:
+    """Axes from CLI options (see :func:`grid_options`).
+
+    Raises:
+        ConfigError: as :func:`grid_options` and :func:`make_axes`.
+    """
+    return make_axes(grid_options(names, extra_args))
 
 
 def check_params(axes: list[Axis], base: RunConfig) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from sbkit.cli.options import default_text
-
+from sbkit.cli.options import with_run_options
 from sbkit.console_text import shown
 from sbkit.progress import console
 
@@ -25,58 +23,29 @@ BENCH_HELP = (
 )
 
 
+@with_run_options(grid=True)
 def bench_command(
     ctx: typer.Context,
-    sketchifier: str = typer.Option(None, help="Sketchifiers to compare, comma-separated (see `sbkit list "
-                                    "sketchifier`). " + default_text("sketchifier")),
-    encoder: str = typer.Option(None, help="Encoders, comma-separated (see `sbkit list encoder`). "
-                                           + default_text("encoder")),
-    fuser: str = typer.Option(None, help="Fusers, comma-separated (see `sbkit list fuser`). " + default_text("fuser")),
-    loss: str = typer.Option(None, help="Losses, comma-separated (see `sbkit list loss`). " + default_text("loss")),
-    index: str = typer.Option(None, help="Indexes, comma-separated (see `sbkit list index`). " + default_text("index")),
-    data: str = typer.Option(None, help="Dataset names or catalogue folders, comma-separated. (default: demo)"),
-    epochs: int = typer.Option(None, min=1, help="Training epochs of every combination. " + default_text("epochs")),
-    image_size: int = typer.Option(None, min=16, help="Side of the square images and sketches, px. "
-                                                      + default_text("image_size")),
-    batch_size: int = typer.Option(None, min=2, help="Training batch size. " + default_text("batch_size")),
-    lr: float = typer.Option(None, help="Peak learning rate. " + default_text("lr")),
-    augment: float = typer.Option(None, min=0.0, max=1.0, help="Strength of sketch augmentation during training; "
-                                  "0 turns it off. " + default_text("augment")),
-    device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
-    seed: int = typer.Option(None, help="Seed of every combination. " + default_text("seed")),
     out: Path = typer.Option(None, help="Bench folder: runs/<slug>/ per combination, plus the reports. Reuse it "
-                             "to resume. (default: runs/bench-<time>)"),
+                             "to resume; without it a new folder runs/bench-<time>."),
     config: Path = typer.Option(None, "--config", help="A TOML run config shared by every combination; "
                                 "command-line options override it."),
-    probes: bool = typer.Option(None, "--probes/--no-probes", help="Also run the probes in every combination "
-                                "(docs/probes.md); the reports then show their pictures. (default: no-probes)"),
     queries: int = typer.Option(200, min=0, help="Single random queries timed per combination for the search "
                                 "latency; 0 skips it."),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="Skip combinations already finished in OUT "
                                 "with the same config (--no-resume runs them all again)."),
+    **options: Any,
 ) -> None:
     """Run a grid of components and rank them (see `sbkit bench --help`)."""
-    from sbkit.bench import BenchRunner, expand_grid, parse_axes, write_reports
-    from sbkit.bench.grid import check_params
-    from sbkit.config import RunConfig
+    from sbkit.bench import bench, grid_options
+    from sbkit.cli.options import given_settings
+    from sbkit.config import COMPONENT_FIELDS, RunConfig
 
     base = RunConfig.from_toml(config) if config else RunConfig()
-    given: dict[str, Any] = {
-        key: value for key, value in {
-            "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr, "augment": augment,
-            "device": device, "seed": seed, "probes": probes,
-        }.items() if value is not None
-    }
-    base = base.updated(given, "command line")
-    axes = parse_axes({"data": data, "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss,
-                       "index": index}, list(ctx.args))
-    check_params(axes, base)
-    combos = expand_grid(base, axes)
-    folder = out or Path("runs") / f"bench-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    console.print(f"[bold]sbkit bench[/bold]: {len(combos)} combination{'s' if len(combos) != 1 else ''} "
-                  f"into {shown(folder)}/")
-    result = BenchRunner(folder, axes, resume=resume, queries=queries).run(combos)
-    result.reports = write_reports(result)
+    settings = given_settings(options)
+    names = {kind: settings.pop(kind, None) for kind in COMPONENT_FIELDS}  # comma lists: the grid's name axes
+    result = bench(grid_options(names, list(ctx.args)), out, base.updated(settings, "command line"),
+                   resume=resume, queries=queries)
     _summary(result)
     if result.failed:
         raise typer.Exit(1)

@@ -1,97 +1,133 @@
-"""Component parameters on the command line: ``--<kind>.<param> VALUE`` or ``--<kind>.<param>=VALUE``.
+"""What the CLI commands share about options: the run options that ``sbkit run`` and ``sbkit bench`` both take,
+declared once, with help texts whose defaults and bounds come from ``RunConfig``; and component parameters
+(``--<kind>.<param> VALUE``, read in :mod:`sbkit.component_options`).
 
-Commands declare ``context_settings={"allow_extra_args": True, "ignore_unknown_options": True}`` so that
-Click hands these options over untouched in ``ctx.args``; the values stay strings, and the registry
-checks and coerces them against the component's parameters.
+A command takes the shared options by ending its signature with ``**options`` and wearing
+:func:`with_run_options`; Typer then sees one option per :data:`RUN_OPTIONS` entry, and the command turns
+what was given into ``RunConfig`` settings with :func:`given_settings`.
 """
 
 from __future__ import annotations
 
-import re
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sbkit.errors import ConfigError, closest
+import typer
 
-_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
+from sbkit.component_options import parse_component_options, split_component_options
+from sbkit.config import COMPONENT_FIELDS, RunConfig
+from sbkit.limits import describe, field_limits
 
-
-def _is_option(token: str) -> bool:
-    """``--x``/``-x`` are options; ``-1.5`` and ``-`` are values."""
-    return token.startswith("--") and len(token) > 2 or (
-        token.startswith("-") and len(token) > 1 and not token[1].isdigit() and token[1] != ".")
-
-
-def _unknown(token: str, kinds: set[str]) -> ConfigError:
-    forms = ", ".join(f"--{kind}.<param>" for kind in sorted(kinds)) or "(none)"
-    message = f"unknown option {token!r}; component options are {forms} followed by a value"
-    kind = token.lstrip("-").split("=", 1)[0].split(".", 1)[0]
-    guess = closest(kind, kinds)
-    if guess and guess != kind:
-        message += f" (did you mean --{guess}.<param>?)"
-    return ConfigError(message)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def split_component_options(args: list[str], kinds: set[str]) -> tuple[dict[str, dict[str, str]], list[str]]:
-    """Split ``args`` into component options and the remaining positional arguments, in order.
+@dataclass(frozen=True)
+class RunOption:
+    """One option shared by ``sbkit run`` and ``sbkit bench``: a ``RunConfig`` field, its type and its help.
 
-    Args:
-        args: tokens left over by Click (``ctx.args``), e.g. ``["--sketchifier.sigma", "1.5", "photos/"]``.
-        kinds: the component kinds (or names) whose options are accepted, e.g. ``{"sketchifier"}``.
-
-    Returns:
-        ``({kind: {param: value}}, positionals)``; hyphens in param names become underscores.
-
-    Raises:
-        ConfigError: an option that is not ``--<kind>.<param>`` for a known kind, a missing value,
-            or a parameter given twice.
+    ``flags`` gives the on/off names of a boolean (``--probes/--no-probes``); other options are ``--<field>``.
     """
-    options: dict[str, dict[str, str]] = {}
-    positionals: list[str] = []
-    tokens = list(args)
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        i += 1
-        if token == "--":
-            positionals.extend(tokens[i:])
-            break
-        if not _is_option(token):
-            positionals.append(token)
-            continue
-        key, has_value, value = token[2:].partition("=") if token.startswith("--") else (token, False, "")
-        kind, dot, param = key.partition(".")
-        if not token.startswith("--") or not dot or kind not in kinds:
-            raise _unknown(token, kinds)
-        if not _NAME.match(param):
-            raise ConfigError(f"option {token!r} names no parameter; write --{kind}.<param> VALUE")
-        if not has_value:
-            if i >= len(tokens) or _is_option(tokens[i]):
-                raise ConfigError(f"option --{kind}.{param} needs a value, e.g. --{kind}.{param} VALUE")
-            value = tokens[i]
-            i += 1
-        param = param.replace("-", "_")
-        given = options.setdefault(kind, {})
-        if param in given:
-            raise ConfigError(f"option --{kind}.{param} is given twice ({given[param]!r} and {value!r}); keep one")
-        given[param] = value
-    return options, positionals
+
+    field: str
+    type: type
+    help: str
+    flags: str | None = None
 
 
-def parse_component_options(args: list[str], kinds: set[str]) -> dict[str, dict[str, str]]:
-    """Read ``--<kind>.<param> VALUE`` options from ``args`` into ``{kind: {param: value}}``.
+RUN_OPTIONS: tuple[RunOption, ...] = (
+    RunOption("sketchifier", str, "Photo-to-sketch component (see `sbkit list sketchifier`)."),
+    RunOption("encoder", str, "Image/sketch/text encoder (see `sbkit list encoder`)."),
+    RunOption("fuser", str, "Sketch + text fuser (see `sbkit list fuser`)."),
+    RunOption("loss", str, "Training loss (see `sbkit list loss`)."),
+    RunOption("index", str, "Gallery index (see `sbkit list index`)."),
+    RunOption("data", str, "A dataset name (see `sbkit list dataset`) or a catalogue folder; demo is the "
+                           "built-in demo catalogue."),
+    RunOption("epochs", int, "Training epochs."),
+    RunOption("image_size", int, "Side of the square images and sketches, px."),
+    RunOption("batch_size", int, "Training batch size (contrastive negatives)."),
+    RunOption("lr", float, "Peak learning rate (AdamW, warm-up then cosine)."),
+    RunOption("lr_pretrained", float, "Peak learning rate of the encoder's unfrozen pretrained parameters (e.g. "
+                                      "--encoder.unfreeze 2 of lite-minilm, or clip's unfrozen layers); 0 keeps "
+                                      "them fixed."),
+    RunOption("augment", float, "Strength of human-style sketch augmentation during training; 0 turns it off."),
+    RunOption("caption_augment", float, "Share of training captions replaced by people-like short forms (a few "
+                                        "words, category only, colour + category, brand, empty); 0 trains on full "
+                                        "captions."),
+    RunOption("sketch_variants", int, "Frozen-feature encoders: stored variants per training sketch (the sketch, "
+                                      "then augmented copies), featurised once and cached."),
+    RunOption("caption_variants", int, "Captions per training item (the caption, then short forms) that training "
+                                       "picks from."),
+    RunOption("holdout", str, "Categories for the held-out check, comma-separated: a second model trains without "
+                              "them and is tested on them. auto = two at random for frozen-feature encoders; '' = "
+                              "no check."),
+    RunOption("every_mode", bool, "Train each batch on sketch+text, sketch-only and text-only queries at once "
+                                  "(--every-mode), or on one mode per batch drawn by the modality dropout "
+                                  "(--one-mode).", "--every-mode/--one-mode"),
+    RunOption("early_stopping", int, "Stop when validation R@10 has not improved for this many epochs and keep "
+                                     "the best weights; 0 trains every epoch."),
+    RunOption("grad_cache_chunk", int, "Gradient caching: embed the batch in chunks of this many rows, so a large "
+                                       "contrastive batch fits in little memory; 0 is off."),
+    RunOption("device", str, "auto, cpu or cuda[:N]."),
+    RunOption("seed", int, "Seed for data order, augmentation and weights."),
+    RunOption("probes", bool, "Also run the probes (colour swap, brand names, caption vs none, white items, "
+                              "top-1; docs/probes.md) and add them to the report.", "--probes/--no-probes"),
+)
+GRID_NOTE = "A comma list compares each one."
 
-    Any other token (an unknown option, a stray argument) is a :class:`ConfigError` that says which
-    options exist. Values stay strings; :func:`sbkit.registry.create` coerces them.
+
+def default_text(name: str, flags: str | None = None) -> str:
+    """``(default: X)`` for a RunConfig field, read from RunConfig itself so help texts never drift from it.
+
+    A boolean with on/off ``flags`` (``--probes/--no-probes``) shows the flag its default stands for.
     """
-    options, positionals = split_component_options(args, kinds)
-    if positionals:
-        raise ConfigError(f"unexpected argument {positionals[0]!r}; component options are "
-                          + ", ".join(f"--{kind}.<param> VALUE" for kind in sorted(kinds)))
-    return options
-
-
-def default_text(name: str) -> str:
-    """``(default: X)`` for a RunConfig field, read from RunConfig itself so help texts never drift from it."""
-    from sbkit.config import RunConfig
-
     value = getattr(RunConfig(), name)
+    if isinstance(value, bool) and flags:
+        on, _, off = flags.partition("/")
+        return f"(default: {on if value else off})"
     return f"(default: {getattr(value, 'name', value)!s})" if value != "" else "(default: '')"
+
+
+def option_help(option: RunOption, grid: bool = False) -> str:
+    """An option's help plus its default and bounds, read from their one declaration in RunConfig. The bounds are
+    enforced when the command builds its RunConfig, as for TOML and sbkit.run(), so all three give the same
+    error. With ``grid``, a component option says that a comma list compares several."""
+    limits = field_limits(RunConfig, option.field)
+    note = f" {GRID_NOTE}" if grid and option.field in COMPONENT_FIELDS else ""
+    return (f"{option.help}{note} {default_text(option.field, option.flags)}"
+            + (f" (allowed: {describe(limits)})" if limits else ""))
+
+
+def _parameter(option: RunOption, grid: bool) -> inspect.Parameter:
+    declared = (option.flags,) if option.flags else ()
+    return inspect.Parameter(option.field, inspect.Parameter.KEYWORD_ONLY, annotation=option.type,
+                             default=typer.Option(None, *declared, help=option_help(option, grid)))
+
+
+def with_run_options(grid: bool = False) -> Callable[[F], F]:
+    """Give a command ending in ``**options`` one Typer option per :data:`RUN_OPTIONS` entry.
+
+    The shared options come after the command's own first parameter (its ``typer.Context``) and before its
+    other options. ``grid`` adds to the component options' help that a comma list compares several.
+    """
+
+    def decorate(command: F) -> F:
+        own = [p for p in inspect.signature(command).parameters.values() if p.kind != p.VAR_KEYWORD]
+        shared = [_parameter(option, grid) for option in RUN_OPTIONS]
+        parameters = [own[0].replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)] + [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in [*shared, *own[1:]]]
+        command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        return command
+
+    return decorate
+
+
+def given_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """The shared options given on the command line (not None), keyed by RunConfig field."""
+    fields = {option.field for option in RUN_OPTIONS}
+    return {key: value for key, value in options.items() if key in fields and value is not None}
+
+
+__all__ = ["RUN_OPTIONS", "RunOption", "default_text", "given_settings", "option_help", "parse_component_options",
+           "split_component_options", "with_run_options"]

@@ -14,6 +14,7 @@ from sbkit.errors import DataError
 
 MAX_PIXELS = 64_000_000  # about 8000 x 8000; larger files are refused before decoding
 MIN_SIDE = 8
+SKETCH_RESOLUTION = 256  # photos are sketchified at up to this size, then normalised down
 
 
 class ImageError(DataError):
@@ -97,3 +98,16 @@ def read_sketch(path: str | Path) -> np.ndarray:
         raise ImageError(f"{path}: not a readable sketch ({exc})", why.CORRUPT_IMAGE) from None
     rgb = read_image(path)
     return np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.uint8)
+
+
+def square(image: np.ndarray, size: int) -> np.ndarray:
+    """Pad to a square on white (product photos sit on white), then resize to ``size``."""
+    import cv2  # here, so that reading images (PIL) stays cheap to import
+
+    height, width = image.shape[:2]
+    side = max(height, width)
+    top, left = (side - height) // 2, (side - width) // 2
+    padded = cv2.copyMakeBorder(image, top, side - height - top, left, side - width - left, cv2.BORDER_CONSTANT,
+                                value=(255, 255, 255))
+    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    return cv2.resize(padded, (size, size), interpolation=interpolation)

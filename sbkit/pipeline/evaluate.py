@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
+from sbkit.data.tensors import SplitTensors
+from sbkit.evaluation.embed import batched, embed_gallery
 from sbkit.evaluation.metrics import retrieval_metrics
-from sbkit.pipeline.prepare import SplitTensors
 
 MODES = ("sketch+text", "sketch", "text")
 SOURCES = {"synthetic": "sketchifier sketches", "drawn": "drawn sketches"}
-
-
-@torch.no_grad()
-def batched(fn: Callable[[slice], torch.Tensor], count: int, batch_size: int) -> torch.Tensor:
-    """Concatenate ``fn(rows)`` over slices of ``batch_size`` rows."""
-    parts = [fn(slice(start, start + batch_size)) for start in range(0, count, batch_size)]
-    return torch.cat(parts) if parts else torch.zeros(0)
-
-
-@torch.no_grad()
-def embed_gallery(model, split: SplitTensors, batch_size: int, device: torch.device) -> torch.Tensor:
-    return batched(lambda s: model.embed_images(split.images[s].to(device)).float().cpu(), len(split.items),
-                   batch_size)
 
 
 @torch.no_grad()

@@ -4,48 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
 from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
-from sbkit.data.images import read_image, read_sketch
+from sbkit.data.images import SKETCH_RESOLUTION, read_image, read_sketch, square
 from sbkit.data.skip_reasons import reason_of
+from sbkit.data.tensors import SplitTensors
 from sbkit.errors import DataError
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
 from sbkit.sketch import normalize_sketch
-
-SKETCH_RESOLUTION = 256  # photos are sketchified at up to this size, then normalised down
-
-
-@dataclass
-class SplitTensors:
-    """One split as tensors; row ``i`` of every field belongs to ``items[i]``."""
-
-    items: list[CatalogueItem]
-    images: torch.Tensor  # (N, 3, S, S) uint8
-    sketches: torch.Tensor  # (N, 1, S, S) uint8, made by the sketchifier
-    drawn: torch.Tensor | None  # (N, 1, S, S) uint8, real or drawn-style sketches where items have one
-    has_drawn: torch.Tensor  # (N,) bool
-    captions: list[str]
-    labels: torch.Tensor  # (N,) int64, equal for pictures of the same product
-
-
-def square(image: np.ndarray, size: int) -> np.ndarray:
-    """Pad to a square on white (product photos sit on white), then resize to ``size``."""
-    height, width = image.shape[:2]
-    side = max(height, width)
-    top, left = (side - height) // 2, (side - width) // 2
-    padded = cv2.copyMakeBorder(image, top, side - height - top, left, side - width - left, cv2.BORDER_CONSTANT,
-                                value=(255, 255, 255))
-    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
-    return cv2.resize(padded, (size, size), interpolation=interpolation)
-
 
 def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int) -> str:
     digest = hashlib.sha256()

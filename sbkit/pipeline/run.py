@@ -14,6 +14,7 @@ import torch
 from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.data.catalogue import Catalogue, Skipped
 from sbkit.data.validate import run_shortfall
+from sbkit.devices import resolve_device
 from sbkit.errors import ConfigError, DataError
 from sbkit.io import atomic_write_json, atomic_write_text, file_sha256
 from sbkit.pipeline.checks import choose_holdout
@@ -44,22 +45,6 @@ class RunResult:
     run_dir: Path
     metrics: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"device {name!r} is not a torch device; use auto, cpu or cuda[:N]") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {name!r} was asked for but CUDA is not available here; use --device cpu")
-    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        count = torch.cuda.device_count()
-        raise ConfigError(f"device {name!r}: this machine has {count} CUDA device{'s' if count != 1 else ''} "
-                          f"(cuda:0 to cuda:{count - 1}); use one of them, or auto")
-    return device
 
 
 class Timer:

@@ -16,7 +16,7 @@ import numpy as np
 
 from sbkit.config import RunConfig
 from sbkit.data.catalogue import CatalogueItem, Skipped
-from sbkit.data.images import read_image
+from sbkit.data.images import SKETCH_RESOLUTION, read_image, square
 from sbkit.errors import DataError, SbkitError, check
 from sbkit.io import atomic_write_json
 from sbkit.params import resolve_params
@@ -139,8 +139,6 @@ def gallery_photo(path: Path, size: int) -> np.ndarray:
     Large photos pass through the same intermediate size as in ``sbkit run``, so an item embedded here
     gets the vector it would have got in the run's own index.
     """
-    from sbkit.pipeline.prepare import SKETCH_RESOLUTION, square
-
     photo = read_image(path)
     if max(photo.shape[:2]) > SKETCH_RESOLUTION:
         photo = square(photo, SKETCH_RESOLUTION)

@@ -176,7 +176,7 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> LoadedR
             model file differs from the size and SHA-256 the run recorded (``model/files.json``).
         ConfigError: a component named in the config is not registered (a plugin is missing).
     """
-    from sbkit.pipeline.run import resolve_device
+    from sbkit.devices import resolve_device
 
     run_dir = Path(run_dir).expanduser()
     check(run_dir.is_dir(), f"run folder {run_dir} does not exist; {HOW}", DataError)

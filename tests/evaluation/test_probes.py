@@ -107,7 +107,7 @@ class Oracle:
         return torch.stack([self._one_hot([c])[0] if c else torch.zeros(len(self.colours)) for c in named])
 
 
-def test_every_probe_runs_with_numbers_in_range(probed):
+def test_every_probe_runs_with_numbers_in_range(probed, test_split):
     results, out = probed
     numbers = results.numbers
     assert numbers["skipped"] == {}
@@ -117,11 +117,13 @@ def test_every_probe_runs_with_numbers_in_range(probed):
     assert all(0 <= top1[f"top1_{m}"] <= 1 for m in ("sketch+text", "sketch", "text"))
     assert top1["chance"] == pytest.approx(1 / 30)
     colour = numbers["colour_swap"]
-    assert set(colour["per_colour"]) == set(COLOURS)
+    held = [c for c in COLOURS if any(item.attributes["colour"] == c for item in test_split.items)]
+    assert list(colour["per_colour"]) == held and len(held) > 10  # the colours the gallery holds, in demo order
     assert all(0 <= v <= 1 and round(v * 10, 6) == round(v * 10) for v in colour["per_colour"].values())
     assert sum(colour["chance_per_colour"].values()) == pytest.approx(1)
     brand = numbers["brand"]
-    assert set(brand["per_brand"]) == set(BRANDS)
+    brands = [b for b in BRANDS if any(item.attributes["brand"] == b for item in test_split.items)]
+    assert list(brand["per_brand"]) == brands and len(brands) > 3  # the brands the gallery holds, in demo order
     assert all(0 <= v <= 1 for b in brand["per_brand"].values() for v in b.values())
     caption = numbers["caption"]
     for variant in ("no_caption", "category_word", "full_caption"):
@@ -152,7 +154,8 @@ def test_text_blind_model_scores_chance(test_split, config, tmp_path, pictures):
                          tmp_path)
     colour = results.numbers["colour_swap"]
     assert colour["mean"] == pytest.approx(colour["chance"], abs=1e-9)
-    assert colour["chance"] == pytest.approx(1 / len(COLOURS))
+    held = {item.attributes["colour"] for item in test_split.items}
+    assert colour["chance"] == pytest.approx(1 / len(held))
     for values in results.numbers["brand"]["per_brand"].values():
         assert values["category_brand"] == pytest.approx(values["brand_only"])
     caption = results.numbers["caption"]
@@ -165,6 +168,7 @@ def test_oracle_fills_the_top_ten_with_the_asked_colour(test_split, config, tmp_
                          tmp_path)
     colour = results.numbers["colour_swap"]
     counts = {c: sum(item.attributes["colour"] == c for item in test_split.items) for c in COLOURS}
+    counts = {c: n for c, n in counts.items() if n}  # a colour the gallery lacks is not asked for
     assert colour["per_colour"] == {c: pytest.approx(min(n, 10) / 10) for c, n in counts.items()}
     assert colour["mean"] > 3 * colour["chance"]
 
@@ -185,3 +189,60 @@ def test_an_empty_test_split_is_refused(test_split, config, tmp_path):
                          test_split.labels[:0])
     with pytest.raises(DataError, match="empty"):
         run_probes(TextBlind(), empty, None, config, "cpu", tmp_path)
+
+
+def user_catalogue(root, demo_items, categories: list[str], colours: list[str], brands: list[str] | None):
+    """A folder catalogue (captions.csv plus copies of the demo photos) with the user's own categories, colours
+    and optionally brands, cycled over the items; read back with ``read_folder``."""
+    import csv
+    import shutil
+
+    from sbkit.data.folder import read_folder
+
+    (root / "images").mkdir(parents=True)
+    columns = ["id", "image", "caption", "category", "split", "colour"] + (["brand"] if brands else [])
+    with (root / "captions.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns)
+        writer.writeheader()
+        for number, item in enumerate(demo_items):
+            shutil.copy(item.image, root / "images" / item.image.name)
+            category, colour = categories[number % len(categories)], colours[number % len(colours)]
+            row = {"id": f"u{number}", "image": f"images/{item.image.name}", "split": "test",
+                   "caption": f"a {colour} {category}", "category": category, "colour": colour}
+            if brands:
+                row["brand"] = brands[number % len(brands)]
+            writer.writerow(row)
+    catalogue = read_folder(root)
+    split, skipped = prepare_split(catalogue.split("test"), create("sketchifier", "canny"), SIZE, 1, "test",
+                                   use_cache=False)
+    assert not skipped and len(split.items) == len(demo_items)
+    return split
+
+
+def test_demo_probes_are_left_out_of_a_user_catalogue_where_they_mean_nothing(test_split, config, tmp_path,
+                                                                           pictures):
+    split = user_catalogue(tmp_path / "shop", test_split.items, ["shirt", "shoe"], ["navy", "white", "olive"],
+                           ["Acme", "Zenith"])
+    results = run_probes(TextBlind(), split, {"canny": create("sketchifier", "canny")}, config, "cpu",
+                         tmp_path / "run")
+    skipped = results.numbers["skipped"]
+    assert set(skipped) == {"colour_swap", "brand"}
+    assert "no `trouser` items" in skipped["colour_swap"] and "shirt, shoe" in skipped["colour_swap"]
+    assert "Acme, Zenith are not among them" in skipped["brand"]
+    assert f"Left out: {skipped['brand']}." in results.markdown
+    # the white items of a user catalogue are still a fair question, and the generic probes run everywhere
+    assert results.numbers["white"]["colours"] == ["white"] and results.numbers["white"]["items"] == 10
+    assert {"top1", "caption"} <= set(results.numbers)
+    assert "probe-colour.png" not in pictures and "probe-brand.png" not in pictures
+
+
+def test_colour_swap_asks_a_user_catalogue_for_its_own_colours(test_split, config, tmp_path, pictures):
+    split = user_catalogue(tmp_path / "shop", test_split.items, ["trouser", "shirt"], ["navy", "olive", "white"],
+                           None)
+    results = run_probes(TextBlind(), split, {"canny": create("sketchifier", "canny")}, config, "cpu",
+                         tmp_path / "run")
+    colour = results.numbers["colour_swap"]
+    assert list(colour["per_colour"]) == ["white", "navy", "olive"]  # the demo's colours first, then the others
+    assert colour["chance_per_colour"] == {c: pytest.approx(1 / 3) for c in ("white", "navy", "olive")}
+    assert colour["mean"] == pytest.approx(colour["chance"], abs=1e-9)  # a caption-blind model scores chance
+    assert "`brand`" in results.numbers["skipped"]["brand"]

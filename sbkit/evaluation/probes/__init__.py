@@ -6,8 +6,9 @@
 4. ``caption``: the same sketches with no caption, a one-word category caption and the full caption.
 5. ``white``: ``canny`` against ``canny-clahe`` on white, ivory, cream and light-grey items.
 
-Probes 2, 3 and 5 need the demo catalogue's item attributes; on a catalogue without them they are left
-out with a one-line note.
+Probes 2, 3 and 5 need item attributes (``colour``, ``brand``), and probes 2 and 3 draw their queries as the
+demo catalogue does; each runs only on a gallery where it means something (a module's ``unfit(ctx)`` says
+why not), and is otherwise left out with a one-line note.
 
 Example:
     >>> results = run_probes(model, splits["test"], None, config, device, run_dir)  # doctest: +SKIP
@@ -24,10 +25,10 @@ import torch
 
 from sbkit.components import Sketchifier
 from sbkit.config import RunConfig
+from sbkit.data.tensors import SplitTensors
 from sbkit.errors import DataError, check
 from sbkit.evaluation.probes import brand, caption, colour, top1, white
 from sbkit.evaluation.probes.common import ProbeContext, ProbeSection
-from sbkit.pipeline.prepare import SplitTensors
 
 PROBES = (top1, colour, brand, caption, white)
 
@@ -76,6 +77,8 @@ def run_probes(model, test: SplitTensors, sketchifiers: dict[str, Sketchifier] |
     sections = []
     for probe in PROBES:
         reason = ctx.missing(probe.NEEDS)
+        if reason is None and hasattr(probe, "unfit"):
+            reason = probe.unfit(ctx)
         if reason is not None:
             sections.append(ProbeSection(probe.KEY, probe.TITLE, note=reason))
         else:

@@ -1,4 +1,8 @@
-"""Probe 3: brand names in the caption; does "by Okoro" bring Okoro's items (its pattern) forward?"""
+"""Probe 3: brand names in the caption; does "by Okoro" bring Okoro's items (its pattern) forward?
+
+Its reading rests on the demo's brands, each of which stands for one surface pattern, and its queries are
+drawings of the demo's categories; on a gallery with other brands, or none of those categories, it is left out.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +31,29 @@ def _category_sketches(ctx: ProbeContext, categories: list[str]) -> torch.Tensor
     return torch.cat(drawings)
 
 
+def _categories(ctx: ProbeContext) -> list[str]:
+    """The demo categories the test gallery holds, in the demo's order."""
+    present = {item.category for item in ctx.test.items}
+    return [c for c in CATEGORIES if c in present]
+
+
+def unfit(ctx: ProbeContext) -> str | None:
+    """Why the probe means nothing on this gallery (brands that are not the demo's, no demo category), or None."""
+    foreign = sorted({str(b) for b in ctx.attribute("brand") if b} - set(BRANDS))
+    if foreign:
+        return (f"its reading rests on the demo's brands, each standing for one surface pattern, and the test "
+                f"gallery's brands {', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''} are not among them")
+    if not _categories(ctx):
+        return f"it draws the demo's categories ({', '.join(CATEGORIES)}) and the test gallery has none of them"
+    return None
+
+
 def run(ctx: ProbeContext) -> ProbeSection:
     """Per brand: share of the top 10 by that brand, for "a {category} by {brand}" and for the brand alone."""
-    present = {item.category for item in ctx.test.items}
-    categories = [c for c in CATEGORIES if c in present] or list(CATEGORIES)
+    categories = _categories(ctx)
     sketches = _category_sketches(ctx, categories)
-    brands = list(BRANDS)
+    present = set(ctx.attribute("brand"))
+    brands = [b for b in BRANDS if b in present]
     gallery_brands = ctx.attribute("brand")
     scores: dict[str, dict[str, float]] = {FULL: {}, ONLY: {}}
     for brand in brands:

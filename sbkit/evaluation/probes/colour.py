@@ -1,4 +1,8 @@
-"""Probe 2: one trouser drawing with each colour named in the caption; does the colour steer the results?"""
+"""Probe 2: one trouser drawing with each colour named in the caption; does the colour steer the results?
+
+It runs on any catalogue whose test gallery has ``trouser`` items and a ``colour`` on every item, and asks for
+the gallery's own colours (a user catalogue with a ``colour`` column gets its colours asked, not the demo's).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ CHART = "probe-colour.png"
 SHEET = "probe-colour-sheet.png"
 SHEET_COLOURS = ("white", "black", "red", "sky blue", "mustard")
 SHEET_RESULTS = 5
+QUERY_CATEGORY = "trouser"  # what the drawing shows
 STREAM = 2
 
 
@@ -23,12 +28,29 @@ def caption(colour: str) -> str:
     return f"a long {colour} trouser"
 
 
+def colours_held(ctx: ProbeContext) -> list[str]:
+    """The colours the test gallery holds: the demo's in the demo's order, then any others alphabetically."""
+    present = {str(c) for c in ctx.attribute("colour") if c}
+    return [c for c in COLOURS if c in present] + sorted(present - set(COLOURS))
+
+
+def unfit(ctx: ProbeContext) -> str | None:
+    """Why the probe means nothing on this gallery (no trousers to draw, fewer than two colours), or None."""
+    categories = sorted({str(item.category) for item in ctx.test.items if item.category})
+    if QUERY_CATEGORY not in categories:
+        return (f"it sends a drawn long {QUERY_CATEGORY} and the test gallery has no `{QUERY_CATEGORY}` items "
+                f"(its categories: {', '.join(categories[:8]) or 'none'}{', ...' if len(categories) > 8 else ''})")
+    if len(colours_held(ctx)) < 2:
+        return "the test gallery has fewer than two colours, so there is no colour to swap"
+    return None
+
+
 def run(ctx: ProbeContext) -> ProbeSection:
-    """Share of the top 10 in the asked colour, per colour in ``COLOURS``, beside that colour's gallery share."""
+    """Share of the top 10 in the asked colour, per colour of the gallery, beside that colour's gallery share."""
     rng = ctx.rng(STREAM)
-    spec = make_spec(rng, category="trouser", length="long", image_size=ctx.native_size)
+    spec = make_spec(rng, category=QUERY_CATEGORY, length="long", image_size=ctx.native_size)
     drawing = ctx.normalise(draw_sketch(spec, rng))
-    colours = list(COLOURS)
+    colours = colours_held(ctx)
     queries = ctx.embed(drawing.expand(len(colours), -1, -1, -1), [caption(c) for c in colours])
     found = top_k(queries, ctx.gallery, ctx.k)
     gallery_colours = ctx.attribute("colour")
@@ -37,7 +59,7 @@ def run(ctx: ProbeContext) -> ProbeSection:
     for colour, rows in zip(colours, found.tolist()):
         per_colour[colour] = share([gallery_colours[r] for r in rows], colour)
         chance[colour] = share(gallery_colours, colour)
-        trousers[colour] = share([categories[r] for r in rows], "trouser")
+        trousers[colour] = share([categories[r] for r in rows], QUERY_CATEGORY)
     mean = sum(per_colour.values()) / len(colours)
     mean_chance = sum(chance.values()) / len(colours)
     numbers = {"mean": mean, "chance": mean_chance, "k": ctx.k, "per_colour": per_colour,
@@ -47,7 +69,7 @@ def run(ctx: ProbeContext) -> ProbeSection:
                        for c in colours}, ctx.out_dir / CHART,
                       f"Colour swap: share of the top {ctx.k} in the asked colour", "share")
     rows = []
-    for colour in [c for c in SHEET_COLOURS if c in COLOURS]:
+    for colour in [c for c in SHEET_COLOURS if c in colours] or colours[:len(SHEET_COLOURS)]:
         result_rows = found[colours.index(colour), :SHEET_RESULTS].tolist()
         rows.append(SheetRow(
             query_sketch=drawing[0, 0].numpy(), caption=caption(colour),

@@ -13,9 +13,9 @@ import torch
 from sbkit.components import Sketchifier
 from sbkit.config import RunConfig
 from sbkit.data.images import read_image
+from sbkit.data.tensors import SplitTensors
 from sbkit.errors import DataError, check
-from sbkit.pipeline.evaluate import batched, embed_gallery
-from sbkit.pipeline.prepare import SplitTensors
+from sbkit.evaluation.embed import batched, embed_gallery
 from sbkit.sketch import normalize_sketch
 
 TOP_K = 10

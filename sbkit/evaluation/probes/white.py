@@ -7,13 +7,12 @@ import torch
 from sbkit.components import Sketchifier
 from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.demo import LIGHT_COLOURS
-from sbkit.data.images import read_image
+from sbkit.data.images import SKETCH_RESOLUTION, read_image, square
 from sbkit.errors import SbkitError
 from sbkit.evaluation.edges import METRICS, edge_scores, grouped
 from sbkit.evaluation.plots import bar_chart
 from sbkit.evaluation.probes.common import ProbeContext, ProbeSection, product_ranks, recalls
 from sbkit.evaluation.tables import markdown_table
-from sbkit.pipeline.prepare import SKETCH_RESOLUTION, square
 
 KEY = "white"
 TITLE = "White items"
