@@ -178,14 +178,10 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> LoadedR
     """
     from sbkit.devices import resolve_device
 
+    model, model_hash = load_run_model(run_dir, device)
     run_dir = Path(run_dir).expanduser()
-    check(run_dir.is_dir(), f"run folder {run_dir} does not exist; {HOW}", DataError)
-    _require(run_dir, run_dir / CONFIG, "the run's settings")
-    _require(run_dir, run_dir / MODEL_DIR / WEIGHTS, "the trained weights")
     config = _read_config(run_dir)
     target = resolve_device(device) if isinstance(device, str) else device
-    model_hash = check_model_files(run_dir)
-    model = _load_model(config, run_dir / MODEL_DIR).to(target).eval()
     index = None
     if (run_dir / INDEX_DIR).is_dir():
         index = open_index(run_dir / INDEX_DIR, config.index.name)
@@ -195,10 +191,11 @@ def load_run(run_dir: str | Path, device: str | torch.device = "cpu") -> LoadedR
 def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> tuple[RetrievalModel, str]:
     """A run folder's model alone (eval mode, on ``device``) and its weights' SHA-256, checked as :func:`load_run`
     checks them; for workers that embed and need no index."""
-    from sbkit.pipeline.run import resolve_device
+    from sbkit.devices import resolve_device
 
     run_dir = Path(run_dir).expanduser()
     check(run_dir.is_dir(), f"run folder {run_dir} does not exist; {HOW}", DataError)
+    _require(run_dir, run_dir / CONFIG, "the run's settings")
     _require(run_dir, run_dir / MODEL_DIR / WEIGHTS, "the trained weights")
     config = _read_config(run_dir)
     target = resolve_device(device) if isinstance(device, str) else device
