@@ -6,7 +6,8 @@
 For every size it builds a synthetic catalogue in ``--workdir`` (kept, so a rerun reuses it) and runs:
 
 - ``sketchify``: ``sketchify_job`` (what `sbkit sketchify` runs) over N product-like JPEG photos
-  (``--photo-size`` px, from benchmarks/sketchify_speed.py), canny, ``--workers`` processes;
+  (``--photo-size`` px, from benchmarks/sketchify_speed.py), canny, ``--workers`` processes; beyond
+  ``--distinct-photos`` the photo files are hard links to the drawn ones (new names, same bytes);
 - ``embed``: ``embed_items`` (what `sbkit index build` runs) with the ``small`` encoder (random weights,
   dim 256) over the same photos, at ``--image-size`` px;
 - ``train``: ``measure_training`` from benchmarks/scale_train.py, when that file exists;
@@ -69,10 +70,26 @@ def vector_folder(workdir: Path, n: int) -> Path:
     return workdir / f"vectors-{label(n)}"
 
 
-def make_photos(folder: Path, n: int, size: int) -> None:
-    """N JPEG photos in subfolders of 1000, written once (a ``.done`` file marks a finished folder)."""
+def make_photos(workdir: Path, n: int, size: int, distinct: int) -> Path:
+    """N JPEG photos in subfolders of 1000, written once (a ``.done`` file marks a finished folder).
+
+    Only ``distinct`` photos are drawn (drawing takes longer than sketchifying them); the rest are hard
+    links to them, new files with new names, which every stage reads and decodes as it would any photo.
+    """
+    folder = photo_folder(workdir, n)
     if (folder / ".done").is_file():
-        return
+        return folder
+    if n > distinct:
+        pool = make_photos(workdir, distinct, size, distinct)
+        originals = sorted(pool.rglob("*.jpg"))
+        for i in range(n):
+            sub = folder / f"{i // 1000:04d}"
+            sub.mkdir(parents=True, exist_ok=True)
+            target = sub / f"{i:07d}.jpg"
+            if not target.exists():
+                os.link(originals[i % distinct], target)
+        (folder / ".done").write_text(str(n))
+        return folder
     import cv2
 
     sys.path.insert(0, str(HERE))
@@ -85,6 +102,7 @@ def make_photos(folder: Path, n: int, size: int) -> None:
             sub.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(sub / f"{i:07d}.jpg"), product_photo(rng, size), [cv2.IMWRITE_JPEG_QUALITY, 90])
     (folder / ".done").write_text(str(n))
+    return folder
 
 
 def unit_rows(rng: np.random.Generator, centres: np.ndarray, n: int, noise: float) -> np.ndarray:
@@ -167,7 +185,7 @@ def stage_index(args: argparse.Namespace, n: int) -> dict[str, Any]:
     from sbkit_index import FaissIndex
 
     shards = Shards(vector_folder(args.workdir, n))
-    index = FaissIndex(kind="ivfpq", nlist=args.nlist, m=args.pq_m, nbits=8, mmap=True)
+    index = FaissIndex(kind="ivfpq", nlist=args.nlist, m=args.pq_m, nbits=args.pq_bits, mmap=True)
     out = args.workdir / f"index-{label(n)}"
     train_rows = min(n, args.train_rows) if args.train_rows else default_train_size(index, n)
     start = time.perf_counter()
@@ -190,6 +208,7 @@ def stage_search(args: argparse.Namespace, n: int) -> dict[str, Any]:
     from sbkit.retrieval.shards import Shards
     from sbkit_index import load_index
 
+    threads = faiss.omp_get_max_threads()
     before = peak_rss_mb()
     start = time.perf_counter()
     index = load_index(args.workdir / f"index-{label(n)}")
@@ -208,9 +227,17 @@ def stage_search(args: argparse.Namespace, n: int) -> dict[str, Any]:
             times.append(time.perf_counter() - t)
         single[str(nprobe)] = {"p50_ms": float(np.percentile(times, 50) * 1e3),
                                "p95_ms": float(np.percentile(times, 95) * 1e3)}
+    quantizer = faiss.extract_index_ivf(index.faiss_index).quantizer  # the coarse step alone, for the plan
+    faiss.omp_set_num_threads(1)  # as sbkit runs a single IVF query
+    times = []
+    for i in range(len(queries)):
+        t = time.perf_counter()
+        quantizer.search(queries[i:i + 1], 16)
+        times.append(time.perf_counter() - t)
     return {"items": len(index), "mmap": bool(getattr(index, "_mapped_from", None)), "load_s": load_s,
+            "coarse_p50_ms": float(np.percentile(times, 50) * 1e3), "nlist": index.nlist,
             "rss_before_load_mb": before, "rss_after_load_mb": rss_loaded, "recall": table, "single_query": single,
-            "faiss_threads": faiss.omp_get_max_threads()}
+            "faiss_threads": threads}
 
 
 STAGES = {"sketchify": stage_sketchify, "embed": stage_embed, "train": stage_train, "index": stage_index,
@@ -220,7 +247,7 @@ STAGES = {"sketchify": stage_sketchify, "embed": stage_embed, "train": stage_tra
 def run_child(args: argparse.Namespace, stage: str, n: int) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", stage, "--child-size", str(n), "--workdir", str(args.workdir),
                "--workers", str(args.workers), "--image-size", str(args.image_size), "--nlist", str(args.nlist),
-               "--pq-m", str(args.pq_m), "--train-rows", str(args.train_rows)]
+               "--pq-m", str(args.pq_m), "--pq-bits", str(args.pq_bits), "--train-rows", str(args.train_rows)]
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "SBKIT_QUIET": "1"})
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -268,17 +295,71 @@ def recall_markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def capacity_markdown(results: dict[str, Any], target: int = 100_000_000, shard_items: int = 25_000_000,
+                      shard_nlist: int = 16384) -> str:
+    """A plan for ``target`` items from the largest size with index and search figures; the method is printed."""
+    search, index = results["stages"].get("search", {}), results["stages"].get("index", {})
+    done = [n for n in results["sizes"] if search.get(str(n), {}).get("single_query") and index.get(str(n), {})
+            .get("items")]
+    if not done:
+        return "(no index and search figures yet: run the index and search stages)"
+    n = max(done)
+    ix, se = index[str(n)], search[str(n)]
+    nlist = se["nlist"]
+    index_b = ix["index_bytes"] / n
+    ids_b = ix["ids_bytes"] / n
+    ram_b = max(0.0, se["rss_after_load_mb"] - se["rss_before_load_mb"]) * 2**20 / n
+    l16, l64 = se["single_query"]["16"]["p50_ms"], se["single_query"]["64"]["p50_ms"]
+    scanned16, scanned64 = 16 * n / nlist, 64 * n / nlist
+    per_code = max(0.0, (l64 - l16) / (scanned64 - scanned16))  # ms per scanned code
+    coarse_per_list = se["coarse_p50_ms"] / nlist
+    fixed = max(0.0, l16 - per_code * scanned16 - se["coarse_p50_ms"])
+    shards = -(-target // shard_items)
+    rows = []
+    for nprobe in (16, 64):
+        probe = nprobe * shard_nlist // nlist  # the same fraction of lists as measured
+        scanned = probe * shard_items / shard_nlist
+        latency = fixed + coarse_per_list * shard_nlist + per_code * scanned
+        recall = next((r["recall@10"] for r in se["recall"] if r["nprobe"] == nprobe), None)
+        rows.append(f"| {nprobe}/{nlist} -> {probe}/{shard_nlist} | {scanned:,.0f} | {latency:.1f} | "
+                    f"{'-' if recall is None else f'{recall:.3f}'} |")
+    per_node_gb = shard_items * (index_b + ram_b) / 1e9
+    return "\n".join([
+        f"From the {label(n)} run ({ix['factory']}, mapped): index file {index_b:.1f} B/item, ids.json "
+        f"{ids_b:.1f} B/item, resident memory after a mapped load {ram_b:.0f} B/item (mostly the ids as Python "
+        f"strings). Single query on one thread: coarse step {se['coarse_p50_ms']:.3f} ms for {nlist} lists "
+        f"({coarse_per_list * 1e3:.2f} µs per list), then {per_code * 1e6:.1f} ns per scanned code (fitted from "
+        f"p50 {l16:.3f} ms at nprobe 16 and {l64:.3f} ms at nprobe 64), plus {fixed:.3f} ms fixed.",
+        "",
+        f"For {target / 1e6:.0f}M items: {shards} shards of {shard_items / 1e6:.0f}M items, one per node, each an "
+        f"IVF{shard_nlist},PQ{ix['factory'].split('PQ')[1]} index: {shard_items * index_b / 1e9:.2f} GB of index "
+        f"file (page cache, mapped) and {shard_items * ram_b / 1e9:.2f} GB resident for ids, so about "
+        f"{per_node_gb:.1f} GB per node and {shards * shard_items * index_b / 1e9:.1f} GB of index in all. A "
+        f"query goes to every shard in parallel and the top 10s are merged, so its latency is one shard's "
+        f"(latency = fixed + coarse per list x nlist + per code x scanned codes, with nprobe scaled to scan "
+        f"the same fraction of lists as measured; network not included):",
+        "",
+        "| nprobe / nlist, measured -> per shard | codes scanned per shard | est. single-query ms | recall@10 "
+        f"measured at {label(n)} |",
+        "|---|---:|---:|---:|", *rows])
+
+
 def write_table(path: Path, results: dict[str, Any]) -> None:
     from sbkit.io import atomic_write
 
     block = (f"{BEGIN}\n{markdown(results)}\n\nRecall against exact search ({results['queries']} held-out queries), "
-             f"memory-mapped index:\n\n{recall_markdown(results)}\n\n{results['note']}\n{END}")
+             f"memory-mapped index:\n\n{recall_markdown(results)}\n\n{results['note']}\n\n"
+             f"#### Capacity plan, computed from these figures\n\n{capacity_markdown(results)}\n{END}")
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if BEGIN in text and END in text:
         text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
     else:
         text = text + ("\n" if text else "") + block + "\n"
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _env(run: dict[str, Any]) -> str:
+    return "".join(f"{k}={v} " for k, v in run.get("threads", {}).items() if v)
 
 
 def main() -> None:
@@ -288,10 +369,12 @@ def main() -> None:
     parser.add_argument("--stages", default="sketchify,embed,train,index,search")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sbkit-scale"))
     parser.add_argument("--photo-size", type=int, default=96)
+    parser.add_argument("--distinct-photos", type=int, default=10_000, help="photos drawn; the rest link to them")
     parser.add_argument("--image-size", type=int, default=64, help="side the encoder embeds")
     parser.add_argument("--workers", type=int, default=1, help="sketchify processes")
     parser.add_argument("--nlist", type=int, default=1024)
     parser.add_argument("--pq-m", type=int, default=32)
+    parser.add_argument("--pq-bits", type=int, default=8)
     parser.add_argument("--train-rows", type=int, default=0, help="index training sample [default: 64 x nlist]")
     parser.add_argument("--centres", type=int, default=4096)
     parser.add_argument("--noise", type=float, default=0.6)
@@ -323,7 +406,8 @@ def main() -> None:
     for stage in stages:
         results["stages"].setdefault(stage, {})
     run = {"command": " ".join(sys.argv[1:]), "args": {k: str(v) for k, v in vars(args).items()},
-           "platform": platform.platform(), "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+           "platform": platform.platform(), "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+           "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
     try:
         sys.path.insert(0, str(HERE))
         import scale_train  # noqa: F401
@@ -334,7 +418,7 @@ def main() -> None:
     for n in sizes:
         if n <= images_up_to and {"sketchify", "embed"} & set(stages):
             print(f"{label(n)}: photos", flush=True)
-            make_photos(photo_folder(args.workdir, n), n, args.photo_size)
+            make_photos(args.workdir, n, args.photo_size, args.distinct_photos)
         if {"index", "search"} & set(stages):
             print(f"{label(n)}: vectors", flush=True)
             make_vectors(vector_folder(args.workdir, n), n, args.centres, args.noise, args.queries)
@@ -349,7 +433,7 @@ def main() -> None:
     run["load_average_at_end"] = os.getloadavg()
     results["runs"].append(run)
     results["note"] = "Measured by " + "; then ".join(
-        f"`python benchmarks/scale.py {r['command']}` (load average {r['load_average_at_start'][0]:.1f} at start, "
+        f"`{_env(r)}python benchmarks/scale.py {r['command']}` (load average {r['load_average_at_start'][0]:.1f} at start, "
         f"{r['load_average_at_end'][0]:.1f} at end)" for r in results["runs"]) + \
         f" on {os.cpu_count()} CPUs; each stage in its own process."
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -358,6 +442,7 @@ def main() -> None:
     atomic_write_json(args.out, results)
     print(markdown(results))
     print(recall_markdown(results))
+    print(capacity_markdown(results))
     if args.table:
         write_table(args.table, results)
         print(f"wrote {args.table}")

@@ -46,3 +46,24 @@ def test_serve_load_reports_the_server_beside_the_python_api(tmp_path, run_dir):
         assert row["server"]["errors"] == 0 and row["api"]["errors"] == 0
         assert row["server"]["queries"] == row["api"]["queries"] == 6
         assert row["server"]["p95_ms"] >= row["server"]["p50_ms"] > 0 and row["overhead_p50"] > 0
+
+
+def test_scale_reports_every_stage_per_size_and_keeps_the_rest_of_the_page(tmp_path):
+    pytest.importorskip("faiss")
+    page = tmp_path / "scale.md"
+    page.write_text("# Scale\n\nbefore\n\n<!-- scale-table:begin -->\nold\n<!-- scale-table:end -->\n\nafter\n")
+    report = _run("scale.py", "--sizes", "300,600", "--images-up-to", "300", "--distinct-photos", "200",
+                  "--photo-size", "64", "--image-size", "32", "--nlist", "8", "--pq-m", "8", "--pq-bits", "4", "--train-rows", "300",
+                  "--queries", "5", "--workdir", str(tmp_path / "work"), "--table", str(page),
+                  out=tmp_path / "scale.json")
+    stages = report["stages"]
+    assert report["sizes"] == [300, 600]
+    assert set(stages["sketchify"]) == set(stages["embed"]) == {"300"}  # photos only up to 300
+    for stage in ("sketchify", "embed", "index", "search"):
+        for size, row in stages[stage].items():
+            assert row["items"] == int(size) and row["peak_rss_mb"] > 0, (stage, row)
+    assert [row["nprobe"] for row in stages["search"]["600"]["recall"]] == [1, 4]  # nprobe up to nlist
+    assert stages["search"]["600"]["mmap"] is True
+    text = page.read_text()
+    assert text.startswith("# Scale\n\nbefore\n") and text.endswith("\nafter\n") and "old" not in text
+    assert "| index: ms / item |" in text and "Capacity plan" in text and "For 100M items" in text
