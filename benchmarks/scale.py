@@ -139,11 +139,11 @@ def stage_sketchify(args: argparse.Namespace, n: int) -> dict[str, Any]:
 
     out = args.workdir / f"sketches-{label(n)}"
     shutil.rmtree(out, ignore_errors=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     summary = sketchify_job(photo_folder(args.workdir, n), out, "canny", workers=args.workers)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     shutil.rmtree(out, ignore_errors=True)
-    return {"items": summary.done, "seconds": seconds, "workers": args.workers}
+    return {"items": summary.done, "seconds": seconds, "cpu_s": cpu, "workers": args.workers}
 
 
 def stage_embed(args: argparse.Namespace, n: int) -> dict[str, Any]:
@@ -164,11 +164,11 @@ def stage_embed(args: argparse.Namespace, n: int) -> dict[str, Any]:
     out = args.workdir / f"embed-{label(n)}"
     shutil.rmtree(out, ignore_errors=True)
     store = EmbeddingStore(out, "scale-benchmark", DIM, args.image_size)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     summary = embed_items(model, items, store, args.image_size, batch_size=256, chunk_size=4096)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     shutil.rmtree(out, ignore_errors=True)
-    return {"items": summary.embedded, "seconds": seconds, "encoder": f"small (dim {DIM}, width 32, random weights)",
+    return {"items": summary.embedded, "seconds": seconds, "cpu_s": cpu, "encoder": f"small (dim {DIM}, width 32, random weights)",
             "image_size": args.image_size, "torch_threads": torch.get_num_threads()}
 
 
@@ -187,15 +187,26 @@ def stage_index(args: argparse.Namespace, n: int) -> dict[str, Any]:
     shards = Shards(vector_folder(args.workdir, n))
     index = FaissIndex(kind="ivfpq", nlist=args.nlist, m=args.pq_m, nbits=args.pq_bits, mmap=True)
     out = args.workdir / f"index-{label(n)}"
+    trained_file = args.workdir / f"trained-{index.factory_string().replace(',', '-')}-{args.train_rows}.faiss"
     train_rows = min(n, args.train_rows) if args.train_rows else default_train_size(index, n)
-    start = time.perf_counter()
-    index.train(shards.sample(train_rows))
-    trained = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
+    if args.train_once and trained_file.is_file():  # trained at an earlier size: training is a fixed cost
+        import faiss
+
+        index.faiss_index, index.dim, train_rows = faiss.read_index(str(trained_file)), DIM, 0
+    else:
+        index.train(shards.sample(train_rows))
+        if args.train_once:
+            import faiss
+
+            faiss.write_index(index.faiss_index, str(trained_file))
+    trained, train_cpu = time.perf_counter(), time.process_time()
     add_from_shards(index, shards, chunk_rows=65536, train_size=0)
     added = time.perf_counter()
     index.save(out)
     saved = time.perf_counter()
-    return {"items": len(index), "seconds": saved - start, "train_rows": train_rows, "train_s": trained - start,
+    return {"items": len(index), "seconds": saved - start, "cpu_s": time.process_time() - cpu,
+            "add_cpu_s": time.process_time() - train_cpu, "train_rows": train_rows, "train_s": trained - start,
             "add_s": added - trained, "save_s": saved - added, "index_bytes": (out / "index.faiss").stat().st_size,
             "ids_bytes": (out / "ids.json").stat().st_size, "factory": index.factory_string()}
 
@@ -247,7 +258,7 @@ STAGES = {"sketchify": stage_sketchify, "embed": stage_embed, "train": stage_tra
 def run_child(args: argparse.Namespace, stage: str, n: int) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", stage, "--child-size", str(n), "--workdir", str(args.workdir),
                "--workers", str(args.workers), "--image-size", str(args.image_size), "--nlist", str(args.nlist),
-               "--pq-m", str(args.pq_m), "--pq-bits", str(args.pq_bits), "--train-rows", str(args.train_rows)]
+               "--pq-m", str(args.pq_m), "--pq-bits", str(args.pq_bits), "--train-rows", str(args.train_rows)] + (["--train-once"] if args.train_once else [])
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "SBKIT_QUIET": "1"})
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -276,10 +287,15 @@ def markdown(results: dict[str, Any]) -> str:
         note = f" ({row['note']})" if row.get("note") else ""
         runs = [row.get(str(n), {}) for n in sizes]
         lines.append(f"| {stage}{note}: ms / item | " + _cells([per_item_ms(r) for r in runs], 3))
+        if any("cpu_s" in r for r in runs):
+            lines.append(f"| {stage}: CPU ms / item | " + _cells(
+                [r["cpu_s"] / r["items"] * 1e3 if r.get("items") and "cpu_s" in r else None for r in runs], 3))
         lines.append(f"| {stage}: peak RSS MB | " + _cells([r.get("peak_rss_mb") for r in runs], 0))
         if stage == "index":
-            lines.append("| index: add only, ms / item | " + _cells(
-                [r["add_s"] / r["items"] * 1e3 if r.get("items") else None for r in runs], 4))
+            lines.append("| index: add + save, ms / item | " + _cells(
+                [(r["add_s"] + r["save_s"]) / r["items"] * 1e3 if r.get("items") else None for r in runs], 4))
+            lines.append("| index: add + save, CPU ms / item | " + _cells(
+                [r["add_cpu_s"] / r["items"] * 1e3 if "add_cpu_s" in r else None for r in runs], 4))
     return "\n".join(lines)
 
 
@@ -358,6 +374,34 @@ def write_table(path: Path, results: dict[str, Any]) -> None:
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+def merge(args: argparse.Namespace) -> None:
+    """Merge results files into one: every stage's sizes, and every run's command."""
+    from sbkit.io import atomic_write_json
+
+    results: dict[str, Any] = {"sizes": [], "stages": {}, "runs": [], "queries": args.queries}
+    for path in args.merge:
+        part = json.loads(path.read_text(encoding="utf-8"))
+        results["sizes"] = sorted(set(results["sizes"]) | set(part["sizes"]))
+        results["runs"].extend(part["runs"])
+        for stage, rows in part["stages"].items():
+            results["stages"].setdefault(stage, {}).update(rows)
+    results["note"] = _note(results)
+    atomic_write_json(args.out, results)
+    print(markdown(results))
+    print(recall_markdown(results))
+    print(capacity_markdown(results))
+    if args.table:
+        write_table(args.table, results)
+        print(f"wrote {args.table}")
+
+
+def _note(results: dict[str, Any]) -> str:
+    return "Measured by " + "; ".join(
+        f"`{_env(r)}python benchmarks/scale.py {r['command']}` (load average {r['load_average_at_start'][0]:.1f} at "
+        f"start, {r['load_average_at_end'][0]:.1f} at end)" for r in results["runs"]) + \
+        f" on {os.cpu_count()} CPUs; each stage in its own process."
+
+
 def _env(run: dict[str, Any]) -> str:
     return "".join(f"{k}={v} " for k, v in run.get("threads", {}).items() if v)
 
@@ -376,11 +420,15 @@ def main() -> None:
     parser.add_argument("--pq-m", type=int, default=32)
     parser.add_argument("--pq-bits", type=int, default=8)
     parser.add_argument("--train-rows", type=int, default=0, help="index training sample [default: 64 x nlist]")
+    parser.add_argument("--train-once", action="store_true", help="train the index at the first size only and "
+                        "reuse it (trained on that size's vectors) at the others, so each size times adding alone")
     parser.add_argument("--centres", type=int, default=4096)
     parser.add_argument("--noise", type=float, default=0.6)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--out", type=Path, default=Path("runs/scale.json"))
     parser.add_argument("--table", type=Path, help="write the tables into this markdown page, between markers")
+    parser.add_argument("--merge", type=Path, nargs="+", help="only merge these results files into --out (runs "
+                        "made in parallel, e.g. one size per process) and write the tables")
     parser.add_argument("--child", choices=sorted(STAGES), help=argparse.SUPPRESS)
     parser.add_argument("--child-size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -389,6 +437,9 @@ def main() -> None:
         print(json.dumps({"peak_rss_mb": peak_rss_mb(), **result}))
         return
 
+    if args.merge:
+        merge(args)
+        return
     sizes = [parse_size(s) for s in args.sizes.split(",")]
     images_up_to = parse_size(args.images_up_to)
     stages = args.stages.split(",")
@@ -432,10 +483,7 @@ def main() -> None:
             print(f"  {json.dumps(shown)}", flush=True)
     run["load_average_at_end"] = os.getloadavg()
     results["runs"].append(run)
-    results["note"] = "Measured by " + "; then ".join(
-        f"`{_env(r)}python benchmarks/scale.py {r['command']}` (load average {r['load_average_at_start'][0]:.1f} at start, "
-        f"{r['load_average_at_end'][0]:.1f} at end)" for r in results["runs"]) + \
-        f" on {os.cpu_count()} CPUs; each stage in its own process."
+    results["note"] = _note(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     from sbkit.io import atomic_write_json
 
