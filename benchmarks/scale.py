@@ -286,12 +286,15 @@ def markdown(results: dict[str, Any]) -> str:
         row = results["stages"].get(stage, {})
         note = f" ({row['note']})" if row.get("note") else ""
         runs = [row.get(str(n), {}) for n in sizes]
-        lines.append(f"| {stage}{note}: ms / item | " + _cells([per_item_ms(r) for r in runs], 3))
+        what = " (train + add + save)" if stage == "index" else ""
+        lines.append(f"| {stage}{note}{what}: ms / item | " + _cells([per_item_ms(r) for r in runs], 3))
         if any("cpu_s" in r for r in runs):
             lines.append(f"| {stage}: CPU ms / item | " + _cells(
                 [r["cpu_s"] / r["items"] * 1e3 if r.get("items") and "cpu_s" in r else None for r in runs], 3))
         lines.append(f"| {stage}: peak RSS MB | " + _cells([r.get("peak_rss_mb") for r in runs], 0))
         if stage == "index":
+            lines.append("| index: training s (0: reused) | " + _cells([r.get("train_s") for r in runs], 1)
+                         .rsplit(" | ", 1)[0] + " | - |")
             lines.append("| index: add + save, ms / item | " + _cells(
                 [(r["add_s"] + r["save_s"]) / r["items"] * 1e3 if r.get("items") else None for r in runs], 4))
             lines.append("| index: add + save, CPU ms / item | " + _cells(

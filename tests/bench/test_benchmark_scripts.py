@@ -66,4 +66,4 @@ def test_scale_reports_every_stage_per_size_and_keeps_the_rest_of_the_page(tmp_p
     assert stages["search"]["600"]["mmap"] is True
     text = page.read_text()
     assert text.startswith("# Scale\n\nbefore\n") and text.endswith("\nafter\n") and "old" not in text
-    assert "| index: ms / item |" in text and "Capacity plan" in text and "For 100M items" in text
+    assert "| index (train + add + save): ms / item |" in text and "Capacity plan" in text and "For 100M items" in text
