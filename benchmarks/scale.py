@@ -168,7 +168,8 @@ def stage_embed(args: argparse.Namespace, n: int) -> dict[str, Any]:
     summary = embed_items(model, items, store, args.image_size, batch_size=256, chunk_size=4096)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     shutil.rmtree(out, ignore_errors=True)
-    return {"items": summary.embedded, "seconds": seconds, "cpu_s": cpu, "encoder": f"small (dim {DIM}, width 32, random weights)",
+    return {"items": summary.embedded, "seconds": seconds, "cpu_s": cpu,
+            "encoder": f"small (dim {DIM}, width 32, random weights)",
             "image_size": args.image_size, "torch_threads": torch.get_num_threads()}
 
 
@@ -258,7 +259,8 @@ STAGES = {"sketchify": stage_sketchify, "embed": stage_embed, "train": stage_tra
 def run_child(args: argparse.Namespace, stage: str, n: int) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", stage, "--child-size", str(n), "--workdir", str(args.workdir),
                "--workers", str(args.workers), "--image-size", str(args.image_size), "--nlist", str(args.nlist),
-               "--pq-m", str(args.pq_m), "--pq-bits", str(args.pq_bits), "--train-rows", str(args.train_rows)] + (["--train-once"] if args.train_once else [])
+               "--pq-m", str(args.pq_m), "--pq-bits", str(args.pq_bits), "--train-rows", str(args.train_rows),
+               *(["--train-once"] if args.train_once else [])]
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "SBKIT_QUIET": "1"})
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -303,7 +305,8 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def recall_markdown(results: dict[str, Any]) -> str:
-    lines = ["| items | index | nprobe | recall@10 | batch ms / query | 1 query p50 ms |", "|---:|---|---:|---:|---:|---:|"]
+    lines = ["| items | index | nprobe | recall@10 | batch ms / query | 1 query p50 ms |",
+             "|---:|---|---:|---:|---:|---:|"]
     for n in results["sizes"]:
         search = results["stages"].get("search", {}).get(str(n), {})
         for row in search.get("recall", []):
