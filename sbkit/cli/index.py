@@ -17,7 +17,13 @@ BUILD_HELP = ("Embed every photo of a catalogue (--data: a dataset name or a pat
               "command after an interruption embeds only what is missing. The index records the model's hash; "
               "`sbkit search` refuses it for any other model.\n\n"
               "Index and data parameters go as --index.<param> VALUE and --data.<param> VALUE, e.g. --index "
-              "faiss --index.kind hnsw, or --data demo --data.size 5000 (`sbkit list index` shows them).")
+              "faiss --index.kind hnsw, or --data demo --data.size 5000 (`sbkit list index` shows them).\n\n"
+              "--from-shards DIR builds the index from embeddings already on disk instead of --data: a folder of "
+              ".npy (N, D) shards (ids in <stem>.ids.json beside each, or row numbers), or an embeddings/ folder "
+              "this command wrote. The index trains on a sample over all shards, then adds them --chunk-rows at "
+              "a time, so a catalogue of millions never sits in memory at once; e.g. --from-shards DIR --index "
+              "faiss --index.kind ivfpq --index.nlist 4096 --index.mmap true. --recall-queries Q.npy reports "
+              "recall@10 against exact search.")
 
 ADD_HELP = ("Add the photos of a catalogue (--data) that INDEX_DIR does not hold yet, embedded with the model "
             "of --run. Ids already in the index are skipped and reported. Resumable like `sbkit index build`. "
@@ -40,9 +46,17 @@ def _options(ctx: typer.Context, kinds: set[str]) -> dict[str, dict[str, str]]:
 def build_command(
     ctx: typer.Context,
     run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit run`; its model embeds the photos."),
-    data: str = typer.Option(..., "--data", help="The catalogue: a dataset name (see `sbkit list dataset`) or "
-                             "a folder."),
+    data: str = typer.Option(None, "--data", help="The catalogue: a dataset name (see `sbkit list dataset`) or "
+                             "a folder. Required unless --from-shards is given."),
     out: Path = typer.Option(None, "--out", "-o", help="The index folder. [default: RUN_DIR/indexes/<data name>]"),
+    from_shards: Path = typer.Option(None, "--from-shards", help="Build from embedding shards in this folder "
+                                     "instead of embedding --data."),
+    chunk_rows: int = typer.Option(65536, "--chunk-rows", min=1, help="With --from-shards: vectors added at a time."),
+    train_size: int = typer.Option(None, "--train-size", min=1, help="With --from-shards: vectors sampled to train "
+                                   "an IVF index. [default: 64 x nlist]"),
+    recall_queries: Path = typer.Option(None, "--recall-queries", help="With --from-shards: a .npy (Q, D) of "
+                                        "held-out query vectors; recall@10 against exact search is reported and "
+                                        "saved as OUT/recall.json."),
     index: str = typer.Option(None, "--index", help="Index component (see `sbkit list index`). "
                               "[default: the run's]"),
     split: str = typer.Option(None, "--split", help="Index one split only: train, val or test. [default: all]"),
@@ -58,13 +72,24 @@ def build_command(
                                 "10.0.0.1:6379 (default: RAY_ADDRESS, else a local Ray instance)."),
 ) -> None:
     """Embed a catalogue and build an index (see `sbkit index build --help`)."""
-    from sbkit.retrieval.build import BuildOptions, build_index
+    from sbkit.errors import ConfigError
+    from sbkit.retrieval.build import BuildOptions, build_index, build_index_from_shards
     from sbkit.retrieval.gallery import DataSource
     from sbkit.ray_cluster import check_engine
     from sbkit.retrieval.run_folder import load_run
 
     check_engine(engine, address)
     options = _options(ctx, {"index", "data"})
+    if from_shards is not None:
+        if data is not None:
+            raise ConfigError("pass --data (embed a catalogue) or --from-shards (index embeddings on disk), not both")
+        run = load_run(run_dir, device)
+        summary = build_index_from_shards(run, from_shards, out or _default_out(run.run_dir, str(from_shards), None),
+                                          index, options.get("index"), chunk_rows, train_size, recall_queries)
+        _report_shards(summary)
+        return
+    if data is None:
+        raise ConfigError("sbkit index build needs --data PATH (a catalogue to embed) or --from-shards DIR")
     source = DataSource.of(data, options.get("data"), split)
     run = load_run(run_dir, device)
     out = out or _default_out(run.run_dir, data, split)
@@ -114,6 +139,16 @@ def _report(summary, verb: str) -> None:
         first = summary.left_out[0]
         console.print(f"  {len(summary.left_out)} catalogue entries left out (missing files, repeated ids), e.g. "
                       f"{shown(first.source)}: {shown(first.reason)}")
+
+
+def _report_shards(summary) -> None:
+    console = make_console()
+    console.print(f"[bold]index built[/bold] ({summary.index_name}): {summary.total} items from {summary.shards} "
+                  f"shards in {shown(summary.index_dir)}; {summary.seconds:.1f} s")
+    for row in summary.recall:
+        setting = ", ".join(f"{key} {row[key]}" for key in ("kind", "nlist", "m", "nprobe") if row.get(key) is not None)
+        console.print(f"  recall@10 {row['recall@10']:.3f} ({setting}; {row['queries']} queries, "
+                      f"{row['ms_per_query']:.3f} ms/query)")
 
 
 def register(app: typer.Typer) -> None:

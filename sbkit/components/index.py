@@ -74,6 +74,12 @@ class Index(Component):
             self._lookup_key = key
         return self._lookup
 
+    def train(self, sample: torch.Tensor | np.ndarray) -> None:
+        """Learn the index's structure from a representative (N, D) sample, before adding in chunks.
+
+        An index that needs no training ignores it; one that does (IVF) otherwise trains on its first ``add``.
+        """
+
     def _add(self, vectors: torch.Tensor) -> None:
         raise NotImplementedError  # abstract
 

@@ -138,3 +138,65 @@ def _own_sources(run: LoadedRun, index_dir: Path) -> list[DataSource]:
 
     own = Path(index_dir).resolve() == (run.run_dir / INDEX_DIR).resolve()
     return [run_source(run.config)] if own else []
+
+
+@dataclass
+class ShardIndexSummary:
+    """What ``build_index_from_shards`` did, for a report."""
+
+    index_dir: Path
+    index_name: str
+    total: int
+    shards: int
+    seconds: float
+    recall: list[dict[str, Any]] = field(default_factory=list)  # recall_table rows, when queries were given
+
+
+def build_index_from_shards(run: LoadedRun, shards_dir: Path, out: Path, index_name: str | None = None,
+                            index_params: dict[str, Any] | None = None, chunk_rows: int = 65536,
+                            train_size: int | None = None, recall_queries: Path | None = None) -> ShardIndexSummary:
+    """Build an index of the embedding shards in ``shards_dir`` in bounded memory, for the run's model.
+
+    The index trains on a sample drawn over all shards, then adds them ``chunk_rows`` at a time (see
+    :mod:`sbkit.retrieval.shard_build`). Shards written by ``sbkit index build`` must come from the run's
+    model; ``.npy`` shards must have its dimension. With ``recall_queries`` (a .npy (Q, D) array of held-out
+    queries), recall@10 against exact search is measured at several nprobe and saved as ``recall.json``.
+    """
+    import json
+    import time
+
+    import numpy as np
+
+    from sbkit.io import atomic_write_json
+    from sbkit.progress import progress_bar
+    from sbkit.retrieval.shard_build import add_from_shards, recall_table
+    from sbkit.retrieval.shards import Shards
+
+    start = time.perf_counter()
+    name = index_name or run.config.index.name
+    base = dict(run.config.index.params) if name == run.config.index.name else {}
+    index = get_registry().create("index", name, {**base, **(index_params or {})})
+    shards = Shards(shards_dir)
+    store = shards.folder / "store.json"
+    if store.is_file():
+        made_by = json.loads(store.read_text(encoding="utf-8")).get("model_hash")
+        check(made_by == run.model_hash, f"{shards.folder} holds embeddings of model {str(made_by)[:12]}…, but "
+              f"{run.run_dir} holds model {run.model_hash[:12]}…; pass that model's run folder", DataError)
+    check(shards.dim == run.model.dim, f"the shards in {shards.folder} are {shards.dim}-d, but the model of "
+          f"{run.run_dir} makes {run.model.dim}-d vectors; pass the run whose model made them", DataError)
+    queries = None
+    if recall_queries is not None:
+        try:
+            queries = np.load(recall_queries).astype(np.float32)
+        except (OSError, ValueError) as exc:
+            raise DataError(f"--recall-queries {recall_queries} is not a readable .npy array ({exc})") from None
+        check(queries.ndim == 2 and queries.shape[1] == shards.dim, f"--recall-queries {recall_queries} holds shape "
+              f"{queries.shape}; it must be (Q, {shards.dim}), queries embedded by the same model", DataError)
+    with progress_bar(f"index {shards.count} vectors from {len(shards.shards)} shards", shards.count) as advance:
+        add_from_shards(index, shards, chunk_rows, train_size, on_chunk=advance)
+    index.model_hash = run.model_hash  # type: ignore[attr-defined]
+    index.save(out)
+    recall = recall_table(index, shards, queries) if queries is not None else []
+    if recall:
+        atomic_write_json(Path(out) / "recall.json", recall)
+    return ShardIndexSummary(Path(out), name, len(index), len(shards.shards), time.perf_counter() - start, recall)

@@ -12,9 +12,9 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def _run(script: str, *args: str, out: Path) -> dict:
+def _run(script: str, *args: str, out: Path, timeout: int = 240) -> dict:
     subprocess.run([sys.executable, str(BENCHMARKS / script), *args, "--out", str(out)], check=True,
-                   capture_output=True, timeout=240)
+                   capture_output=True, timeout=timeout)
     return json.loads(out.read_text())
 
 
@@ -57,3 +57,24 @@ def test_startup_reports_each_command_beside_the_bare_python_start(tmp_path):
     for name in ("sbkit --help", "sbkit plugins", "sbkit sketchify (first photo)"):
         assert results[name]["wall_s"] > 0 and results[name]["target_s"] > 0
     assert len(report["load_average_before"]) == 3
+
+
+def test_scale_reports_every_stage_per_size_and_keeps_the_rest_of_the_page(tmp_path):
+    pytest.importorskip("faiss")
+    page = tmp_path / "scale.md"
+    page.write_text("# Scale\n\nbefore\n\n<!-- scale-table:begin -->\nold\n<!-- scale-table:end -->\n\nafter\n")
+    report = _run("scale.py", "--sizes", "300,600", "--images-up-to", "300", "--distinct-photos", "100",
+                  "--photo-size", "64", "--image-size", "32", "--nlist", "8", "--pq-m", "8", "--pq-bits", "4", "--train-rows", "300",
+                  "--queries", "5", "--workdir", str(tmp_path / "work"), "--table", str(page),
+                  out=tmp_path / "scale.json", timeout=600)  # ten child processes, each importing torch
+    stages = report["stages"]
+    assert report["sizes"] == [300, 600]
+    assert set(stages["sketchify"]) == set(stages["embed"]) == {"300"}  # photos only up to 300
+    for stage in ("sketchify", "embed", "index", "search"):
+        for size, row in stages[stage].items():
+            assert row["items"] == int(size) and row["peak_rss_mb"] > 0, (stage, row)
+    assert [row["nprobe"] for row in stages["search"]["600"]["recall"]] == [1, 4]  # nprobe up to nlist
+    assert stages["search"]["600"]["mmap"] is True
+    text = page.read_text()
+    assert text.startswith("# Scale\n\nbefore\n") and text.endswith("\nafter\n") and "old" not in text
+    assert "| index (train + add + save): ms / item |" in text and "Capacity plan" in text and "For 100M items" in text

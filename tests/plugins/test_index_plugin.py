@@ -20,7 +20,7 @@ def test_plugin_registers_both_indexes_with_documented_params():
             assert entry.description and entry.description == entry.cls.description
             assert entry.params and all(p.doc and not p.required for p in entry.params)
         assert {p.name for p in registry.entry("index", "faiss").params} == {
-            "kind", "nlist", "nprobe", "m", "ef_search", "nbits"}
+            "kind", "nlist", "nprobe", "m", "ef_search", "nbits", "mmap"}
     finally:
         reset_host()
 
