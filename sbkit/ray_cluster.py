@@ -75,7 +75,7 @@ def ray_session(address: str | None = None) -> Iterator[Any]:
                 raise ConfigError(f"cannot start a local Ray instance: {exc}") from None
             raise ConfigError(f"cannot join the Ray cluster at {target}: {exc}; start one with `ray start --head` "
                               "and pass the address it prints (a cluster with token authentication also needs "
-                              "RAY_AUTH_MODE=token and its token: see docs/scale-ray.md)") from None
+                              "RAY_AUTH_MODE=token and its token: see docs/scale.md)") from None
     context = ray.data.DataContext.get_current()
     saved = (context.enable_progress_bars, context.print_on_execution_start, context.execution_options.preserve_order)
     context.enable_progress_bars = False

@@ -17,7 +17,7 @@ Writes OUT/sketches/<id>.png, OUT/manifest.jsonl (one line per finished item), O
 input left out, with its reason) and OUT/job.json. Rerunning the same command resumes where it stopped.
 
 With --engine ray, Ray Data sketchifies on the nodes of a Ray cluster (--address; see
-docs/scale-ray.md), and this process writes the same files as the local engine.
+docs/scale.md), and this process writes the same files as the local engine.
 
 Sketchifier parameters go as --sketchifier.<param> VALUE, e.g. --sketchifier.sigma 1.5
 (`sbkit list sketchifier` shows them).
