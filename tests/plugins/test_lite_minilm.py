@@ -225,3 +225,17 @@ def test_bad_raw_mix_parameters_are_refused(tmp_path) -> None:
                 {"raw_mix": 0.3, "raw_dim": 10**6}):
         with pytest.raises(ConfigError, match="raw_"):
             create("encoder", "lite-minilm", {**params, **bad})
+
+
+def test_a_run_fits_raw_mix_on_its_training_features_and_saves_it(tmp_path) -> None:
+    import sbkit
+    from sbkit.retrieval.run_folder import load_run
+
+    params = {**LiteMiniLMEncoder.example_params(tmp_path / "weights"), "raw_mix": 0.3, "raw_dim": 8}
+    result = sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=48, epochs=1, batch_size=16,
+                       encoder={"name": "lite-minilm", **params}, fuser="avg", device="cpu",
+                       out=str(tmp_path / "run"), sheet_queries=2, holdout="")
+    mix = load_run(result.run_dir).model.encoder.feature_mix
+    assert bool(mix.fitted) and mix.basis.shape == (mix.features, 8)
+    assert mix.image_mean.abs().sum() > 0 and not torch.equal(mix.image_mean, mix.sketch_mean)
+    assert set(result.metrics["metrics"]["sketch"]) == {"synthetic", "drawn"}
