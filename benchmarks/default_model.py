@@ -1,18 +1,22 @@
 """Before/after table of the default `sbkit run` on the demo: the previous default model against the current one.
 
     python benchmarks/default_model.py [--out runs/bench-default] [--table docs/default-model-table.md]
+        [--also "LABEL=OPTIONS" ...] [--no-before]
 
 "Before" is the previous default: the `small` encoder trained from scratch with the `concat` fuser and
 `canny-clahe` sketches at 96 px, 12 epochs, sketch augmentation 0.5, one query mode per batch
 (`--one-mode`), full captions only (`--caption-augment 0`), no held-out check. "After" is
 plain `sbkit run`. Each runs in a fresh process, one after the other, with the same seed; the table gives
 the measures the default model is judged on, from each run's metrics.json, and each run's wall time.
+``--also "raw mix 0.3=--encoder.raw_mix 0.3"`` adds a column: plain `sbkit run` with those options (a lever
+measured against the default in the same session); ``--no-before`` leaves the previous default out.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -65,14 +69,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="runs/bench-default", help="run folder prefix")
     parser.add_argument("--table", default="", help="also write the Markdown table to this file")
+    parser.add_argument("--also", action="append", default=[], metavar="LABEL=OPTIONS",
+                        help="another column: `sbkit run OPTIONS` (repeatable)")
+    parser.add_argument("--no-before", action="store_true", help="leave out the previous default")
     args = parser.parse_args()
-    before, before_wall = timed_run(BEFORE, Path(f"{args.out}-before"))
-    after, after_wall = timed_run([], Path(f"{args.out}-after"))
-    rows = measures(before, before_wall), measures(after, after_wall)
-    lines = ["| measure | before (small, from scratch) | after (default) |", "| --- | ---: | ---: |"]
-    lines += [f"| {key} | {rows[0][key]} | {rows[1][key]} |" for key in rows[0]]
+    runs: list[tuple[str, str, list[str]]] = [] if args.no_before else [
+        ("before (small, from scratch)", "before", BEFORE)]
+    runs.append(("after (default)", "after", []))
+    for number, spec in enumerate(args.also, 1):
+        label, sep, options = spec.partition("=")
+        if not sep or not label.strip():
+            parser.error(f"--also {spec!r}: give LABEL=OPTIONS, e.g. 'raw mix 0.3=--encoder.raw_mix 0.3'")
+        runs.append((label.strip(), f"also{number}", shlex.split(options)))
+    columns = []
+    for label, suffix, options in runs:
+        metrics, wall = timed_run(options, Path(f"{args.out}-{suffix}"))
+        columns.append((label, measures(metrics, wall)))
+    lines = ["| measure | " + " | ".join(label for label, _ in columns) + " |",
+             "| --- |" + " ---: |" * len(columns)]
+    lines += [f"| {key} | " + " | ".join(row[key] for _, row in columns) + " |" for key in columns[0][1]]
     lines.append("")
-    lines.append(f"Random R@10 = {after['random_R@10']:.4f} ({after['counts']['test']} gallery items).")
+    lines.append(f"Random R@10 = {metrics['random_R@10']:.4f} ({metrics['counts']['test']} gallery items; every run "
+                 "has the same test split).")
     table = "\n".join(lines) + "\n"
     print(table)
     if args.table:

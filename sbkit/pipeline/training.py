@@ -20,7 +20,8 @@ from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import SketchAugment
 from sbkit.training import RetrievalModel, TrainData, TrainOptions, build_model, fit
 from sbkit.training.captions import CaptionAugment
-from sbkit.training.features import FeatureHeads, FeatureTrainData, SplitFeatures, uses_frozen_features
+from sbkit.training.features import (FeatureHeads, FeatureTrainData, SplitFeatures, fit_feature_mix,
+                                    uses_frozen_features)
 
 Split = SplitTensors | SplitFeatures
 
@@ -62,6 +63,7 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
         whole = features.train
         data = FeatureTrainData(whole.images[rows], whole.sketches[rows], kept_captions, whole.labels[rows],
                                 whole.seed)
+        fit_feature_mix(encoder, data)
         heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
         return Trainee(heads, data, features.val, features.test, features)
     transform = SketchAugment(config.augment, seed=config.seed) if config.augment > 0 else None

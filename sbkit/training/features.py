@@ -6,7 +6,10 @@ An encoder whose towers are frozen says so with ``frozen_features = True`` and o
 - ``vision_features(images)``: (B, 3, H, W) in [0, 1] -> (B, F) features of the frozen vision tower;
 - ``text_features(texts)``: B captions -> (B, T) features of the frozen text tower;
 - ``image_head``, ``sketch_features_head``, ``text_head``: modules mapping those features to its vectors;
-- ``feature_fingerprint()``: a string that changes whenever the features would.
+- ``feature_fingerprint()``: a string that changes whenever the features would;
+- optionally ``feature_mix``: a module (or None) whose ``vision(vectors, features, kind)`` and ``text(vectors)``
+  finish the heads' vectors, and whose ``fit(photo_features, sketch_features)`` is called with the training
+  features before training (:func:`fit_feature_mix`; ``lite-minilm``'s ``raw_mix``).
 
 Features of photos, of a fixed number of augmented variants per training sketch, and of a fixed number
 of caption variants per item are computed once and kept on disk, keyed by the fingerprint and the
@@ -37,6 +40,13 @@ FEATURE_BATCH = 64
 def uses_frozen_features(encoder: Encoder) -> bool:
     """True when ``encoder`` trains heads on the features of frozen towers (see the module docstring)."""
     return bool(getattr(encoder, "frozen_features", False))
+
+
+def fit_feature_mix(encoder: Encoder, data: FeatureTrainData) -> None:
+    """Fit the encoder's ``feature_mix`` (if any) on the training photos and unaugmented training sketches."""
+    mix = getattr(encoder, "feature_mix", None)
+    if mix is not None:
+        mix.fit(data.images, data.sketches[:, 0])
 
 
 class FeatureStore:
@@ -152,14 +162,20 @@ class FeatureHeads(Encoder):
         self.image_head, self.text_head = encoder.image_head, encoder.text_head
         self.sketch_head = encoder.sketch_features_head
         self.embed_dim, self.text_dim = encoder.embed_dim, encoder.text_dim
+        self.feature_mix = getattr(encoder, "feature_mix", None)
         self.lookup = lookup
         self._text_features = encoder.text_features
 
     def encode_image(self, images: torch.Tensor) -> torch.Tensor:
-        return self.image_head(self._features(images, "image"))
+        features = self._features(images, "image")
+        return self._mix(self.image_head(features), features, "image")
 
     def encode_sketch(self, sketches: torch.Tensor) -> torch.Tensor:
-        return self.sketch_head(self._features(sketches, "sketch"))
+        features = self._features(sketches, "sketch")
+        return self._mix(self.sketch_head(features), features, "sketch")
+
+    def _mix(self, vectors: torch.Tensor, features: torch.Tensor, kind: str) -> torch.Tensor:
+        return vectors if self.feature_mix is None else self.feature_mix.vision(vectors, features, kind)
 
     def _features(self, features: torch.Tensor, what: str) -> torch.Tensor:
         check(features.ndim == 2, f"feature heads take (B, F) {what} features, got {tuple(features.shape)}",
@@ -172,7 +188,8 @@ class FeatureHeads(Encoder):
             with torch.no_grad():
                 found = self._text_features(texts).float().cpu()
             self.lookup.add(texts, found)
-        return self.text_head(found.to(self.device))
+        vectors = self.text_head(found.to(self.device))
+        return vectors if self.feature_mix is None else self.feature_mix.text(vectors)
 
 
 @dataclass

@@ -136,3 +136,106 @@ def test_words_the_text_model_cannot_read_are_named() -> None:
     assert encoder.unknown_words("赤いドレス") == ["赤いドレス"]
     assert encoder.unknown_words("a long ivory trowser") == []  # misspelt, still read by its pieces
     assert encoder.unknown_words("robe rouge") == []
+
+
+def test_raw_mix_off_leaves_the_heads_vectors(tiny: LiteMiniLMEncoder) -> None:
+    assert tiny.raw_mix == 0 and tiny.feature_mix is None and tiny.embed_dim == tiny.dim
+    assert not any("feature_mix" in key for key in tiny.state_dict())
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> LiteMiniLMEncoder:
+    """A tiny encoder with ``raw_mix`` 0.4 over 8 principal directions, fitted on random features."""
+    folder = tmp_path_factory.mktemp("lite-mixed")
+    encoder = create("encoder", "lite-minilm", {**LiteMiniLMEncoder.example_params(folder), "raw_mix": 0.4,
+                                                "raw_dim": 8}).eval()
+    generator = torch.Generator().manual_seed(0)
+    photos = torch.randn(40, encoder.vision_dim, generator=generator) + 2
+    sketches = torch.randn(40, encoder.vision_dim, generator=generator) - 1
+    encoder.feature_mix.fit(photos, sketches)
+    return encoder
+
+
+def test_raw_mix_cosine_blends_head_and_centred_features(mixed: LiteMiniLMEncoder) -> None:
+    import torch.nn.functional as F
+
+    mix = mixed.feature_mix
+    assert mixed.embed_dim == mixed.text_dim == mixed.dim + 8
+    torch.testing.assert_close(mix.basis.T @ mix.basis, torch.eye(8), atol=1e-4, rtol=0)
+    images, sketches = torch.rand(3, 3, 64, 64), torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        image_features, sketch_features = mixed.vision_features(images), mixed.vision_features(sketches)
+        image_head, sketch_head = mixed.image_head(image_features), mixed.image_head(sketch_features)
+        image_raw = F.normalize((image_features - mix.image_mean) @ mix.basis, dim=-1)
+        sketch_raw = F.normalize((sketch_features - mix.sketch_mean) @ mix.basis, dim=-1)
+        expected = (0.6 * F.normalize(sketch_head, dim=-1) @ F.normalize(image_head, dim=-1).T
+                    + 0.4 * sketch_raw @ image_raw.T)
+        got = F.normalize(mixed.encode_sketch(sketches), dim=-1) @ F.normalize(mixed.encode_image(images), dim=-1).T
+        torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+        # Captions meet the heads' part only: text-to-photo cosines are the heads' own, scaled alike.
+        text = mixed.encode_text(["a red dress", "boots"])
+        assert torch.all(text[:, mixed.dim:] == 0)
+        head_cosine = F.normalize(mixed.text_head(mixed.text_features(["a red dress", "boots"])), dim=-1) @ \
+            F.normalize(image_head, dim=-1).T
+        mixed_cosine = F.normalize(text, dim=-1) @ F.normalize(mixed.encode_image(images), dim=-1).T
+        torch.testing.assert_close(mixed_cosine, head_cosine * 0.6 ** 0.5, atol=1e-5, rtol=0)
+
+
+def test_raw_mix_is_left_out_while_the_heads_train(mixed: LiteMiniLMEncoder) -> None:
+    images = torch.rand(2, 3, 64, 64)
+    mixed.train()
+    try:
+        vectors = mixed.encode_image(images)
+        heads = mixed.image_head(mixed.vision_features(images))
+        torch.testing.assert_close(vectors, torch.cat([heads, torch.zeros(2, 8)], dim=1))
+    finally:
+        mixed.eval()
+
+
+def test_raw_mix_buffers_round_trip(mixed: LiteMiniLMEncoder, tmp_path) -> None:
+    model = build_model(mixed, "avg").eval()
+    model.save(tmp_path / "model")
+    params = {**LiteMiniLMEncoder.example_params(tmp_path / "other"), "raw_mix": 0.4, "raw_dim": 8}
+    fresh = build_model(create("encoder", "lite-minilm", params), "avg").eval()
+    assert not bool(fresh.encoder.feature_mix.fitted)
+    fresh.load(tmp_path / "model")
+    for name in ("image_mean", "sketch_mean", "basis", "fitted"):
+        torch.testing.assert_close(getattr(fresh.encoder.feature_mix, name), getattr(mixed.feature_mix, name))
+    sketches = torch.randint(0, 256, (2, 1, 64, 64), dtype=torch.uint8)
+    with torch.no_grad():
+        for texts in (None, ["red", "a blue bag"]):
+            torch.testing.assert_close(model.embed_queries(sketches, texts), fresh.embed_queries(sketches, texts))
+
+
+def test_feature_heads_give_the_mixed_vectors(mixed: LiteMiniLMEncoder) -> None:
+    from sbkit.training.features import FeatureHeads, TextLookup
+
+    images = torch.rand(3, 3, 64, 64)
+    heads = FeatureHeads(mixed, TextLookup([], torch.zeros(0, mixed.text_hidden))).eval()
+    with torch.no_grad():
+        features = mixed.vision_features(images)
+        torch.testing.assert_close(heads.encode_image(features), mixed.encode_image(images))
+        torch.testing.assert_close(heads.encode_sketch(features), mixed.encode_sketch(images))
+        torch.testing.assert_close(heads.encode_text(["boots"]), mixed.encode_text(["boots"]))
+
+
+def test_bad_raw_mix_parameters_are_refused(tmp_path) -> None:
+    params = LiteMiniLMEncoder.example_params(tmp_path)
+    for bad in ({"raw_mix": 1.0}, {"raw_mix": -0.1}, {"raw_mix": 0.3, "unfreeze": 1}, {"raw_mix": 0.3, "raw_dim": -1},
+                {"raw_mix": 0.3, "raw_dim": 10**6}):
+        with pytest.raises(ConfigError, match="raw_"):
+            create("encoder", "lite-minilm", {**params, **bad})
+
+
+def test_a_run_fits_raw_mix_on_its_training_features_and_saves_it(tmp_path) -> None:
+    import sbkit
+    from sbkit.retrieval.run_folder import load_run
+
+    params = {**LiteMiniLMEncoder.example_params(tmp_path / "weights"), "raw_mix": 0.3, "raw_dim": 8}
+    result = sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=48, epochs=1, batch_size=16,
+                       encoder={"name": "lite-minilm", **params}, fuser="avg", device="cpu",
+                       out=str(tmp_path / "run"), sheet_queries=2, holdout="")
+    mix = load_run(result.run_dir).model.encoder.feature_mix
+    assert bool(mix.fitted) and mix.basis.shape == (mix.features, 8)
+    assert mix.image_mean.abs().sum() > 0 and not torch.equal(mix.image_mean, mix.sketch_mean)
+    assert set(result.metrics["metrics"]["sketch"]) == {"synthetic", "drawn"}
