@@ -10,7 +10,8 @@ from sbkit.console_text import print_error
 from sbkit.errors import USAGE_ERROR, PluginError, SbkitError
 from sbkit.progress import console
 
-BUILTIN_COMMANDS = ("run", "bench", "search", "serve", "index", "sketchify", "data", "plugins", "list_cmd")
+BUILTIN_COMMANDS = ("run", "train", "eval", "bench", "search", "serve", "index", "sketchify", "data", "plugins",
+                    "list_cmd")
 
 
 def _root(

@@ -67,6 +67,8 @@ def run_command(
                                                           "in chunks of this many rows, so a large contrastive batch "
                                                           "fits in little memory; 0 is off.")),
     device: str = typer.Option(None, help="auto, cpu or cuda[:N]. (default: auto)"),
+    workers: int = typer.Option(None, help=_help("workers", "DataLoader worker processes that decode and sketchify "
+                                "photos and read training batches ahead; 0 does it in the main process.")),
     seed: int = typer.Option(None, help=_help("seed", "Seed for data order, augmentation and weights.")),
     out: Path = typer.Option(None, help="Run folder. (default: runs/<time>-<sketchifier>-<encoder>-<fuser>)"),
     config: Path = typer.Option(None, "--config", exists=False, help="A TOML config; command-line options "
@@ -83,6 +85,22 @@ def run_command(
 ) -> None:
     """Sketchify, train, index, evaluate and report (see `sbkit run --help`)."""
     import sbkit
+
+    values = dict(sketchifier=sketchifier, encoder=encoder, fuser=fuser, loss=loss, index=index, data=data,
+                  epochs=epochs, image_size=image_size, batch_size=batch_size, lr=lr, lr_pretrained=lr_pretrained,
+                  augment=augment, caption_augment=caption_augment, sketch_variants=sketch_variants,
+                  caption_variants=caption_variants, holdout=holdout, every_mode=every_mode,
+                  early_stopping=early_stopping, grad_cache_chunk=grad_cache_chunk, device=device, seed=seed,
+                  probes=probes, workers=workers)
+    settings = command_settings(ctx, values, out, config, resume, force)
+    result = sbkit.run(settings, resume=resume is not None, force=force)
+    _summary(result)
+
+
+def command_settings(ctx: typer.Context, values: dict[str, Any], out: Path | None, config: Path | None,
+                     resume: Path | None, force: bool) -> RunConfig:
+    """The RunConfig of a `sbkit run`/`sbkit train` command line: defaults < --config (or the --resume folder's
+    config.toml) < options given < --<kind>.<param> options."""
     from sbkit.cli.options import parse_component_options
     from sbkit.config import COMPONENT_FIELDS
     from sbkit.errors import ConfigError
@@ -98,24 +116,13 @@ def run_command(
         base, out = resume_base(resume), resume
     else:
         base = RunConfig.from_toml(config) if config else RunConfig()
-    given: dict[str, Any] = {
-        key: value for key, value in {
-            "sketchifier": sketchifier, "encoder": encoder, "fuser": fuser, "loss": loss, "index": index,
-            "data": data, "epochs": epochs, "image_size": image_size, "batch_size": batch_size, "lr": lr,
-            "lr_pretrained": lr_pretrained,
-            "augment": augment, "caption_augment": caption_augment, "sketch_variants": sketch_variants,
-            "caption_variants": caption_variants, "holdout": holdout, "every_mode": every_mode,
-            "early_stopping": early_stopping,
-            "grad_cache_chunk": grad_cache_chunk,
-            "device": device, "seed": seed, "probes": probes, "out": None if out is None else str(out),
-        }.items() if value is not None
-    }
+    given = {key: value for key, value in values.items() if value is not None}
+    if out is not None:
+        given["out"] = str(out)
     settings = base.updated(given, "command line")
     params = parse_component_options(list(ctx.args), set(COMPONENT_FIELDS))
-    settings = settings.updated({kind: {"name": getattr(settings, kind).name, **values}
-                                 for kind, values in params.items()}, "command line")
-    result = sbkit.run(settings, resume=resume is not None, force=force)
-    _summary(result)
+    return settings.updated({kind: {"name": getattr(settings, kind).name, **values}
+                             for kind, values in params.items()}, "command line")
 
 
 def _summary(result) -> None:

@@ -163,9 +163,9 @@ class DiskRows:
 Rows = torch.Tensor | DiskRows
 
 
-def take(rows: Rows, which: torch.Tensor | slice) -> Rows:
-    """``rows[which]``, staying on disk for :class:`DiskRows`."""
-    return rows.take(which) if isinstance(rows, DiskRows) else rows[which]
+def take(rows, which: torch.Tensor | slice):
+    """``rows[which]``, staying on disk for :class:`DiskRows` and :class:`StackedRows`."""
+    return rows[which] if torch.is_tensor(rows) else rows.take(which)
 
 
 def whole(rows: Rows | None) -> torch.Tensor | None:

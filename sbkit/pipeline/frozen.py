@@ -25,7 +25,7 @@ class Featurised:
 
     train: FeatureTrainData
     val: SplitFeatures | None
-    test: SplitFeatures
+    test: SplitFeatures | None
     lookup: TextLookup
     computed: int
 
@@ -71,4 +71,4 @@ def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variant
     lookup = TextLookup(texts, store.texts(encoder, texts, "features captions", on_disk=on_disk))
     data = FeatureTrainData(images=images, sketches=sketches, captions=caption_variants, labels=train.labels,
                             seed=seed)
-    return Featurised(data, evaluated.get("val"), evaluated["test"], lookup, store.computed)
+    return Featurised(data, evaluated.get("val"), evaluated.get("test"), lookup, store.computed)

@@ -33,7 +33,7 @@ class Trainee:
     model: RetrievalModel
     data: Any  # TrainData or FeatureTrainData
     val: Split | None
-    test: Split
+    test: Split | None  # None when only training (``sbkit train``)
     features: Featurised | None = None
 
 
@@ -59,7 +59,7 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
     kept_captions = captions if isinstance(rows, slice) else [captions[i] for i in rows.tolist()]
     if uses_frozen_features(encoder):
         features = features or featurise(encoder, splits, captions, config.sketch_variants, config.augment,
-                                         config.seed)
+                                         config.seed, workers=config.workers)
         whole = features.train
         data = FeatureTrainData(take(whole.images, rows), take(whole.sketches, rows), kept_captions,
                                 whole.labels[rows], whole.seed)
@@ -69,7 +69,7 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
     data = TrainData(images=take(train.images, rows), sketches=take(train.sketches, rows),
                      captions=[c[0] for c in kept_captions], labels=train.labels[rows], sketch_transform=transform,
                      caption_variants=kept_captions, seed=config.seed)
-    return Trainee(model, data, splits.get("val"), splits["test"])
+    return Trainee(model, data, splits.get("val"), splits.get("test"))
 
 
 def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.device, out_dir: Path | None,
