@@ -85,7 +85,7 @@ class DiskRows:
             check(len(where) == 2 and self.ndim == 3, f"{self!r}: only (rows, column) pairs on 3-D rows", ShapeError)
             where, column = where
         if isinstance(where, int):
-            return self._read(self._file_rows(np.array([where])))[0] if column is None else self[[where], column][0]
+            return self[[where]][0] if column is None else self[[where], column][0]
         rows = self._file_rows(self._positions(where))
         if column is None:
             return self._read(rows)
