@@ -17,6 +17,10 @@ import torch
 from sbkit.errors import DataError, ShapeError, check
 
 CHUNK_ROWS = 256
+# DataLoader workers reading rows start from a fresh forkserver process, not by forking the caller: a fork
+# taken while another thread holds a lock (a progress bar's, a thread pool's) can leave the child waiting on it
+# for ever.
+WORKER_START = "forkserver"
 
 
 class DiskRows:

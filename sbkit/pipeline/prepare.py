@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ import torch
 from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.images import read_image, read_sketch
-from sbkit.data.rows import DiskRows, Rows
+from sbkit.data.rows import WORKER_START, DiskRows, Rows
 from sbkit.data.skip_reasons import reason_of
 from sbkit.errors import DataError, check
 from sbkit.io import atomic_write_json, cache_root
@@ -94,11 +95,24 @@ class ItemStream(torch.utils.data.Dataset):
 
     def __init__(self, items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int) -> None:
         self.items, self.sketchifier, self.size, self.line_width = items, sketchifier, size, line_width
+        self.spec = (sketchifier.name, component_config(sketchifier))
 
     def __len__(self) -> int:
         return len(self.items)
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        try:
+            pickle.dumps(self.sketchifier)
+        except (TypeError, pickle.PicklingError, AttributeError):
+            state["sketchifier"] = None  # holds an engine object (e.g. cv2.CLAHE): the worker builds its own
+        return state
+
     def __getitem__(self, i: int):
+        if self.sketchifier is None:
+            from sbkit.registry import get_registry
+
+            self.sketchifier = get_registry().create("sketchifier", *self.spec)
         item = self.items[i]
         try:
             return (i, *_load_item(item, self.sketchifier, self.size, self.line_width), None)
@@ -118,7 +132,7 @@ def stream_items(items: list[CatalogueItem], sketchifier: Sketchifier, size: int
     loader = torch.utils.data.DataLoader(
         ItemStream(items, sketchifier, size, line_width), batch_size=16, num_workers=workers if items else 0,
         collate_fn=list, worker_init_fn=_single_threaded if workers else None,
-        prefetch_factor=2 if workers else None, multiprocessing_context="fork" if workers else None,
+        prefetch_factor=2 if workers else None, multiprocessing_context=WORKER_START if workers else None,
         generator=torch.Generator())  # leaves the global RNG as it was
     with progress_bar(description, len(items)) as advance:
         for chunk in loader:

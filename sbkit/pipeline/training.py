@@ -59,7 +59,7 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
     kept_captions = captions if isinstance(rows, slice) else [captions[i] for i in rows.tolist()]
     if uses_frozen_features(encoder):
         features = features or featurise(encoder, splits, captions, config.sketch_variants, config.augment,
-                                         config.seed, workers=config.workers)
+                                         config.seed)  # rows are read in this process: the tower is the cost
         whole = features.train
         data = FeatureTrainData(take(whole.images, rows), take(whole.sketches, rows), kept_captions,
                                 whole.labels[rows], whole.seed)

@@ -26,7 +26,7 @@ import torch
 
 from sbkit.components import Encoder
 from sbkit.data.catalogue import CatalogueItem
-from sbkit.data.rows import DiskRows, Rows, StackedRows, rows_key
+from sbkit.data.rows import WORKER_START, DiskRows, Rows, StackedRows, rows_key
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
@@ -135,7 +135,7 @@ def picture_batches(pictures: Rows, size: int, workers: int = 0) -> torch.utils.
     """Consecutive batches of ``size`` rows, in order, read by ``workers`` processes (0: this one)."""
     return torch.utils.data.DataLoader(_Batches(pictures, size), batch_size=None, num_workers=workers,
                                        prefetch_factor=2 if workers else None,
-                                       multiprocessing_context="fork" if workers else None,
+                                       multiprocessing_context=WORKER_START if workers else None,
                                        generator=torch.Generator())  # leaves the global RNG as it was
 
 

@@ -9,12 +9,14 @@ train on, so N processes give one process's result.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from sbkit.data.rows import WORKER_START
 from sbkit.training.distributed import Ranks
 
 Request = tuple[torch.Tensor, tuple[int, int]]
@@ -65,8 +67,9 @@ def _one_thread(_worker: int) -> None:
 def batch_loader(data: Any, sampler: PieceSampler, workers: int) -> DataLoader:
     """A loader of ``data.read(rows, piece)`` for each request of ``sampler``, in order; ``workers`` processes
     (kept across epochs) read ahead, or none with 0. ``data.finish`` turns each into a batch on the device."""
-    return DataLoader(_Pieces(data), batch_sampler=sampler, collate_fn=_as_is, num_workers=workers,
+    readable = dataclasses.replace(data, sketch_transform=None) if workers and data.sketch_transform else data
+    return DataLoader(_Pieces(readable), batch_sampler=sampler, collate_fn=_as_is, num_workers=workers,
                       persistent_workers=workers > 0, prefetch_factor=2 if workers else None,
                       worker_init_fn=_one_thread if workers else None,
-                      multiprocessing_context="fork" if workers else None,
+                      multiprocessing_context=WORKER_START if workers else None,
                       generator=torch.Generator())  # its own seed draws: the global RNG (dropout) stays as it was
