@@ -21,6 +21,8 @@ CHUNK_ROWS = 256
 # taken while another thread holds a lock (a progress bar's, a thread pool's) can leave the child waiting on it
 # for ever.
 WORKER_START = "forkserver"
+# Fewer rows than this are read in the calling process: starting workers (each imports torch) costs more.
+WORKERS_FROM_ROWS = 512
 
 
 class DiskRows:

@@ -22,6 +22,7 @@ import torch
 from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.images import read_image, read_sketch
+from sbkit.data import rows as row_store
 from sbkit.data.rows import WORKER_START, DiskRows, Rows
 from sbkit.data.skip_reasons import reason_of
 from sbkit.errors import DataError, check
@@ -127,8 +128,11 @@ def _single_threaded(_worker: int) -> None:
 
 def stream_items(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
                  description: str, workers: int | None = None) -> Iterator[tuple]:
-    """:class:`ItemStream`'s rows in catalogue order, decoded by ``workers`` processes (0: in this one)."""
+    """:class:`ItemStream`'s rows in catalogue order, decoded by ``workers`` processes (0, or fewer items than
+    :data:`sbkit.data.rows.WORKERS_FROM_ROWS`: in this one)."""
     workers = default_workers() if workers is None else workers
+    if len(items) < row_store.WORKERS_FROM_ROWS:
+        workers = 0
     loader = torch.utils.data.DataLoader(
         ItemStream(items, sketchifier, size, line_width), batch_size=16, num_workers=workers if items else 0,
         collate_fn=list, worker_init_fn=_single_threaded if workers else None,

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from sbkit.data import rows as row_store
 from sbkit.data.rows import WORKER_START
 from sbkit.training.distributed import Ranks
 
@@ -67,6 +68,8 @@ def _one_thread(_worker: int) -> None:
 def batch_loader(data: Any, sampler: PieceSampler, workers: int) -> DataLoader:
     """A loader of ``data.read(rows, piece)`` for each request of ``sampler``, in order; ``workers`` processes
     (kept across epochs) read ahead, or none with 0. ``data.finish`` turns each into a batch on the device."""
+    if len(data) < row_store.WORKERS_FROM_ROWS:
+        workers = 0  # starting the workers would cost more than they save
     readable = dataclasses.replace(data, sketch_transform=None) if workers and data.sketch_transform else data
     return DataLoader(_Pieces(readable), batch_sampler=sampler, collate_fn=_as_is, num_workers=workers,
                       persistent_workers=workers > 0, prefetch_factor=2 if workers else None,
