@@ -69,6 +69,7 @@ class RunConfig:
     grad_cache_chunk: int = field(default=0, metadata={"min": 0})
     early_stopping: int = field(default=0, metadata={"min": 0})
     device: str = "auto"
+    workers: int = field(default=2, metadata={"min": 0, "max": 64})  # DataLoader processes reading data
     seed: int = field(default=0, metadata={"min": 0, "max": 2**32 - 1})  # numpy takes no other seeds
     out: str = ""
     sheet_queries: int = field(default=8, metadata={"min": 1, "max": 64})

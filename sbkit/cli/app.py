@@ -10,8 +10,8 @@ from sbkit.console_text import print_error
 from sbkit.errors import USAGE_ERROR, PluginError, SbkitError
 from sbkit.progress import console
 
-BUILTIN_COMMANDS = ("run", "bench", "search", "serve", "index", "sketchify", "data", "plugins", "list_cmd",
-                    "new_plugin")
+BUILTIN_COMMANDS = ("run", "train", "eval", "bench", "search", "serve", "index", "sketchify", "data", "plugins",
+                    "list_cmd", "new_plugin")
 
 
 def _root(

@@ -70,6 +70,8 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("grad_cache_chunk", int, "Gradient caching: embed the batch in chunks of this many rows, so a large "
                                        "contrastive batch fits in little memory; 0 is off."),
     RunOption("device", str, "auto, cpu or cuda[:N]."),
+    RunOption("workers", int, "DataLoader worker processes that decode and sketchify photos and read training "
+                              "batches ahead; 0 does it in the main process."),
     RunOption("seed", int, "Seed for data order, augmentation and weights."),
     RunOption("probes", bool, "Also run the probes (colour swap, brand names, caption vs none, white items, "
                               "top-1; docs/probes.md) and add them to the report.", "--probes/--no-probes"),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from sbkit.cli.options import with_run_options
 from sbkit.progress import console
+
+if TYPE_CHECKING:
+    from sbkit.config import RunConfig
 
 RUN_HELP = """Sketchify the catalogue, train, index the test gallery, evaluate and write a report.
 
@@ -34,6 +37,16 @@ def run_command(
 ) -> None:
     """Sketchify, train, index, evaluate and report (see `sbkit run --help`)."""
     import sbkit
+
+    settings = command_settings(ctx, options, out, config, resume, force)
+    result = sbkit.run(settings, resume=resume is not None, force=force)
+    _summary(result)
+
+
+def command_settings(ctx: typer.Context, options: dict[str, Any], out: Path | None, config: Path | None,
+                     resume: Path | None, force: bool) -> RunConfig:
+    """The RunConfig of a `sbkit run`/`sbkit train` command line: defaults < --config (or the --resume folder's
+    config.toml) < options given < --<kind>.<param> options."""
     from sbkit.cli.options import given_settings, parse_component_options
     from sbkit.config import COMPONENT_FIELDS, RunConfig
     from sbkit.errors import ConfigError
@@ -54,10 +67,8 @@ def run_command(
         given["out"] = str(out)
     settings = base.updated(given, "command line")
     params = parse_component_options(list(ctx.args), set(COMPONENT_FIELDS))
-    settings = settings.updated({kind: {"name": getattr(settings, kind).name, **values}
-                                 for kind, values in params.items()}, "command line")
-    result = sbkit.run(settings, resume=resume is not None, force=force)
-    _summary(result)
+    return settings.updated({kind: {"name": getattr(settings, kind).name, **values}
+                             for kind, values in params.items()}, "command line")
 
 
 def _summary(result) -> None:

@@ -1,4 +1,4 @@
-"""A catalogue split as tensors, ready for training and evaluation."""
+"""A catalogue split as tensors (or rows read from disk), ready for training and evaluation."""
 
 from __future__ import annotations
 
@@ -7,16 +7,18 @@ from dataclasses import dataclass
 import torch
 
 from sbkit.data.catalogue import CatalogueItem
+from sbkit.data.rows import Rows
 
 
 @dataclass
 class SplitTensors:
-    """One split as tensors; row ``i`` of every field belongs to ``items[i]``."""
+    """One split; row ``i`` of every field belongs to ``items[i]``. The pictures are tensors, or rows read from
+    disk on demand (:class:`~sbkit.data.rows.DiskRows`); index them by rows, or use ``sbkit.data.rows.whole``."""
 
     items: list[CatalogueItem]
-    images: torch.Tensor  # (N, 3, S, S) uint8
-    sketches: torch.Tensor  # (N, 1, S, S) uint8, made by the sketchifier
-    drawn: torch.Tensor | None  # (N, 1, S, S) uint8, real or drawn-style sketches where items have one
+    images: Rows  # (N, 3, S, S) uint8
+    sketches: Rows  # (N, 1, S, S) uint8, made by the sketchifier
+    drawn: Rows | None  # (N, 1, S, S) uint8, real or drawn-style sketches where items have one
     has_drawn: torch.Tensor  # (N,) bool
     captions: list[str]
     labels: torch.Tensor  # (N,) int64, equal for pictures of the same product

@@ -14,6 +14,7 @@ import random
 import torch
 import torch.nn.functional as F
 
+from sbkit.data.rows import whole
 from sbkit.errors import ConfigError, check
 from sbkit.evaluation.metrics import retrieval_metrics
 from sbkit.pipeline.evaluate import batched, category_labels, embed_gallery
@@ -31,7 +32,7 @@ def untrained_metrics(test: SplitFeatures, photo_mean: torch.Tensor, sketch_mean
     Returns ``{"sketch": {source: metrics}}`` in the shape of the test table (no text: untrained text and
     image features share no space).
     """
-    gallery = F.normalize(test.images - photo_mean, dim=-1)
+    gallery = F.normalize(whole(test.images) - photo_mean, dim=-1)
     targets = torch.arange(len(test.items))
     labels = category_labels(test)
     out: dict[str, dict[str, float]] = {}
@@ -40,7 +41,7 @@ def untrained_metrics(test: SplitFeatures, photo_mean: torch.Tensor, sketch_mean
         rows = test.has_drawn if source == "drawn" else torch.ones(len(targets), dtype=torch.bool)
         if queries_from is not None:
             rows = rows & queries_from
-        queries = F.normalize(sketches - sketch_mean, dim=-1)
+        queries = F.normalize(whole(sketches) - sketch_mean, dim=-1)
         out[source] = retrieval_metrics(queries[rows], gallery, targets[rows],
                                         query_labels=None if labels is None else labels[rows],
                                         gallery_labels=labels)

@@ -7,11 +7,13 @@ of it) and captions ``caption_variants`` people-like variants, all featurised up
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from sbkit.components import Encoder
+from sbkit.data.rows import DiskRows, StackedRows
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import augment_sketches
 from sbkit.training.features import FeatureStore, FeatureTrainData, SplitFeatures, TextLookup
@@ -23,41 +25,50 @@ class Featurised:
 
     train: FeatureTrainData
     val: SplitFeatures | None
-    test: SplitFeatures
+    test: SplitFeatures | None
     lookup: TextLookup
     computed: int
 
 
-def sketch_variants(sketches: torch.Tensor, count: int, strength: float, seed: int) -> list[torch.Tensor]:
-    """The sketches themselves, then ``count - 1`` augmented copies, each from its own seeded generator."""
-    variants = [sketches]
-    for number in range(1, count):
-        generator = torch.Generator().manual_seed(seed * 7919 + number)
-        variants.append(augment_sketches(sketches, strength, generator) if strength > 0 else sketches)
-    return variants
+def variant_transform(number: int, strength: float, seed: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Sketch variant ``number``'s augmentation, batch after batch from one seeded generator: applied to the
+    batches of a split in order it gives the same sketches as applied to the whole split at once."""
+    generator = torch.Generator().manual_seed(seed * 7919 + number)
+    return lambda batch: augment_sketches(batch, strength, generator) if strength > 0 else batch
 
 
-def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, name: str) -> SplitFeatures:
+def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, name: str,
+                   workers: int = 0) -> SplitFeatures:
     """Photos, sketchifier sketches and drawn sketches of one split as features."""
-    drawn = store.pictures(encoder, split.drawn, f"features {name} drawn") if split.drawn is not None else None
-    return SplitFeatures(items=split.items, images=store.pictures(encoder, split.images, f"features {name} photos"),
-                         sketches=store.pictures(encoder, split.sketches, f"features {name} sketches"),
+    def of(pictures, what: str):
+        return store.pictures(encoder, pictures, f"features {name} {what}", workers=workers)
+
+    drawn = of(split.drawn, "drawn") if split.drawn is not None else None
+    return SplitFeatures(items=split.items, images=of(split.images, "photos"), sketches=of(split.sketches, "sketches"),
                          drawn=drawn, has_drawn=split.has_drawn, captions=split.captions, labels=split.labels)
 
 
 def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variants: list[list[str]],
-              variants: int, augment: float, seed: int) -> Featurised:
-    """Features of every split, and the training data over them (see the module docstring)."""
+              variants: int, augment: float, seed: int, workers: int = 0) -> Featurised:
+    """Features of every split, and the training data over them (see the module docstring).
+
+    Splits on disk are featurised a batch at a time and their features streamed to disk, so memory does not
+    grow with the catalogue; splits in memory give features in memory.
+    """
     store = FeatureStore(encoder.feature_fingerprint())
     train = splits["train"]
-    images = store.pictures(encoder, train.images, "features train photos")
-    sketches = torch.stack([store.pictures(encoder, s, f"features train sketches {n + 1}/{variants}")
-                            for n, s in enumerate(sketch_variants(train.sketches, variants, augment, seed))], dim=1)
-    evaluated = {name: split_features(encoder, split, store, name) for name, split in splits.items()
+    on_disk = isinstance(train.images, DiskRows)
+    images = store.pictures(encoder, train.images, "features train photos", workers=workers)
+    stores = [store.pictures(encoder, train.sketches, f"features train sketches {n + 1}/{variants}",
+                             transform=variant_transform(n, augment, seed) if n else None,
+                             variant=f"augment {augment} seed {seed} number {n}" if n else "", workers=workers)
+              for n in range(variants)]
+    sketches = StackedRows(stores) if on_disk else torch.stack(stores, dim=1)
+    evaluated = {name: split_features(encoder, split, store, name, workers) for name, split in splits.items()
                  if name != "train"}
     texts = sorted({c for captions in caption_variants for c in captions}
                    | {c for split in evaluated.values() for c in split.captions})
-    lookup = TextLookup(texts, store.texts(encoder, texts, "features captions"))
+    lookup = TextLookup(texts, store.texts(encoder, texts, "features captions", on_disk=on_disk))
     data = FeatureTrainData(images=images, sketches=sketches, captions=caption_variants, labels=train.labels,
                             seed=seed)
-    return Featurised(data, evaluated.get("val"), evaluated["test"], lookup, store.computed)
+    return Featurised(data, evaluated.get("val"), evaluated.get("test"), lookup, store.computed)

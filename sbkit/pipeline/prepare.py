@@ -1,28 +1,42 @@
-"""Turn catalogue items into tensors: square photos, normalised sketches (made and drawn), captions, labels."""
+"""Turn catalogue items into rows: square photos, normalised sketches (made and drawn), captions, labels.
+
+Items are decoded and sketchified in DataLoader worker processes and streamed into a folder in the cache, which
+the split then reads row by row; a whole split is never held in memory (see :mod:`sbkit.data.rows`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
 from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.images import SKETCH_RESOLUTION, read_image, read_sketch, square
+from sbkit.data import rows as row_store
+from sbkit.data.rows import WORKER_START, DiskRows
 from sbkit.data.skip_reasons import reason_of
 from sbkit.data.tensors import SplitTensors
-from sbkit.errors import DataError
-from sbkit.io import atomic_write, cache_root
-from sbkit.progress import track
+from sbkit.errors import DataError, check
+from sbkit.io import atomic_write_json, cache_root
+from sbkit.progress import progress_bar
 from sbkit.sketch import normalize_sketch
+
+META = "meta.json"
+
 
 def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int) -> str:
     digest = hashlib.sha256()
-    # "skip-kinds": caches from before skipped items carried a kind are not read back
-    digest.update(json.dumps(["skip-kinds", sketchifier.name, component_config(sketchifier), size,
+    # "disk-rows": caches written before splits were streamed to row files are not read back
+    digest.update(json.dumps(["disk-rows", sketchifier.name, component_config(sketchifier), size,
                               line_width]).encode())
     for item in items:
         stat = item.image.stat() if item.image.exists() else None
@@ -42,53 +56,161 @@ def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_wi
     return square(photo, size), made, drawn
 
 
-def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
-                  description: str, use_cache: bool = True) -> tuple[SplitTensors, list[Skipped]]:
-    """Read, square and sketchify ``items`` (cached on disk by content); unreadable ones are skipped."""
-    cache = cache_root() / "prepared" / f"{_fingerprint(items, sketchifier, size, line_width)}.npz"
-    if use_cache and cache.is_file():
+def default_workers() -> int:
+    """Decoding worker processes: one per core beyond the one that trains, at least 1 and at most 8."""
+    return max(1, min(8, (os.cpu_count() or 2) - 1))
+
+
+class ItemStream(torch.utils.data.Dataset):
+    """Catalogue items decoded, squared and sketchified one at a time, in DataLoader worker processes.
+
+    Item ``i`` gives ``(i, photo, sketch, drawn or None, None)``, or ``(i, None, None, None, Skipped)`` when
+    its files cannot be read.
+    """
+
+    def __init__(self, items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int) -> None:
+        self.items, self.sketchifier, self.size, self.line_width = items, sketchifier, size, line_width
+        self.spec = (sketchifier.name, component_config(sketchifier))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
         try:
-            return _from_cache(items, cache)
-        except (OSError, ValueError, KeyError):
-            cache.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+            pickle.dumps(self.sketchifier)
+        except (TypeError, pickle.PicklingError, AttributeError):
+            state["sketchifier"] = None  # holds an engine object (e.g. cv2.CLAHE): the worker builds its own
+        return state
+
+    def __getitem__(self, i: int):
+        if self.sketchifier is None:
+            from sbkit.registry import get_registry
+
+            self.sketchifier = get_registry().create("sketchifier", *self.spec)
+        item = self.items[i]
+        try:
+            return (i, *_load_item(item, self.sketchifier, self.size, self.line_width), None)
+        except DataError as exc:
+            return i, None, None, None, Skipped(item.id, str(exc), reason_of(exc))
+
+
+def _single_threaded(_worker: int) -> None:
+    torch.set_num_threads(1)  # the workers are the parallelism; threads inside each only contend
+    cv2.setNumThreads(1)
+
+
+def stream_items(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
+                 description: str, workers: int | None = None) -> Iterator[tuple]:
+    """:class:`ItemStream`'s rows in catalogue order, decoded by ``workers`` processes (0, or fewer items than
+    :data:`sbkit.data.rows.WORKERS_FROM_ROWS`: in this one)."""
+    workers = default_workers() if workers is None else workers
+    if len(items) < row_store.WORKERS_FROM_ROWS:
+        workers = 0
+    loader = torch.utils.data.DataLoader(
+        ItemStream(items, sketchifier, size, line_width), batch_size=16, num_workers=workers if items else 0,
+        collate_fn=list, worker_init_fn=_single_threaded if workers else None,
+        prefetch_factor=2 if workers else None, multiprocessing_context=WORKER_START if workers else None,
+        generator=torch.Generator())  # leaves the global RNG as it was
+    with progress_bar(description, len(items)) as advance:
+        for chunk in loader:
+            yield from chunk
+            advance(len(chunk))
+
+
+def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
+                  description: str, use_cache: bool = True,
+                  workers: int | None = None) -> tuple[SplitTensors, list[Skipped]]:
+    """Read, square and sketchify ``items``; unreadable ones are skipped.
+
+    With ``use_cache`` the rows stream into a folder in the cache keyed by content, and the split reads them
+    from there on demand (:class:`~sbkit.data.rows.DiskRows`), so memory does not grow with the catalogue;
+    without it they are gathered in memory.
+    """
+    fingerprint = _fingerprint(items, sketchifier, size, line_width)
+    if not use_cache:
+        return _in_memory(items, stream_items(items, sketchifier, size, line_width, description, workers), size)
+    folder = cache_root() / "prepared" / fingerprint
+    if (folder / META).is_file():
+        try:
+            return _from_folder(items, folder, fingerprint)
+        except (OSError, ValueError, KeyError, DataError):
+            shutil.rmtree(folder, ignore_errors=True)  # a damaged cache is rebuilt, never trusted
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{fingerprint}-", dir=folder.parent))
+    try:
+        _write_folder(tmp, items, stream_items(items, sketchifier, size, line_width, description, workers), size)
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process made it first: theirs is the same
+            shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return _from_folder(items, folder, fingerprint)
+
+
+def _in_memory(items: list[CatalogueItem], rows: Iterator[tuple], size: int) -> tuple[SplitTensors, list[Skipped]]:
     kept, images, made, drawn, skipped = [], [], [], [], []
     blank = np.full((size, size), 255, dtype=np.uint8)
-    for item in track(items, description):
-        try:
-            image, sketch, drawing = _load_item(item, sketchifier, size, line_width)
-        except DataError as exc:
-            skipped.append(Skipped(item.id, str(exc), reason_of(exc)))
+    for i, image, sketch, drawing, skip in rows:
+        if skip is not None:
+            skipped.append(skip)
             continue
-        kept.append(item)
+        kept.append(items[i])
         images.append(image)
         made.append(sketch)
         drawn.append(blank if drawing is None else drawing)
-    has_drawn = np.array([item.sketch is not None for item in kept], dtype=bool)
     arrays = {
         "images": np.stack(images) if images else np.zeros((0, size, size, 3), np.uint8),
         "sketches": np.stack(made) if made else np.zeros((0, size, size), np.uint8),
         "drawn": np.stack(drawn) if drawn else np.zeros((0, size, size), np.uint8),
-        "has_drawn": has_drawn,
-        "ids": np.array([item.id for item in kept]),
-        "skipped": np.array([json.dumps([s.source, s.reason, s.kind]) for s in skipped]),
+        "has_drawn": np.array([item.sketch is not None for item in kept], dtype=bool),
     }
-    if use_cache:
-        atomic_write(cache, lambda tmp: _save_npz(tmp, arrays))
     return _to_tensors(kept, arrays), skipped
 
 
-def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    with path.open("wb") as handle:
-        np.savez(handle, **arrays)
+def _write_folder(folder: Path, items: list[CatalogueItem], rows: Iterator[tuple], size: int) -> None:
+    """Append each kept item's photo, sketch and drawn sketch to raw files; ids and skips go to meta.json."""
+    ids, has_drawn, skipped = [], [], []
+    blank = np.full((size, size), 255, dtype=np.uint8).tobytes()
+    with ((folder / "images.u8").open("wb") as images, (folder / "sketches.u8").open("wb") as sketches,
+          (folder / "drawn.u8").open("wb") as drawn):
+        for i, image, sketch, drawing, skip in rows:
+            if skip is not None:
+                skipped.append([skip.source, skip.reason, skip.kind])
+                continue
+            ids.append(items[i].id)
+            images.write(np.ascontiguousarray(image.transpose(2, 0, 1)).tobytes())
+            sketches.write(np.ascontiguousarray(sketch).tobytes())
+            drawn.write(blank if drawing is None else np.ascontiguousarray(drawing).tobytes())
+            has_drawn.append(drawing is not None)
+    if not any(has_drawn):
+        (folder / "drawn.u8").unlink()
+    atomic_write_json(folder / META, {"format": "sbkit-prepared", "version": 1, "size": size, "ids": ids,
+                                      "has_drawn": has_drawn, "skipped": skipped})
 
 
-def _from_cache(items: list[CatalogueItem], cache: Path) -> tuple[SplitTensors, list[Skipped]]:
-    with np.load(cache) as data:
-        arrays = {key: data[key] for key in data.files}
+def _from_folder(items: list[CatalogueItem], folder: Path, fingerprint: str) -> tuple[SplitTensors, list[Skipped]]:
+    meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    size, count = int(meta["size"]), len(meta["ids"])
     by_id = {item.id: item for item in items}
-    kept = [by_id[str(i)] for i in arrays["ids"]]
-    skipped = [Skipped(*json.loads(str(s))) for s in arrays["skipped"]]
-    return _to_tensors(kept, arrays), skipped
+    kept = [by_id[str(i)] for i in meta["ids"]]
+    skipped = [Skipped(*record) for record in meta["skipped"]]
+    has_drawn = torch.tensor(meta["has_drawn"], dtype=torch.bool).reshape(count)
+    rows = {name: DiskRows(folder / f"{name}.u8", (count, *shape), np.uint8, key=f"prepared:{fingerprint}:{name}")
+            for name, shape in (("images", (3, size, size)), ("sketches", (1, size, size)),
+                                ("drawn", (1, size, size)))}
+    for name, store in rows.items():
+        if name != "drawn" or bool(has_drawn.any()):
+            check((folder / f"{name}.u8").stat().st_size == count * store.row_bytes,
+                  f"{folder / name}.u8 has the wrong size", DataError)
+    products: dict[str, int] = {}
+    labels = [products.setdefault(item.product or item.id, len(products)) for item in kept]
+    return SplitTensors(items=kept, images=rows["images"], sketches=rows["sketches"],
+                        drawn=rows["drawn"] if bool(has_drawn.any()) else None, has_drawn=has_drawn,
+                        captions=[item.caption for item in kept],
+                        labels=torch.tensor(labels, dtype=torch.long)), skipped
 
 
 def _to_tensors(items: list[CatalogueItem], arrays: dict[str, np.ndarray]) -> SplitTensors:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,15 +51,17 @@ class RunResult:
 class Timer:
     """Wall time per stage, printed as each stage ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, quiet: bool = False) -> None:
         self.seconds: dict[str, float] = {}
+        self.quiet = quiet
 
     @contextmanager
     def stage(self, name: str):
         start = time.perf_counter()
         yield
         self.seconds[name] = round(time.perf_counter() - start, 2)
-        console.print(f"[dim]{name}: {self.seconds[name]:.1f} s[/dim]")
+        if not self.quiet:
+            console.print(f"[dim]{name}: {self.seconds[name]:.1f} s[/dim]")
 
 
 def typed_params(config: RunConfig, registry) -> None:
@@ -86,7 +89,8 @@ def train_options(config: RunConfig, device: torch.device) -> TrainOptions:
                         lr_pretrained=config.lr_pretrained, device=str(device),
                         seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
                         every_mode=config.every_mode and config.grad_cache_chunk == 0,
-                        grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping)
+                        grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping,
+                        workers=config.workers)
 
 
 def run(config: RunConfig | None = None, resume: bool = False, force: bool = False, **overrides: Any) -> RunResult:
@@ -104,6 +108,7 @@ def run(config: RunConfig | None = None, resume: bool = False, force: bool = Fal
     if resume and force:
         raise ConfigError("resume and force contradict each other: resume continues the run in the folder, force "
                           "replaces it; give one")
+    refuse_data_parallel()
     saved = resume_base(_resume_folder(config, overrides)) if resume else None
     config = (config or saved or RunConfig()).updated(overrides, "run()")
     torch.manual_seed(config.seed)
@@ -138,6 +143,15 @@ def run(config: RunConfig | None = None, resume: bool = False, force: bool = Fal
                            encoder, loss, holdout)
 
 
+def refuse_data_parallel() -> None:
+    """``sbkit run`` is one process; under ``torchrun`` every rank would run the whole pipeline, so say what to use."""
+    world = os.environ.get("WORLD_SIZE", "1")
+    if world.isdigit() and int(world) > 1:
+        raise ConfigError(f"sbkit run does not train data-parallel (this is one of {world} torchrun processes); "
+                          "train with `torchrun --nproc_per_node N -m sbkit train ...` or `sbkit train --nproc N`, "
+                          "then `sbkit eval RUN_DIR --data DATA`")
+
+
 def _resume_folder(config: RunConfig | None, overrides: dict[str, Any]) -> str:
     folder = str(overrides.get("out") or (config.out if config else ""))
     if not folder:
@@ -160,7 +174,7 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
         for name, items in (("train", train_items), ("val", val_items), ("test", test_items)):
             if items:
                 splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
-                                                  f"sketchify {name}")
+                                                  f"sketchify {name}", workers=config.workers)
                 skipped.extend(bad)
     _write_skipped(run_dir, skipped)
 

@@ -36,7 +36,8 @@ RUN_ENTRIES: tuple[str, ...] = (
 )
 # What a resumed run may change: where and how long it trains (as the trainer allows), and its report.
 BUSY_HINT = "wait for that run to finish, or give another --out"
-RESUME_MAY_CHANGE = ("out", "device", "epochs", "grad_cache_chunk", "early_stopping", "probes", "sheet_queries")
+RESUME_MAY_CHANGE = ("out", "device", "epochs", "grad_cache_chunk", "early_stopping", "probes", "sheet_queries",
+                     "workers")
 
 
 def run_entries(folder: Path) -> list[Path]:

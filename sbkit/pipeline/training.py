@@ -13,6 +13,7 @@ import torch
 from sbkit.components import Encoder, Loss
 from sbkit.config import RunConfig
 from sbkit.data.catalogue import CatalogueItem
+from sbkit.data.rows import StackedRows, row_mean, take
 from sbkit.pipeline.checks import caption_length_curve, untrained_metrics
 from sbkit.pipeline.evaluate import evaluate_split
 from sbkit.pipeline.frozen import Featurised, featurise
@@ -33,7 +34,7 @@ class Trainee:
     model: RetrievalModel
     data: Any  # TrainData or FeatureTrainData
     val: Split | None
-    test: Split
+    test: Split | None  # None when only training (``sbkit train``)
     features: Featurised | None = None
 
 
@@ -59,18 +60,18 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
     kept_captions = captions if isinstance(rows, slice) else [captions[i] for i in rows.tolist()]
     if uses_frozen_features(encoder):
         features = features or featurise(encoder, splits, captions, config.sketch_variants, config.augment,
-                                         config.seed)
+                                         config.seed)  # rows are read in this process: the tower is the cost
         whole = features.train
-        data = FeatureTrainData(whole.images[rows], whole.sketches[rows], kept_captions, whole.labels[rows],
-                                whole.seed)
+        data = FeatureTrainData(take(whole.images, rows), take(whole.sketches, rows), kept_captions,
+                                whole.labels[rows], whole.seed)
         fit_feature_mix(encoder, data)
         heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
         return Trainee(heads, data, features.val, features.test, features)
     transform = SketchAugment(config.augment, seed=config.seed) if config.augment > 0 else None
-    data = TrainData(images=train.images[rows], sketches=train.sketches[rows],
+    data = TrainData(images=take(train.images, rows), sketches=take(train.sketches, rows),
                      captions=[c[0] for c in kept_captions], labels=train.labels[rows], sketch_transform=transform,
                      caption_variants=kept_captions, seed=config.seed)
-    return Trainee(model, data, splits.get("val"), splits["test"])
+    return Trainee(model, data, splits.get("val"), splits.get("test"))
 
 
 def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.device, out_dir: Path | None,
@@ -94,7 +95,8 @@ def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.dev
 def untrained(trainee: Trainee, queries_from: torch.Tensor | None = None) -> dict[str, Any]:
     """The untrained-features baseline on the trainee's test split, centred on its training data's means."""
     data = trainee.features.train
-    return untrained_metrics(trainee.test, data.images.mean(0), data.sketches[:, 0].mean(0), queries_from)
+    first = data.sketches.variant(0) if isinstance(data.sketches, StackedRows) else data.sketches[:, 0]
+    return untrained_metrics(trainee.test, row_mean(data.images), row_mean(first), queries_from)
 
 
 def evaluation_extras(trainee: Trainee, config: RunConfig, device: torch.device,

@@ -1,13 +1,15 @@
-"""Training data held in memory as uint8 tensors, and one batch of it."""
+"""Training data as uint8 rows (in memory or on disk), and one batch of it."""
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
+from sbkit.data.rows import Rows
 from sbkit.errors import DataError, ShapeError, check
 
 
@@ -50,8 +52,8 @@ class TrainData:
     """Aligned photos, sketches, captions and product ids; row ``i`` of each is one catalogue item.
 
     Attributes:
-        images: uint8 (N, 3, S, S) photos.
-        sketches: uint8 (N, 1, S, S) sketches, dark lines on white, already normalised.
+        images: uint8 (N, 3, S, S) photos, a tensor or rows on disk (:class:`sbkit.data.rows.DiskRows`).
+        sketches: uint8 (N, 1, S, S) sketches, dark lines on white, already normalised (likewise).
         captions: N captions (an empty string for none).
         labels: long (N,) product ids; rows with equal ids are positives of each other.
         sketch_transform: applied to each batch of uint8 sketches (B, 1, S, S) before encoding, e.g.
@@ -61,8 +63,8 @@ class TrainData:
         seed: seeds the caption picks.
     """
 
-    images: torch.Tensor
-    sketches: torch.Tensor
+    images: Rows
+    sketches: Rows
     captions: list[str]
     labels: torch.Tensor
     sketch_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
@@ -95,15 +97,24 @@ class TrainData:
 
         The sketch transform sees all B rows, so its random draws do not depend on how the batch is split.
         """
+        return self.finish(self.read(rows, piece), device)
+
+    def read(self, rows: torch.Tensor, piece: tuple[int, int] | None = None) -> dict[str, Any]:
+        """What :meth:`batch` reads, on the CPU and with no random draws, so a DataLoader worker can read it."""
         start, stop = piece if piece is not None else (0, len(rows))
-        sketches = self.sketches[rows.to(self.sketches.device)]
+        mine = rows[start:stop]
+        return {"images": self.images[mine], "sketches": self.sketches[rows], "piece": (start, stop),
+                "texts": ([self.captions[i] for i in mine.tolist()] if self.caption_variants is None
+                          else pick_captions(self.caption_variants, rows, self.seed)[start:stop]),
+                "labels": self.labels[rows]}
+
+    def finish(self, read: dict[str, Any], device: torch.device) -> Batch:
+        """The batch from :meth:`read`'s rows: the sketch transform (in this process, in batch order), then
+        this rank's piece, on ``device``."""
+        start, stop = read["piece"]
+        sketches = read["sketches"]
         if self.sketch_transform is not None:
             sketches = self.sketch_transform(sketches)
-        mine = rows[start:stop]
-        return Batch(
-            images=self.images[mine.to(self.images.device)].to(device, non_blocking=True),
-            sketches=sketches[start:stop].to(device, non_blocking=True),
-            texts=([self.captions[i] for i in mine.tolist()] if self.caption_variants is None
-                   else pick_captions(self.caption_variants, rows, self.seed)[start:stop]),
-            labels=self.labels[rows.to(self.labels.device)].to(device, non_blocking=True),
-        )
+        return Batch(images=read["images"].to(device, non_blocking=True),
+                     sketches=sketches[start:stop].to(device, non_blocking=True), texts=read["texts"],
+                     labels=read["labels"].to(device, non_blocking=True))

@@ -29,6 +29,7 @@ import torch
 
 from sbkit.components import Encoder
 from sbkit.data.catalogue import CatalogueItem
+from sbkit.data.rows import WORKER_START, DiskRows, Rows, StackedRows, rows_key
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
@@ -62,43 +63,107 @@ class FeatureStore:
         return self.root / f"{kind}-{digest.hexdigest()[:32]}.npy"
 
     def get(self, kind: str, content: bytes, count: int, compute: Callable[[slice], torch.Tensor],
-            description: str) -> torch.Tensor:
-        """The cached (count, F) features for ``content``, else ``compute(rows)`` over batches, then saved."""
+            description: str, on_disk: bool = False) -> Rows:
+        """The cached (count, F) features for ``content``, else ``compute(rows)`` over batches, then saved.
+
+        With ``on_disk`` the batches stream into the cache file as they come and the features are returned as
+        :class:`~sbkit.data.rows.DiskRows` read from it, so they never all sit in memory.
+        """
         path = self._path(kind, content)
         if path.is_file():
             try:
-                cached = torch.from_numpy(np.load(path))
-                if len(cached) == count:
-                    return cached
-            except (OSError, ValueError):
+                cached = DiskRows.from_npy(path, key=f"features:{path.name}")
+                if len(cached) == count and cached.ndim == 2:
+                    return cached if on_disk else torch.from_numpy(np.load(path))
+            except (OSError, ValueError, DataError):
                 pass  # a damaged cache file is recomputed, never trusted
-        parts = []
-        for start in track(range(0, count, FEATURE_BATCH), description):
-            with torch.no_grad():
-                parts.append(compute(slice(start, start + FEATURE_BATCH)).float().cpu())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        batches = (compute(slice(start, start + FEATURE_BATCH)).float().cpu()
+                   for start in range(0, count, FEATURE_BATCH))
+        if on_disk:
+            atomic_write(path, lambda tmp: _stream_npy(tmp, count, track(batches, description,
+                                                                          total=-(-count // FEATURE_BATCH))))
+            self.computed += count
+            return DiskRows.from_npy(path, key=f"features:{path.name}")
+        with torch.no_grad():
+            parts = list(track(batches, description, total=-(-count // FEATURE_BATCH)))
         features = torch.cat(parts) if parts else torch.zeros(0, 0)
         self.computed += count
-        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda tmp: _save_npy(tmp, features.numpy()))
         return features
 
-    def pictures(self, encoder: Encoder, pictures: torch.Tensor, description: str) -> torch.Tensor:
-        """(N, F) vision features of uint8 pictures (N, 1 or 3, S, S); sketches are given three channels."""
+    def pictures(self, encoder: Encoder, pictures: Rows, description: str,
+                 transform: Callable[[torch.Tensor], torch.Tensor] | None = None, variant: str = "",
+                 workers: int = 0) -> Rows:
+        """(N, F) vision features of uint8 pictures (N, 1 or 3, S, S); sketches are given three channels.
+
+        ``transform`` is applied to each batch of pictures, in order, before the tower (e.g. a seeded sketch
+        augmentation); ``variant`` names it in the cache key. Pictures on disk give features on disk, read in
+        ``workers`` DataLoader processes.
+        """
         check(pictures.dtype == torch.uint8 and pictures.ndim == 4 and pictures.shape[1] in (1, 3),
               f"pictures must be uint8 (N, 1 or 3, S, S), got {pictures.dtype} {tuple(pictures.shape)}", ShapeError)
         device = encoder.device
-        content = f"{tuple(pictures.shape)}".encode() + pictures.contiguous().numpy().tobytes()
+        on_disk = isinstance(pictures, DiskRows)
+        content = rows_key(pictures) + (f"\0variant:{variant}".encode() if variant else b"")
+        batches = iter(picture_batches(pictures, FEATURE_BATCH, workers if on_disk else 0))
 
         def compute(rows: slice) -> torch.Tensor:
-            batch = pictures[rows].to(device).float().div_(255)
-            return encoder.vision_features(batch.expand(-1, 3, -1, -1))
+            batch = next(batches)  # the rows come in order, one batch per call
+            if transform is not None:
+                batch = transform(batch)
+            with torch.no_grad():
+                return encoder.vision_features(batch.to(device).float().div_(255).expand(-1, 3, -1, -1))
 
-        return self.get("vision", content, len(pictures), compute, description)
+        return self.get("vision", content, len(pictures), compute, description, on_disk)
 
-    def texts(self, encoder: Encoder, texts: list[str], description: str) -> torch.Tensor:
-        """(N, T) text features of ``texts``."""
+    def texts(self, encoder: Encoder, texts: list[str], description: str, on_disk: bool = False) -> Rows:
+        """(N, T) text features of ``texts`` (on disk with ``on_disk``)."""
         content = "\0".join(texts).encode("utf-8", "surrogatepass")
-        return self.get("text", content, len(texts), lambda rows: encoder.text_features(texts[rows]), description)
+
+        def compute(rows: slice) -> torch.Tensor:
+            with torch.no_grad():
+                return encoder.text_features(texts[rows])
+
+        return self.get("text", content, len(texts), compute, description, on_disk)
+
+
+class _Batches(torch.utils.data.Dataset):
+    """Batch ``i`` of some picture rows, for a DataLoader to read ahead in worker processes."""
+
+    def __init__(self, pictures: Rows, size: int) -> None:
+        self.pictures, self.size = pictures, size
+
+    def __len__(self) -> int:
+        return -(-len(self.pictures) // self.size)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.pictures[i * self.size:(i + 1) * self.size]
+
+
+def picture_batches(pictures: Rows, size: int, workers: int = 0) -> torch.utils.data.DataLoader:
+    """Consecutive batches of ``size`` rows, in order, read by ``workers`` processes (0: this one)."""
+    return torch.utils.data.DataLoader(_Batches(pictures, size), batch_size=None, num_workers=workers,
+                                       prefetch_factor=2 if workers else None,
+                                       multiprocessing_context=WORKER_START if workers else None,
+                                       generator=torch.Generator())  # leaves the global RNG as it was
+
+
+def _stream_npy(path: Path, count: int, batches) -> None:
+    """Write (count, F) float32 rows to a ``.npy`` file batch by batch."""
+    with path.open("wb") as handle:
+        written = 0
+        for batch in batches:
+            array = np.ascontiguousarray(batch.numpy(), dtype=np.float32)
+            if written == 0:
+                np.lib.format.write_array_header_1_0(handle, {"descr": np.lib.format.dtype_to_descr(array.dtype),
+                                                              "fortran_order": False,
+                                                              "shape": (count, *array.shape[1:])})
+            handle.write(array.tobytes())
+            written += len(array)
+        check(written == count, f"features: {written} rows computed for {count} inputs", ShapeError)
+        if count == 0:
+            np.lib.format.write_array_header_1_0(handle, {"descr": "<f4", "fortran_order": False, "shape": (0, 0)})
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
@@ -112,21 +177,23 @@ class SplitFeatures:
     runs on either. ``images``, ``sketches`` and ``drawn`` are (N, F) float features."""
 
     items: list[CatalogueItem]
-    images: torch.Tensor
-    sketches: torch.Tensor
-    drawn: torch.Tensor | None
+    images: Rows
+    sketches: Rows
+    drawn: Rows | None
     has_drawn: torch.Tensor
     captions: list[str]
     labels: torch.Tensor
 
 
 class TextLookup:
-    """Caption -> text feature row, for captions whose features were computed up front."""
+    """Caption -> text feature row, for captions whose features were computed up front (in memory or on disk);
+    captions added later are kept in memory."""
 
-    def __init__(self, texts: list[str], features: torch.Tensor) -> None:
+    def __init__(self, texts: list[str], features: Rows) -> None:
         check(len(texts) == len(features), f"{len(texts)} texts but {len(features)} feature rows", ShapeError)
         self.rows = {text: i for i, text in enumerate(texts)}
         self.features = features
+        self.added = torch.zeros(0, features.shape[1] if features.ndim == 2 else 0)
 
     def add(self, texts: list[str], features: torch.Tensor) -> None:
         """Remember the rows of ``features`` for the texts not known yet (the first row of each)."""
@@ -135,13 +202,23 @@ class TextLookup:
             if text not in self.rows:
                 first.setdefault(text, row)
         self.rows.update({text: len(self.rows) + n for n, text in enumerate(first)})
-        self.features = torch.cat([self.features, features[list(first.values())]])
+        fresh = features[list(first.values())].float()
+        self.added = fresh if len(self.added) == 0 else torch.cat([self.added, fresh])
 
     def __call__(self, texts: list[str]) -> torch.Tensor | None:
         rows = [self.rows.get(t) for t in texts]
         if any(r is None for r in rows):
             return None
-        return self.features[rows]
+        stored = len(self.features)
+        if all(r < stored for r in rows):
+            return self.features[rows]
+        out = torch.empty(len(rows), self.added.shape[1])
+        early = [i for i, r in enumerate(rows) if r < stored]
+        late = [i for i, r in enumerate(rows) if r >= stored]
+        if early:
+            out[early] = self.features[[rows[i] for i in early]].float()
+        out[late] = self.added[[rows[i] - stored for i in late]]
+        return out
 
 
 class FeatureHeads(Encoder):
@@ -200,8 +277,8 @@ class FeatureTrainData:
     (:func:`sbkit.training.data.pick_variants`), so a resumed run draws the same ones.
     """
 
-    images: torch.Tensor
-    sketches: torch.Tensor
+    images: Rows  # (N, F)
+    sketches: Rows | StackedRows  # (N, V, F)
     captions: list[list[str]]
     labels: torch.Tensor
     seed: int = 0
@@ -221,10 +298,16 @@ class FeatureTrainData:
         return len(self.images)
 
     def batch(self, rows: torch.Tensor, device: torch.device, piece: tuple[int, int] | None = None) -> Batch:
+        return self.finish(self.read(rows, piece), device)
+
+    def read(self, rows: torch.Tensor, piece: tuple[int, int] | None = None) -> Batch:
+        """This rank's piece of the batch at ``rows``, on the CPU (a DataLoader worker may read it)."""
         start, stop = piece if piece is not None else (0, len(rows))
         sketch_pick = pick_variants(rows, self.sketches.shape[1], self.seed, "sketch")
         mine = rows[start:stop]
-        return Batch(images=self.images[mine].to(device),
-                     sketches=self.sketches[mine, sketch_pick[start:stop]].to(device),
-                     texts=pick_captions(self.captions, rows, self.seed)[start:stop],
-                     labels=self.labels[rows].to(device))
+        return Batch(images=self.images[mine], sketches=self.sketches[mine, sketch_pick[start:stop]],
+                     texts=pick_captions(self.captions, rows, self.seed)[start:stop], labels=self.labels[rows])
+
+    def finish(self, read: Batch, device: torch.device) -> Batch:
+        return Batch(images=read.images.to(device), sketches=read.sketches.to(device), texts=read.texts,
+                     labels=read.labels.to(device))

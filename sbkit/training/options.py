@@ -8,7 +8,8 @@ from sbkit.errors import ConfigError, check
 
 AMP_MODES = ("auto", "bf16", "fp16", "off")
 # Options a resumed run may change; any other difference would not continue the same run.
-RESUMABLE_CHANGES = ("epochs", "checkpoint_every", "device", "amp", "grad_cache_chunk", "early_stopping", "distributed")
+RESUMABLE_CHANGES = ("epochs", "checkpoint_every", "device", "amp", "grad_cache_chunk", "early_stopping", "distributed",
+                     "workers")
 MONITOR_MODES = ("auto", "max", "min")
 
 
@@ -42,6 +43,8 @@ class TrainOptions:
         monitor_mode: ``max`` (higher is better), ``min``, or ``auto`` (``min`` when ``monitor`` names a loss).
         distributed: initialise ``torch.distributed`` from the environment ``torchrun`` sets, if no process
             group exists yet; with a process group (initialised by either), train data-parallel.
+        workers: DataLoader worker processes that read each rank's piece of the coming batches ahead of the
+            step; 0 reads them in the training process. Data order and results do not depend on it.
     """
 
     epochs: int = 8
@@ -63,6 +66,7 @@ class TrainOptions:
     monitor: str = "val_R@10"
     monitor_mode: str = "auto"
     distributed: bool = False
+    workers: int = 0
 
     def __post_init__(self) -> None:
         self.modality_dropout = tuple(float(p) for p in self.modality_dropout)  # type: ignore[assignment]
@@ -88,6 +92,8 @@ class TrainOptions:
         check(self.early_stopping >= 0, f"early_stopping must be >= 0 epochs (0 = off), got {self.early_stopping}",
               ConfigError)
         check(bool(self.monitor), "monitor must name a key of the epoch record, e.g. 'val_R@10' or 'loss'",
+              ConfigError)
+        check(self.workers >= 0, f"workers must be >= 0 (0 = read in the training process), got {self.workers}",
               ConfigError)
         check(self.monitor_mode in MONITOR_MODES,
               f"monitor_mode must be one of {', '.join(MONITOR_MODES)}, got {self.monitor_mode!r}", ConfigError)

@@ -39,6 +39,7 @@ from sbkit.training.distributed import (
     wrap,
 )
 from sbkit.training.gradcache import cached_backward
+from sbkit.training.loader import PieceSampler, batch_loader
 from sbkit.training.history import plain, write_history
 from sbkit.training.model import RetrievalModel
 from sbkit.training.options import TrainOptions
@@ -228,16 +229,19 @@ def _fit(model: RetrievalModel, loss: Loss, data: TrainData, options: TrainOptio
         })
 
     stopped = best is not None and best.should_stop(first_epoch)
+    sampler = PieceSampler(ranks)
+    loader = batch_loader(data, sampler, options.workers)
     for epoch in range(first_epoch, options.epochs if not stopped else first_epoch):
         epoch_generator = generator.get_state()
         batches, modes = _draw_epoch(generator, plan, options.modality_dropout)
+        sampler.set_epoch(batches, start_batch)
         model.train()
         loss.train()
         running, processed, started = torch.zeros((), device=device), 0, time.perf_counter()
         with _bar(ranks.main, f"epoch {epoch + 1}/{options.epochs}", plan.batches) as advance:
             advance(start_batch)
-            for b in range(start_batch, plan.batches):
-                batch = data.batch(batches[b], device, ranks.piece(len(batches[b])))
+            for b, read in zip(range(start_batch, plan.batches), loader, strict=True):
+                batch = data.finish(read, device)
                 weight, mode = 1 / plan.group_size(b), EVERY if options.every_mode else int(modes[b])
                 if 0 < options.grad_cache_chunk < piece_sizes(batch.size, ranks.world)[0]:  # the same on every rank
                     value = cached_backward(ctx, batch, mode, weight, options.grad_cache_chunk)

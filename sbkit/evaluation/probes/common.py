@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sbkit.data.rows import whole
 from sbkit.components import Sketchifier
 from sbkit.config import RunConfig
 from sbkit.data.images import read_image
@@ -67,9 +68,10 @@ class ProbeContext:
     @cached_property
     def query_sketches(self) -> torch.Tensor:
         """(N, 1, S, S) uint8: each test item's drawn sketch where it has one, else its sketchifier sketch."""
+        sketches = whole(self.test.sketches)
         if self.test.drawn is None:
-            return self.test.sketches
-        return torch.where(self.test.has_drawn[:, None, None, None], self.test.drawn, self.test.sketches)
+            return sketches
+        return torch.where(self.test.has_drawn[:, None, None, None], whole(self.test.drawn), sketches)
 
     @cached_property
     def native_size(self) -> int:

@@ -1,0 +1,60 @@
+"""``sbkit eval``: test a trained run folder on a catalogue split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sbkit.progress import console
+
+EVAL_HELP = """Evaluate the model of RUN_DIR (from `sbkit train` or `sbkit run`) on one split of a catalogue:
+every item of the split is in the gallery and its sketch (made by the run's sketchifier, plus its drawn sketch
+where it has one) and caption are its queries. Writes metrics.json, report.md and skipped.jsonl to --out.
+
+Photos stream through the prepared-rows cache, so the catalogue need not fit in memory. Data parameters go as
+--data.<param> VALUE, e.g. --data.size 500."""
+
+
+def eval_command(
+    ctx: typer.Context,
+    run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit train` or `sbkit run`."),
+    data: str = typer.Option(..., "--data", help="The catalogue: a dataset name (see `sbkit list dataset`) or a "
+                             "folder."),
+    split: str = typer.Option("test", "--split", help="The split to evaluate on: train, val or test."),
+    out: Path = typer.Option(None, "--out", "-o", help="Folder for metrics.json and report.md. "
+                             "[default: RUN_DIR/eval/<data name>-<split>]"),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Items per forward pass."),
+    workers: int = typer.Option(None, "--workers", min=0, help="DataLoader processes decoding and sketchifying "
+                                "photos; 0 does it in this process. [default: the run's]"),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
+) -> None:
+    """Evaluate a run folder's model on a catalogue (see `sbkit eval --help`)."""
+    from sbkit.cli.options import parse_component_options
+    from sbkit.console_text import shown
+    from sbkit.pipeline.eval_stage import evaluate_run
+
+    params = parse_component_options(list(ctx.args), {"data"}).get("data", {})
+    result = evaluate_run(run_dir, data, params, split=split, out=out, device=device, batch_size=batch_size,
+                          workers=workers)
+    _table(result.metrics)
+    console.print(f"report: [bold]{shown(result.out / 'report.md')}[/bold]")
+
+
+def _table(result: dict) -> None:
+    from rich.table import Table
+
+    split = result["split"]
+    table = Table(title=f"{split} results ({result['counts'][split]} gallery items, random R@10 = "
+                        f"{result['random_R@10']:.3f})")
+    for column in ("query", "sketches", "R@1", "R@5", "R@10", "mAP", "MRR"):
+        table.add_column(column, justify="right" if column.startswith(("R@", "m", "M")) else "left")
+    for mode, by_source in result["metrics"].items():
+        for source, values in by_source.items():
+            table.add_row(mode, source, *(f"{values[k]:.3f}" for k in ("R@1", "R@5", "R@10", "mAP", "MRR")))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval", help=EVAL_HELP, context_settings={"allow_extra_args": True,
+                                                          "ignore_unknown_options": True})(eval_command)
