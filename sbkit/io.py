@@ -13,6 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+
 def file_sha256(path: str | Path) -> str:
     """Hex SHA-256 of a file, read in 16 MiB blocks."""
     digest = hashlib.sha256()

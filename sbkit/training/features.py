@@ -29,13 +29,14 @@ import torch
 
 from sbkit.components import Encoder
 from sbkit.data.catalogue import CatalogueItem
-from sbkit.data.rows import WORKER_START, DiskRows, Rows, StackedRows, rows_key
+from sbkit.data.rows import WORKER_START, DiskRows, Rows, StackedRows, rows_key, take, whole
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
 from sbkit.training.data import Batch, pick_captions, pick_variants
 
 FEATURE_BATCH = 64
+MIX_FIT_ROWS = 20_000  # raw_mix fits on an even sample: means and directions settle long before this
 
 
 def uses_frozen_features(encoder: Encoder) -> bool:
@@ -47,7 +48,14 @@ def fit_feature_mix(encoder: Encoder, data: FeatureTrainData) -> None:
     """Fit the encoder's ``feature_mix`` (if any) on the training photos and unaugmented training sketches."""
     mix = getattr(encoder, "feature_mix", None)
     if mix is not None:
-        mix.fit(data.images, data.sketches[:, 0])
+        sketches = data.sketches[:, 0] if torch.is_tensor(data.sketches) else data.sketches.variant(0)
+        mix.fit(_spread_sample(data.images), _spread_sample(sketches))
+
+
+def _spread_sample(rows: Rows, count: int = MIX_FIT_ROWS) -> torch.Tensor:
+    """At most ``count`` rows spread evenly over ``rows``, in memory (features on disk stay on disk)."""
+    picked = torch.linspace(0, len(rows) - 1, min(len(rows), count)).round().long()
+    return rows[picked] if torch.is_tensor(rows) else whole(take(rows, picked))
 
 
 class FeatureStore:
