@@ -36,6 +36,7 @@ from sbkit.progress import console
 from sbkit.registry import get_registry
 
 if TYPE_CHECKING:
+    from sbkit.components import Encoder, Loss, Sketchifier
     from sbkit.training import TrainOptions
 
 
@@ -72,6 +73,26 @@ def typed_params(config: RunConfig, registry) -> None:
             continue  # a path: its layout, and so its parameters, are known only when it is read
         registry_kind = "dataset" if kind == "data" else kind
         spec.params = resolve_params(registry.get(registry_kind, spec.name), spec.params, f"{kind} {spec.name!r}")
+
+
+def checked_components(config: RunConfig, saved: RunConfig | None, options: TrainOptions,
+                       with_index: bool) -> tuple[Path, Sketchifier, Encoder, Loss]:
+    """The run folder and the components a run trains with, built (and a resume checked against its folder)
+    before any slow work, so that a bad name, parameter or resume fails at once."""
+    registry = get_registry()
+    typed_params(config, registry)
+    run_dir = default_run_dir(config)
+    if saved is not None:
+        typed_params(saved, registry)
+        refuse_changed_resume(run_dir, saved, config)
+        refuse_stale_checkpoint(run_dir, options)
+    sketchifier = registry.create("sketchifier", config.sketchifier.name, config.sketchifier.params)
+    encoder = registry.create("encoder", config.encoder.name, config.encoder.params)
+    loss = registry.create("loss", config.loss.name, config.loss.params)
+    if with_index:
+        registry.get("index", config.index.name)
+    registry.get("fuser", config.fuser.name)
+    return run_dir, sketchifier, encoder, loss
 
 
 def load_catalogue(config: RunConfig) -> Catalogue:
@@ -114,19 +135,7 @@ def run(config: RunConfig | None = None, resume: bool = False, force: bool = Fal
     torch.manual_seed(config.seed)
     device = resolve_device(config.device)
     options = train_options(config, device)
-    registry = get_registry()
-    typed_params(config, registry)
-    run_dir = default_run_dir(config)
-    if saved is not None:
-        typed_params(saved, registry)
-        refuse_changed_resume(run_dir, saved, config)
-        refuse_stale_checkpoint(run_dir, options)
-    # Build every component before any slow work, so a bad name or parameter fails at once.
-    sketchifier = registry.create("sketchifier", config.sketchifier.name, config.sketchifier.params)
-    encoder = registry.create("encoder", config.encoder.name, config.encoder.params)
-    loss = registry.create("loss", config.loss.name, config.loss.params)
-    registry.get("index", config.index.name)
-    registry.get("fuser", config.fuser.name)
+    run_dir, sketchifier, encoder, loss = checked_components(config, saved, options, with_index=True)
 
     timer = Timer()
     with timer.stage("load catalogue"):
@@ -139,7 +148,7 @@ def run(config: RunConfig | None = None, resume: bool = False, force: bool = Fal
                              uses_frozen_features(encoder))
     with claim_run_folder(run_dir, resume=resume, force=force):
         config.save(run_dir / "config.toml")
-        return _run_stages(config, run_dir, resume, catalogue, timer, device, options, registry, sketchifier,
+        return _run_stages(config, run_dir, resume, catalogue, timer, device, options, get_registry(), sketchifier,
                            encoder, loss, holdout)
 
 

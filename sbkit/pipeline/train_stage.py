@@ -18,18 +18,11 @@ from sbkit.config import RunConfig
 from sbkit.data.catalogue import Skipped
 from sbkit.errors import ConfigError, DataError, check
 from sbkit.io import atomic_write_json
-from sbkit.pipeline.run import RunResult, Timer, _write_skipped, load_catalogue, resolve_device, train_options, \
-    typed_params
-from sbkit.pipeline.run_folder_guard import (
-    claim_run_folder,
-    default_run_dir,
-    refuse_changed_resume,
-    refuse_stale_checkpoint,
-    resume_base,
-)
+from sbkit.pipeline.run import RunResult, Timer, _write_skipped, checked_components, load_catalogue, \
+    resolve_device, train_options
+from sbkit.pipeline.run_folder_guard import claim_run_folder, resume_base
 from sbkit.pipeline.training import make_trainee, train
 from sbkit.progress import set_quiet
-from sbkit.registry import get_registry
 from sbkit.retrieval.run_folder import save_run_model
 
 TRAIN_SPLITS = ("train", "val")
@@ -78,17 +71,7 @@ def _train(config: RunConfig, saved: RunConfig | None, resume: bool, force: bool
 
     torch.manual_seed(config.seed)
     options = dataclasses.replace(train_options(config, device), distributed=ranks.active)
-    registry = get_registry()
-    typed_params(config, registry)
-    run_dir = default_run_dir(config)
-    if saved is not None:
-        typed_params(saved, registry)
-        refuse_changed_resume(run_dir, saved, config)
-        refuse_stale_checkpoint(run_dir, options)
-    sketchifier = registry.create("sketchifier", config.sketchifier.name, config.sketchifier.params)
-    encoder = registry.create("encoder", config.encoder.name, config.encoder.params)
-    loss = registry.create("loss", config.loss.name, config.loss.params)
-    registry.get("fuser", config.fuser.name)
+    run_dir, sketchifier, encoder, loss = checked_components(config, saved, options, with_index=False)
     if not ranks.main:
         return _follow(config, ranks, device, options, sketchifier, encoder, loss, run_dir, resume)
     timer = Timer()
