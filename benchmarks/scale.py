@@ -380,18 +380,12 @@ def write_table(path: Path, results: dict[str, Any]) -> None:
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
-def merge(args: argparse.Namespace) -> None:
-    """Merge results files into one: every stage's sizes, and every run's command."""
+def publish(args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Write the results JSON (and the page's table with ``--table``), and print the tables."""
     from sbkit.io import atomic_write_json
 
-    results: dict[str, Any] = {"sizes": [], "stages": {}, "runs": [], "queries": args.queries}
-    for path in args.merge:
-        part = json.loads(path.read_text(encoding="utf-8"))
-        results["sizes"] = sorted(set(results["sizes"]) | set(part["sizes"]))
-        results["runs"].extend(part["runs"])
-        for stage, rows in part["stages"].items():
-            results["stages"].setdefault(stage, {}).update(rows)
     results["note"] = _note(results)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_json(args.out, results)
     print(markdown(results))
     print(recall_markdown(results))
@@ -399,6 +393,18 @@ def merge(args: argparse.Namespace) -> None:
     if args.table:
         write_table(args.table, results)
         print(f"wrote {args.table}")
+
+
+def merge(args: argparse.Namespace) -> None:
+    """Merge results files into one: every stage's sizes, and every run's command."""
+    results: dict[str, Any] = {"sizes": [], "stages": {}, "runs": [], "queries": args.queries}
+    for path in args.merge:
+        part = json.loads(path.read_text(encoding="utf-8"))
+        results["sizes"] = sorted(set(results["sizes"]) | set(part["sizes"]))
+        results["runs"].extend(part["runs"])
+        for stage, rows in part["stages"].items():
+            results["stages"].setdefault(stage, {}).update(rows)
+    publish(args, results)
 
 
 def _note(results: dict[str, Any]) -> str:
@@ -489,17 +495,7 @@ def main() -> None:
             print(f"  {json.dumps(shown)}", flush=True)
     run["load_average_at_end"] = os.getloadavg()
     results["runs"].append(run)
-    results["note"] = _note(results)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    from sbkit.io import atomic_write_json
-
-    atomic_write_json(args.out, results)
-    print(markdown(results))
-    print(recall_markdown(results))
-    print(capacity_markdown(results))
-    if args.table:
-        write_table(args.table, results)
-        print(f"wrote {args.table}")
+    publish(args, results)
     print(f"wrote {args.out}")
 
 
