@@ -17,10 +17,6 @@ import torch
 from sbkit.errors import DataError, ShapeError, check
 
 CHUNK_ROWS = 256
-# DataLoader workers reading rows start from a fresh forkserver process, not by forking the caller: a fork
-# taken while another thread holds a lock (a progress bar's, a thread pool's) can leave the child waiting on it
-# for ever.
-WORKER_START = "forkserver"
 # Fewer rows than this are read in the calling process: starting workers (each imports torch) costs more.
 WORKERS_FROM_ROWS = 512
 

@@ -22,7 +22,8 @@ from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.images import SKETCH_RESOLUTION, read_image, read_sketch, square
 from sbkit.data import rows as row_store
-from sbkit.data.rows import WORKER_START, DiskRows
+from sbkit.data.rows import DiskRows
+from sbkit.data.workers import WORKER_START
 from sbkit.data.skip_reasons import reason_of
 from sbkit.data.tensors import SplitTensors
 from sbkit.errors import DataError, check

@@ -29,7 +29,8 @@ import torch
 
 from sbkit.components import Encoder
 from sbkit.data.catalogue import CatalogueItem
-from sbkit.data.rows import WORKER_START, DiskRows, Rows, StackedRows, rows_key, take, whole
+from sbkit.data.rows import DiskRows, Rows, StackedRows, rows_key, take, whole
+from sbkit.data.workers import WORKER_START
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track

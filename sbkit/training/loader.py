@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from sbkit.data import rows as row_store
-from sbkit.data.rows import WORKER_START
+from sbkit.data.workers import WORKER_START
 from sbkit.training.distributed import Ranks
 
 Request = tuple[torch.Tensor, tuple[int, int]]
