@@ -17,8 +17,6 @@ import torch
 from sbkit.errors import DataError, ShapeError, check
 
 CHUNK_ROWS = 256
-# Fewer rows than this are read in the calling process: starting workers (each imports torch) costs more.
-WORKERS_FROM_ROWS = 512
 
 
 class DiskRows:

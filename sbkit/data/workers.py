@@ -13,7 +13,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing import context as mp_context
-from typing import Any
+from typing import Any, Callable
+
+# Fewer rows than this are read in the calling process: starting workers (each imports torch) costs more.
+WORKERS_FROM_ROWS = 512
 
 
 @contextmanager
@@ -42,3 +45,18 @@ class _WorkerContext(mp_context.ForkServerContext):
 
 
 WORKER_START = _WorkerContext()  # pass as a DataLoader's multiprocessing_context
+
+
+def loader_options(workers: int, rows: int | None = None,
+                   init: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """A DataLoader's worker settings: ``workers`` processes started as above, reading two batches ahead, each
+    first running ``init``; none (this process reads) for 0, or when ``rows`` is fewer than
+    :data:`WORKERS_FROM_ROWS`. The loader gets its own generator, so the global RNG stays as it was. (PyTorch
+    already gives each worker one torch thread.)"""
+    import torch
+
+    if rows is not None and rows < WORKERS_FROM_ROWS:
+        workers = 0
+    return {"num_workers": workers, "prefetch_factor": 2 if workers else None,
+            "multiprocessing_context": WORKER_START if workers else None,
+            "worker_init_fn": init if workers else None, "generator": torch.Generator()}

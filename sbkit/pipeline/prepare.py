@@ -21,9 +21,8 @@ import torch
 from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.images import SKETCH_RESOLUTION, read_image, read_sketch, square
-from sbkit.data import rows as row_store
 from sbkit.data.rows import DiskRows
-from sbkit.data.workers import WORKER_START
+from sbkit.data.workers import loader_options
 from sbkit.data.skip_reasons import reason_of
 from sbkit.data.tensors import SplitTensors
 from sbkit.errors import DataError, check
@@ -97,22 +96,17 @@ class ItemStream(torch.utils.data.Dataset):
 
 
 def _single_threaded(_worker: int) -> None:
-    torch.set_num_threads(1)  # the workers are the parallelism; threads inside each only contend
-    cv2.setNumThreads(1)
+    cv2.setNumThreads(1)  # the workers are the parallelism; OpenCV's threads inside each would only contend
 
 
 def stream_items(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
                  description: str, workers: int | None = None) -> Iterator[tuple]:
     """:class:`ItemStream`'s rows in catalogue order, decoded by ``workers`` processes (0, or fewer items than
-    :data:`sbkit.data.rows.WORKERS_FROM_ROWS`: in this one)."""
+    :data:`~sbkit.data.workers.WORKERS_FROM_ROWS`: in this one)."""
     workers = default_workers() if workers is None else workers
-    if len(items) < row_store.WORKERS_FROM_ROWS:
-        workers = 0
     loader = torch.utils.data.DataLoader(
-        ItemStream(items, sketchifier, size, line_width), batch_size=16, num_workers=workers if items else 0,
-        collate_fn=list, worker_init_fn=_single_threaded if workers else None,
-        prefetch_factor=2 if workers else None, multiprocessing_context=WORKER_START if workers else None,
-        generator=torch.Generator())  # leaves the global RNG as it was
+        ItemStream(items, sketchifier, size, line_width), batch_size=16, collate_fn=list,
+        **loader_options(workers, rows=len(items), init=_single_threaded))
     with progress_bar(description, len(items)) as advance:
         for chunk in loader:
             yield from chunk

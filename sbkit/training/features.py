@@ -30,7 +30,7 @@ import torch
 from sbkit.components import Encoder
 from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.rows import DiskRows, Rows, StackedRows, rows_key, take, whole
-from sbkit.data.workers import WORKER_START
+from sbkit.data.workers import loader_options
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
@@ -152,10 +152,7 @@ class _Batches(torch.utils.data.Dataset):
 
 def picture_batches(pictures: Rows, size: int, workers: int = 0) -> torch.utils.data.DataLoader:
     """Consecutive batches of ``size`` rows, in order, read by ``workers`` processes (0: this one)."""
-    return torch.utils.data.DataLoader(_Batches(pictures, size), batch_size=None, num_workers=workers,
-                                       prefetch_factor=2 if workers else None,
-                                       multiprocessing_context=WORKER_START if workers else None,
-                                       generator=torch.Generator())  # leaves the global RNG as it was
+    return torch.utils.data.DataLoader(_Batches(pictures, size), batch_size=None, **loader_options(workers))
 
 
 def _stream_npy(path: Path, count: int, batches) -> None:

@@ -16,8 +16,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from sbkit.data import rows as row_store
-from sbkit.data.workers import WORKER_START
+from sbkit.data.workers import loader_options
 from sbkit.training.distributed import Ranks
 
 Request = tuple[torch.Tensor, tuple[int, int]]
@@ -61,18 +60,11 @@ def _as_is(read: Any) -> Any:
     return read
 
 
-def _one_thread(_worker: int) -> None:
-    torch.set_num_threads(1)  # a reader only copies rows; the training process keeps the cores
-
-
 def batch_loader(data: Any, sampler: PieceSampler, workers: int) -> DataLoader:
     """A loader of ``data.read(rows, piece)`` for each request of ``sampler``, in order; ``workers`` processes
     (kept across epochs) read ahead, or none with 0. ``data.finish`` turns each into a batch on the device."""
-    if len(data) < row_store.WORKERS_FROM_ROWS:
-        workers = 0  # starting the workers would cost more than they save
-    readable = dataclasses.replace(data, sketch_transform=None) if workers and data.sketch_transform else data
-    return DataLoader(_Pieces(readable), batch_sampler=sampler, collate_fn=_as_is, num_workers=workers,
-                      persistent_workers=workers > 0, prefetch_factor=2 if workers else None,
-                      worker_init_fn=_one_thread if workers else None,
-                      multiprocessing_context=WORKER_START if workers else None,
-                      generator=torch.Generator())  # its own seed draws: the global RNG (dropout) stays as it was
+    options = loader_options(workers, rows=len(data))
+    readable = dataclasses.replace(data, sketch_transform=None) if options["num_workers"] and data.sketch_transform \
+        else data
+    return DataLoader(_Pieces(readable), batch_sampler=sampler, collate_fn=_as_is,
+                      persistent_workers=options["num_workers"] > 0, **options)

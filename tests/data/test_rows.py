@@ -47,7 +47,7 @@ def test_stacked_rows_pick_one_variant_per_row(tmp_path) -> None:
 
 
 def test_streamed_split_equals_the_split_in_memory(monkeypatch) -> None:
-    from sbkit.data import rows
+    from sbkit.data import workers
 
     from sbkit.data.resolve import resolve_catalogue
     from sbkit.data.validate import load_valid
@@ -56,7 +56,7 @@ def test_streamed_split_equals_the_split_in_memory(monkeypatch) -> None:
 
     items = load_valid(resolve_catalogue("demo", {"size": 40, "image_size": 64})).items[:24]
     sketchifier = create("sketchifier", "canny-clahe")
-    monkeypatch.setattr(rows, "WORKERS_FROM_ROWS", 0)  # workers even for these few items
+    monkeypatch.setattr(workers, "WORKERS_FROM_ROWS", 0)  # workers even for these few items
     memory, _ = prepare_split(items, sketchifier, 32, 1, "memory", use_cache=False, workers=0)
     disk, _ = prepare_split(items, sketchifier, 32, 1, "disk", workers=2)
     assert isinstance(disk.images, DiskRows) and [i.id for i in disk.items] == [i.id for i in memory.items]
