@@ -37,10 +37,11 @@ def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | N
                  workers: int | None = None) -> EvalResult:
     """Evaluate the model of ``run_dir`` on ``split`` of the catalogue ``data`` (a dataset name or a folder)."""
     from sbkit.data.resolve import resolve_catalogue
+    from sbkit.devices import resolve_device
     from sbkit.data.validate import load_valid
     from sbkit.pipeline.evaluate import evaluate_split
     from sbkit.pipeline.prepare import prepare_split
-    from sbkit.pipeline.run import resolve_device
+    from sbkit.pipeline.run import write_skipped
     from sbkit.registry import get_registry
     from sbkit.retrieval.run_folder import load_run
 
@@ -66,15 +67,9 @@ def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | N
     folder = Path(out) if out is not None else default_eval_dir(run.run_dir, data, split)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_json(folder / "metrics.json", result)
-    atomic_write_text(folder / "skipped.jsonl", "".join(_line(s.record()) for s in skipped))
+    write_skipped(folder, skipped)
     atomic_write_text(folder / "report.md", _report(result))
     return EvalResult(folder, result)
-
-
-def _line(record: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(record, ensure_ascii=False) + "\n"
 
 
 def _report(result: dict[str, Any]) -> str:

@@ -185,7 +185,7 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
                 splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
                                                   f"sketchify {name}", workers=config.workers)
                 skipped.extend(bad)
-    _write_skipped(run_dir, skipped)
+    write_skipped(run_dir, skipped)
 
     with timer.stage("build model"):
         encoder.prepare(splits["train"].captions)
@@ -241,6 +241,7 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
     return RunResult(run_dir, result, timer.seconds)
 
 
-def _write_skipped(run_dir: Path, skipped: list[Skipped]) -> None:
+def write_skipped(folder: Path, skipped: list[Skipped]) -> None:
+    """``skipped.jsonl``: one JSON line per input left out, with its reason."""
     lines = "".join(json.dumps(s.record(), ensure_ascii=False) + "\n" for s in skipped)
-    atomic_write_text(run_dir / "skipped.jsonl", lines)
+    atomic_write_text(folder / "skipped.jsonl", lines)

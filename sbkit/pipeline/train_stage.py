@@ -16,10 +16,10 @@ from typing import Any
 
 from sbkit.config import RunConfig
 from sbkit.data.catalogue import Skipped
+from sbkit.devices import resolve_device
 from sbkit.errors import ConfigError, DataError, check
 from sbkit.io import atomic_write_json
-from sbkit.pipeline.run import RunResult, Timer, _write_skipped, checked_components, load_catalogue, \
-    resolve_device, train_options
+from sbkit.pipeline.run import RunResult, Timer, checked_components, load_catalogue, train_options, write_skipped
 from sbkit.pipeline.run_folder_guard import claim_run_folder, resume_base
 from sbkit.pipeline.training import make_trainee, train
 from sbkit.progress import set_quiet
@@ -85,7 +85,7 @@ def _train(config: RunConfig, saved: RunConfig | None, resume: bool, force: bool
         with claim_run_folder(run_dir, resume=resume, force=force):
             config.save(run_dir / "config.toml")
             splits, skipped = _prepare(catalogue, config, sketchifier, timer)
-            _write_skipped(run_dir, skipped)
+            write_skipped(run_dir, skipped)
             model, trainee, loss = _trainee(config, splits, encoder, loss, device, timer)
             ready = _tell_followers(True, ranks)
             with timer.stage("train"):
