@@ -166,6 +166,9 @@ class FaissIndex(Index):
             self.faiss_index.search_c(*args)
             return scores, rows
         threads = faiss.omp_get_max_threads()
+        if threads == 1:  # already one thread (OMP_NUM_THREADS=1, a worker process): nothing to switch
+            self.faiss_index.search_c(*args)
+            return scores, rows
         faiss.omp_set_num_threads(1)
         try:
             self.faiss_index.search_c(*args)

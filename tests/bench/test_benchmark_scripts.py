@@ -78,3 +78,10 @@ def test_scale_reports_every_stage_per_size_and_keeps_the_rest_of_the_page(tmp_p
     text = page.read_text()
     assert text.startswith("# Scale\n\nbefore\n") and text.endswith("\nafter\n") and "old" not in text
     assert "| index (train + add + save): ms / item |" in text and "Capacity plan" in text and "For 100M items" in text
+
+
+def test_silhouette_oracle_reports_both_kinds_of_sketch(tmp_path):
+    report = _run("silhouette_oracle.py", "--demo-size", "60", "--size", "32", out=tmp_path / "oracle.json")
+    for name in ("sketchifier", "drawn"):
+        assert 0 < report[name]["R@10"] <= 1 and report[name]["R@1"] <= report[name]["R@10"]
+    assert report["ratio R@1"] >= 0 and 0.5 < report["parameter oracle R@1"] <= 1
