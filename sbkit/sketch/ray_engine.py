@@ -86,8 +86,12 @@ def ray_results(items: list[JobItem], worker_args: tuple[Any, ...],
 
     The items go in batches sized as the local engine's chunks for that many workers.
     """
+    from sbkit.errors import ConfigError
     from sbkit.sketch.job import chunked  # job imports this module
 
+    if any(item.member is not None for item in items):
+        raise ConfigError("--engine ray reads photos by file path, and this catalogue keeps them in shards; "
+                          "sketchify it with --engine local, or export it as a folder of files")
     with ray_session(address) as ray:
         cpus = cluster_cpus(ray)
         chunks = chunked(items, cpus)
