@@ -127,9 +127,10 @@ def export_command(
 ) -> None:
     """Write a catalogue as WebDataset tar shards or Parquet files, which --data then reads as they are.
 
-    Photos and sketches are copied as their encoded bytes, so the shards give the same pixels. The folder
-    appears complete or not at all; items whose photo cannot be read are listed in its skipped.jsonl.
-    Dataset parameters are given as --data.<param> VALUE (e.g. --data.size 120 for the demo).
+    Photos and sketches are copied as their encoded bytes, so the shards give the same pixels.
+    The folder appears complete or not at all; items whose photo cannot be read are listed in
+    its skipped.jsonl. Dataset parameters are given as --data.<param> VALUE (e.g. --data.size
+    120 for the demo).
     """
     from sbkit.data.export import export_catalogue
     from sbkit.data.resolve import resolve_catalogue

@@ -77,6 +77,13 @@ class BatchEmbedder:
 
 def batch_rows(items: list[CatalogueItem], batch_size: int, chunk_size: int) -> list[dict[str, Any]]:
     """The local engine's forward batches, in order, one row each: chunk number, ids and image paths (JSON)."""
+    from pathlib import Path
+
+    from sbkit.errors import ConfigError
+
+    if not all(isinstance(item.image, Path) for item in items):
+        raise ConfigError("--engine ray reads photos by file path, and this catalogue keeps them in shards; build "
+                          "the index with --engine local")
     rows = []
     for chunk, chunk_items in enumerate(_batches(items, chunk_size)):
         for batch in _batches(chunk_items, batch_size):

@@ -78,6 +78,7 @@ def sketch_paths(job: JobSketches, items: list[CatalogueItem], data: str) -> dic
         theirs = ", ".join(repr(i) for i in list(job.paths)[:3])
         ours = ", ".join(repr(item.id) for item in items[:3])
         raise ConfigError(f"--sketches {job.folder} has sketches of none of the {len(items)} items of {data!r} (its "
-                          f"ids: {theirs}, ...; the catalogue's: {ours}, ...); it was made from {job.source or 'other data'}. "
-                          f"Sketchify this catalogue: sbkit sketchify {data} --out {job.folder}")
+                          f"ids: {theirs}, ...; the catalogue's: {ours}, ...); it was made from "
+                          f"{job.source or 'other data'}. Sketchify this catalogue: sbkit sketchify {data} --out "
+                          f"{job.folder}")
     return found
