@@ -36,13 +36,11 @@ class TarMember:
         return self.shard.stat()
 
     def exists(self) -> bool:
-        return self.is_file()
+        return self.shard.is_file()
 
     def is_file(self) -> bool:
-        try:
-            return self.offset + self.size <= self.shard.stat().st_size
-        except OSError:
-            return False
+        """Whether the shard is there; a member cut short by a truncated shard fails when read, as a corrupt image."""
+        return self.shard.is_file()
 
     def read_bytes(self) -> bytes:
         """The member's bytes, read in one call; OSError when the shard is shorter than the member (truncated)."""
@@ -76,7 +74,8 @@ class ParquetCell:
         return self.file.stat()
 
     def exists(self) -> bool:
-        return self.is_file()
+        """Whether the file is there (cheap: for cache keys); :meth:`is_file` also says whether the cell holds bytes."""
+        return self.file.is_file()
 
     def is_file(self) -> bool:
         try:
