@@ -81,8 +81,9 @@ def _shard_items(shard: Path) -> Iterator[CatalogueItem | Skipped]:
             _check_end(tar, shard)
     except (tarfile.TarError, OSError, EOFError) as exc:
         detail = f"after key {key!r}" if key is not None else "at its start"
-        yield Skipped(str(shard), f"{shard}: the shard cannot be read {detail} ({exc}); the keys before it are "
-                      "kept. Write the shard again (`sbkit data export`)", why.UNREADABLE_ENTRY)
+        yield Skipped(str(shard), f"the shard cannot be read {detail} ({exc}); the keys before it are "
+                      "kept. Shards are read as uncompressed tar files; write it again (`sbkit data export`)",
+                      why.UNREADABLE_ENTRY)
     if key is not None:
         yield _to_item(shard, key, members)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sbkit.errors import ConfigError
 from sbkit.ray_cluster import RETRIES, cluster_cpus, job_failed, ray_session, remote_args_allowed
 from sbkit.sketch.job_source import JobItem, SkippedInput
 from sbkit.sketch.job_worker import ChunkResult, SketchWorker, single_thread
@@ -86,7 +87,6 @@ def ray_results(items: list[JobItem], worker_args: tuple[Any, ...],
 
     The items go in batches sized as the local engine's chunks for that many workers.
     """
-    from sbkit.errors import ConfigError
     from sbkit.sketch.job import chunked  # job imports this module
 
     if any(item.member is not None for item in items):

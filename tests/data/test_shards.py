@@ -162,6 +162,19 @@ def test_parquet_null_and_undecodable_photos_are_skipped(tmp_path) -> None:
     assert sorted(s.kind for s in valid.skipped) == ["missing_image", "not_an_image"]
 
 
+def test_the_ray_engines_refuse_a_catalogue_in_shards(exported) -> None:
+    from sbkit.retrieval.ray_build import batch_rows
+    from sbkit.sketch.job_source import list_items
+    from sbkit.sketch.ray_engine import ray_results
+
+    with pytest.raises(ConfigError, match="in shards.*--engine local"):
+        batch_rows(resolve_catalogue(str(exported["webdataset"])).items, 8, 32)
+    items, _ = list_items(str(exported["parquet"]))
+    assert all(isinstance(item.member, ParquetCell) for item in items)
+    with pytest.raises(ConfigError, match="in shards.*--engine local"), ray_results(items, (), None):
+        pass
+
+
 def test_export_refuses_to_overwrite_and_to_replace_its_input(demo, tmp_path) -> None:
     out = export_catalogue(demo, tmp_path / "out", "webdataset", shard_items=200).out
     before = sorted(p.name for p in out.iterdir())
