@@ -47,6 +47,7 @@ class RunConfig:
 
     data: ComponentSpec = field(default_factory=lambda: ComponentSpec("demo"))
     sketchifier: ComponentSpec = field(default_factory=lambda: ComponentSpec("outline"))
+    sketches: str = ""  # a `sbkit sketchify` job folder whose sketches are used; its sketchifier becomes the run's
     encoder: ComponentSpec = field(default_factory=lambda: ComponentSpec("lite-minilm"))
     fuser: ComponentSpec = field(default_factory=lambda: ComponentSpec("avg"))
     loss: ComponentSpec = field(default_factory=lambda: ComponentSpec("infonce"))

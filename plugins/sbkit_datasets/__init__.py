@@ -1,6 +1,6 @@
 """sbkit plugin sbkit_datasets: catalogue sources (the demo catalogue, folder catalogues, public datasets).
 
-Fashion-Gen's HDF5 files need the ``datasets`` extra (``pip install sbkit[datasets]``).
+Fashion-Gen's HDF5 files and Parquet catalogues need the ``datasets`` extra (``pip install sbkit[datasets]``).
 """
 
 from sbkit.component_spec import ComponentSpec, lazy_exports
@@ -22,6 +22,11 @@ DATASETS = [
                   "QMUL Shoe-V2 / Chair-V2: product photos each with several real human sketches."),
     ComponentSpec("sketchy", "sbkit_datasets.public:Sketchy",
                   "Sketchy: 125 categories of photos with real human sketches; random, official or zero-shot split."),
+    ComponentSpec("webdataset", "sbkit_datasets.shards:WebDatasetShards",
+                  "WebDataset tar shards: <key>.jpg|png|webp photo, <key>.json record, optional <key>.sketch.png."),
+    ComponentSpec("parquet", "sbkit_datasets.shards:ParquetShards",
+                  "Parquet files with columns id, image (bytes), caption [, split, category, product, sketch].",
+                  requires=("pyarrow",), install="sbkit[datasets]"),
 ]
 
 __getattr__ = lazy_exports(__name__, DATASETS)

@@ -38,6 +38,9 @@ class RunOption:
 
 RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("sketchifier", str, "Photo-to-sketch component (see `sbkit list sketchifier`)."),
+    RunOption("sketches", str, "A `sbkit sketchify` job folder: train on its sketches instead of sketchifying "
+                               "again; its sketchifier and params become the run's, and items it lacks are "
+                               "sketchified with them."),
     RunOption("encoder", str, "Image/sketch/text encoder (see `sbkit list encoder`)."),
     RunOption("fuser", str, "Sketch + text fuser (see `sbkit list fuser`)."),
     RunOption("loss", str, "Training loss (see `sbkit list loss`)."),

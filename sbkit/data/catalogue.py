@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sbkit.data.skip_reasons import UNREADABLE_ENTRY
+from sbkit.data.sources import ImageSource
 
 
 @dataclass
@@ -14,11 +15,11 @@ class CatalogueItem:
     """One product picture. ``sketch`` is a real (or drawn-style) drawing of it, when one exists."""
 
     id: str
-    image: Path
+    image: ImageSource  # a file, or a photo inside a shard (sbkit.data.sources)
     caption: str
     split: str = "train"
     category: str | None = None
-    sketch: Path | None = None
+    sketch: ImageSource | None = None
     product: str | None = None  # items that share it are pictures of the same product
     attributes: dict[str, str] = field(default_factory=dict)
 

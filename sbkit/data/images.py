@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from sbkit.data import skip_reasons as why
+from sbkit.data.sources import ImageSource, as_source, open_binary
 from sbkit.errors import DataError
 
 MAX_PIXELS = 64_000_000  # about 8000 x 8000; larger files are refused before decoding
@@ -25,7 +26,7 @@ class ImageError(DataError):
         self.reason = reason
 
 
-def too_large(path: Path, max_pixels: int, size: str) -> ImageError:
+def too_large(path: ImageSource, max_pixels: int, size: str) -> ImageError:
     """The error for an image over the pixel limit (``size``: ``WxH``, or PIL's decompression-bomb words)."""
     return ImageError(f"{path}: {size} is larger than the {max_pixels:,}-pixel limit (refused before decoding)",
                       why.TOO_LARGE)
@@ -48,15 +49,17 @@ def to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def read_image(path: str | Path, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE) -> np.ndarray:
-    """Read ``path`` as an RGB uint8 array (H, W, 3), or raise :class:`DataError` saying why not."""
-    path = Path(path)
+def read_image(path: str | Path | ImageSource, max_pixels: int = MAX_PIXELS,
+               min_side: int = MIN_SIDE) -> np.ndarray:
+    """Read ``path`` (a file, or a shard member: :mod:`sbkit.data.sources`) as an RGB uint8 array (H, W, 3), or
+    raise :class:`DataError` saying why not."""
+    path = as_source(path)
     if not path.is_file():
         raise ImageError(f"{path}: no such file", why.MISSING_IMAGE)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with open_binary(path) as handle, Image.open(handle) as img:
                 width, height = img.size
                 if width * height > max_pixels:
                     raise too_large(path, max_pixels, f"{width}x{height}")
@@ -80,11 +83,11 @@ def _bomb_size(exc: Exception) -> str:
     return f"{int(found.group(1)):,} pixels" if found else "the image"
 
 
-def read_sketch(path: str | Path) -> np.ndarray:
+def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
     """Read a drawing as (H, W) uint8. Strokes kept only in the alpha channel are made dark on white."""
-    path = Path(path)
+    path = as_source(path)
     try:
-        with Image.open(path) as img:
+        with open_binary(path) as handle, Image.open(handle) as img:
             if img.mode in ("RGBA", "LA"):
                 alpha = np.asarray(img.getchannel("A"), dtype=np.uint8)
                 gray = np.asarray(img.convert("L"), dtype=np.uint8)

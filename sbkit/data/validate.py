@@ -34,6 +34,7 @@ from PIL import Image, UnidentifiedImageError
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image
+from sbkit.data.sources import open_binary
 from sbkit.errors import DataError
 from sbkit.io import atomic_write_text
 from sbkit.progress import progress_bar
@@ -124,7 +125,7 @@ def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with open_binary(path) as handle, Image.open(handle) as img:
                 (width, height), mode = img.size, img.mode
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Problem("too_large", f"refused before decoding: {exc}", path=str(path))
@@ -166,7 +167,7 @@ def check_sketch(path: Path, read_header: bool) -> Problem | None:
         return Problem("missing_sketch", "no such file; the item is kept without its sketch", path=str(path))
     if read_header:
         try:
-            with Image.open(path):
+            with open_binary(path) as handle, Image.open(handle):
                 pass
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             return Problem("unreadable_sketch", f"not a readable image ({exc}); the item is kept without it",

@@ -11,7 +11,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import cv2
@@ -33,23 +33,30 @@ from sbkit.sketch import normalize_sketch
 META = "meta.json"
 
 
-def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int) -> str:
+def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
+                 made: list[Path | None]) -> str:
     digest = hashlib.sha256()
     # "disk-rows": caches written before splits were streamed to row files are not read back
     digest.update(json.dumps(["disk-rows", sketchifier.name, component_config(sketchifier), size,
                               line_width]).encode())
-    for item in items:
+    for item, sketch in zip(items, made):
         stat = item.image.stat() if item.image.exists() else None
         digest.update(f"{item.id}\0{item.image}\0{stat and stat.st_size}\0{stat and stat.st_mtime_ns}\0"
                       f"{item.caption}\0{item.sketch}\n".encode())
+        if sketch is not None:  # a sketch read from a sketchify job folder, not made here
+            made_stat = sketch.stat() if sketch.exists() else None
+            digest.update(f"made\0{sketch}\0{made_stat and made_stat.st_size}\0"
+                          f"{made_stat and made_stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:24]
 
 
-def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_width: int):
+def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_width: int,
+               made_file: Path | None = None):
     photo = read_image(item.image)
     if max(photo.shape[:2]) > SKETCH_RESOLUTION:
         photo = square(photo, SKETCH_RESOLUTION)
-    made = normalize_sketch(sketchifier(photo, item.caption), size=size, line_width=line_width)
+    sketch = read_sketch(made_file) if made_file is not None else sketchifier(photo, item.caption)
+    made = normalize_sketch(sketch, size=size, line_width=line_width)
     drawn = None
     if item.sketch is not None:
         drawn = normalize_sketch(read_sketch(item.sketch), size=size, line_width=line_width)
@@ -65,11 +72,14 @@ class ItemStream(torch.utils.data.Dataset):
     """Catalogue items decoded, squared and sketchified one at a time, in DataLoader worker processes.
 
     Item ``i`` gives ``(i, photo, sketch, drawn or None, None)``, or ``(i, None, None, None, Skipped)`` when
-    its files cannot be read.
+    its files cannot be read. ``made[i]``, when given, is a sketch file (from a sketchify job) read instead of
+    sketchifying item ``i``.
     """
 
-    def __init__(self, items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int) -> None:
+    def __init__(self, items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
+                 made: list[Path | None] | None = None) -> None:
         self.items, self.sketchifier, self.size, self.line_width = items, sketchifier, size, line_width
+        self.made = made if made is not None else [None] * len(items)
         self.spec = (sketchifier.name, component_config(sketchifier))
 
     def __len__(self) -> int:
@@ -90,7 +100,7 @@ class ItemStream(torch.utils.data.Dataset):
             self.sketchifier = get_registry().create("sketchifier", *self.spec)
         item = self.items[i]
         try:
-            return (i, *_load_item(item, self.sketchifier, self.size, self.line_width), None)
+            return (i, *_load_item(item, self.sketchifier, self.size, self.line_width, self.made[i]), None)
         except DataError as exc:
             return i, None, None, None, Skipped(item.id, str(exc), reason_of(exc))
 
@@ -100,12 +110,13 @@ def _single_threaded(_worker: int) -> None:
 
 
 def stream_items(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
-                 description: str, workers: int | None = None) -> Iterator[tuple]:
+                 description: str, workers: int | None = None,
+                 made: list[Path | None] | None = None) -> Iterator[tuple]:
     """:class:`ItemStream`'s rows in catalogue order, decoded by ``workers`` processes (0, or fewer items than
     :data:`~sbkit.data.workers.WORKERS_FROM_ROWS`: in this one)."""
     workers = default_workers() if workers is None else workers
     loader = torch.utils.data.DataLoader(
-        ItemStream(items, sketchifier, size, line_width), batch_size=16, collate_fn=list,
+        ItemStream(items, sketchifier, size, line_width, made), batch_size=16, collate_fn=list,
         **loader_options(workers, rows=len(items), init=_single_threaded))
     with progress_bar(description, len(items)) as advance:
         for chunk in loader:
@@ -114,17 +125,20 @@ def stream_items(items: list[CatalogueItem], sketchifier: Sketchifier, size: int
 
 
 def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
-                  description: str, use_cache: bool = True,
-                  workers: int | None = None) -> tuple[SplitTensors, list[Skipped]]:
+                  description: str, use_cache: bool = True, workers: int | None = None,
+                  made: Mapping[str, Path] | None = None) -> tuple[SplitTensors, list[Skipped]]:
     """Read, square and sketchify ``items``; unreadable ones are skipped.
 
-    With ``use_cache`` the rows stream into a folder in the cache keyed by content, and the split reads them
-    from there on demand (:class:`~sbkit.data.rows.DiskRows`), so memory does not grow with the catalogue;
-    without it they are gathered in memory.
+    ``made`` maps item ids to sketch files (a sketchify job's, ``--sketches``) that are read, and normalised,
+    instead of sketchifying those items. With ``use_cache`` the rows stream into a folder in the cache keyed by
+    content, and the split reads them from there on demand (:class:`~sbkit.data.rows.DiskRows`), so memory does
+    not grow with the catalogue; without it they are gathered in memory.
     """
-    fingerprint = _fingerprint(items, sketchifier, size, line_width)
+    files = [(made or {}).get(item.id) for item in items]
+    fingerprint = _fingerprint(items, sketchifier, size, line_width, files)
     if not use_cache:
-        return _in_memory(items, stream_items(items, sketchifier, size, line_width, description, workers), size)
+        return _in_memory(items, stream_items(items, sketchifier, size, line_width, description, workers, files),
+                          size)
     folder = cache_root() / "prepared" / fingerprint
     if (folder / META).is_file():
         try:
@@ -134,7 +148,8 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{fingerprint}-", dir=folder.parent))
     try:
-        _write_folder(tmp, items, stream_items(items, sketchifier, size, line_width, description, workers), size)
+        _write_folder(tmp, items, stream_items(items, sketchifier, size, line_width, description, workers, files),
+                      size)
         try:
             tmp.rename(folder)
         except OSError:  # another process made it first: theirs is the same

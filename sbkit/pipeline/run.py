@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from sbkit.config import COMPONENT_FIELDS, RunConfig
+from sbkit.config import COMPONENT_FIELDS, ComponentSpec, RunConfig
 from sbkit.data.catalogue import Catalogue, Skipped
 from sbkit.data.validate import run_shortfall
 from sbkit.devices import resolve_device
@@ -80,6 +80,7 @@ def checked_components(config: RunConfig, saved: RunConfig | None, options: Trai
     """The run folder and the components a run trains with, built (and a resume checked against its folder)
     before any slow work, so that a bad name, parameter or resume fails at once."""
     registry = get_registry()
+    use_job_sketchifier(config)
     typed_params(config, registry)
     run_dir = default_run_dir(config)
     if saved is not None:
@@ -93,6 +94,26 @@ def checked_components(config: RunConfig, saved: RunConfig | None, options: Trai
         registry.get("index", config.index.name)
     registry.get("fuser", config.fuser.name)
     return run_dir, sketchifier, encoder, loss
+
+
+def use_job_sketchifier(config: RunConfig) -> None:
+    """With ``--sketches JOB``, the run's sketchifier is the job's, so config.toml says how its sketches were made."""
+    if config.sketches:
+        from sbkit.sketch.job_use import open_job
+
+        job = open_job(config.sketches, config.image_size)
+        config.sketches = str(job.folder)
+        # TOML has no null: a parameter the job recorded as None is left at its default, which is None
+        config.sketchifier = ComponentSpec(job.sketchifier, {k: v for k, v in job.params.items() if v is not None})
+
+
+def job_sketch_paths(config: RunConfig, catalogue: Catalogue) -> dict[str, Path] | None:
+    """The job folder's sketch of each catalogue item it has (``--sketches``), or None without one."""
+    if not config.sketches:
+        return None
+    from sbkit.sketch.job_use import open_job, sketch_paths
+
+    return sketch_paths(open_job(config.sketches, config.image_size), catalogue.items, config.data.name)
 
 
 def load_catalogue(config: RunConfig) -> Catalogue:
@@ -178,12 +199,13 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
 
     train_items, val_items, test_items = (catalogue.split(s) for s in ("train", "val", "test"))
     skipped: list[Skipped] = list(catalogue.skipped)
+    made = job_sketch_paths(config, catalogue)
     with timer.stage("sketchify"):
         splits: dict[str, SplitTensors] = {}
         for name, items in (("train", train_items), ("val", val_items), ("test", test_items)):
             if items:
                 splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
-                                                  f"sketchify {name}", workers=config.workers)
+                                                  f"sketchify {name}", workers=config.workers, made=made)
                 skipped.extend(bad)
     write_skipped(run_dir, skipped)
 

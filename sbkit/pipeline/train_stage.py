@@ -19,7 +19,8 @@ from sbkit.data.catalogue import Skipped
 from sbkit.devices import resolve_device
 from sbkit.errors import ConfigError, DataError, check
 from sbkit.io import atomic_write_json
-from sbkit.pipeline.run import RunResult, Timer, checked_components, load_catalogue, train_options, write_skipped
+from sbkit.pipeline.run import (RunResult, Timer, checked_components, job_sketch_paths, load_catalogue, train_options,
+                                write_skipped)
 from sbkit.pipeline.run_folder_guard import claim_run_folder, resume_base
 from sbkit.pipeline.training import make_trainee, train
 from sbkit.progress import set_quiet
@@ -131,12 +132,13 @@ def _prepare(catalogue, config: RunConfig, sketchifier, timer: Timer) -> tuple[d
 
     skipped: list[Skipped] = list(catalogue.skipped)
     splits = {}
+    made = job_sketch_paths(config, catalogue)
     with timer.stage("sketchify"):
         for name in TRAIN_SPLITS:
             items = catalogue.split(name)
             if items:
                 splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
-                                                  f"sketchify {name}", workers=config.workers)
+                                                  f"sketchify {name}", workers=config.workers, made=made)
                 skipped.extend(bad)
     return splits, skipped
 

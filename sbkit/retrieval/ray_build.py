@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ import torch
 
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data.skip_reasons import reason_of
-from sbkit.errors import DataError
+from sbkit.errors import ConfigError, DataError
 from sbkit.progress import progress_bar
 from sbkit.ray_cluster import job_failed
 from sbkit.retrieval.embeddings import EmbeddingStore, EmbedSummary, _batches
@@ -77,6 +78,9 @@ class BatchEmbedder:
 
 def batch_rows(items: list[CatalogueItem], batch_size: int, chunk_size: int) -> list[dict[str, Any]]:
     """The local engine's forward batches, in order, one row each: chunk number, ids and image paths (JSON)."""
+    if not all(isinstance(item.image, Path) for item in items):
+        raise ConfigError("--engine ray reads photos by file path, and this catalogue keeps them in shards; build "
+                          "the index with --engine local")
     rows = []
     for chunk, chunk_items in enumerate(_batches(items, chunk_size)):
         for batch in _batches(chunk_items, batch_size):

@@ -196,7 +196,7 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
         if item is None:
             raise ApiError(404, "not_found", f"no gallery item with id {item_id[:80]!r}; ids come from "
                            "/api/search results")
-        if not Path(item.image).is_file():
+        if not isinstance(item.image, (str, Path)) or not Path(item.image).is_file():  # a shard member has no file
             raise ApiError(404, "not_found", f"the photo of {item_id!r} is not available on this server")
         return Path(item.image)
 

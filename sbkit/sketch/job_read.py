@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image
+from sbkit.data.sources import as_source
 from sbkit.sketch.edges import to_gray
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -83,8 +84,7 @@ def read_photo(path: str | Path, gray: bool = False) -> np.ndarray:
     The checks and errors are ``read_image``'s.
     """
     try:
-        with open(path, "rb") as file:
-            data = file.read()
+        data = as_source(path).read_bytes()
     except OSError:
         data = b""  # read_image words the error
     size = plain_size(data) if data else None

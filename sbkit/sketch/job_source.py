@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue
+from sbkit.data.sources import ParquetCell, TarMember
 from sbkit.errors import DataError
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
@@ -20,12 +21,16 @@ _PLAIN_ID = re.compile(r"[\w-][\w.-]*(?:/[\w-][\w.-]*)*\Z", re.ASCII)
 
 @dataclass(frozen=True)
 class JobItem:
-    """One photo to sketchify: its id, absolute image path, caption, and sketch path relative to the job folder."""
+    """One photo to sketchify: its id, absolute image path, caption, and sketch path relative to the job folder.
+
+    A photo inside a shard has ``image`` as its description (``shard.tar:key.jpg``) and ``member`` to read it by.
+    """
 
     id: str
     image: str
     caption: str | None
     sketch: str
+    member: TarMember | ParquetCell | None = None
 
 
 @dataclass(frozen=True)
@@ -128,13 +133,14 @@ def list_items(source: str | Path, out: Path | None = None) -> tuple[list[JobIte
             pairs, skipped = scan_folder(path, exclude)
             captions = {}
         else:
-            pairs = [(item.id, Path(item.image)) for item in catalogue.items]
+            pairs = [(item.id, item.image) for item in catalogue.items]
             captions = {item.id: item.caption for item in catalogue.items}
             skipped = [SkippedInput(None, s.source, s.kind, s.reason) for s in catalogue.skipped]
     items: list[JobItem] = []
     seen: dict[str, str] = {}
     for item_id, image in pairs:
-        image_path = os.path.abspath(image)
+        member = image if isinstance(image, (TarMember, ParquetCell)) else None
+        image_path = str(image) if member is not None else os.path.abspath(image)
         sketch = sketch_relpath(item_id)
         if sketch in seen:
             skipped.append(SkippedInput(item_id, image_path, why.DUPLICATE_ID,
@@ -142,7 +148,7 @@ def list_items(source: str | Path, out: Path | None = None) -> tuple[list[JobIte
                                         f"as {seen[sketch]}; rename one of them"))
             continue
         seen[sketch] = image_path
-        items.append(JobItem(item_id, image_path, captions.get(item_id) or None, sketch))
+        items.append(JobItem(item_id, image_path, captions.get(item_id) or None, sketch, member))
     if not items:
         raise DataError(f"{text}: found no images to sketchify"
                         + (f" ({len(skipped)} inputs skipped, e.g. {skipped[0].detail})" if skipped else ""))

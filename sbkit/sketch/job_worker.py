@@ -70,7 +70,7 @@ class SketchWorker:
     def run_item(self, item: JobItem) -> Finished | SkippedInput:
         """``item``'s sketch as PNG bytes, with where it goes and its manifest line; or why it was skipped."""
         try:
-            image = read_photo(item.image, gray=self.gray)
+            image = read_photo(item.member or item.image, gray=self.gray)
         except DataError as exc:
             return SkippedInput(item.id, item.image, why.reason_of(exc), str(exc))
         try:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sbkit.errors import ConfigError
 from sbkit.ray_cluster import RETRIES, cluster_cpus, job_failed, ray_session, remote_args_allowed
 from sbkit.sketch.job_source import JobItem, SkippedInput
 from sbkit.sketch.job_worker import ChunkResult, SketchWorker, single_thread
@@ -88,6 +89,9 @@ def ray_results(items: list[JobItem], worker_args: tuple[Any, ...],
     """
     from sbkit.sketch.job import chunked  # job imports this module
 
+    if any(item.member is not None for item in items):
+        raise ConfigError("--engine ray reads photos by file path, and this catalogue keeps them in shards; "
+                          "sketchify it with --engine local, or export it as a folder of files")
     with ray_session(address) as ray:
         cpus = cluster_cpus(ray)
         chunks = chunked(items, cpus)

@@ -16,6 +16,8 @@ LAYOUTS: dict[str, str] = {
     "deepfashion-mm": "images/ plus captions.json",
     "shoe-v2": "ShoeV2_photo/ or ChairV2_photo/ (or trainA/trainB folders)",
     "sketchy": "256x256/photo/ and 256x256/sketch/",
+    "webdataset": "a .tar shard, or a folder of *.tar shards",
+    "parquet": "a .parquet file, or a folder of *.parquet files",
 }
 
 
@@ -25,6 +27,17 @@ def _is_fashiongen(path: Path) -> bool:
     return any(p.suffix.lower() in H5_SUFFIXES and "fashiongen" in p.name.lower() for p in path.iterdir())
 
 
+def _shard_layout(path: Path) -> str | None:
+    """``webdataset`` or ``parquet`` for one shard, or a folder of shards (and no caption file)."""
+    suffixes = {".tar": "webdataset", ".parquet": "parquet"}
+    if path.is_file():
+        return suffixes.get(path.suffix.lower())
+    if not path.is_dir() or any((path / name).is_file() for name in CAPTION_FILES):
+        return None
+    found = {suffixes[p.suffix.lower()] for p in path.iterdir() if p.suffix.lower() in suffixes and p.is_file()}
+    return found.pop() if len(found) == 1 else None
+
+
 def detect_layout(path: str | Path) -> str | None:
     """The name of the dataset whose layout ``path`` holds (a key of :data:`LAYOUTS`), or None."""
     path = Path(path).expanduser()
@@ -32,6 +45,9 @@ def detect_layout(path: str | Path) -> str | None:
         return "fashiongen"
     if path.is_file() and path.name in CAPTION_FILES:
         return "folder"
+    shards = _shard_layout(path)
+    if shards is not None:
+        return shards
     if not path.is_dir():
         return None
     if any((path / name).is_file() for name in CAPTION_FILES):
