@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from sbkit.data.sources import ImageSource, as_source
 from sbkit.errors import DataError
 from sbkit.retrieval.retriever import Retriever
 from sbkit.serve.errors import ApiError, error_response, install_error_handlers
@@ -110,6 +111,20 @@ def examples(retriever: Retriever, count: int = EXAMPLES) -> list[Example]:
     return found
 
 
+def media_type(data: bytes) -> str:
+    """The MIME type of an encoded image, from what PIL reads its header as (``application/octet-stream`` when
+    it reads none)."""
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(BytesIO(data)) as image:
+            return Image.MIME.get(image.format or "", "application/octet-stream")
+    except (UnidentifiedImageError, OSError):
+        return "application/octet-stream"
+
+
 def create_app(retriever: Retriever, options: ServeOptions | None = None) -> FastAPI:
     """The app for one loaded ``retriever``; run it with uvicorn (``sbkit serve`` does)."""
     import sbkit
@@ -191,20 +206,28 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
                   "unknown_words": result.unknown_words, "warnings": result.warnings}
         return Response(json_bytes(answer), media_type="application/json")
 
-    def photo_of(item_id: str) -> Path:
+    def photo_of(item_id: str) -> ImageSource:
         item = retriever.item(item_id)
         if item is None:
             raise ApiError(404, "not_found", f"no gallery item with id {item_id[:80]!r}; ids come from "
                            "/api/search results")
-        if not isinstance(item.image, (str, Path)) or not Path(item.image).is_file():  # a shard member has no file
+        source = as_source(item.image)
+        if not source.is_file():
             raise ApiError(404, "not_found", f"the photo of {item_id!r} is not available on this server")
-        return Path(item.image)
+        return source
 
     @app.get("/api/items/{item_id:path}/image", responses={404: ERROR_404}, response_class=FileResponse,
              summary="A gallery photo, by id")
-    async def item_image(item_id: str) -> FileResponse:
-        return FileResponse(photo_of(item_id), headers={"Cache-Control": "max-age=3600",
-                                                        "X-Content-Type-Options": "nosniff"})
+    async def item_image(item_id: str) -> Response:
+        source = photo_of(item_id)
+        headers = {"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"}
+        if isinstance(source, Path):
+            return FileResponse(source, headers=headers)
+        try:  # a photo inside a shard: its bytes as stored, typed by what they decode as
+            data = await asyncio.get_running_loop().run_in_executor(None, source.read_bytes)
+        except OSError:
+            raise ApiError(404, "not_found", f"the photo of {item_id!r} cannot be read on this server") from None
+        return Response(data, media_type=media_type(data), headers=headers)
 
     @app.get("/api/items/{item_id:path}/thumbnail", responses={404: ERROR_404}, response_class=Response,
              summary="A gallery photo as a small JPEG, by id")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from pathlib import Path
 
 import cv2
 
 from sbkit.data.images import read_image
+from sbkit.data.sources import ImageSource
 
 
 class Thumbnails:
@@ -16,10 +16,10 @@ class Thumbnails:
 
     def __init__(self, side: int = 192, capacity: int = 4096, quality: int = 85) -> None:
         self.side, self.capacity, self.quality = side, capacity, quality
-        self._cache: OrderedDict[Path, bytes] = OrderedDict()
+        self._cache: OrderedDict[ImageSource, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, path: Path) -> bytes:
+    def get(self, path: ImageSource) -> bytes:
         """The thumbnail of the photo at ``path``.
 
         Raises:
@@ -36,7 +36,7 @@ class Thumbnails:
                 self._cache.popitem(last=False)
         return data
 
-    def _make(self, path: Path) -> bytes:
+    def _make(self, path: ImageSource) -> bytes:
         photo = read_image(path)
         height, width = photo.shape[:2]
         scale = min(1.0, self.side / max(height, width))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import io
 import threading
 from pathlib import Path
@@ -261,3 +262,28 @@ def test_the_page_is_self_contained(client):
         assert client.get(f"/static/{name}").status_code == 200 or name == "index.html"
     script = (STATIC / "app.js").read_text()
     assert all(word in script for word in ("pointerdown", "pointermove", "pointerup", "setPointerCapture"))
+
+
+def test_gallery_photos_inside_a_shard_are_served_from_it(client, retriever, tmp_path, monkeypatch):
+    import tarfile
+
+    from sbkit.data.sources import TarMember
+
+    item_id = retriever.index.ids[0]
+    item = retriever.item(item_id)
+    data = item.image.read_bytes()
+    shard = tmp_path / "shard-000.tar"
+    with tarfile.open(shard, "w") as tar:
+        info = tarfile.TarInfo("k1.png")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with tarfile.open(shard) as tar:
+        member = tar.getmember("k1.png")
+    sharded = dataclasses.replace(item, image=TarMember(shard, "k1.png", member.offset_data, member.size))
+    monkeypatch.setattr(retriever, "item", lambda asked: sharded if asked == item_id else None)
+    photo = client.get(f"/api/items/{item_id}/image")
+    assert photo.status_code == 200 and photo.content == data and photo.headers["content-type"] == "image/png"
+    thumb = client.get(f"/api/items/{item_id}/thumbnail")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    shard.write_bytes(shard.read_bytes()[:600])  # truncated inside the photo: a clean 404, not a crash
+    assert_error(client.get(f"/api/items/{item_id}/image"), 404, "not_found", "cannot be read")
