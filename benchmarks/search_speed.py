@@ -12,6 +12,7 @@ Bare and sbkit calls are interleaved query by query, so load from other processe
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -110,12 +111,16 @@ def recall(found: list[list[str]] | np.ndarray, exact: np.ndarray, k: int) -> fl
 
 def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], Any], build_ours: Callable[[], Any],
                  search_bare: Callable[[Any, np.ndarray], Any], search_ours: Callable[[Any, torch.Tensor], Any],
-                 queries: np.ndarray, repeats: int, rounds: int,
-                 faiss_bare: bool = False) -> tuple[dict[str, Any], Any]:
+                 queries: np.ndarray, repeats: int, rounds: int, faiss_bare: bool = False,
+                 copies: Callable[[Any, Any], tuple[Any, Any]] | None = None) -> tuple[dict[str, Any], Any]:
     """Build both, then time single-query and batch search, interleaved; returns the row and sbkit's results.
 
     With ``faiss_bare``, single queries are also timed on bare FAISS held to one OpenMP thread, the setting
     sbkit uses for them: the ratio to that is the cost of sbkit's own code.
+
+    Where a large index lies in memory changes its scan speed by up to 15% (the one built first was measured
+    faster, whichever it was). With ``copies(bare, ours)``, which copies both indexes, sbkit's first, single
+    queries are also timed on the copies and the two orders are pooled, so placement favours neither side.
     """
     bare_index, bare_build = timed(build_bare)
     our_index, our_build = timed(build_ours)
@@ -127,14 +132,22 @@ def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], A
     one_bare = [queries[i:i + 1] for i in range(n)]
     one_ours = [q_torch[i:i + 1] for i in range(n)]
 
-    def ours(i: int) -> Any:
-        return search_ours(our_index, one_ours[(i + n // 2) % n])
+    pairs = [(bare_index, our_index)] + ([copies(bare_index, our_index)] if copies else [])
 
-    single_bare, single_ours = interleaved_latency([lambda i: search_bare(bare_index, one_bare[i % n]), ours],
-                                                   n * rounds)
+    def single(search_b: Callable[[Any, np.ndarray], Any]) -> tuple[list[float], list[float]]:
+        """Single-query latencies of bare (with ``search_b``) and sbkit, interleaved, pooled over ``pairs``."""
+        bare_times: list[float] = []
+        our_times: list[float] = []
+        for bare_copy, our_copy in pairs:
+            timings = interleaved_latency([lambda i: search_b(bare_copy, one_bare[i % n]),
+                                           lambda i: search_ours(our_copy, one_ours[(i + n // 2) % n])], n * rounds)
+            bare_times += timings[0]
+            our_times += timings[1]
+        return bare_times, our_times
+
+    single_bare, single_ours = single(search_bare)
     if faiss_bare:  # its own pass: a call after a multi-threaded one runs slower, which would skew a 3-way mix
-        bare_1t = one_thread(search_bare)
-        single_1t = interleaved_latency([lambda i: bare_1t(bare_index, one_bare[i % n]), ours], n * rounds)
+        single_1t = single(one_thread(search_bare))
     batch_bare, batch_ours = interleaved_latency([lambda i: search_bare(bare_index, queries),
                                                   lambda i: search_ours(our_index, q_torch)], repeats)
     row = {
@@ -151,6 +164,13 @@ def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], A
     row["ratio_batch_p50"] = row["batch_ms_per_query"]["p50"] / row["bare_batch_ms_per_query"]["p50"]
     row["ratio_build"] = our_build / bare_build if bare_build > 0 else float("nan")
     return row, (search_ours(our_index, q_torch), search_bare(bare_index, queries))
+
+
+def copies_ours_first(bare: Any, ours: FaissIndex) -> tuple[Any, FaissIndex]:
+    """Copies of both FAISS indexes, sbkit's made first (the reverse of the build order)."""
+    our_copy = copy.copy(ours)
+    our_copy.faiss_index = faiss.clone_index(ours.faiss_index)  # setting it applies nprobe / efSearch again
+    return faiss.clone_index(bare), our_copy
 
 
 def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict[str, Any]]:
@@ -200,7 +220,7 @@ def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict
         row, (ours, bare) = measure_pair(f"sbkit faiss {kind}", f"bare faiss {factory}", size, build_bare,
                                          build_ours, lambda index, q: index.search(q, k)[1],
                                          lambda index, q: index.search(q, k)[1], queries, args.repeats, args.rounds,
-                                         faiss_bare=kind in ONE_THREAD_KINDS)
+                                         faiss_bare=kind in ONE_THREAD_KINDS, copies=copies_ours_first)
         row["recall@k"] = recall(ours, exact_rows, k)
         row["bare_recall@k"] = recall(bare, exact_rows, k)
         rows.append(row)
