@@ -403,7 +403,10 @@ def merge(args: argparse.Namespace) -> None:
         results["sizes"] = sorted(set(results["sizes"]) | set(part["sizes"]))
         results["runs"].extend(part["runs"])
         for stage, rows in part["stages"].items():
-            results["stages"].setdefault(stage, {}).update(rows)
+            merged = results["stages"].setdefault(stage, {})
+            merged.update(rows)
+            if len(merged) > 1:  # measured rows replace the note of a file that could not run the stage
+                merged.pop("note", None)
     publish(args, results)
 
 
