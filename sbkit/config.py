@@ -67,6 +67,7 @@ class RunConfig:
     line_width: int = field(default=2, metadata={"min": 1, "max": 16})
     modality_dropout: float = field(default=0.2, metadata={"min": 0, "max": 0.5})  # sketch-only + text-only <= 1
     every_mode: bool = True
+    train_drawings: bool = True  # train items' own drawings (where the catalogue has them) as training sketches
     grad_cache_chunk: int = field(default=0, metadata={"min": 0})
     early_stopping: int = field(default=0, metadata={"min": 0})
     device: str = "auto"

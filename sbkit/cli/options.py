@@ -68,6 +68,11 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("every_mode", bool, "Train each batch on sketch+text, sketch-only and text-only queries at once "
                                   "(--every-mode), or on one mode per batch drawn by the modality dropout "
                                   "(--one-mode).", "--every-mode/--one-mode"),
+    RunOption("train_drawings", bool, "Where the catalogue has drawings of its training items (Sketchy, "
+                                      "QMUL-Shoe-V2, a sketch column of your own), train on them half of the time "
+                                      "in place of their sketchifier sketches (--train-drawings), or only on "
+                                      "sketchifier sketches (--no-train-drawings).",
+              "--train-drawings/--no-train-drawings"),
     RunOption("early_stopping", int, "Stop when validation R@10 has not improved for this many epochs and keep "
                                      "the best weights; 0 trains every epoch."),
     RunOption("grad_cache_chunk", int, "Gradient caching: embed the batch in chunks of this many rows, so a large "

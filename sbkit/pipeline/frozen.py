@@ -7,13 +7,14 @@ of it) and captions ``caption_variants`` people-like variants, all featurised up
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from sbkit.components import Encoder
-from sbkit.data.rows import DiskRows, StackedRows
+from sbkit.data.rows import DiskRows, Rows, StackedRows, rows_key
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import augment_sketches
 from sbkit.training.features import FeatureStore, FeatureTrainData, SplitFeatures, TextLookup
@@ -30,11 +31,47 @@ class Featurised:
     computed: int
 
 
-def variant_transform(number: int, strength: float, seed: int) -> Callable[[torch.Tensor], torch.Tensor]:
+def variant_transform(number: int, strength: float, seed: int,
+                      drawings: tuple[Rows, torch.Tensor] | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
     """Sketch variant ``number``'s augmentation, batch after batch from one seeded generator: applied to the
-    batches of a split in order it gives the same sketches as applied to the whole split at once."""
+    batches of a split in order it gives the same sketches as applied to the whole split at once.
+
+    With ``drawings`` (rows, has_drawing), an item that has a drawing is augmented from its drawing instead.
+    """
     generator = torch.Generator().manual_seed(seed * 7919 + number)
-    return lambda batch: augment_sketches(batch, strength, generator) if strength > 0 else batch
+    start = 0
+
+    def transform(batch: torch.Tensor) -> torch.Tensor:
+        nonlocal start
+        if drawings is not None:
+            rows, has_drawing = drawings
+            where = torch.arange(start, start + len(batch))
+            start += len(batch)
+            use = has_drawing[where]
+            if bool(use.any()):
+                batch = batch.clone()
+                batch[use] = rows[where[use]]
+        return augment_sketches(batch, strength, generator) if strength > 0 else batch
+
+    return transform
+
+
+def drawings_of(split: SplitTensors) -> tuple[Rows, torch.Tensor] | None:
+    """The split's drawings and which items have one, or None when no item has a drawing."""
+    if split.drawn is None or not bool(split.has_drawn.any()):
+        return None
+    return split.drawn, split.has_drawn
+
+
+def variant_name(number: int, strength: float, seed: int, drawings: tuple[Rows, torch.Tensor] | None) -> str:
+    """Sketch variant ``number``'s name in the feature cache key (variant 0, the sketch itself, has none)."""
+    if not number:
+        return ""
+    name = f"augment {strength} seed {seed} number {number}"
+    if drawings is not None:
+        rows, has_drawing = drawings
+        name += f" drawings {hashlib.sha256(rows_key(rows) + has_drawing.numpy().tobytes()).hexdigest()[:16]}"
+    return name
 
 
 def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, name: str,
@@ -49,8 +86,11 @@ def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, n
 
 
 def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variants: list[list[str]],
-              variants: int, augment: float, seed: int, workers: int = 0) -> Featurised:
+              variants: int, augment: float, seed: int, workers: int = 0, train_drawings: bool = True) -> Featurised:
     """Features of every split, and the training data over them (see the module docstring).
+
+    With ``train_drawings``, training items that have a drawing take it in every other stored variant from the
+    second on (variants 1, 3, ...), augmented like the sketchifier sketches.
 
     Splits on disk are featurised a batch at a time and their features streamed to disk, so memory does not
     grow with the catalogue; splits in memory give features in memory.
@@ -59,9 +99,14 @@ def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variant
     train = splits["train"]
     on_disk = isinstance(train.images, DiskRows)
     images = store.pictures(encoder, train.images, "features train photos", workers=workers)
+    drawings = drawings_of(train) if train_drawings else None
+
+    def of_variant(n: int) -> tuple[Rows, torch.Tensor] | None:
+        return drawings if n % 2 else None
+
     stores = [store.pictures(encoder, train.sketches, f"features train sketches {n + 1}/{variants}",
-                             transform=variant_transform(n, augment, seed) if n else None,
-                             variant=f"augment {augment} seed {seed} number {n}" if n else "", workers=workers)
+                             transform=variant_transform(n, augment, seed, of_variant(n)) if n else None,
+                             variant=variant_name(n, augment, seed, of_variant(n)), workers=workers)
               for n in range(variants)]
     sketches = StackedRows(stores) if on_disk else torch.stack(stores, dim=1)
     evaluated = {name: split_features(encoder, split, store, name, workers) for name, split in splits.items()

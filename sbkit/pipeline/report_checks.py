@@ -18,9 +18,10 @@ def gap_line(metrics: dict[str, Any]) -> str | None:
     if "drawn" not in sketch or "synthetic" not in sketch:
         return None
     drawn, made = sketch["drawn"], sketch["synthetic"]
-    ratio = {k: drawn[k] / made[k] if made[k] > 0 else float("nan") for k in ("R@1", "R@10")}
+    ratio = {k: f"{drawn[k] / made[k]:.2f}x" if made[k] > 0 else "no ratio: the sketchifier's is 0"
+             for k in ("R@1", "R@10")}
     return (f"Drawn vs sketchifier sketches, sketch only: R@1 {drawn['R@1']:.3f} vs {made['R@1']:.3f} "
-            f"({ratio['R@1']:.2f}x), R@10 {drawn['R@10']:.3f} vs {made['R@10']:.3f} ({ratio['R@10']:.2f}x)")
+            f"({ratio['R@1']}), R@10 {drawn['R@10']:.3f} vs {made['R@10']:.3f} ({ratio['R@10']})")
 
 
 def untrained_rows(metrics: dict[str, Any], untrained: dict[str, Any]) -> list[dict[str, Any]]:

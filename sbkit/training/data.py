@@ -41,6 +41,20 @@ def pick_variants(rows: torch.Tensor, variants: int, seed: int, what: str) -> to
     return torch.randint(variants, (len(rows),), generator=torch.Generator().manual_seed(key))
 
 
+def with_drawings(sketches: torch.Tensor, rows: torch.Tensor, drawings: Rows, has_drawing: torch.Tensor,
+                  seed: int) -> torch.Tensor:
+    """``sketches`` (the rows ``rows``) with about half of those whose item has a drawing replaced by it.
+
+    Which ones is drawn from the rows (:func:`pick_variants`), so a resumed run makes the same choice.
+    """
+    use = has_drawing[rows] & (pick_variants(rows, 2, seed, "drawing") == 1)
+    if not bool(use.any()):
+        return sketches
+    sketches = sketches.clone()
+    sketches[use] = drawings[rows[use]]
+    return sketches
+
+
 def pick_captions(variants: list[list[str]], rows: torch.Tensor, seed: int) -> list[str]:
     """One caption per row of ``rows``, from that item's ``variants`` (see :func:`pick_variants`)."""
     draws = pick_variants(rows, 1 << 20, seed, "caption").tolist()
@@ -60,7 +74,9 @@ class TrainData:
             stroke augmentation; must return uint8 or float in [0, 1] of the same shape.
         caption_variants: per item, captions to train with instead of ``captions`` (people-like short
             forms, see :class:`sbkit.training.captions.CaptionAugment`); one is picked per row and batch.
-        seed: seeds the caption picks.
+        seed: seeds the caption and drawing picks.
+        drawings: uint8 (N, 1, S, S) drawings of the items by people (or drawn-style), where ``has_drawing``
+            (N,) bool says an item has one; such an item trains on its drawing in about half of its batches.
     """
 
     images: Rows
@@ -70,9 +86,15 @@ class TrainData:
     sketch_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
     caption_variants: list[list[str]] | None = None
     seed: int = 0
+    drawings: Rows | None = None
+    has_drawing: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         n = len(self.images)
+        check(self.drawings is None or (self.has_drawing is not None and self.drawings.shape == self.sketches.shape
+                                        and self.has_drawing.shape == (n,)),
+              "train drawings must be shaped like the sketches, with has_drawing (N,) saying which items have one",
+              ShapeError)
         check(self.images.ndim == 4 and self.images.shape[1] == 3 and self.images.dtype == torch.uint8,
               f"train images must be uint8 (N, 3, S, S), got {self.images.dtype} {tuple(self.images.shape)}",
               ShapeError)
@@ -103,7 +125,10 @@ class TrainData:
         """What :meth:`batch` reads, on the CPU and with no random draws, so a DataLoader worker can read it."""
         start, stop = piece if piece is not None else (0, len(rows))
         mine = rows[start:stop]
-        return {"images": self.images[mine], "sketches": self.sketches[rows], "piece": (start, stop),
+        sketches = self.sketches[rows]
+        if self.drawings is not None:
+            sketches = with_drawings(sketches, rows, self.drawings, self.has_drawing, self.seed)
+        return {"images": self.images[mine], "sketches": sketches, "piece": (start, stop),
                 "texts": ([self.captions[i] for i in mine.tolist()] if self.caption_variants is None
                           else pick_captions(self.caption_variants, rows, self.seed)[start:stop]),
                 "labels": self.labels[rows]}
