@@ -12,7 +12,6 @@ Bare and sbkit calls are interleaved query by query, so load from other processe
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import platform
@@ -112,18 +111,20 @@ def recall(found: list[list[str]] | np.ndarray, exact: np.ndarray, k: int) -> fl
 def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], Any], build_ours: Callable[[], Any],
                  search_bare: Callable[[Any, np.ndarray], Any], search_ours: Callable[[Any, torch.Tensor], Any],
                  queries: np.ndarray, repeats: int, rounds: int, faiss_bare: bool = False,
-                 copies: Callable[[Any, Any], tuple[Any, Any]] | None = None) -> tuple[dict[str, Any], Any]:
+                 inner: Callable[[Any], Any] | None = None) -> tuple[dict[str, Any], Any]:
     """Build both, then time single-query and batch search, interleaved; returns the row and sbkit's results.
 
     With ``faiss_bare``, single queries are also timed on bare FAISS held to one OpenMP thread, the setting
     sbkit uses for them: the ratio to that is the cost of sbkit's own code.
 
-    Where a large index lies in memory changes its scan speed by up to 15% (the one built first was measured
-    faster, whichever it was). With ``copies(bare, ours)``, which copies both indexes, sbkit's first, single
-    queries are also timed on the copies and the two orders are pooled, so placement favours neither side.
+    Where a large index lies in memory changes its scan speed by up to 15%: of two equal indexes, the one built
+    first was measured faster, whichever it was. With ``inner`` (sbkit's index -> the FAISS index inside it),
+    bare FAISS searches that very index, so both sides scan the same memory; the separately built bare index
+    then only gives the build time and recall.
     """
     bare_index, bare_build = timed(build_bare)
     our_index, our_build = timed(build_ours)
+    searched = inner(our_index) if inner is not None else bare_index
     q_torch = torch.from_numpy(queries)
     n = len(queries)
     # Each query is sliced before timing starts (callers hold their query already). The two sides of a pair
@@ -132,23 +133,15 @@ def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], A
     one_bare = [queries[i:i + 1] for i in range(n)]
     one_ours = [q_torch[i:i + 1] for i in range(n)]
 
-    pairs = [(bare_index, our_index)] + ([copies(bare_index, our_index)] if copies else [])
+    def ours(i: int) -> Any:
+        return search_ours(our_index, one_ours[(i + n // 2) % n])
 
-    def single(search_b: Callable[[Any, np.ndarray], Any]) -> tuple[list[float], list[float]]:
-        """Single-query latencies of bare (with ``search_b``) and sbkit, interleaved, pooled over ``pairs``."""
-        bare_times: list[float] = []
-        our_times: list[float] = []
-        for bare_copy, our_copy in pairs:
-            timings = interleaved_latency([lambda i: search_b(bare_copy, one_bare[i % n]),
-                                           lambda i: search_ours(our_copy, one_ours[(i + n // 2) % n])], n * rounds)
-            bare_times += timings[0]
-            our_times += timings[1]
-        return bare_times, our_times
-
-    single_bare, single_ours = single(search_bare)
+    single_bare, single_ours = interleaved_latency([lambda i: search_bare(searched, one_bare[i % n]), ours],
+                                                   n * rounds)
     if faiss_bare:  # its own pass: a call after a multi-threaded one runs slower, which would skew a 3-way mix
-        single_1t = single(one_thread(search_bare))
-    batch_bare, batch_ours = interleaved_latency([lambda i: search_bare(bare_index, queries),
+        bare_1t = one_thread(search_bare)
+        single_1t = interleaved_latency([lambda i: bare_1t(searched, one_bare[i % n]), ours], n * rounds)
+    batch_bare, batch_ours = interleaved_latency([lambda i: search_bare(searched, queries),
                                                   lambda i: search_ours(our_index, q_torch)], repeats)
     row = {
         "size": size, "method": name, "baseline": baseline,
@@ -164,13 +157,6 @@ def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], A
     row["ratio_batch_p50"] = row["batch_ms_per_query"]["p50"] / row["bare_batch_ms_per_query"]["p50"]
     row["ratio_build"] = our_build / bare_build if bare_build > 0 else float("nan")
     return row, (search_ours(our_index, q_torch), search_bare(bare_index, queries))
-
-
-def copies_ours_first(bare: Any, ours: FaissIndex) -> tuple[Any, FaissIndex]:
-    """Copies of both FAISS indexes, sbkit's made first (the reverse of the build order)."""
-    our_copy = copy.copy(ours)
-    our_copy.faiss_index = faiss.clone_index(ours.faiss_index)  # setting it applies nprobe / efSearch again
-    return faiss.clone_index(bare), our_copy
 
 
 def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict[str, Any]]:
@@ -220,7 +206,7 @@ def run_size(size: int, args: argparse.Namespace, console: Console) -> list[dict
         row, (ours, bare) = measure_pair(f"sbkit faiss {kind}", f"bare faiss {factory}", size, build_bare,
                                          build_ours, lambda index, q: index.search(q, k)[1],
                                          lambda index, q: index.search(q, k)[1], queries, args.repeats, args.rounds,
-                                         faiss_bare=kind in ONE_THREAD_KINDS, copies=copies_ours_first)
+                                         faiss_bare=kind in ONE_THREAD_KINDS, inner=lambda ours: ours.faiss_index)
         row["recall@k"] = recall(ours, exact_rows, k)
         row["bare_recall@k"] = recall(bare, exact_rows, k)
         rows.append(row)
