@@ -138,7 +138,8 @@ def export_command(
 
     result = export_catalogue(resolve_catalogue(data, _params(ctx)), out, fmt, shard_items, force)
     note = f"; {len(result.skipped)} left out (skipped.jsonl)" if result.skipped else ""
-    console.print(f"wrote {result.items} items in {result.files} {fmt} files to {shown(str(result.out))}{note}")
+    files = f"{result.files} {fmt} file" + ("" if result.files == 1 else "s")
+    console.print(f"wrote {result.items} items in {files} to {shown(str(result.out))}{note}")
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
