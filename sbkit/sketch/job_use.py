@@ -9,7 +9,7 @@ did not finish are sketchified the same way.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from sbkit.sketch.job_state import load_manifest
 
 @dataclass
 class JobSketches:
-    """A job folder's settings (from ``job.json``) and its finished sketches by item id."""
+    """A job folder's settings (from ``job.json``); :func:`sketch_paths` reads its finished sketches."""
 
     folder: Path
     sketchifier: str
@@ -29,15 +29,15 @@ class JobSketches:
     size: int | None
     normalize: bool
     source: str
-    paths: dict[str, Path] = field(default_factory=dict)
 
 
 def open_job(folder: str | Path, image_size: int) -> JobSketches:
-    """Read the job folder ``folder`` for a run at ``image_size`` px.
+    """Read the settings of the job folder ``folder`` for a run at ``image_size`` px (its manifest, which may
+    hold millions of lines, is read once, by :func:`sketch_paths`).
 
     Raises:
-        ConfigError: no job folder there, an unreadable ``job.json``, no finished sketch, or sketches smaller
-            than the run's images (the job's ``--size`` is below ``image_size``).
+        ConfigError: no job folder there, an unreadable ``job.json``, or sketches smaller than the run's
+            images (the job's ``--size`` is below ``image_size``).
     """
     folder = Path(folder).expanduser().resolve()
     config_file = folder / "job.json"
@@ -54,28 +54,29 @@ def open_job(folder: str | Path, image_size: int) -> JobSketches:
     check(size is None or int(size) >= image_size, f"--sketches {folder}: the job made its sketches from photos "
           f"resized to {size} px, smaller than the run's {image_size} px images; sketchify again with --size "
           f"{image_size} or more, or train with --image-size {size}", ConfigError)
-    job = JobSketches(folder, config["sketchifier"], dict(config.get("params") or {}), size,
-                      bool(config.get("normalize")), str(config.get("source", "")))
-    records, _ = load_manifest(folder / "manifest.jsonl")
-    for item_id, record in records.items():
-        try:
-            job.paths[item_id] = path_in_folder(folder, str(record["sketch"]), what="sketch path")
-        except OutsideFolderError:
-            continue  # a manifest line pointing out of its folder is not one of the job's sketches
-    check(bool(job.paths), f"--sketches {folder}: the job's manifest.jsonl lists no finished sketch; run "
-          f"`sbkit sketchify` into it first", ConfigError)
-    return job
+    return JobSketches(folder, config["sketchifier"], dict(config.get("params") or {}), size,
+                       bool(config.get("normalize")), str(config.get("source", "")))
 
 
 def sketch_paths(job: JobSketches, items: list[CatalogueItem], data: str) -> dict[str, Path]:
-    """The job's sketch of each of ``items`` that it has, by id.
+    """The job's sketch of each of ``items`` that it has, by id, from its ``manifest.jsonl``.
 
     Raises:
-        ConfigError: the job has a sketch of none of ``items``: it was made from another catalogue.
+        ConfigError: the manifest lists no finished sketch, or a sketch of none of ``items`` (the job was made
+            from another catalogue).
     """
-    found = {item.id: job.paths[item.id] for item in items if item.id in job.paths}
+    records, _ = load_manifest(job.folder / "manifest.jsonl")
+    paths: dict[str, Path] = {}
+    for item_id, record in records.items():
+        try:
+            paths[item_id] = path_in_folder(job.folder, str(record["sketch"]), what="sketch path")
+        except OutsideFolderError:
+            continue  # a manifest line pointing out of its folder is not one of the job's sketches
+    check(bool(paths), f"--sketches {job.folder}: the job's manifest.jsonl lists no finished sketch; run "
+          f"`sbkit sketchify` into it first", ConfigError)
+    found = {item.id: paths[item.id] for item in items if item.id in paths}
     if items and not found:
-        theirs = ", ".join(repr(i) for i in list(job.paths)[:3])
+        theirs = ", ".join(repr(i) for i in list(paths)[:3])
         ours = ", ".join(repr(item.id) for item in items[:3])
         raise ConfigError(f"--sketches {job.folder} has sketches of none of the {len(items)} items of {data!r} (its "
                           f"ids: {theirs}, ...; the catalogue's: {ours}, ...); it was made from "
