@@ -17,6 +17,7 @@ from sbkit.components import Encoder
 from sbkit.data.rows import DiskRows, Rows, StackedRows, rows_key
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import augment_sketches
+from sbkit.training.data import swap_in
 from sbkit.training.features import FeatureStore, FeatureTrainData, SplitFeatures, TextLookup
 
 
@@ -47,10 +48,7 @@ def variant_transform(number: int, strength: float, seed: int,
             rows, has_drawing = drawings
             where = torch.arange(start, start + len(batch))
             start += len(batch)
-            use = has_drawing[where]
-            if bool(use.any()):
-                batch = batch.clone()
-                batch[use] = rows[where[use]]
+            batch = swap_in(batch, where, rows, has_drawing[where])
         return augment_sketches(batch, strength, generator) if strength > 0 else batch
 
     return transform
@@ -63,15 +61,18 @@ def drawings_of(split: SplitTensors) -> tuple[Rows, torch.Tensor] | None:
     return split.drawn, split.has_drawn
 
 
-def variant_name(number: int, strength: float, seed: int, drawings: tuple[Rows, torch.Tensor] | None) -> str:
-    """Sketch variant ``number``'s name in the feature cache key (variant 0, the sketch itself, has none)."""
+def drawings_key(drawings: tuple[Rows, torch.Tensor]) -> str:
+    """A short digest of the drawings and of which items have one, for feature cache keys."""
+    rows, has_drawing = drawings
+    return hashlib.sha256(rows_key(rows) + has_drawing.numpy().tobytes()).hexdigest()[:16]
+
+
+def variant_name(number: int, strength: float, seed: int, drawings: str = "") -> str:
+    """Sketch variant ``number``'s name in the feature cache key (variant 0, the sketch itself, has none);
+    ``drawings`` is the :func:`drawings_key` of the drawings the variant is made from, if any."""
     if not number:
         return ""
-    name = f"augment {strength} seed {seed} number {number}"
-    if drawings is not None:
-        rows, has_drawing = drawings
-        name += f" drawings {hashlib.sha256(rows_key(rows) + has_drawing.numpy().tobytes()).hexdigest()[:16]}"
-    return name
+    return f"augment {strength} seed {seed} number {number}" + (f" drawings {drawings}" if drawings else "")
 
 
 def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, name: str,
@@ -100,13 +101,14 @@ def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variant
     on_disk = isinstance(train.images, DiskRows)
     images = store.pictures(encoder, train.images, "features train photos", workers=workers)
     drawings = drawings_of(train) if train_drawings else None
+    key = drawings_key(drawings) if drawings is not None else ""
 
     def of_variant(n: int) -> tuple[Rows, torch.Tensor] | None:
         return drawings if n % 2 else None
 
     stores = [store.pictures(encoder, train.sketches, f"features train sketches {n + 1}/{variants}",
                              transform=variant_transform(n, augment, seed, of_variant(n)) if n else None,
-                             variant=variant_name(n, augment, seed, of_variant(n)), workers=workers)
+                             variant=variant_name(n, augment, seed, key if of_variant(n) else ""), workers=workers)
               for n in range(variants)]
     sketches = StackedRows(stores) if on_disk else torch.stack(stores, dim=1)
     evaluated = {name: split_features(encoder, split, store, name, workers) for name, split in splits.items()

@@ -41,18 +41,23 @@ def pick_variants(rows: torch.Tensor, variants: int, seed: int, what: str) -> to
     return torch.randint(variants, (len(rows),), generator=torch.Generator().manual_seed(key))
 
 
+def swap_in(sketches: torch.Tensor, rows: torch.Tensor, drawings: Rows, use: torch.Tensor) -> torch.Tensor:
+    """``sketches`` (the rows ``rows``) with sketch ``i`` replaced by ``drawings[rows[i]]`` where ``use[i]``; only
+    those drawings are read, and ``sketches`` itself is left as it is."""
+    if not bool(use.any()):
+        return sketches
+    sketches = sketches.clone()
+    sketches[use] = drawings[rows[use]]
+    return sketches
+
+
 def with_drawings(sketches: torch.Tensor, rows: torch.Tensor, drawings: Rows, has_drawing: torch.Tensor,
                   seed: int) -> torch.Tensor:
     """``sketches`` (the rows ``rows``) with about half of those whose item has a drawing replaced by it.
 
     Which ones is drawn from the rows (:func:`pick_variants`), so a resumed run makes the same choice.
     """
-    use = has_drawing[rows] & (pick_variants(rows, 2, seed, "drawing") == 1)
-    if not bool(use.any()):
-        return sketches
-    sketches = sketches.clone()
-    sketches[use] = drawings[rows[use]]
-    return sketches
+    return swap_in(sketches, rows, drawings, has_drawing[rows] & (pick_variants(rows, 2, seed, "drawing") == 1))
 
 
 def pick_captions(variants: list[list[str]], rows: torch.Tensor, seed: int) -> list[str]:
