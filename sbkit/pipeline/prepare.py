@@ -24,6 +24,7 @@ from sbkit.data.images import SKETCH_RESOLUTION, read_image, read_sketch, square
 from sbkit.data.rows import DiskRows
 from sbkit.data.workers import loader_options
 from sbkit.data.skip_reasons import reason_of
+from sbkit.data.sources import ImageSource
 from sbkit.data.tensors import SplitTensors
 from sbkit.errors import DataError, check
 from sbkit.io import atomic_write_json, cache_root
@@ -40,14 +41,16 @@ def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int
     digest.update(json.dumps(["disk-rows", sketchifier.name, component_config(sketchifier), size,
                               line_width]).encode())
     for item, sketch in zip(items, made):
-        stat = item.image.stat() if item.image.exists() else None
-        digest.update(f"{item.id}\0{item.image}\0{stat and stat.st_size}\0{stat and stat.st_mtime_ns}\0"
-                      f"{item.caption}\0{item.sketch}\n".encode())
+        digest.update(f"{item.id}\0{_file_key(item.image)}\0{item.caption}\0{item.sketch}\n".encode())
         if sketch is not None:  # a sketch read from a sketchify job folder, not made here
-            made_stat = sketch.stat() if sketch.exists() else None
-            digest.update(f"made\0{sketch}\0{made_stat and made_stat.st_size}\0"
-                          f"{made_stat and made_stat.st_mtime_ns}\n".encode())
+            digest.update(f"made\0{_file_key(sketch)}\n".encode())
     return digest.hexdigest()[:24]
+
+
+def _file_key(path: ImageSource) -> str:
+    """``path`` with its size and modification time (None, None when it is missing), for cache keys."""
+    stat = path.stat() if path.exists() else None
+    return f"{path}\0{stat and stat.st_size}\0{stat and stat.st_mtime_ns}"
 
 
 def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_width: int,
