@@ -20,7 +20,8 @@ class _Shards(Dataset):
         split_fractions(val_fraction, test_fraction)  # reject bad fractions at once
 
     def _items(self, files: list[Path]):
-        raise NotImplementedError
+        """The items and skips read from the shard ``files``, one at a time (each format gives its reader)."""
+        raise NotImplementedError  # abstract
 
     def load(self) -> Catalogue:
         from sbkit.data.tar_shards import shard_files

@@ -162,11 +162,8 @@ class FaissIndex(Index):
         queries = np.ascontiguousarray(queries)
         scores, rows = np.empty((n, k), np.float32), np.empty((n, k), np.int64)
         args = (n, faiss.swig_ptr(queries), k, faiss.swig_ptr(scores), faiss.swig_ptr(rows))
-        if n > 1 or self.kind not in ONE_THREAD_KINDS:
-            self.faiss_index.search_c(*args)
-            return scores, rows
-        threads = faiss.omp_get_max_threads()
-        if threads == 1:  # already one thread (OMP_NUM_THREADS=1, a worker process): nothing to switch
+        # A process already on one thread (OMP_NUM_THREADS=1, a worker) has nothing to switch.
+        if n > 1 or self.kind not in ONE_THREAD_KINDS or (threads := faiss.omp_get_max_threads()) == 1:
             self.faiss_index.search_c(*args)
             return scores, rows
         faiss.omp_set_num_threads(1)
