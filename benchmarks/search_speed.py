@@ -63,10 +63,15 @@ def percentiles(seconds: list[float], scale: float = 1e3) -> dict[str, float]:
     return {"p50": float(np.percentile(seconds, 50) * scale), "p95": float(np.percentile(seconds, 95) * scale)}
 
 
-def interleaved_latency(fns: list[Callable[[int], Any]], n: int) -> list[list[float]]:
-    """Time ``fn(i)`` for each of ``fns`` in turn for i < n, the order rotating every round, after a warm-up each."""
-    for fn in fns:
-        fn(0)
+def interleaved_latency(fns: list[Callable[[int], Any]], n: int, warmup: int = 1) -> list[list[float]]:
+    """Time ``fn(i)`` for each of ``fns`` in turn for i < n, the order rotating every round.
+
+    Each fn first runs untimed for i < ``warmup``: one pass over the queries takes the first touch of each
+    inverted list (after a build, or after the other pass) out of the steady-state figures, on both sides.
+    """
+    for i in range(warmup):
+        for fn in fns:
+            fn(i)
     times: list[list[float]] = [[] for _ in fns]
     for i in range(n):
         for j in range(len(fns)):
@@ -137,10 +142,10 @@ def measure_pair(name: str, baseline: str, size: int, build_bare: Callable[[], A
         return search_ours(our_index, one_ours[(i + n // 2) % n])
 
     single_bare, single_ours = interleaved_latency([lambda i: search_bare(searched, one_bare[i % n]), ours],
-                                                   n * rounds)
+                                                   n * rounds, warmup=n)
     if faiss_bare:  # its own pass: a call after a multi-threaded one runs slower, which would skew a 3-way mix
         bare_1t = one_thread(search_bare)
-        single_1t = interleaved_latency([lambda i: bare_1t(searched, one_bare[i % n]), ours], n * rounds)
+        single_1t = interleaved_latency([lambda i: bare_1t(searched, one_bare[i % n]), ours], n * rounds, warmup=n)
     batch_bare, batch_ours = interleaved_latency([lambda i: search_bare(searched, queries),
                                                   lambda i: search_ours(our_index, q_torch)], repeats)
     row = {

@@ -53,8 +53,10 @@ class Index(Component):
         array = query_array(queries)
         if array.ndim != 2 or array.shape[1] != self.dim:
             raise ShapeError(f"index {self.name!r}: queries must be (Q, {self.dim}), got {tuple(array.shape)}")
-        k = min(k, len(self.ids))
-        scores, rows = self._search(array, k)
+        return self._results(*self._search(array, min(k, len(self.ids))))
+
+    def _results(self, scores: np.ndarray, rows: np.ndarray) -> tuple[torch.Tensor, list[list[str]]]:
+        """:meth:`_search`'s scores and gallery rows -> the score tensor and the ids, as :meth:`search` returns."""
         found = self._id_lookup()[rows].tolist()
         for i, row in enumerate(found):
             if row and row[-1] is None:  # found fewer than k: the row ends in -1, which maps to None

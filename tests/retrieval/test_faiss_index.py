@@ -2,7 +2,7 @@ import pytest
 import torch
 from index_helpers import ids_of
 
-from sbkit.errors import ConfigError
+from sbkit.errors import ConfigError, ShapeError
 from sbkit_index.exact import ExactIndex
 from sbkit_index.faiss_index import FaissIndex
 
@@ -92,6 +92,22 @@ def test_queries_may_be_arrays_doubles_or_need_grad(gallery, queries):
     assert index.search(queries.numpy(), 5)[1] == expected
     assert index.search(queries.double(), 5)[1] == expected
     assert index.search(queries.clone().requires_grad_(), 5)[1] == expected
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_tensors_passed_by_pointer_search_what_their_numpy_views_do(gallery, queries, kind):
+    index = FaissIndex(kind=kind, nlist=40, nprobe=8)
+    index.add(ids_of(len(gallery)), gallery)
+    column_major = torch.empty(queries.shape[1], len(queries)).copy_(queries.T).T  # same values, not contiguous
+    for tensor, array in ((queries, queries.numpy()), (queries[3:7], queries.numpy()[3:7]),
+                          (queries[5:6], queries.numpy()[5:6]), (column_major, queries.numpy())):
+        scores, ids = index.search(tensor, 10)
+        expected_scores, expected_ids = index.search(array, 10)
+        assert ids == expected_ids and torch.equal(scores, expected_scores)
+    assert len(index.search(queries, len(gallery) + 5)[1][0]) <= len(gallery)
+    assert index.search(queries, 0)[0].shape == (len(queries), 0)
+    with pytest.raises(ShapeError, match=r"queries must be \(Q, 32\)"):
+        index.search(queries[:, :16], 10)
 
 
 def test_rows_of_a_batch_can_find_different_numbers_of_items(gallery):
