@@ -161,26 +161,24 @@ class FaissIndex(Index):
                 and queries.layout is torch.strided and queries.ndim == 2 and queries.shape[1] == self.dim
                 and queries.is_contiguous() and self.faiss_index is not None and 0 < k <= len(self.ids)):
             return super().search(queries, k)
-        n = queries.shape[0]
-        scores, rows = np.empty((n, k), np.float32), np.empty((n, k), np.int64)
-        self._search_into(n, _faiss().cast_integer_to_float_ptr(queries.data_ptr()), k, scores, rows)
-        return self._results(scores, rows)
+        pointer = _faiss().cast_integer_to_float_ptr(queries.data_ptr())
+        return self._results(*self._faiss_search(queries.shape[0], pointer, k))
 
     def _search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         n = len(queries)
-        scores, rows = np.empty((n, k), np.float32), np.empty((n, k), np.int64)
-        if k > 0 and self.faiss_index is not None:
-            queries = np.ascontiguousarray(queries)  # named, so that the copy lives while FAISS reads it
-            self._search_into(n, _faiss().swig_ptr(queries), k, scores, rows)
-        return scores, rows
+        if k == 0 or self.faiss_index is None:
+            return np.empty((n, 0), np.float32), np.empty((n, 0), np.int64)
+        queries = np.ascontiguousarray(queries)  # named, so that the copy lives while FAISS reads it
+        return self._faiss_search(n, _faiss().swig_ptr(queries), k)
 
-    def _search_into(self, n: int, queries: Any, k: int, scores: np.ndarray, rows: np.ndarray) -> None:
-        """Search ``n`` queries at the float pointer ``queries`` into ``scores`` and ``rows``, each (n, k).
+    def _faiss_search(self, n: int, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Search ``n`` queries at the float pointer ``queries``: scores and gallery rows, each (n, k).
 
         FAISS's own C++ search, not its Python wrapper, whose argument checks and conversions cost a few
         microseconds per call. Index.search has already made the queries float32 of the right width.
         """
         faiss = _faiss()
+        scores, rows = np.empty((n, k), np.float32), np.empty((n, k), np.int64)
         # A single IVF query on one thread (ONE_THREAD_KINDS); a process already on one has nothing to switch.
         threads = faiss.omp_get_max_threads() if n == 1 and self.kind in ONE_THREAD_KINDS else 1
         if threads > 1:
@@ -190,6 +188,7 @@ class FaissIndex(Index):
         finally:
             if threads > 1:
                 faiss.omp_set_num_threads(threads)
+        return scores, rows
 
     def save(self, folder: Path) -> None:
         """Write ``index.faiss`` (``faiss.write_index``), ``ids.json`` and the manifest."""
