@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sbkit.data.skip_reasons import UNREADABLE_ENTRY
 from sbkit.data.sources import ImageSource
+
+
+def field_text(value: Any) -> str:
+    """A catalogue record's field as text: ``None`` -> ``""``, anything else ``str()`` and stripped."""
+    return "" if value is None else str(value).strip()
 
 
 @dataclass

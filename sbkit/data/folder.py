@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
+from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, field_text
 from sbkit.data.splits import DEFAULT_FRACTIONS, SPLITS, assign_splits, normalize_split
 from sbkit.errors import ConfigError, DataError
 from sbkit.paths import OutsideFolderError, path_in_folder
@@ -36,11 +36,9 @@ def find_caption_file(root: Path) -> Path | None:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
     if isinstance(value, (list, tuple)):
         return "; ".join(_text(v) for v in value)
-    return str(value).strip()
+    return field_text(value)
 
 
 def _delimiter(header: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.data import skip_reasons as why
-from sbkit.data.catalogue import CatalogueItem, Skipped
+from sbkit.data.catalogue import CatalogueItem, Skipped, field_text
 from sbkit.data.splits import SPLITS, normalize_split
 from sbkit.data.sources import ParquetCell
 from sbkit.errors import DataError
@@ -72,23 +72,21 @@ def _open(file: Path) -> Any:
 
 
 def _to_item(file: Path, group: int, row: int, record: dict[str, Any], sketch: bool) -> CatalogueItem | Skipped:
-    item_id = _text(record.get("id"))
+    item_id = field_text(record.get("id"))
     where = f"{file}:{group}:{row}"
     if not item_id:
         return Skipped(where, "empty id", why.UNREADABLE_ENTRY)
-    split = normalize_split(_text(record.get("split")))
+    split = normalize_split(field_text(record.get("split")))
     if split and split not in SPLITS:
         return Skipped(where, f"item {item_id!r}: split {record.get('split')!r} is not one of {', '.join(SPLITS)}",
                        why.UNREADABLE_ENTRY)
-    return CatalogueItem(id=item_id, image=ParquetCell(file, group, row, "image"), caption=_text(record.get("caption")),
-                         split=split, category=_text(record.get("category")) or None,
+    return CatalogueItem(id=item_id, image=ParquetCell(file, group, row, "image"),
+                         caption=field_text(record.get("caption")), split=split,
+                         category=field_text(record.get("category")) or None,
                          sketch=ParquetCell(file, group, row, "sketch") if sketch else None,
-                         product=_text(record.get("product")) or None,
-                         attributes={k: _text(v) for k, v in record.items() if k not in KNOWN and _text(v)})
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+                         product=field_text(record.get("product")) or None,
+                         attributes={k: field_text(v) for k, v in record.items()
+                                     if k not in KNOWN and field_text(v)})
 
 
 class ParquetShardWriter:

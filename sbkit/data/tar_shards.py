@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.data import skip_reasons as why
-from sbkit.data.catalogue import CatalogueItem, Skipped
+from sbkit.data.catalogue import CatalogueItem, Skipped, field_text
 from sbkit.data.splits import SPLITS, normalize_split
 from sbkit.data.sources import TarMember
 from sbkit.errors import DataError
@@ -127,22 +127,18 @@ def _to_item(shard: Path, key: str, members: dict[str, Any]) -> CatalogueItem | 
         return Skipped(where, f"no photo member for key {key!r} (found {found}); expected {key}.jpg, .png or .webp",
                        why.MISSING_IMAGE)
     sketch = next((members[f"sketch.{e}"] for e in IMAGE_EXTENSIONS if f"sketch.{e}" in members), None)
-    caption = _text(meta.get("caption"))
+    caption = field_text(meta.get("caption"))
     if not caption and "txt" in members:
         caption = members["txt"].decode("utf-8", errors="replace").strip()
-    split = normalize_split(_text(meta.get("split")))
+    split = normalize_split(field_text(meta.get("split")))
     if split and split not in SPLITS:
         return Skipped(where, f"split {meta.get('split')!r} is not one of {', '.join(SPLITS)}", why.UNREADABLE_ENTRY)
-    attributes = meta.get("attributes") if isinstance(meta.get("attributes"), dict) else {}
-    attributes = {str(k): _text(v) for k, v in {**attributes, **{k: v for k, v in meta.items()
-                                                                if k not in KNOWN_FIELDS}}.items() if _text(v)}
-    return CatalogueItem(id=_text(meta.get("id")) or key, image=photo, caption=caption, split=split,
-                         category=_text(meta.get("category")) or None, sketch=sketch,
-                         product=_text(meta.get("product")) or None, attributes=attributes)
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    extra = meta.get("attributes") if isinstance(meta.get("attributes"), dict) else {}
+    extra = {**extra, **{k: v for k, v in meta.items() if k not in KNOWN_FIELDS}}
+    attributes = {str(k): field_text(v) for k, v in extra.items() if field_text(v)}
+    return CatalogueItem(id=field_text(meta.get("id")) or key, image=photo, caption=caption, split=split,
+                         category=field_text(meta.get("category")) or None, sketch=sketch,
+                         product=field_text(meta.get("product")) or None, attributes=attributes)
 
 
 def item_record(item: CatalogueItem) -> dict[str, Any]:
