@@ -81,7 +81,10 @@ def test_scale_reports_every_stage_per_size_and_keeps_the_rest_of_the_page(tmp_p
 
 
 def test_silhouette_oracle_reports_both_kinds_of_sketch(tmp_path):
-    report = _run("silhouette_oracle.py", "--demo-size", "60", "--size", "32", out=tmp_path / "oracle.json")
+    report = _run("silhouette_oracle.py", "--demo-size", "60", "--size", "32", "--elastic", "5",
+                  out=tmp_path / "oracle.json")
     for name in ("sketchifier", "drawn"):
         assert 0 < report[name]["R@10"] <= 1 and report[name]["R@1"] <= report[name]["R@10"]
+        elastic = report[name]["elastic R@1"]
+        assert len(elastic) == 16 and all(0 <= value <= elastic["in shortlist"] for value in elastic.values())
     assert report["ratio R@1"] >= 0 and 0.5 < report["parameter oracle R@1"] <= 1
