@@ -8,7 +8,7 @@
 (`--one-mode`), full captions only (`--caption-augment 0`), no held-out check. "After" is
 plain `sbkit run`. Each runs in a fresh process, one after the other, with the same seed; the table gives
 the measures the default model is judged on, from each run's metrics.json, and each run's wall time.
-``--also "raw mix 0.3=--encoder.raw_mix 0.3"`` adds a column: plain `sbkit run` with those options (a lever
+``--also "heads only=--encoder.raw_mix 0"`` adds a column: plain `sbkit run` with those options (a lever
 measured against the default in the same session); ``--no-before`` leaves the previous default out.
 """
 
@@ -79,7 +79,7 @@ def main() -> None:
     for number, spec in enumerate(args.also, 1):
         label, sep, options = spec.partition("=")
         if not sep or not label.strip():
-            parser.error(f"--also {spec!r}: give LABEL=OPTIONS, e.g. 'raw mix 0.3=--encoder.raw_mix 0.3'")
+            parser.error(f"--also {spec!r}: give LABEL=OPTIONS, e.g. 'heads only=--encoder.raw_mix 0'")
         runs.append((label.strip(), f"also{number}", shlex.split(options)))
     columns = []
     for label, suffix, options in runs:

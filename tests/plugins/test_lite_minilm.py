@@ -66,8 +66,9 @@ def test_weight_specs_name_what_is_missing(tmp_path) -> None:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> LiteMiniLMEncoder:
+    """The heads alone (``raw_mix`` 0); the raw part has its own fixture, ``mixed``."""
     folder = tmp_path_factory.mktemp("lite")
-    return create("encoder", "lite-minilm", LiteMiniLMEncoder.example_params(folder)).eval()
+    return create("encoder", "lite-minilm", {**LiteMiniLMEncoder.example_params(folder), "raw_mix": 0}).eval()
 
 
 def test_towers_stay_frozen_and_in_eval_mode(tiny: LiteMiniLMEncoder) -> None:
@@ -112,7 +113,7 @@ def test_fingerprint_follows_the_weights(tiny: LiteMiniLMEncoder, tmp_path) -> N
 def test_saved_model_reloads_without_the_text_package(tiny: LiteMiniLMEncoder, tmp_path) -> None:
     model = build_model(tiny, "avg").eval()
     model.save(tmp_path / "model")
-    params = LiteMiniLMEncoder.example_params(tmp_path / "other")
+    params = {**LiteMiniLMEncoder.example_params(tmp_path / "other"), "raw_mix": tiny.raw_mix}
     fresh = build_model(create("encoder", "lite-minilm", params), "avg").eval()
     fresh.load(tmp_path / "model")
     sketches = torch.randint(0, 256, (2, 1, 64, 64), dtype=torch.uint8)
@@ -138,9 +139,21 @@ def test_words_the_text_model_cannot_read_are_named() -> None:
     assert encoder.unknown_words("robe rouge") == []
 
 
-def test_raw_mix_off_leaves_the_heads_vectors(tiny: LiteMiniLMEncoder) -> None:
-    assert tiny.raw_mix == 0 and tiny.feature_mix is None and tiny.embed_dim == tiny.dim
-    assert not any("feature_mix" in key for key in tiny.state_dict())
+def test_raw_mix_off_leaves_the_heads_vectors(tmp_path) -> None:
+    plain = create("encoder", "lite-minilm", {**LiteMiniLMEncoder.example_params(tmp_path), "raw_mix": 0})
+    assert plain.raw_mix == 0 and plain.feature_mix is None and plain.embed_dim == plain.dim
+    assert not any("feature_mix" in key for key in plain.state_dict())
+
+
+def test_raw_mix_is_on_by_default_with_frozen_towers_and_off_when_blocks_train(tmp_path) -> None:
+    from sbkit_timm.lite_minilm import DEFAULT_RAW_MIX
+
+    params = LiteMiniLMEncoder.example_params(tmp_path)
+    frozen = create("encoder", "lite-minilm", params)
+    assert frozen.raw_mix == DEFAULT_RAW_MIX > 0 and frozen.feature_mix is not None
+    assert frozen.embed_dim == frozen.dim + frozen.feature_mix.dim
+    tuned = create("encoder", "lite-minilm", {**params, "unfreeze": 1})
+    assert tuned.raw_mix == 0 and tuned.feature_mix is None and tuned.embed_dim == tuned.dim
 
 
 @pytest.fixture(scope="module")
