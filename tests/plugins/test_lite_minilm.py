@@ -122,6 +122,19 @@ def test_saved_model_reloads_without_the_text_package(tiny: LiteMiniLMEncoder, t
                                    fresh.embed_queries(sketches, ["red", "a blue bag"]))
 
 
+def test_a_model_saved_without_raw_mix_reloads_when_its_run_left_raw_mix_unset(tiny: LiteMiniLMEncoder,
+                                                                               mixed: LiteMiniLMEncoder,
+                                                                               tmp_path) -> None:
+    params = LiteMiniLMEncoder.example_params(tmp_path / "other")
+    build_model(tiny, "avg").save(tmp_path / "heads")  # as saved when raw_mix defaulted to 0
+    build_model(mixed, "avg").save(tmp_path / "mixed")
+    old = LiteMiniLMEncoder.from_saved(tmp_path / "heads", **params, raw_mix=None)
+    assert old.raw_mix == 0 and old.feature_mix is None
+    build_model(old, "avg").load(tmp_path / "heads")
+    assert LiteMiniLMEncoder.from_saved(tmp_path / "mixed", **params).feature_mix is not None
+    assert LiteMiniLMEncoder.from_saved(tmp_path / "heads", **params, raw_mix=0.4).raw_mix == 0.4  # as recorded
+
+
 def test_bad_parameters_are_refused(tmp_path) -> None:
     params = LiteMiniLMEncoder.example_params(tmp_path)
     for bad in ({"vision": "lite9"}, {"grid": 12}, {"unfreeze": 99}, {"input_size": 8}, {"sketch_head": "x"}):
