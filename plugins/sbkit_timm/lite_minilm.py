@@ -40,6 +40,23 @@ class FeatureHead(nn.Module):
 DEFAULT_RAW_MIX = 0.3
 
 
+def principal_directions(rows: torch.Tensor, count: int) -> torch.Tensor:
+    """The ``count`` leading principal directions (F, count) of centred ``rows`` (N, F), largest first.
+
+    With fewer rows than features they come from the (N, N) Gram matrix instead of the (F, F) one: the same
+    directions, in a fraction of the time. Directions past the rows' rank are zero there.
+    """
+    count_rows, features = rows.shape
+    if count_rows >= features:
+        return torch.linalg.eigh(rows.T @ rows)[1][:, -count:].flip(1)  # eigh: ascending eigenvalues
+    values, vectors = torch.linalg.eigh(rows @ rows.T)
+    values, vectors = values.flip(0)[:count], vectors.flip(1)[:, :count]
+    kept = values > values[0].clamp_min(0) * 1e-10
+    directions = torch.zeros(features, count, dtype=rows.dtype, device=rows.device)
+    directions[:, :int(kept.sum())] = (rows.T @ vectors[:, kept]) / values[kept].sqrt()
+    return directions
+
+
 class RawMix(nn.Module):
     """Joins the heads' vectors with the frozen features themselves, centred and projected (``raw_mix``).
 
@@ -76,8 +93,7 @@ class RawMix(nn.Module):
         self.sketch_mean.copy_(sketches.mean(0))
         if self.basis.numel():
             centred = torch.cat([images - self.image_mean, sketches - self.sketch_mean]).double()
-            _, vectors = torch.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
-            self.basis.copy_(vectors[:, -self.dim:].flip(1).float())
+            self.basis.copy_(principal_directions(centred, self.dim).float())
         self.fitted.fill_(1)
 
     def _scale(self) -> float:

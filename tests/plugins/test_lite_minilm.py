@@ -218,6 +218,22 @@ def test_raw_mix_is_left_out_while_the_heads_train(mixed: LiteMiniLMEncoder) -> 
         mixed.eval()
 
 
+def test_principal_directions_from_few_rows_are_those_of_the_feature_covariance() -> None:
+    from sbkit_timm.lite_minilm import principal_directions
+
+    generator = torch.Generator().manual_seed(0)
+    scales = torch.linspace(3, 0.1, 80, dtype=torch.float64)
+    rows = torch.randn(30, 80, generator=generator, dtype=torch.float64) * scales
+    rows -= rows.mean(0)  # rank 29
+    few = principal_directions(rows, 40)
+    full = torch.linalg.eigh(rows.T @ rows)[1][:, -20:].flip(1)
+    torch.testing.assert_close(few[:, :20].abs(), full.abs(), atol=1e-8, rtol=0)  # the same up to sign
+    torch.testing.assert_close(few[:, :29].T @ few[:, :29], torch.eye(29, dtype=torch.float64))
+    assert torch.count_nonzero(few[:, 29:]) == 0  # none past the rows' rank
+    many = principal_directions(torch.cat([rows] * 3), 20)  # 90 rows: the (F, F) path
+    torch.testing.assert_close(many.abs(), full.abs(), atol=1e-8, rtol=0)
+
+
 def test_raw_mix_buffers_round_trip(mixed: LiteMiniLMEncoder, tmp_path) -> None:
     model = build_model(mixed, "avg").eval()
     model.save(tmp_path / "model")
