@@ -160,8 +160,10 @@ def fit(model: RetrievalModel, loss: Loss, data: TrainData, options: TrainOption
           ConfigError)
     ranks, device = setup(options.distributed, options.device)
     try:
-        return _fit(model, loss, data, options, Path(out_dir) if out_dir is not None else None, on_epoch_end,
-                    resume, restore_best, on_step, ranks, device)
+        history = _fit(model, loss, data, options, Path(out_dir) if out_dir is not None else None, on_epoch_end,
+                       resume, restore_best, on_step, ranks, device)
+        barrier(ranks)  # no rank tears the group down while another is still in a collective
+        return history
     finally:
         teardown(ranks)
 

@@ -48,8 +48,10 @@ def outputs(out: Path) -> dict[str, bytes]:
     return files
 
 
-def start_job(photos: Path, out: Path) -> subprocess.Popen:
-    """``sbkit sketchify`` with two workers; returns once its first chunk is in the manifest."""
+def start_job(photos: Path, out: Path) -> tuple[subprocess.Popen, list[int]]:
+    """``sbkit sketchify`` with two workers, and their pids; returns once its first chunk is in the manifest,
+    with the workers paused (SIGSTOP) so the job cannot finish before the test signals it: resume them with
+    :func:`resume_workers` right after that signal."""
     child = subprocess.Popen(sbkit_command("sketchify", photos, "--out", out, "-j", "2", "--size", SIZE),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "SBKIT_QUIET": "1"})
@@ -57,9 +59,18 @@ def start_job(photos: Path, out: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while not (manifest.exists() and manifest.stat().st_size) and child.poll() is None:
         assert time.monotonic() < deadline, "the job did not start"
-        time.sleep(0.01)
-    assert child.poll() is None, child.communicate()
-    return child
+        time.sleep(0.001)
+    workers = children(child.pid)
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    assert child.poll() is None and lines(out) < N_PHOTOS, "the job finished before it could be signalled"
+    return child, workers
+
+
+def resume_workers(workers: list[int]) -> None:
+    for pid in workers:
+        if alive(pid):
+            os.kill(pid, signal.SIGCONT)
 
 
 def lines(out: Path) -> int:
@@ -77,10 +88,10 @@ def wait_gone(pids: list[int], seconds: float = 10) -> list[int]:
 def test_killed_sketchify_leaves_no_worker_and_resumes_to_the_same_bytes(sig, photos: Path, reference: Path,
                                                                          tmp_path: Path):
     out = tmp_path / "job"
-    child = start_job(photos, out)
-    workers = children(child.pid)
+    child, workers = start_job(photos, out)
     assert len(workers) == 2
     child.send_signal(sig)
+    resume_workers(workers)
     child.communicate(timeout=60)
     assert child.returncode == -sig
     assert wait_gone(workers) == [], "workers outlived the killed job"
@@ -94,10 +105,10 @@ def test_killed_sketchify_leaves_no_worker_and_resumes_to_the_same_bytes(sig, ph
 def test_sigint_keeps_the_chunks_in_progress_and_resumes_to_the_same_bytes(photos: Path, reference: Path,
                                                                           tmp_path: Path):
     out = tmp_path / "job"
-    child = start_job(photos, out)
-    workers = children(child.pid)
+    child, workers = start_job(photos, out)
     before = lines(out)
     child.send_signal(signal.SIGINT)
+    resume_workers(workers)
     _, err = child.communicate(timeout=60)
     assert child.returncode == 130 and "interrupted" in err and "Traceback" not in err
     assert wait_gone(workers) == []
