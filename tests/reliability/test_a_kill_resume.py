@@ -52,9 +52,15 @@ def start_job(photos: Path, out: Path) -> tuple[subprocess.Popen, list[int]]:
     """``sbkit sketchify`` with two workers, and their pids; returns once its first chunk is in the manifest,
     with the workers paused (SIGSTOP) so the job cannot finish before the test signals it: resume them with
     :func:`resume_workers` right after that signal."""
-    child = subprocess.Popen(sbkit_command("sketchify", photos, "--out", out, "-j", "2", "--size", SIZE),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "SBKIT_QUIET": "1"})
+    # A shell without job control starts background commands with Ctrl-C ignored, and exec passes that on;
+    # a handler (not "ignored") in this process gives the job the default instead, as a terminal would.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        child = subprocess.Popen(sbkit_command("sketchify", photos, "--out", out, "-j", "2", "--size", SIZE),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env={**os.environ, "SBKIT_QUIET": "1"})
+    finally:
+        signal.signal(signal.SIGINT, previous)
     manifest = out / "manifest.jsonl"
     deadline = time.monotonic() + 60
     while not (manifest.exists() and manifest.stat().st_size) and child.poll() is None:
