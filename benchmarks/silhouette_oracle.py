@@ -42,11 +42,16 @@ def framed(mask: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
 
 
-def recall(queries: np.ndarray, gallery: np.ndarray) -> dict[str, float]:
-    """R@1 and R@10 of query i finding gallery i by silhouette IoU."""
+def iou_matrix(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
+    """Intersection over union of every query silhouette with every gallery silhouette, (Q, G)."""
     q, g = queries.reshape(len(queries), -1), gallery.reshape(len(gallery), -1)
     inter = q @ g.T
-    iou = inter / (q.sum(1)[:, None] + g.sum(1)[None] - inter + 1e-9)
+    return inter / (q.sum(1)[:, None] + g.sum(1)[None] - inter + 1e-9)
+
+
+def recall(queries: np.ndarray, gallery: np.ndarray) -> dict[str, float]:
+    """R@1 and R@10 of query i finding gallery i by silhouette IoU."""
+    iou = iou_matrix(queries, gallery)
     rank = (iou > np.diag(iou)[:, None]).sum(1)
     return {"R@1": float((rank < 1).mean()), "R@10": float((rank < 10).mean())}
 
@@ -69,9 +74,7 @@ def elastic_terms(query: np.ndarray, item: np.ndarray) -> tuple[float, float, fl
 
 def elastic_recall(queries: np.ndarray, gallery: np.ndarray, top: int) -> dict[str, float]:
     """R@1 of re-ranking each query's ``top`` best items by IoU with elastic matching, per (bend, move) price."""
-    q, g = queries.reshape(len(queries), -1), gallery.reshape(len(gallery), -1)
-    inter = q @ g.T
-    shortlist = np.argsort(-inter / (q.sum(1)[:, None] + g.sum(1)[None] - inter + 1e-9), axis=1)[:, :top]
+    shortlist = np.argsort(-iou_matrix(queries, gallery), axis=1)[:, :top]
     terms = np.array([[elastic_terms(queries[i], gallery[j]) for j in row] for i, row in enumerate(shortlist)])
     truth = np.arange(len(queries))
     results = {"in shortlist": float((shortlist == truth[:, None]).any(1).mean())}
@@ -131,10 +134,10 @@ def main() -> None:
                       for item in items])
     results = {}
     for name, sketches in (("sketchifier", split.sketches), ("drawn", split.drawn)):
-        shapes = np.stack([framed(filled(s[0].numpy()), args.size) for s in whole(sketches)])
-        results[name] = recall(shapes.astype(np.float32), masks)
+        shapes = np.stack([framed(filled(s[0].numpy()), args.size) for s in whole(sketches)])  # float32
+        results[name] = recall(shapes, masks)
         if args.elastic:
-            results[name]["elastic R@1"] = elastic_recall(shapes.astype(np.float32), masks, args.elastic)
+            results[name]["elastic R@1"] = elastic_recall(shapes, masks, args.elastic)
     results["ratio R@1"] = results["drawn"]["R@1"] / max(results["sketchifier"]["R@1"], 1e-9)
     demo = config.data.params
     results["parameter oracle R@1"] = parameter_oracle([int(item.id.split("-")[-1]) for item in items],
