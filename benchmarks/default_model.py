@@ -4,7 +4,7 @@
         [--also "LABEL=OPTIONS" ...] [--no-before]
 
 "Before" is the previous default: the `small` encoder trained from scratch with the `concat` fuser and
-`canny-clahe` sketches at 96 px, 12 epochs, sketch augmentation 0.5, one query mode per batch
+`canny-clahe` sketches at 96 px, 12 epochs, sketch augmentation 0.5 with no mirroring, one query mode per batch
 (`--one-mode`), full captions only (`--caption-augment 0`), no held-out check. "After" is
 plain `sbkit run`. Each runs in a fresh process, one after the other, with the same seed; the table gives
 the measures the default model is judged on, from each run's metrics.json, and each run's wall time.
@@ -25,7 +25,7 @@ from typing import Any
 
 BEFORE = ["--encoder", "small", "--fuser", "concat", "--sketchifier", "canny-clahe", "--image-size", "96",
           "--epochs", "12", "--batch-size", "128", "--lr", "0.002", "--augment", "0.5", "--caption-augment", "0",
-          "--one-mode", "--holdout", ""]
+          "--one-mode", "--holdout", "", "--mirror", "0"]
 
 
 def timed_run(options: list[str], out: Path) -> tuple[dict[str, Any], float]:

@@ -60,6 +60,7 @@ class RunConfig:
     lr: float = field(default=1e-3, metadata={"above": 0, "max": 1})
     lr_pretrained: float = field(default=1e-4, metadata={"min": 0, "max": 1})  # unfrozen pretrained parameters
     augment: float = field(default=1.0, metadata={"min": 0, "max": 1})
+    mirror: float = field(default=0.25, metadata={"min": 0, "max": 1})  # chance an augmented sketch faces the other way
     caption_augment: float = field(default=0.5, metadata={"min": 0, "max": 1})
     sketch_variants: int = field(default=3, metadata={"min": 1, "max": 16})
     caption_variants: int = field(default=6, metadata={"min": 1, "max": 32})

@@ -10,7 +10,7 @@ MODE_SOURCES = (("sketch+text", "drawn"), ("sketch+text", "synthetic"), ("sketch
                 ("sketch", "synthetic"), ("text", "caption"))
 METRICS = ("R@1", "R@10", "mAP")
 SPEED_COLUMNS = ("sketchify s", "sketchify img/s", "train samples/s", "query p50 ms", "query p95 ms", "wall s")
-SHARED_SETTINGS = ("epochs", "image_size", "batch_size", "lr", "augment", "line_width", "modality_dropout",
+SHARED_SETTINGS = ("epochs", "image_size", "batch_size", "lr", "augment", "mirror", "line_width", "modality_dropout",
                    "device", "seed")
 
 

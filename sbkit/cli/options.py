@@ -55,6 +55,8 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
                                       "--encoder.unfreeze 2 of lite-minilm, or clip's unfrozen layers); 0 keeps "
                                       "them fixed."),
     RunOption("augment", float, "Strength of human-style sketch augmentation during training; 0 turns it off."),
+    RunOption("mirror", float, "Chance that an augmented training sketch is flipped left-right, as people draw "
+                               "an item facing either way; 0 keeps every sketch facing as its photo does."),
     RunOption("caption_augment", float, "Share of training captions replaced by people-like short forms (a few "
                                         "words, category only, colour + category, brand, empty); 0 trains on full "
                                         "captions."),

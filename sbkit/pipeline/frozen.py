@@ -32,12 +32,13 @@ class Featurised:
     computed: int
 
 
-def variant_transform(number: int, strength: float, seed: int,
-                      drawings: tuple[Rows, torch.Tensor] | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
+def variant_transform(number: int, strength: float, seed: int, drawings: tuple[Rows, torch.Tensor] | None = None,
+                      mirror: float = 0.0) -> Callable[[torch.Tensor], torch.Tensor]:
     """Sketch variant ``number``'s augmentation, batch after batch from one seeded generator: applied to the
     batches of a split in order it gives the same sketches as applied to the whole split at once.
 
     With ``drawings`` (rows, has_drawing), an item that has a drawing is augmented from its drawing instead.
+    ``mirror`` is the chance that a sketch is also flipped left-right.
     """
     generator = torch.Generator().manual_seed(seed * 7919 + number)
     start = 0
@@ -49,7 +50,7 @@ def variant_transform(number: int, strength: float, seed: int,
             where = torch.arange(start, start + len(batch))
             start += len(batch)
             batch = swap_in(batch, where, rows, has_drawing[where])
-        return augment_sketches(batch, strength, generator) if strength > 0 else batch
+        return augment_sketches(batch, strength, generator, mirror) if strength > 0 else batch
 
     return transform
 
@@ -67,12 +68,13 @@ def drawings_key(drawings: tuple[Rows, torch.Tensor]) -> str:
     return hashlib.sha256(rows_key(rows) + has_drawing.numpy().tobytes()).hexdigest()[:16]
 
 
-def variant_name(number: int, strength: float, seed: int, drawings: str = "") -> str:
+def variant_name(number: int, strength: float, seed: int, drawings: str = "", mirror: float = 0.0) -> str:
     """Sketch variant ``number``'s name in the feature cache key (variant 0, the sketch itself, has none);
     ``drawings`` is the :func:`drawings_key` of the drawings the variant is made from, if any."""
     if not number:
         return ""
-    return f"augment {strength} seed {seed} number {number}" + (f" drawings {drawings}" if drawings else "")
+    return (f"augment {strength} seed {seed} number {number}" + (f" drawings {drawings}" if drawings else "")
+            + (f" mirror {mirror}" if mirror > 0 and strength > 0 else ""))
 
 
 def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, name: str,
@@ -87,11 +89,13 @@ def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, n
 
 
 def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variants: list[list[str]],
-              variants: int, augment: float, seed: int, workers: int = 0, train_drawings: bool = True) -> Featurised:
+              variants: int, augment: float, seed: int, workers: int = 0, train_drawings: bool = True,
+              mirror: float = 0.0) -> Featurised:
     """Features of every split, and the training data over them (see the module docstring).
 
     With ``train_drawings``, training items that have a drawing take it in every other stored variant from the
-    second on (variants 1, 3, ...), augmented like the sketchifier sketches.
+    second on (variants 1, 3, ...), augmented like the sketchifier sketches. Augmented variants are flipped
+    left-right with chance ``mirror``.
 
     Splits on disk are featurised a batch at a time and their features streamed to disk, so memory does not
     grow with the catalogue; splits in memory give features in memory.
@@ -107,8 +111,9 @@ def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variant
         return drawings if n % 2 else None
 
     stores = [store.pictures(encoder, train.sketches, f"features train sketches {n + 1}/{variants}",
-                             transform=variant_transform(n, augment, seed, of_variant(n)) if n else None,
-                             variant=variant_name(n, augment, seed, key if of_variant(n) else ""), workers=workers)
+                             transform=variant_transform(n, augment, seed, of_variant(n), mirror) if n else None,
+                             variant=variant_name(n, augment, seed, key if of_variant(n) else "", mirror),
+                             workers=workers)
               for n in range(variants)]
     sketches = StackedRows(stores) if on_disk else torch.stack(stores, dim=1)
     evaluated = {name: split_features(encoder, split, store, name, workers) for name, split in splits.items()

@@ -151,8 +151,8 @@ def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], histo
         markdown_table(components, ["kind", "name", "params"]),
         "",
         f"Epochs {config.epochs}, image size {config.image_size}, batch {config.batch_size}, lr {config.lr}, "
-        f"sketch augmentation {config.augment}, modality dropout {config.modality_dropout}, seed {config.seed}, "
-        f"device {device}.",
+        f"sketch augmentation {config.augment} (mirrored at {config.mirror}), "
+        f"modality dropout {config.modality_dropout}, seed {config.seed}, device {device}.",
         "",
         "## Data",
         "",

@@ -61,14 +61,14 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
     if uses_frozen_features(encoder):
         features = features or featurise(encoder, splits, captions, config.sketch_variants, config.augment,
                                          config.seed,  # rows are read in this process: the tower is the cost
-                                         train_drawings=config.train_drawings)
+                                         train_drawings=config.train_drawings, mirror=config.mirror)
         whole = features.train
         data = FeatureTrainData(take(whole.images, rows), take(whole.sketches, rows), kept_captions,
                                 whole.labels[rows], whole.seed)
         fit_feature_mix(encoder, data)
         heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
         return Trainee(heads, data, features.val, features.test, features)
-    transform = SketchAugment(config.augment, seed=config.seed) if config.augment > 0 else None
+    transform = SketchAugment(config.augment, seed=config.seed, mirror=config.mirror) if config.augment > 0 else None
     drawings = drawings_of(train) if config.train_drawings else None
     data = TrainData(images=take(train.images, rows), sketches=take(train.sketches, rows),
                      captions=[c[0] for c in kept_captions], labels=train.labels[rows], sketch_transform=transform,

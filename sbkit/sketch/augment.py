@@ -9,10 +9,12 @@ one step here, on one (H, W) bool ink map with OpenCV (a few tens of microsecond
 - :func:`elastic_jitter`: warp by a smooth random displacement field;
 - :func:`vary_line_width`: thin or thicken the lines, per sketch;
 - :func:`misjudge_proportions`: stretch, shear and turn the whole drawing a little, as people misjudge
-  a product's proportions (wider, taller, slanted).
+  a product's proportions (wider, taller, slanted);
+- :func:`mirror_image`: flip left-right, as people draw an item facing either way (a shoe's toe to the left or to the
+  right); asked for apart from ``strength``.
 
 :func:`augment_sketches` runs them all on a batch (B, 1, H, W) uint8 of dark-on-white sketches, scaled
-by one ``strength`` in [0, 1]; :class:`SketchAugment`
+by one ``strength`` in [0, 1], then mirrors each with chance ``mirror``; :class:`SketchAugment`
 is the same as a per-batch training transform with its own seeded generator. Random numbers come from a
 CPU ``torch.Generator``, so a fixed seed gives the same sketches on any device.
 """
@@ -136,18 +138,37 @@ def misjudge_proportions(ink: np.ndarray, amount: float, generator: torch.Genera
     return warped > 76
 
 
-def augment_sketch(ink: np.ndarray, strength: float, generator: torch.Generator) -> np.ndarray:
-    """All steps on one (H, W) bool ink map, scaled by ``strength`` in [0, 1] (see :func:`augment_sketches`)."""
+def mirror_image(ink: np.ndarray, p: float, generator: torch.Generator) -> np.ndarray:
+    """A (H, W) bool ink map flipped left-right with chance ``p``.
+
+    The generator is drawn from only when ``p > 0``, so sketches augmented without mirroring are the same
+    as before mirroring existed (and so are the feature caches keyed by them).
+    """
+    if p <= 0:
+        return ink
+    return ink[:, ::-1] if _rand(generator, 1).item() < p else ink
+
+
+def augment_sketch(ink: np.ndarray, strength: float, generator: torch.Generator, mirror: float = 0.0) -> np.ndarray:
+    """All steps on one (H, W) bool ink map, scaled by ``strength`` in [0, 1], then mirrored with chance
+    ``mirror`` (see :func:`augment_sketches`)."""
     side = min(ink.shape)
     ink = simplify(ink, round(strength * 0.06 * side))
     ink = drop_strokes(ink, 0.3 * strength, max(4, side // 5), generator)
     ink = erase_blobs(ink, 0.5 * strength, 0.08 * strength, generator)
     ink = elastic_jitter(ink, 0.025 * strength * side, generator)
     ink = misjudge_proportions(ink, 0.2 * strength, generator)
-    return vary_line_width(ink, 0.6 * strength, generator)
+    ink = vary_line_width(ink, 0.6 * strength, generator)
+    return mirror_image(ink, mirror, generator)
 
 
-def augment_sketches(batch: torch.Tensor, strength: float, generator: torch.Generator) -> torch.Tensor:
+def check_mirror(p: float) -> None:
+    check(0 <= p <= 1, f"mirror chance must be in [0, 1], got {p}; try 0.5 (half the variants face the other way)",
+          ConfigError)
+
+
+def augment_sketches(batch: torch.Tensor, strength: float, generator: torch.Generator,
+                     mirror: float = 0.0) -> torch.Tensor:
     """Human-style variants of a batch of sketches.
 
     Args:
@@ -156,6 +177,7 @@ def augment_sketches(batch: torch.Tensor, strength: float, generator: torch.Gene
             dropped, 30% of stroke segments dropped, jitter up to 3 px, discs up to 10 px erased,
             proportions off by up to 20%).
         generator: a CPU ``torch.Generator``; the same state gives the same sketches.
+        mirror: chance that each sketch is also flipped left-right, in [0, 1]; only with ``strength`` > 0.
 
     Returns:
         (B, 1, H, W) uint8 on ``batch``'s device, 0 on lines and 255 elsewhere.
@@ -164,10 +186,11 @@ def augment_sketches(batch: torch.Tensor, strength: float, generator: torch.Gene
           ShapeError)
     check(batch.dtype == torch.uint8, f"augment_sketches expects uint8 sketches, got {batch.dtype}", ShapeError)
     check(0 <= strength <= 1, f"augmentation strength must be in [0, 1], got {strength}; try 0.5", ConfigError)
+    check_mirror(mirror)
     if strength == 0 or batch.numel() == 0:
         return batch
     ink = (batch < INK_LEVEL).cpu().numpy()[:, 0]
-    out = np.stack([augment_sketch(sketch, strength, generator) for sketch in ink])
+    out = np.stack([augment_sketch(sketch, strength, generator, mirror) for sketch in ink])
     return torch.from_numpy(np.where(out, 0, 255).astype(np.uint8)).unsqueeze(1).to(batch.device)
 
 
@@ -177,16 +200,18 @@ class SketchAugment:
     Args:
         strength: how far variants stray from the input, in [0, 1]; 0 returns the batch unchanged.
         seed: seed of the generator, so a run can be repeated.
+        mirror: chance that a variant is flipped left-right, in [0, 1].
     """
 
-    def __init__(self, strength: float = 0.5, seed: int = 0) -> None:
+    def __init__(self, strength: float = 0.5, seed: int = 0, mirror: float = 0.0) -> None:
         check(0 <= strength <= 1, f"augmentation strength must be in [0, 1], got {strength}; try 0.5", ConfigError)
-        self.strength, self.seed = strength, seed
+        check_mirror(mirror)
+        self.strength, self.seed, self.mirror = strength, seed, mirror
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, batch: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) uint8 -> (B, 1, H, W) uint8."""
-        return augment_sketches(batch, self.strength, self.generator)
+        return augment_sketches(batch, self.strength, self.generator, self.mirror)
 
     def __repr__(self) -> str:
-        return f"SketchAugment(strength={self.strength}, seed={self.seed})"
+        return f"SketchAugment(strength={self.strength}, seed={self.seed}, mirror={self.mirror})"

@@ -14,6 +14,7 @@ from sbkit.sketch.augment import (
     drop_strokes,
     elastic_jitter,
     erase_blobs,
+    mirror_image,
     simplify,
     vary_line_width,
 )
@@ -76,6 +77,33 @@ def test_bad_input_is_refused() -> None:
         augment_sketches(torch.zeros(2, 1, 8, 8), 0.5, generator())
     with pytest.raises(ConfigError, match="strength"):
         SketchAugment(strength=1.5)
+    with pytest.raises(ConfigError, match="mirror chance must be in \\[0, 1\\], got -0.1"):
+        augment_sketches(sketches(), 0.5, generator(), mirror=-0.1)
+    with pytest.raises(ConfigError, match="mirror chance"):
+        SketchAugment(0.5, mirror=2.0)
+
+
+def test_mirror_flips_left_right_with_its_chance() -> None:
+    asymmetric = np.zeros((8, 8), bool)
+    asymmetric[2:6, 1] = True
+    flipped = [bool(mirror_image(asymmetric, 0.5, generator(seed))[2, 6]) for seed in range(400)]
+    assert 0.4 < np.mean(flipped) < 0.6
+    assert np.array_equal(mirror_image(asymmetric, 1.0, generator()), asymmetric[:, ::-1])
+
+
+def test_no_mirror_draws_nothing_so_earlier_augmentations_repeat() -> None:
+    batch = sketches()
+    plain, asked_none = generator(5), generator(5)
+    first = augment_sketches(batch, 0.5, plain)
+    assert torch.equal(augment_sketches(batch, 0.5, asked_none, mirror=0.0), first)
+    assert torch.equal(plain.get_state(), asked_none.get_state())
+
+
+def test_a_mirrored_variant_is_the_flip_of_the_same_augmentation() -> None:
+    one = sketches(1)
+    assert torch.equal(augment_sketches(one, 0.5, generator(2), mirror=1.0),
+                       torch.flip(augment_sketches(one, 0.5, generator(2)), dims=[-1]))
+    assert torch.equal(SketchAugment(0.5, seed=2, mirror=1.0)(one), torch.flip(SketchAugment(0.5, seed=2)(one), [-1]))
 
 
 def test_simplify_drops_short_components() -> None:
