@@ -88,3 +88,21 @@ def test_silhouette_oracle_reports_both_kinds_of_sketch(tmp_path):
         elastic = report[name]["elastic R@1"]
         assert len(elastic) == 16 and all(0 <= value <= elastic["in shortlist"] for value in elastic.values())
     assert report["ratio R@1"] >= 0 and 0.5 < report["parameter oracle R@1"] <= 1
+
+
+def test_facing_either_way_reports_drawings_as_drawn_and_mirrored(run_dir):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "facing_either_way.py"), str(run_dir),
+                           "--categories", "sneaker,boot"], check=True, capture_output=True, text=True, timeout=240)
+    rows = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith(f"| {run_dir} |")]
+    assert [(row[1].split(" (")[0], row[2]) for row in rows] == [
+        ("facing one way", "as drawn"), ("every item", "as drawn"), ("facing one way", "mirrored"),
+        ("every item", "mirrored")]
+    import sbkit
+
+    retriever = sbkit.Retriever.from_run(run_dir)
+    drawn = sum(1 for i in retriever.index.ids if retriever.item(i).sketch)
+    assert drawn > 0 and rows[1][1] == f"every item ({drawn})"
+    for row in rows:
+        for cell in (row[3], row[4].rstrip(" |")):
+            if cell != "-":
+                assert all(0.0 <= float(value) <= 1.0 for value in cell.split(" / ")), row
