@@ -162,8 +162,11 @@ def augment_sketch(ink: np.ndarray, strength: float, generator: torch.Generator,
     return mirror_image(ink, mirror, generator)
 
 
-def check_mirror(p: float) -> None:
-    check(0 <= p <= 1, f"mirror chance must be in [0, 1], got {p}; try 0.5 (half the variants face the other way)",
+def _check_settings(strength: float, mirror: float) -> None:
+    """Refuse an augmentation strength or a mirror chance outside [0, 1], naming it."""
+    check(0 <= strength <= 1, f"augmentation strength must be in [0, 1], got {strength}; try 0.5", ConfigError)
+    check(0 <= mirror <= 1,
+          f"mirror chance must be in [0, 1], got {mirror}; try 0.5 (half the variants face the other way)",
           ConfigError)
 
 
@@ -185,8 +188,7 @@ def augment_sketches(batch: torch.Tensor, strength: float, generator: torch.Gene
     check(batch.ndim == 4 and batch.shape[1] == 1, f"augment_sketches expects (B, 1, H, W), got {tuple(batch.shape)}",
           ShapeError)
     check(batch.dtype == torch.uint8, f"augment_sketches expects uint8 sketches, got {batch.dtype}", ShapeError)
-    check(0 <= strength <= 1, f"augmentation strength must be in [0, 1], got {strength}; try 0.5", ConfigError)
-    check_mirror(mirror)
+    _check_settings(strength, mirror)
     if strength == 0 or batch.numel() == 0:
         return batch
     ink = (batch < INK_LEVEL).cpu().numpy()[:, 0]
@@ -204,8 +206,7 @@ class SketchAugment:
     """
 
     def __init__(self, strength: float = 0.5, seed: int = 0, mirror: float = 0.0) -> None:
-        check(0 <= strength <= 1, f"augmentation strength must be in [0, 1], got {strength}; try 0.5", ConfigError)
-        check_mirror(mirror)
+        _check_settings(strength, mirror)
         self.strength, self.seed, self.mirror = strength, seed, mirror
         self.generator = torch.Generator().manual_seed(seed)
 
