@@ -158,3 +158,17 @@ def resolve_params(cls: type, given: dict[str, Any], where: str) -> dict[str, An
             raise ConfigError(f"{where} has no parameter {key!r}; valid parameters: {valid}")
         resolved[key] = coerce(value, params[key].annotation, f"{where}.{key}")
     return resolved
+
+
+def _plain(value: Any) -> bool:
+    """Whether TOML can hold ``value`` as it is (TOML has no null, and paths would come back as strings)."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return isinstance(value, (bool, int, float, str))
+
+
+def with_defaults(cls: type, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` and, for every parameter not in it, its default, so that a saved config still says what ran
+    after a default changes. Defaults TOML cannot hold (None, paths, objects) stay implicit."""
+    defaults = {p.name: p.default for p in component_params(cls) if not p.required and _plain(p.default)}
+    return {**defaults, **params}

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from sbkit import plugins
 from sbkit.cli.app import create_app
 from sbkit.compat import tomllib
+from sbkit.params import component_params
 from sbkit.plugins import reset_host
+from sbkit.registry import get_registry
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--data.size", "60", "--data.image_size", "64", "--image-size", "32", "--epochs", "1",
@@ -58,6 +60,15 @@ def test_a_saved_config_repeats_the_run(tmp_path, fresh_plugins):
     run_cli("run", "--config", str(first / "config.toml"), "--out", str(second))
     one, two = (json.loads((d / "metrics.json").read_text())["metrics"] for d in (first, second))
     assert one["text"]["caption"]["R@10"] == pytest.approx(two["text"]["caption"]["R@10"])
+    # Every parameter is written out, the defaults too, so a later change of a default cannot change the repeat.
+    saved = tomllib.loads((first / "config.toml").read_text())
+    registry = get_registry()
+    for kind in ("sketchifier", "encoder", "fuser", "loss", "index"):
+        cls = registry.get(kind, saved[kind]["name"])
+        plain = {p.name for p in component_params(cls) if isinstance(p.default, (bool, int, float, str))}
+        assert plain <= set(saved[kind]), (kind, plain - set(saved[kind]))
+    assert saved["encoder"]["name"] == "lite-minilm" and saved["encoder"]["grid"] == 4
+    assert tomllib.loads((second / "config.toml").read_text()) == {**saved, "out": str(second)}
 
 
 @pytest.fixture

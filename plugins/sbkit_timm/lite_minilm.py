@@ -199,8 +199,9 @@ class LiteMiniLMEncoder(Encoder):
     def from_saved(cls, folder: Path, **params: Any) -> LiteMiniLMEncoder:
         """The encoder of a model saved in ``folder``, given the params its run recorded.
 
-        Runs record only the params a user set, and ``raw_mix`` once defaulted to 0: a model saved then has no
-        ``feature_mix`` weights, so an unset ``raw_mix`` means 0 for it.
+        ``raw_mix`` has no fixed default (it follows ``unfreeze``), so a run's config.toml never records it unless
+        it was set, and it once defaulted to 0: a model saved then has no ``feature_mix`` weights, so an unset
+        ``raw_mix`` means 0 for it.
         """
         if params.get("raw_mix") is None and not _saved_with_feature_mix(Path(folder) / WEIGHTS):
             params["raw_mix"] = 0.0

@@ -51,8 +51,9 @@ def finished(run_dir: Path, config: RunConfig) -> dict[str, Any] | None:
     if metrics is None:
         return None
     try:
-        saved = tomllib.loads((Path(run_dir) / "config.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        saved = RunConfig.from_toml(Path(run_dir) / "config.toml")
+    except (OSError, SbkitError):
         return None
+    # Both sides resolved: a folder written before runs recorded every default still matches.
     wanted = resolved_config(config)
-    return metrics if wanted is not None and wanted == _comparable(saved) else None
+    return metrics if wanted is not None and wanted == resolved_config(saved) else None

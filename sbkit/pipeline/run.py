@@ -31,7 +31,7 @@ from sbkit.pipeline.run_folder_guard import (
     refuse_stale_checkpoint,
     resume_base,
 )
-from sbkit.params import resolve_params
+from sbkit.params import resolve_params, with_defaults
 from sbkit.progress import console
 from sbkit.registry import get_registry
 
@@ -66,13 +66,15 @@ class Timer:
 
 
 def typed_params(config: RunConfig, registry) -> None:
-    """Check and convert every component's params in place (CLI strings become ints, floats, ...)."""
+    """Check and convert every component's params in place (CLI strings become ints, floats, ...), and write out
+    every default beside them, so that the run's config.toml repeats it even after a default changes."""
     for kind in COMPONENT_FIELDS:
         spec = getattr(config, kind)
         if kind == "data" and spec.name not in registry.names("dataset"):
             continue  # a path: its layout, and so its parameters, are known only when it is read
         registry_kind = "dataset" if kind == "data" else kind
-        spec.params = resolve_params(registry.get(registry_kind, spec.name), spec.params, f"{kind} {spec.name!r}")
+        cls = registry.get(registry_kind, spec.name)
+        spec.params = with_defaults(cls, resolve_params(cls, spec.params, f"{kind} {spec.name!r}"))
 
 
 def checked_components(config: RunConfig, saved: RunConfig | None, options: TrainOptions,

@@ -8,10 +8,12 @@ import re
 import statistics
 
 import pytest
+import tomli_w
 from bench_fakes import COUNTS, RATES, FakeRun, load_bench
 
 from sbkit.bench import BenchRunner, bench, expand_grid, make_axes
 from sbkit.bench.summary import headline
+from sbkit.compat import tomllib
 from sbkit.config import RunConfig
 
 GRID = {"sketchifier": "canny,xdog", "fuser": "avg,concat"}
@@ -129,3 +131,21 @@ def test_probe_figures_are_linked_and_embedded(tmp_path, own_cache):
     png = base64.b64encode((out / "runs" / SLUGS[1] / "probe-top1.png").read_bytes()).decode()
     assert png in page
     assert "Probes" in page and not re.search(r'<img src="(?!data:)', page)
+
+
+def test_a_run_saved_before_defaults_were_recorded_still_counts_as_finished(tmp_path, own_cache):
+    out, grid = tmp_path / "bench", {"sketchifier": "canny", "fuser": "avg"}
+    run_only(grid, out, FakeRun())
+    saved_path = out / "runs" / "canny__small__avg" / "config.toml"
+    saved = tomllib.loads(saved_path.read_text())
+    assert saved["sketchifier"]["sigma"] == 1.0  # the run wrote out the sketchifier's defaults
+    saved["sketchifier"] = {"name": "canny"}  # as a config.toml written before that
+    saved_path.write_text(tomli_w.dumps(saved))
+    again = FakeRun()
+    run_only(grid, out, again)
+    assert again.calls == []
+    saved["sketchifier"] = {"name": "canny", "sigma": 1.5}  # a value that differs from the default is a change
+    saved_path.write_text(tomli_w.dumps(saved))
+    changed = FakeRun()
+    run_only(grid, out, changed)
+    assert changed.calls == ["canny__small__avg"]

@@ -8,7 +8,7 @@ from typing import Literal
 import pytest
 
 from sbkit.errors import ConfigError
-from sbkit.params import coerce, component_params, resolve_params
+from sbkit.params import coerce, component_params, resolve_params, with_defaults
 
 
 class Thing:
@@ -53,3 +53,9 @@ def test_coerce_rejects_bad_values_with_the_place(value, annotation):
 def test_unknown_parameter_lists_the_valid_ones():
     with pytest.raises(ConfigError, match="valid parameters: flag, limit, mode, path, sigma"):
         resolve_params(Thing, {"sigmaa": "1"}, "thing")
+
+
+def test_with_defaults_writes_out_the_plain_defaults_and_keeps_what_was_given():
+    assert with_defaults(Thing, {"sigma": 2.0}) == {"sigma": 2.0, "mode": "a", "flag": False}
+    assert with_defaults(Thing, {"limit": 3, "mode": "b"}) == {"sigma": 1.0, "mode": "b", "flag": False, "limit": 3}
+

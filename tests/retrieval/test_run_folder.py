@@ -56,7 +56,7 @@ def test_encoder_from_saved_is_used_when_the_class_offers_it(run_dir: Path, monk
 
     monkeypatch.setattr(cls, "from_saved", classmethod(from_saved), raising=False)
     load_run(run_dir)
-    assert calls == [(run_dir / "model", {"dim": 32, "width": 8})]
+    assert calls == [(run_dir / "model", {"dim": 32, "width": 8, "max_vocab": 5000})]  # the run recorded every default
 
 
 def test_missing_folder_and_files_are_named(run_dir: Path, tmp_path: Path):
