@@ -1,6 +1,7 @@
 """How far a perfect rigid shape matcher gets on the demo: drawn against sketchifier sketches, no learning.
 
     python benchmarks/silhouette_oracle.py [--sketchifier outline] [--size 64] [--elastic 30] [--turn 10]
+                                           [--affine 10]
 
 Each test query sketch is filled into a silhouette (strokes closed, inside filled), cropped to its bounding box
 and resized to ``--size`` squared; each gallery item is its true silhouette (the demo's mask), treated the same
@@ -13,7 +14,9 @@ With ``--elastic K`` it also re-ranks each query's K best items by elastic match
 warped onto the item by dense optical flow, and items are ranked by what the warp leaves unmatched plus a price
 on how much it had to bend and move (a grid of prices, each reported). With ``--turn D`` it also ranks by the
 best IoU over turns of the query silhouette up to D degrees either way (steps of 2.5 degrees): how much of the
-gap is the drawings' tilt alone.
+gap is the drawings' tilt alone. With ``--affine K`` it also re-ranks each query's K best items by IoU after
+aligning the query silhouette to the item by ECC (OpenCV's ``findTransformECC``), once turning and moving it
+(Euclidean) and once with any affine map: how much of the gap a drawing's global pose and stretch account for.
 """
 
 from __future__ import annotations
@@ -108,6 +111,35 @@ def elastic_recall(queries: np.ndarray, gallery: np.ndarray, top: int) -> dict[s
     return results
 
 
+def aligned_iou(query: np.ndarray, item: np.ndarray, motion: int) -> float:
+    """IoU of ``query`` and ``item`` after ECC aligns the query to the item by a ``motion`` of cv2's kind."""
+    pad = query.shape[0] // 8  # room for the aligned query to move without falling off the canvas
+    query, item = (cv2.copyMakeBorder(m, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0) for m in (query, item))
+    warp = np.eye(2, 3, dtype=np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-4)
+    try:
+        _, warp = cv2.findTransformECC(cv2.GaussianBlur(item, (0, 0), 1.5), cv2.GaussianBlur(query, (0, 0), 1.5),
+                                       warp, motion, criteria, None, 3)
+    except cv2.error:  # ECC did not converge: compare as the shapes stand
+        pass
+    side = query.shape[0]
+    warped = cv2.warpAffine(query, warp, (side, side), flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP)
+    inter = float((warped * item).sum())
+    return inter / (float(warped.sum() + item.sum()) - inter + 1e-9)
+
+
+def affine_recall(queries: np.ndarray, gallery: np.ndarray, top: int) -> dict[str, float]:
+    """R@1 of re-ranking each query's ``top`` best items by IoU after a Euclidean and after an affine alignment."""
+    shortlist = np.argsort(-iou_matrix(queries, gallery), axis=1)[:, :top]
+    truth = np.arange(len(queries))
+    results = {"in shortlist": float((shortlist == truth[:, None]).any(1).mean())}
+    for name, motion in (("euclidean", cv2.MOTION_EUCLIDEAN), ("affine", cv2.MOTION_AFFINE)):
+        scores = np.array([[aligned_iou(queries[i], gallery[j], motion) for j in row]
+                           for i, row in enumerate(shortlist)])
+        results[name] = float((shortlist[truth, scores.argmax(1)] == truth).mean())
+    return results
+
+
 def parameter_oracle(indices: list[int], seed: int, size: int, trials: int = 3) -> float:
     """R@1 of the nearest item by the hidden shape parameters, for copies misjudged as drawings are.
 
@@ -141,6 +173,8 @@ def main() -> None:
                         help="also re-rank each query's K best items by elastic matching [0: off]")
     parser.add_argument("--turn", type=float, default=0, metavar="D",
                         help="also rank by the best IoU over turns of each query up to D degrees [0: off]")
+    parser.add_argument("--affine", type=int, default=0, metavar="K",
+                        help="also re-rank each query's K best items by IoU after ECC alignment [0: off]")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
 
@@ -165,6 +199,8 @@ def main() -> None:
         results[name] = recall(shapes, masks)
         if args.turn:
             results[name]["turned"] = turn_recall(silhouettes, masks, args.turn, args.size)
+        if args.affine:
+            results[name]["aligned R@1"] = affine_recall(shapes, masks, args.affine)
         if args.elastic:
             results[name]["elastic R@1"] = elastic_recall(shapes, masks, args.elastic)
     results["ratio R@1"] = results["drawn"]["R@1"] / max(results["sketchifier"]["R@1"], 1e-9)
@@ -187,6 +223,14 @@ def main() -> None:
         for key in elastic["drawn"]:
             ratio = elastic["drawn"][key] / max(elastic["sketchifier"][key], 1e-9)
             print(f"    {key:16s} {elastic['sketchifier'][key]:.3f} / {elastic['drawn'][key]:.3f} / {ratio:.2f}x")
+    if args.affine:
+        aligned = {name: results[name]["aligned R@1"] for name in ("sketchifier", "drawn")}
+        print(f"  aligned re-ranking of the {args.affine} best (right item in them: sketchifier "
+              f"{aligned['sketchifier']['in shortlist']:.3f}, drawn {aligned['drawn']['in shortlist']:.3f}), R@1:")
+        for key in ("euclidean", "affine"):
+            ratio = aligned["drawn"][key] / max(aligned["sketchifier"][key], 1e-9)
+            print(f"    {key:9s} sketchifier {aligned['sketchifier'][key]:.3f}, drawn {aligned['drawn'][key]:.3f} "
+                  f"({ratio:.2f}x)")
     print(f"  nearest by hidden shape parameters, misjudged as drawings are: R@1 "
           f"{results['parameter oracle R@1']:.3f}")
     if args.out:

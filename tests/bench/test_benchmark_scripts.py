@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -81,13 +82,33 @@ def test_scale_reports_every_stage_per_size_and_keeps_the_rest_of_the_page(tmp_p
 
 
 def test_silhouette_oracle_reports_both_kinds_of_sketch(tmp_path):
-    report = _run("silhouette_oracle.py", "--demo-size", "60", "--size", "32", "--elastic", "5",
+    report = _run("silhouette_oracle.py", "--demo-size", "60", "--size", "32", "--elastic", "5", "--affine", "5",
                   out=tmp_path / "oracle.json")
     for name in ("sketchifier", "drawn"):
         assert 0 < report[name]["R@10"] <= 1 and report[name]["R@1"] <= report[name]["R@10"]
         elastic = report[name]["elastic R@1"]
         assert len(elastic) == 16 and all(0 <= value <= elastic["in shortlist"] for value in elastic.values())
+        aligned = report[name]["aligned R@1"]
+        assert set(aligned) == {"in shortlist", "euclidean", "affine"}
+        assert all(0 <= value <= aligned["in shortlist"] for value in aligned.values())
     assert report["ratio R@1"] >= 0 and 0.5 < report["parameter oracle R@1"] <= 1
+
+
+def test_alignment_undoes_a_turn_and_stretch_that_rigid_iou_pays_for():
+    import cv2
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("silhouette_oracle", BENCHMARKS / "silhouette_oracle.py")
+    oracle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(oracle)
+    item = np.zeros((64, 64), np.float32)
+    cv2.fillPoly(item, [np.array([[20, 8], [44, 8], [50, 56], [14, 56]], np.int32)], 1.0)  # a skirt-like trapezoid
+    matrix = cv2.getRotationMatrix2D((32, 32), 5.0, 1.0) @ np.diag([1.06, 1.0, 1.0])
+    query = cv2.warpAffine(item, matrix, (64, 64))
+    rigid = float(oracle.iou_matrix(query[None], item[None])[0, 0])
+    euclidean = oracle.aligned_iou(query, item, cv2.MOTION_EUCLIDEAN)
+    affine = oracle.aligned_iou(query, item, cv2.MOTION_AFFINE)
+    assert rigid < 0.9 and affine > 0.95 and affine > euclidean > rigid
 
 
 def test_facing_either_way_reports_drawings_as_drawn_and_mirrored(run_dir):
