@@ -54,6 +54,18 @@ def iou_matrix(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
     return inter / (q.sum(1)[:, None] + g.sum(1)[None] - inter + 1e-9)
 
 
+def pair_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two soft silhouettes of one size."""
+    inter = float((a * b).sum())
+    return inter / (float(a.sum() + b.sum()) - inter + 1e-9)
+
+
+def shortlisted(queries: np.ndarray, gallery: np.ndarray, top: int) -> tuple[np.ndarray, float]:
+    """Each query's ``top`` best items by rigid IoU, (Q, top), and how often the right item is among them."""
+    shortlist = np.argsort(-iou_matrix(queries, gallery), axis=1)[:, :top]
+    return shortlist, float((shortlist == np.arange(len(queries))[:, None]).any(1).mean())
+
+
 def recall_of(scores: np.ndarray) -> dict[str, float]:
     """R@1 and R@10 of query i finding gallery i, from a (Q, G) score matrix."""
     rank = (scores > np.diag(scores)[:, None]).sum(1)
@@ -93,18 +105,17 @@ def elastic_terms(query: np.ndarray, item: np.ndarray) -> tuple[float, float, fl
     flow = cv2.calcOpticalFlowFarneback(blurred[0], blurred[1], None, 0.5, 3, 15, 5, 5, 1.1, 0)
     ys, xs = np.mgrid[0:side, 0:side].astype(np.float32)
     warped = cv2.remap(query, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR)
-    inter = float((warped * item).sum())
-    iou = inter / (float(warped.sum() + item.sum()) - inter + 1e-9)
+    iou = pair_iou(warped, item)
     bend = np.sqrt((np.gradient(flow, axis=0) ** 2).sum(-1) + (np.gradient(flow, axis=1) ** 2).sum(-1)).mean()
     return 1.0 - iou, float(bend), float(np.linalg.norm(flow, axis=-1).mean() / side)
 
 
 def elastic_recall(queries: np.ndarray, gallery: np.ndarray, top: int) -> dict[str, float]:
     """R@1 of re-ranking each query's ``top`` best items by IoU with elastic matching, per (bend, move) price."""
-    shortlist = np.argsort(-iou_matrix(queries, gallery), axis=1)[:, :top]
+    shortlist, found = shortlisted(queries, gallery, top)
     terms = np.array([[elastic_terms(queries[i], gallery[j]) for j in row] for i, row in enumerate(shortlist)])
     truth = np.arange(len(queries))
-    results = {"in shortlist": float((shortlist == truth[:, None]).any(1).mean())}
+    results = {"in shortlist": found}
     for bend, move in ELASTIC_PRICES:
         best = shortlist[truth, (terms[..., 0] + bend * terms[..., 1] + move * terms[..., 2]).argmin(1)]
         results[f"bend {bend:g}, move {move:g}"] = float((best == truth).mean())
@@ -124,15 +135,14 @@ def aligned_iou(query: np.ndarray, item: np.ndarray, motion: int) -> float:
         pass
     side = query.shape[0]
     warped = cv2.warpAffine(query, warp, (side, side), flags=cv2.INTER_LINEAR + cv2.WARP_INVERSE_MAP)
-    inter = float((warped * item).sum())
-    return inter / (float(warped.sum() + item.sum()) - inter + 1e-9)
+    return pair_iou(warped, item)
 
 
 def affine_recall(queries: np.ndarray, gallery: np.ndarray, top: int) -> dict[str, float]:
     """R@1 of re-ranking each query's ``top`` best items by IoU after a Euclidean and after an affine alignment."""
-    shortlist = np.argsort(-iou_matrix(queries, gallery), axis=1)[:, :top]
+    shortlist, found = shortlisted(queries, gallery, top)
     truth = np.arange(len(queries))
-    results = {"in shortlist": float((shortlist == truth[:, None]).any(1).mean())}
+    results = {"in shortlist": found}
     for name, motion in (("euclidean", cv2.MOTION_EUCLIDEAN), ("affine", cv2.MOTION_AFFINE)):
         scores = np.array([[aligned_iou(queries[i], gallery[j], motion) for j in row]
                            for i, row in enumerate(shortlist)])
