@@ -18,7 +18,7 @@ from sbkit.errors import (
     unknown_name_message,
 )
 from sbkit.params import Param, component_params, resolve_params
-from sbkit.plugins import KINDS, PluginHost, PluginRecord, get_host
+from sbkit.plugins import KINDS, PluginHost, PluginRecord, describe_error, get_host
 
 
 class Entry:
@@ -41,9 +41,9 @@ class Entry:
             assert self.spec is not None
             try:
                 self._cls = self.spec.load(self.kind)
-            except SbkitError:
+            except (SbkitError, KeyboardInterrupt):
                 raise
-            except Exception as exc:  # a plugin's own bug: name the plugin and the target
+            except BaseException as exc:  # a plugin's own bug, sys.exit() included: name the plugin and the target
                 raise PluginError(f'plugin "{self.plugin.name}" ({self.plugin.origin}) failed to import '
                                   f"{self.kind} {self.name!r} from {self.spec.target}: "
                                   f"{type(exc).__name__}: {exc}") from exc
@@ -69,6 +69,26 @@ class Entry:
     def params(self) -> list[Param]:
         return component_params(self.cls)
 
+    def failure(self, what: str, error: BaseException) -> PluginError:
+        """One line for a third-party component that raised: the component, its plugin, the error and the fix."""
+        return PluginError(f"{self.kind} {self.name!r} of {self.plugin.label} {what}: {describe_error(error)}; "
+                           f"fix or disable it with {self.plugin.disable_hint}")
+
+    def build(self, params: dict[str, Any], **context: Any) -> Any:
+        """The component built from checked ``params`` plus ``context``.
+
+        A third-party constructor that raises anything but an sbkit error becomes :meth:`failure`; sbkit's own
+        components raise as they are, since a bug there is sbkit's to show.
+        """
+        try:
+            return self.cls(**params, **context)
+        except (SbkitError, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            if self.plugin.builtin:
+                raise
+            raise self.failure("failed to start", exc) from exc
+
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
@@ -91,14 +111,29 @@ class Registry:
                               f"register {kind}s")
                     continue
                 if name in table:
-                    first = table[name].plugin
-                    raise DuplicateComponentError(
-                        f"{kind} name {name!r} is registered twice: by plugin {first.name!r} "
-                        f"(package {first.package or first.module}) and by plugin {record.name!r} "
-                        f"(package {record.package or record.module}); disable one with SBKIT_DISABLE_PLUGINS"
-                    )
+                    table[name] = self._clash(host, Entry(kind, name, cls, record), table[name])
+                    continue
                 table[name] = Entry(kind, name, cls, record)
             self._entries[kind] = table
+        # A plugin that failed (a clash, a broken hook) brings no component, whatever it registered before.
+        for kind, table in self._entries.items():
+            self._entries[kind] = {n: e for n, e in table.items() if e.plugin.status != "failed"}
+
+    @staticmethod
+    def _clash(host: PluginHost, new: Entry, old: Entry) -> Entry:
+        """Two plugins registered one name: keep sbkit's own (else the first), and mark the other failed.
+
+        Strict mode raises :class:`DuplicateComponentError` naming both instead.
+        """
+        keep, intruder = (new, old) if new.plugin.builtin and not old.plugin.builtin else (old, new)
+        first, second = old.plugin, new.plugin
+        host.refuse(intruder.plugin,
+                    f"{new.kind} name {new.name!r} is registered twice: by plugin {first.name!r} "
+                    f"(package {first.package or first.module}) and by plugin {second.name!r} "
+                    f"(package {second.package or second.module}); plugin {intruder.plugin.name!r} is not used: "
+                    f"rename its {new.kind}, or disable it with {intruder.plugin.disable_hint}",
+                    DuplicateComponentError)
+        return keep
 
     def list(self, kind: str) -> list[Entry]:
         """Entries of ``kind``, sorted by name."""
@@ -121,9 +156,9 @@ class Registry:
 
     def create(self, kind: str, name: str, params: dict[str, Any] | None = None, **context: Any) -> Any:
         """Instantiate ``name`` with user ``params`` (checked and coerced) plus injected ``context``."""
-        cls = self.get(kind, name)
-        resolved = resolve_params(cls, params or {}, f"{kind} {name!r}")
-        return cls(**resolved, **context)
+        entry = self.entry(kind, name)
+        resolved = resolve_params(entry.cls, params or {}, f"{kind} {name!r}")
+        return entry.build(resolved, **context)
 
 
 _REGISTRY: Registry | None = None

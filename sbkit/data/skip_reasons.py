@@ -33,6 +33,11 @@ SKIP_REASONS: dict[str, str] = {
 }
 
 
+def sketchify_failed(source: object, sketchifier: str, error: BaseException) -> str:
+    """The detail of a :data:`SKETCHIFY_FAILED` skip, worded alike by ``sbkit sketchify``, ``run`` and ``eval``."""
+    return f"{source}: {sketchifier} failed: {type(error).__name__}: {error}"
+
+
 def reason_of(error: BaseException) -> str:
     """The skip reason an error carries (its ``reason`` attribute), else :data:`UNREADABLE`."""
     reason = getattr(error, "reason", None)

@@ -40,7 +40,7 @@ def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | N
     from sbkit.devices import resolve_device
     from sbkit.data.validate import load_valid
     from sbkit.pipeline.evaluate import evaluate_split
-    from sbkit.pipeline.prepare import prepare_split
+    from sbkit.pipeline.prepare import check_sketchified, prepare_split
     from sbkit.pipeline.run import write_skipped
     from sbkit.registry import get_registry
     from sbkit.retrieval.run_folder import load_run
@@ -58,6 +58,7 @@ def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | N
     workers = config.workers if workers is None else workers
     test, skipped = prepare_split(items, sketchifier, config.image_size, config.line_width, f"sketchify {split}",
                                   workers=workers)
+    check_sketchified(sketchifier, {"test": test}, skipped)
     check(len(test.items) >= 2, f"only {len(test.items)} {split} items of {data!r} could be read; see the skipped "
           "items in the eval folder", DataError)
     metrics = evaluate_split(run.model, test, batch_size, target)

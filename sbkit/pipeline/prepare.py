@@ -20,7 +20,8 @@ import torch
 
 from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
-from sbkit.data.images import SKETCH_RESOLUTION, read_image, read_sketch, square
+from sbkit.data import skip_reasons as why
+from sbkit.data.images import SKETCH_RESOLUTION, ImageError, read_image, read_sketch, square
 from sbkit.data.rows import DiskRows
 from sbkit.data.workers import loader_options
 from sbkit.data.skip_reasons import reason_of
@@ -58,7 +59,13 @@ def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_wi
     photo = read_image(item.image)
     if max(photo.shape[:2]) > SKETCH_RESOLUTION:
         photo = square(photo, SKETCH_RESOLUTION)
-    sketch = read_sketch(made_file) if made_file is not None else sketchifier(photo, item.caption)
+    if made_file is not None:
+        sketch = read_sketch(made_file)
+    else:
+        try:
+            sketch = sketchifier(photo, item.caption)
+        except Exception as exc:  # noqa: BLE001 - as in `sbkit sketchify`: a sketchifier bug skips the item
+            raise ImageError(why.sketchify_failed(item.image, sketchifier.name, exc), why.SKETCHIFY_FAILED) from exc
     made = normalize_sketch(sketch, size=size, line_width=line_width)
     drawn = None
     if item.sketch is not None:
@@ -145,9 +152,13 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
     folder = cache_root() / "prepared" / fingerprint
     if (folder / META).is_file():
         try:
-            return _from_folder(items, folder, fingerprint)
+            cached = _from_folder(items, folder, fingerprint)
+            if not any(skip.kind == why.SKETCHIFY_FAILED for skip in cached[1]):
+                return cached
         except (OSError, ValueError, KeyError, DataError):
-            shutil.rmtree(folder, ignore_errors=True)  # a damaged cache is rebuilt, never trusted
+            pass
+        # A damaged cache is rebuilt, never trusted; so is one where the sketchifier failed (it may be fixed now).
+        shutil.rmtree(folder, ignore_errors=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{fingerprint}-", dir=folder.parent))
     try:
@@ -161,6 +172,28 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return _from_folder(items, folder, fingerprint)
+
+
+def check_sketchified(sketchifier: Sketchifier, splits: Mapping[str, SplitTensors], skipped: list[Skipped],
+                      needed: tuple[str, ...] = ("train", "test")) -> None:
+    """Stop with one line when the sketchifier failed on so many items that a ``needed`` split keeps under 2.
+
+    Items it failed on are skipped with the reason, as ``sbkit sketchify`` does; this names the sketchifier,
+    its plugin and an example failure, with how to fix it, instead of a later "needs at least 2 items".
+    """
+    failed = [skip for skip in skipped if skip.kind == why.SKETCHIFY_FAILED]
+    short = {name: len(splits[name].items) for name in needed if name in splits and len(splits[name].items) < 2}
+    if not failed or not short:
+        return
+    from sbkit.registry import get_registry
+
+    entry = get_registry().entry("sketchifier", sketchifier.name)
+    left = ", ".join(f"{count} {name} item{'s' if count != 1 else ''}" for name, count in short.items())
+    fix = (f"fix or disable it with {entry.plugin.disable_hint}" if not entry.plugin.builtin
+           else "choose another --sketchifier, or fix those photos")
+    raise DataError(f"sketchifier {sketchifier.name!r}{'' if entry.plugin.builtin else ' of ' + entry.plugin.label} "
+                    f"failed on {len(failed)} items, leaving {left} (at least 2 needed), e.g. {failed[0].reason}; "
+                    f"{fix}")
 
 
 def _in_memory(items: list[CatalogueItem], rows: Iterator[tuple], size: int) -> tuple[SplitTensors, list[Skipped]]:

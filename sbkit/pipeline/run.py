@@ -23,7 +23,7 @@ from sbkit.pipeline.evaluate import embed_gallery, evaluate_split
 from sbkit.pipeline.partial import evaluate_partial
 from sbkit.pipeline.training import evaluation_extras, heldout_check, make_trainee, train
 from sbkit.training.features import uses_frozen_features
-from sbkit.pipeline.prepare import SplitTensors, prepare_split
+from sbkit.pipeline.prepare import SplitTensors, check_sketchified, prepare_split
 from sbkit.pipeline.run_folder_guard import (
     claim_run_folder,
     default_run_dir,
@@ -210,6 +210,7 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
                                                   f"sketchify {name}", workers=config.workers, made=made)
                 skipped.extend(bad)
     write_skipped(run_dir, skipped)
+    check_sketchified(sketchifier, splits, skipped)
 
     with timer.stage("build model"):
         encoder.prepare(splits["train"].captions)

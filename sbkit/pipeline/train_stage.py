@@ -21,6 +21,7 @@ from sbkit.errors import ConfigError, DataError, check
 from sbkit.io import atomic_write_json
 from sbkit.pipeline.run import (RunResult, Timer, checked_components, job_sketch_paths, load_catalogue, train_options,
                                 write_skipped)
+from sbkit.pipeline.prepare import check_sketchified
 from sbkit.pipeline.run_folder_guard import claim_run_folder, resume_base
 from sbkit.pipeline.training import make_trainee, train
 from sbkit.progress import set_quiet
@@ -87,6 +88,7 @@ def _train(config: RunConfig, saved: RunConfig | None, resume: bool, force: bool
             config.save(run_dir / "config.toml")
             splits, skipped = _prepare(catalogue, config, sketchifier, timer)
             write_skipped(run_dir, skipped)
+            check_sketchified(sketchifier, splits, skipped, needed=("train",))
             model, trainee, loss = _trainee(config, splits, encoder, loss, device, timer)
             ready = _tell_followers(True, ranks)
             with timer.stage("train"):

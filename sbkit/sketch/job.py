@@ -124,9 +124,10 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
     check(size is None or size >= MIN_SIDE, f"size must be at least {MIN_SIDE} px, got {size}", ConfigError)
     workers = default_workers() if workers is None else workers
     check(workers >= 1, f"workers must be at least 1, got {workers}", ConfigError)
-    cls = get_registry().get("sketchifier", sketchifier)
+    entry = get_registry().entry("sketchifier", sketchifier)
+    cls = entry.cls
     resolved = resolve_params(cls, params or {}, f"sketchifier {sketchifier!r}")
-    sketchifier_config = component_config(cls(**resolved))
+    sketchifier_config = component_config(entry.build(resolved))
     config = {"sketchifier": sketchifier, "params": sketchifier_config, "size": size, "normalize": normalize,
               "source": os.path.abspath(source) if os.path.exists(source) else str(source)}
 

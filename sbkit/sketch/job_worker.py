@@ -77,7 +77,7 @@ class SketchWorker:
             sketch, triggered = self.sketch(image, item.caption)
         except Exception as exc:  # noqa: BLE001 - one bad photo or sketchifier bug must not end the job
             return SkippedInput(item.id, item.image, why.SKETCHIFY_FAILED,
-                                f"{item.image}: {self.sketchifier.name} failed: {type(exc).__name__}: {exc}")
+                                why.sketchify_failed(item.image, self.sketchifier.name, exc))
         head = {"id": item.id, "image": item.image, "sketch": item.sketch, "caption": item.caption,
                 "shape": list(sketch.shape)}
         if triggered is not None:
