@@ -118,3 +118,59 @@ def test_compare_errors(photos, tmp_path, args, message):
     result = invoke(str(photos), "--out", str(tmp_path / "sheet.png"), *args)
     assert result.exit_code == 2 and message in result.output, result.output
     assert not (tmp_path / "sheet.png").exists()
+
+
+def broken_sketchifiers_plugin():
+    """A third-party plugin with a sketchifier whose constructor raises and one that raises while drawing."""
+    import types
+
+    from sbkit.components import PostprocessedSketchifier
+    from sbkit.hookspecs import hookimpl
+
+    class InitErr(PostprocessedSketchifier):
+        name = "initerr"
+        description = "raises in its constructor"
+
+        def __init__(self, **shared) -> None:
+            raise RuntimeError("init exploded")
+
+    class Raises(PostprocessedSketchifier):
+        name = "raises"
+        description = "raises while drawing"
+
+        def draw(self, image, caption):
+            raise ValueError("draw exploded")
+
+    module = types.ModuleType("sbkit_bad")
+    module.register_sketchifiers = hookimpl(lambda: [InitErr, Raises])
+    return module
+
+
+@pytest.fixture
+def broken_plugin(fresh_plugins):
+    from sbkit.plugins import get_host
+
+    get_host().register(broken_sketchifiers_plugin(), name="badsk", package="sbkit-bad")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-s", "initerr"], "sketchifier 'initerr' of plugin 'badsk' (package sbkit-bad, module sbkit_bad) failed "
+                        "to start: RuntimeError: init exploded"),
+    (["--compare", "canny,initerr"], "sketchifier 'initerr' of plugin 'badsk' (package sbkit-bad, module sbkit_bad) "
+                                     "failed to start: RuntimeError: init exploded"),
+    (["--compare", "canny,raises"], "sketchifier 'raises' of plugin 'badsk' (package sbkit-bad, module sbkit_bad) "
+                                    "failed on "),
+], ids=["constructor", "compare-constructor", "compare-draw"])
+def test_a_broken_plugin_sketchifier_is_one_line_naming_its_plugin(broken_plugin, photos, tmp_path, args, message):
+    out = tmp_path / ("sheet.png" if "--compare" in args else "job")
+    result = invoke(str(photos), "--out", str(out), "-j", "1", *args)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2 and text.startswith(f"error: {message}"), result.output
+    assert text.endswith("fix or disable it with SBKIT_DISABLE_PLUGINS=badsk") and "Traceback" not in text
+    assert not out.exists()
+
+
+def test_a_plugin_sketchifier_that_raises_while_drawing_skips_every_item(broken_plugin, photos, tmp_path):
+    result = invoke(str(photos), "--out", str(tmp_path / "job"), "-s", "raises", "-j", "1")
+    assert result.exit_code == 1 and "0 sketched" in result.output
+    assert "skipped 4 sketchify_failed" in result.output and "raises failed: ValueError: draw exploded" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import types
 
 import pytest
@@ -122,10 +123,10 @@ def test_disabled_plugin_is_not_imported(fake_entry_points, monkeypatch):
     assert host.records["good"].status == "disabled" and calls == []
 
 
-def test_duplicate_names_fail_naming_both_packages(fake_entry_points):
+def test_duplicate_component_names_fail_naming_both_packages_in_strict_mode(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("one", lambda: sketchifier_module("one", "same"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint("two", lambda: sketchifier_module("two", "same"), package="sbkit-two"))
-    host = PluginHost()
+    host = PluginHost(strict=True)
     host.load_entrypoints()
     reset_host(host)
     with pytest.raises(DuplicateComponentError) as info:
@@ -133,13 +134,233 @@ def test_duplicate_names_fail_naming_both_packages(fake_entry_points):
     assert "sbkit-one" in str(info.value) and "sbkit-two" in str(info.value) and "'same'" in str(info.value)
 
 
-def test_duplicate_plugin_names_fail_naming_both(fake_entry_points):
+def two_component_module(name: str, sketchifier: str, fuser: str) -> types.ModuleType:
+    """A plugin with a sketchifier and a fuser, so a clash on one shows what happens to the other."""
+    from sbkit.components import Fuser
+
+    module = sketchifier_module(name, sketchifier)
+    cls = type("FakeFuser", (Fuser,), {"name": fuser, "description": "fake"})
+    module.register_fusers = hookimpl(lambda: [cls])
+    return module
+
+
+def test_duplicate_component_name_keeps_the_first_and_marks_the_second_failed(fake_entry_points):
+    fake_entry_points.append(FakeEntryPoint("one", lambda: sketchifier_module("one", "same"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("two", lambda: two_component_module("two", "same", "glue"),
+                                            package="sbkit-two"))
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    registry = Registry()
+    assert registry.entry("sketchifier", "same").plugin.name == "one"
+    assert "glue" not in registry.names("fuser")  # a failed plugin brings none of its components
+    record = host.records["two"]
+    assert record.status == "failed" and host.records["one"].status == "ok"
+    assert "sketchifier name 'same' is registered twice" in record.error
+    assert "sbkit-one" in record.error and "SBKIT_DISABLE_PLUGINS=two" in record.error
+
+
+def test_duplicate_component_name_keeps_the_built_in_one_even_when_it_comes_second(fake_entry_points):
+    fake_entry_points.append(FakeEntryPoint("aaa", lambda: sketchifier_module("aaa", "same"), package="sbkit-aaa"))
+    fake_entry_points.append(FakeEntryPoint("zzz", lambda: sketchifier_module("zzz", "same"), package="sbkit"))
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    assert Registry().entry("sketchifier", "same").plugin.name == "zzz"
+    assert host.records["aaa"].status == "failed" and host.records["zzz"].status == "ok"
+
+
+def test_a_component_clash_spares_commands_and_shows_in_sbkit_plugins(fake_entry_points, capsys):
+    from sbkit.cli.app import main
+
+    fake_entry_points.append(FakeEntryPoint("one", lambda: sketchifier_module("one", "same"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("two", lambda: sketchifier_module("two", "same"), package="sbkit-two"))
+    reset_host()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plugins", "--json"])
+    assert exit_info.value.code == 0
+    records = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert records["one"]["status"] == "ok" and records["two"]["status"] == "failed"
+    assert "'same' is registered twice" in records["two"]["error"]
+
+    reset_host()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--strict", "list", "fuser"])
+    assert exit_info.value.code == 2
+    error = " ".join(capsys.readouterr().err.split())
+    assert error.startswith("error: sketchifier name 'same' is registered twice") and "sbkit-two" in error
+
+
+def test_duplicate_plugin_names_keep_the_first_and_never_import_the_second(fake_entry_points):
+    imported = []
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint(
+        "same", lambda: imported.append("b") or sketchifier_module("b", "waggle"), package="sbkit-two"))
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    assert imported == [] and Registry().names("sketchifier") == ["wiggle"]
+    first, second = (r for r in host.records.values() if r.name == "same")
+    assert (first.package, first.status, second.package, second.status) == ("sbkit-one", "ok", "sbkit-two", "failed")
+    assert "two plugins are named 'same'" in second.error and "package sbkit-one" in second.error
+    assert "SBKIT_DISABLE_PLUGINS=sbkit-two" in second.error
+
+
+def test_duplicate_plugin_names_fail_naming_both_in_strict_mode(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
     with pytest.raises(PluginError) as info:
-        PluginHost().load_entrypoints()
+        PluginHost(strict=True).load_entrypoints()
     message = str(info.value)
     assert "'same'" in message and "package sbkit-one" in message and "package sbkit-two" in message
+
+
+def test_duplicate_plugin_name_keeps_the_built_in_one_whatever_the_order(fake_entry_points):
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "intruder"), package="sbkit-x"))
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "own"), package="sbkit"))
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    assert Registry().names("sketchifier") == ["own"]
+    assert host.records["same"].package == "sbkit" and host.records["same"].status == "ok"
+
+
+@pytest.mark.parametrize("disabled, names", [("sbkit-two", ["wiggle"]), ("same", [])],
+                         ids=["by-package-blocks-the-second", "by-name-blocks-both"])
+def test_disabling_works_for_a_plugin_name_clash(fake_entry_points, monkeypatch, disabled, names):
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
+    monkeypatch.setenv("SBKIT_DISABLE_PLUGINS", disabled)
+    host = PluginHost(strict=True)  # no clash is left to fail on
+    host.load_entrypoints()
+    reset_host(host)
+    assert Registry().names("sketchifier") == names
+    assert {r.package: r.status for r in host.records.values()}["sbkit-two"] == "disabled"
+
+
+def test_a_plugin_blocked_by_package_leaves_its_name_to_the_other(fake_entry_points, monkeypatch):
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
+    monkeypatch.setenv("SBKIT_DISABLE_PLUGINS", "sbkit-one")
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    assert Registry().names("sketchifier") == ["waggle"]
+    assert host.records["same"].package == "sbkit-two" and host.records["same"].components == {
+        "sketchifier": ["waggle"]}
+
+
+def exits_on_import():
+    import sys
+
+    sys.exit(3)
+
+
+class PluginBug(BaseException):
+    """Not an Exception: what a careless plugin might raise."""
+
+
+def raises_plugin_bug():
+    raise PluginBug("deep trouble")
+
+
+@pytest.mark.parametrize("load, shown", [(exits_on_import, "import: SystemExit: 3"),
+                                         (raises_plugin_bug, "import: PluginBug: deep trouble")],
+                         ids=["sys-exit", "base-exception"])
+def test_a_plugin_that_exits_or_raises_base_exception_on_import_is_marked_failed(fake_entry_points, load, shown):
+    fake_entry_points.append(FakeEntryPoint("exiting", load, package="sbkit-exiting"))
+    fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    assert host.records["exiting"].status == "failed" and host.records["exiting"].error.startswith(shown)
+    assert "test_plugins.py:" in host.records["exiting"].error  # where the plugin raised
+    assert Registry().names("sketchifier") == ["wiggle"]
+
+
+def test_a_plugin_that_exits_on_import_spares_every_command(fake_entry_points, capsys):
+    from sbkit.cli.app import main
+
+    fake_entry_points.append(FakeEntryPoint("exiting", exits_on_import, package="sbkit-exiting"))
+    fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
+    reset_host()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plugins", "--json"])
+    assert exit_info.value.code == 0
+    records = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert records["exiting"]["status"] == "failed" and "SystemExit: 3" in records["exiting"]["error"]
+    assert records["good"]["status"] == "ok" and records["good"]["components"] == {"sketchifier": ["wiggle"]}
+    reset_host()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--strict", "plugins"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith('error: plugin "exiting" failed: import: SystemExit: 3')
+
+
+def test_ctrl_c_while_importing_a_plugin_is_not_swallowed(fake_entry_points):
+    def interrupted():
+        raise KeyboardInterrupt
+
+    fake_entry_points.append(FakeEntryPoint("slow", interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        PluginHost().load_entrypoints()
+
+
+def exiting_hook_module() -> types.ModuleType:
+    module = types.ModuleType("exiting_hook")
+
+    def register_fusers():
+        raise SystemExit("hook gave up")
+
+    module.register_fusers = hookimpl(register_fusers)
+    return module
+
+
+def test_a_hook_that_exits_is_isolated(fake_entry_points):
+    fake_entry_points.append(FakeEntryPoint("hooky", exiting_hook_module))
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    assert Registry().names("fuser") == []
+    assert host.records["hooky"].error.startswith("register fusers: SystemExit: hook gave up")
+
+
+def test_a_broken_hook_shows_one_line_in_sbkit_plugins(fake_entry_points, capsys):
+    from sbkit.cli.app import main
+
+    fake_entry_points.append(FakeEntryPoint("hooky", broken_hook_module))
+    reset_host()
+    with pytest.raises(SystemExit):
+        main(["plugins"])
+    table = capsys.readouterr().out
+    assert "register exploded" in table and "test_plugins.py:" in table
+    assert "\\n" not in table and "Traceback" not in table and "File " not in table
+
+
+def initerr_module() -> types.ModuleType:
+    from sbkit.components import Sketchifier
+
+    def init(self) -> None:
+        raise RuntimeError("init exploded")
+
+    cls = type("InitErr", (Sketchifier,), {"name": "initerr", "description": "fake", "__init__": init,
+                                           "sketchify": lambda s, i, c: i[..., 0]})
+    module = types.ModuleType("initerr_plugin")
+    module.register_sketchifiers = hookimpl(lambda: [cls])
+    return module
+
+
+def test_a_component_that_raises_in_its_constructor_is_one_line_naming_its_plugin(fake_entry_points):
+    fake_entry_points.append(FakeEntryPoint("badsk", initerr_module, package="sbkit-bad"))
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    with pytest.raises(PluginError) as info:
+        Registry().create("sketchifier", "initerr")
+    message = str(info.value)
+    assert message.startswith("sketchifier 'initerr' of plugin 'badsk' (package sbkit-bad")
+    assert "failed to start: RuntimeError: init exploded" in message
+    assert message.endswith("fix or disable it with SBKIT_DISABLE_PLUGINS=badsk") and "\n" not in message
 
 
 def test_registering_a_taken_plugin_name_by_hand_fails(fresh_plugins):
@@ -178,14 +399,28 @@ def test_first_party_plugins_come_through_entry_points(fresh_plugins):
         assert records[name].package == "sbkit" and records[name].status == "ok", records[name]
 
 
-def test_duplicate_plugin_names_stop_the_cli_with_one_error(fake_entry_points, capsys):
+def test_duplicate_plugin_names_stop_the_cli_with_one_error_in_strict_mode(fake_entry_points, capsys):
     from sbkit.cli.app import main
 
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
     reset_host()
     with pytest.raises(SystemExit) as exit_info:
-        main(["plugins"])
+        main(["--strict", "plugins"])
     assert exit_info.value.code == 2
     error = " ".join(capsys.readouterr().err.split())
-    assert error.startswith("error: two plugins are named 'same'") and "sbkit-one" in error and "sbkit-two" in error
+    assert error.startswith('error: plugin "same" failed: two plugins are named \'same\'')
+    assert "sbkit-one" in error and "sbkit-two" in error
+
+
+def test_duplicate_plugin_names_show_in_sbkit_plugins(fake_entry_points, capsys):
+    from sbkit.cli.app import main
+
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
+    fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
+    reset_host()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plugins", "--json"])
+    assert exit_info.value.code == 0
+    statuses = {(r["name"], r["package"]): r["status"] for r in json.loads(capsys.readouterr().out)}
+    assert statuses[("same", "sbkit-one")] == "ok" and statuses[("same", "sbkit-two")] == "failed"
