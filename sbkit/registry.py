@@ -69,9 +69,14 @@ class Entry:
     def params(self) -> list[Param]:
         return component_params(self.cls)
 
+    @property
+    def owner(self) -> str:
+        """``sketchifier 'pencil' of plugin 'pencil' (package ...)``; sbkit's own components by name alone."""
+        return f"{self.kind} {self.name!r}" + ("" if self.plugin.builtin else f" of {self.plugin.label}")
+
     def failure(self, what: str, error: BaseException) -> PluginError:
         """One line for a third-party component that raised: the component, its plugin, the error and the fix."""
-        return PluginError(f"{self.kind} {self.name!r} of {self.plugin.label} {what}: {describe_error(error)}; "
+        return PluginError(f"{self.owner} {what}: {describe_error(error)}; "
                            f"fix or disable it with {self.plugin.disable_hint}")
 
     def build(self, params: dict[str, Any], **context: Any) -> Any:

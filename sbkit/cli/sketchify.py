@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from sbkit.console_text import make_console, print_error, shown
+from sbkit.console_text import make_console, print_error, print_warning, shown
 from sbkit.errors import FAILED, INTERRUPTED, USAGE_ERROR, ConfigError, SbkitError
 
 SKETCHIFY_HELP = """Turn every photo of SOURCE into a sketch: SOURCE is a folder of images (scanned recursively),
@@ -104,8 +104,22 @@ def sketchify_command(
         errors.print("[yellow]interrupted[/yellow]: finished sketches are kept; rerun the same command to resume")
         raise SystemExit(INTERRUPTED) from None
     _print_summary(console, summary)
+    _name_failing_plugin(errors, summary)
     if summary.finished == 0:
         raise SystemExit(FAILED)
+
+
+def _name_failing_plugin(errors: Console, summary) -> None:
+    """When a third-party sketchifier raised on photos, say which plugin it comes from and how to disable it."""
+    from sbkit.data.skip_reasons import SKETCHIFY_FAILED
+    from sbkit.registry import get_registry
+
+    failed = summary.skipped.get(SKETCHIFY_FAILED)
+    entry = get_registry().entry("sketchifier", summary.sketchifier)
+    if failed and not entry.plugin.builtin:
+        print_warning(errors, f"{entry.owner} failed on {failed} photo{'s' if failed != 1 else ''}, e.g. "
+                              f"{summary.examples[SKETCHIFY_FAILED]}; fix or disable it with "
+                              f"{entry.plugin.disable_hint}")
 
 
 def register(app: typer.Typer) -> None:

@@ -191,9 +191,8 @@ def check_sketchified(sketchifier: Sketchifier, splits: Mapping[str, SplitTensor
     left = ", ".join(f"{count} {name} item{'s' if count != 1 else ''}" for name, count in short.items())
     fix = (f"fix or disable it with {entry.plugin.disable_hint}" if not entry.plugin.builtin
            else "choose another --sketchifier, or fix those photos")
-    raise DataError(f"sketchifier {sketchifier.name!r}{'' if entry.plugin.builtin else ' of ' + entry.plugin.label} "
-                    f"failed on {len(failed)} items, leaving {left} (at least 2 needed), e.g. {failed[0].reason}; "
-                    f"{fix}")
+    raise DataError(f"{entry.owner} failed on {len(failed)} items, leaving {left} (at least 2 needed), "
+                    f"e.g. {failed[0].reason}; {fix}")
 
 
 def _in_memory(items: list[CatalogueItem], rows: Iterator[tuple], size: int) -> tuple[SplitTensors, list[Skipped]]:

@@ -174,3 +174,7 @@ def test_a_plugin_sketchifier_that_raises_while_drawing_skips_every_item(broken_
     result = invoke(str(photos), "--out", str(tmp_path / "job"), "-s", "raises", "-j", "1")
     assert result.exit_code == 1 and "0 sketched" in result.output
     assert "skipped 4 sketchify_failed" in result.output and "raises failed: ValueError: draw exploded" in result.output
+    warning = " ".join(result.output.split()).split("warning: ")[1]
+    assert warning.startswith("sketchifier 'raises' of plugin 'badsk' (package sbkit-bad, module sbkit_bad) failed "
+                              "on 4 photos, e.g. ")
+    assert warning.endswith("fix or disable it with SBKIT_DISABLE_PLUGINS=badsk")
