@@ -93,7 +93,7 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) ->
         ConfigError: the folder is a file, holds another run (without ``force`` or ``resume``), or is locked
             by another run.
     """
-    check_output(folder, folder=True)
+    check_output(folder, folder=True, conflict=lambda _: None)  # what the folder holds is checked below
     # The same checks run before locking, so a refused run does not even touch the lock file.
     refuse_if_locked(folder, "sbkit job", BUSY_HINT)
     if not resume:
