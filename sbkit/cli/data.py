@@ -97,6 +97,7 @@ def show_command(
     split: str = typer.Option("", help="Show only this split (train, val or test); all when empty."),
     seed: int = typer.Option(0, help="Seed of the random sample of items."),
     cell: int = typer.Option(160, min=48, max=512, help="Side of each picture in px."),
+    force: bool = typer.Option(False, "--force", help="Replace an --out file that sbkit did not write."),
 ) -> None:
     """Write a contact sheet of sample items: picture, caption, and the real sketch when there is one.
 
@@ -104,15 +105,18 @@ def show_command(
     """
     from sbkit.data.resolve import resolve_catalogue
     from sbkit.io import atomic_write
+    from sbkit.paths import check_output, not_written_by_sbkit, png_mark
     from sbkit.progress import console
 
     catalogue = resolve_catalogue(path, _params(ctx))
+    check_output(out, inputs={"the catalogue": path}, folders={"the catalogue": catalogue.root}, force=force,
+                 conflict=not_written_by_sbkit)
     items = catalogue.split(split) if split else catalogue.items
     if not items:
         raise DataError(f"{path}: no items{f' in split {split!r}' if split else ''} to show")
     sample = random.Random(seed).sample(items, min(n, len(items)))
     sheet = contact_sheet(sample, cell)
-    atomic_write(out, lambda tmp: sheet.save(tmp, format="PNG"))
+    atomic_write(out, lambda tmp: sheet.save(tmp, format="PNG", pnginfo=png_mark()))
     console.print(f"wrote {shown(str(out))} ({len(sample)} of {len(items)} items)")
 
 

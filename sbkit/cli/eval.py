@@ -28,6 +28,9 @@ def eval_command(
     workers: int = typer.Option(None, "--workers", min=0, help="DataLoader processes decoding and sketchifying "
                                 "photos; 0 does it in this process. [default: the run's]"),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
+    force: bool = typer.Option(False, "--force", help="Replace the metrics.json and report.md in --out when they "
+                               "are a run's or another evaluation's (a rerun of the same evaluation replaces its "
+                               "own without --force)."),
 ) -> None:
     """Evaluate a run folder's model on a catalogue (see `sbkit eval --help`)."""
     from sbkit.cli.options import parse_component_options
@@ -36,7 +39,7 @@ def eval_command(
 
     params = parse_component_options(list(ctx.args), {"data"}).get("data", {})
     result = evaluate_run(run_dir, data, params, split=split, out=out, device=device, batch_size=batch_size,
-                          workers=workers)
+                          workers=workers, force=force)
     _table(result.metrics)
     console.print(f"report: [bold]{shown(result.out / 'report.md')}[/bold]")
 

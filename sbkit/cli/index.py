@@ -15,7 +15,8 @@ BUILD_HELP = ("Embed every photo of a catalogue (--data: a dataset name or a pat
               "and save an index of them (default: RUN_DIR/indexes/<data name>).\n\n"
               "Embeddings are written to OUT/embeddings/ in chunk files as they finish, so rerunning the same "
               "command after an interruption embeds only what is missing. The index records the model's hash; "
-              "`sbkit search` refuses it for any other model.\n\n"
+              "`sbkit search` refuses it for any other model. An OUT that holds another index, a run or other "
+              "files is refused unless --force is given.\n\n"
               "Index and data parameters go as --index.<param> VALUE and --data.<param> VALUE, e.g. --index "
               "faiss --index.kind hnsw, or --data demo --data.size 5000 (`sbkit list index` shows them).\n\n"
               "--from-shards DIR builds the index from embeddings already on disk instead of --data: a folder of "
@@ -65,6 +66,9 @@ def build_command(
                                    "of resumption)."),
     workers: int = typer.Option(None, "--workers", "-j", min=1, help="Threads reading photos. [default: up to 4]"),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
+    force: bool = typer.Option(False, "--force", help="Build in an --out folder that holds another index (of "
+                               "another model, data or split), a run or other files; rerunning the same build "
+                               "resumes it without --force."),
     engine: str = typer.Option("local", "--engine", help="local (this process) or ray (an actor pool on a Ray "
                                "cluster, a GPU per actor where present; the same vectors on the same device). "
                                "Ray: pip install 'sbkit\\[ray]'."),
@@ -85,7 +89,8 @@ def build_command(
             raise ConfigError("pass --data (embed a catalogue) or --from-shards (index embeddings on disk), not both")
         run = load_run(run_dir, device)
         summary = build_index_from_shards(run, from_shards, out or _default_out(run.run_dir, str(from_shards), None),
-                                          index, options.get("index"), chunk_rows, train_size, recall_queries)
+                                          index, options.get("index"), chunk_rows, train_size, recall_queries,
+                                          force=force)
         _report_shards(summary)
         return
     if data is None:
@@ -94,7 +99,7 @@ def build_command(
     run = load_run(run_dir, device)
     out = out or _default_out(run.run_dir, data, split)
     summary = build_index(run, source, out, index, options.get("index"),
-                          BuildOptions(batch_size, chunk_size, workers, engine, address, device))
+                          BuildOptions(batch_size, chunk_size, workers, engine, address, device), force=force)
     _report(summary, "built")
 
 

@@ -41,10 +41,12 @@ def search_command(
     data: str = typer.Option(None, "--data", help="The catalogue the index holds (dataset name or path), for "
                              "photos and captions. [default: the one recorded with the index]"),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
+    force: bool = typer.Option(False, "--force", help="Replace a --sheet file that sbkit did not write."),
 ) -> None:
     """Search a run's gallery with a sketch and/or a caption (see `sbkit search --help`)."""
     from sbkit.console_text import print_warning
     from sbkit.errors import DataError, check
+    from sbkit.paths import check_output, not_written_by_sbkit
     from sbkit.progress import console as errors
     from sbkit.retrieval.retriever import Retriever
     from sbkit.retrieval.search import write_sheet
@@ -52,6 +54,9 @@ def search_command(
     check(sketch is not None or (text is not None and text.strip()),
           "give a query: --sketch drawing.png, --text \"a long red trouser\", or both", DataError)
     check(sheet is None or not sheet.is_dir(), f"--sheet {sheet} is a folder; pass a .png file name", DataError)
+    if sheet is not None:
+        check_output(sheet, "--sheet", inputs={"the --sketch drawing": sketch}, force=force,
+                     conflict=not_written_by_sbkit)
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
     result = retriever.search(sketch=sketch, text=text, k=k)
     gallery, index_dir = retriever.gallery, retriever.index_dir

@@ -61,7 +61,8 @@ def sketchify_command(
                              "before sketchifying (default: keep their size; 256 with --compare)."),
     normalize: bool = typer.Option(False, "--normalize/--no-normalize",
                                    help="Normalise each sketch: crop to the ink, pad to a square, one line width."),
-    force: bool = typer.Option(False, "--force", help="Redo every sketch in an OUT folder made with other settings."),
+    force: bool = typer.Option(False, "--force", help="Redo every sketch in an OUT folder made with other "
+                               "settings; with --compare, replace an OUT file that sbkit did not write."),
     compare: str = typer.Option(None, "--compare", help="Comma-separated sketchifiers: write a contact sheet to "
                                 "OUT instead of a job folder."),
     n: int = typer.Option(8, "-n", min=1, help="Photos on the --compare contact sheet."),
@@ -80,6 +81,7 @@ def sketchify_command(
     console = make_console()
     try:
         if compare is not None:
+            from sbkit.paths import check_output, not_written_by_sbkit
             from sbkit.sketch.job_compare import compare_sheet
 
             names = [name.strip() for name in compare.split(",") if name.strip()]
@@ -89,6 +91,8 @@ def sketchify_command(
                                   f"e.g. --{names[0] if names else 'canny'}.sigma 2")
             if out.is_dir() or out.suffix.lower() != ".png":
                 raise ConfigError(f"with --compare, --out is the contact sheet to write; give a .png file, not {out}")
+            check_output(out, inputs={"SOURCE": source}, folders={"SOURCE": source}, force=force,
+                         conflict=not_written_by_sbkit)
             path = compare_sheet(source, names, out, n=n, size=size or 256, params=options)
             console.print(f"contact sheet: {shown(path)}")
             return

@@ -20,6 +20,7 @@ from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.tar_shards import IMAGE_EXTENSIONS, TarShardWriter
 from sbkit.errors import ConfigError, check
 from sbkit.io import _UMASK, atomic_write_text
+from sbkit.paths import check_output
 
 FORMATS: tuple[str, ...] = ("webdataset", "parquet")
 PIL_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tif"}
@@ -62,10 +63,7 @@ def export_catalogue(catalogue: Catalogue, out: Path, fmt: str, shard_items: int
     check(shard_items >= 1, f"--shard-items must be at least 1, got {shard_items}", ConfigError)
     out = Path(out).expanduser().resolve()
     root = Path(catalogue.root).resolve()
-    check(not (root == out or out in root.parents), f"{out} holds the catalogue being exported ({root}); "
-          "write the shards to another folder", ConfigError)
-    check(force or not out.exists(), f"{out} already exists; choose another --out, or add --force to replace it",
-          ConfigError)
+    check_output(out, folders={"the catalogue being exported": root}, folder=True, replaced=True, force=force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
     os.chmod(tmp, 0o777 & ~_UMASK)  # mkdtemp makes 0700; give the folder the mode a plain mkdir would

@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.io import atomic_write
+from sbkit.paths import png_mark
 
 WHITE = (255, 255, 255)
 INK = (30, 30, 30)
@@ -88,7 +89,7 @@ def _line_height(font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> int:
 
 
 def _save_png(image: Image.Image, path: Path) -> Path:
-    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
+    return atomic_write(path, lambda tmp: image.save(tmp, format="PNG", pnginfo=png_mark()))
 
 
 def contact_sheet(rows: list[SheetRow], path: Path, title: str | None = None, thumb: int = 96,

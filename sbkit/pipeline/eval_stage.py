@@ -7,6 +7,7 @@ is every item of the split, each item's sketch (and caption) its query.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from sbkit.errors import DataError, check
 from sbkit.io import atomic_write_json, atomic_write_text
+from sbkit.paths import check_output
 
 EVAL_SPLITS = ("train", "val", "test")
 
@@ -32,10 +34,38 @@ def default_eval_dir(run_dir: Path, data: str, split: str) -> Path:
     return Path(run_dir) / "eval" / f"{name}-{split}"
 
 
+EVAL_FILES = ("metrics.json", "report.md", "skipped.jsonl")  # what an evaluation writes in its folder
+
+
+def _held_results(folder: Path, run_dir: Path, data: str, split: str) -> str | None:
+    """Why the results in ``folder`` may not be replaced without ``--force``, or None when it holds none, or
+    those of this same evaluation (run, data and split), which a rerun replaces."""
+    if (folder / "config.toml").is_file():
+        return "holds a run, whose metrics.json and report.md would be replaced"
+    present = [name for name in EVAL_FILES if (folder / name).exists()]
+    if not present:
+        return None
+    try:
+        found = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        found = None
+    if not isinstance(found, dict) or found.get("stage") != "eval":
+        return f"holds {', '.join(present)} that sbkit eval did not write"
+    if (found.get("run"), found.get("data"), found.get("split")) != (str(run_dir), data, split):
+        return (f"holds the results of another evaluation (run {found.get('run')}, data {found.get('data')}, "
+                f"split {found.get('split')})")
+    return None
+
+
 def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | None = None, split: str = "test",
                  out: str | Path | None = None, device: str = "auto", batch_size: int = 256,
-                 workers: int | None = None) -> EvalResult:
-    """Evaluate the model of ``run_dir`` on ``split`` of the catalogue ``data`` (a dataset name or a folder)."""
+                 workers: int | None = None, force: bool = False) -> EvalResult:
+    """Evaluate the model of ``run_dir`` on ``split`` of the catalogue ``data`` (a dataset name or a folder).
+
+    ``out`` (default ``RUN_DIR/eval/<data name>-<split>``) may not be a file or lie inside the catalogue; its
+    metrics.json, report.md and skipped.jsonl are replaced only when they are this same evaluation's, or with
+    ``force`` (:func:`sbkit.paths.check_output`).
+    """
     from sbkit.data.resolve import resolve_catalogue
     from sbkit.devices import resolve_device
     from sbkit.data.validate import load_valid
@@ -49,7 +79,11 @@ def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | N
     target = resolve_device(device)
     run = load_run(run_dir, target)
     config = run.config
-    catalogue = load_valid(resolve_catalogue(data, data_params or {}))
+    catalogue = resolve_catalogue(data, data_params or {})
+    folder = Path(out) if out is not None else default_eval_dir(run.run_dir, data, split)
+    check_output(folder, folders={"the catalogue": catalogue.root}, folder=True, force=force,
+                 conflict=lambda path: _held_results(path, run.run_dir, data, split))
+    catalogue = load_valid(catalogue)
     items = catalogue.split(split)
     counts = ", ".join(f"{s} {len(catalogue.split(s))}" for s in EVAL_SPLITS)
     check(len(items) >= 2, f"catalogue {data!r} has {len(items)} {split} items ({counts}); evaluation needs at "
@@ -65,7 +99,6 @@ def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | N
     result = {"stage": "eval", "run": str(run.run_dir), "data": data, "split": split, "metrics": metrics,
               "random_R@10": min(1.0, 10 / len(test.items)), "counts": {split: len(test.items)},
               "skipped": len(skipped)}
-    folder = Path(out) if out is not None else default_eval_dir(run.run_dir, data, split)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_json(folder / "metrics.json", result)
     write_skipped(folder, skipped)

@@ -24,6 +24,7 @@ from sbkit.config import RunConfig
 from sbkit.errors import ConfigError
 from sbkit.folder_lock import LOCK_FILE, folder_lock, refuse_if_locked
 from sbkit.io import atomic_write_text
+from sbkit.paths import check_output
 from sbkit.training.history import flatten
 
 FAILED = "FAILED"
@@ -92,8 +93,7 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) ->
         ConfigError: the folder is a file, holds another run (without ``force`` or ``resume``), or is locked
             by another run.
     """
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"run folder {folder} is a file; give --out a folder")
+    check_output(folder, folder=True, conflict=lambda _: None)  # what the folder holds is checked below
     # The same checks run before locking, so a refused run does not even touch the lock file.
     refuse_if_locked(folder, "sbkit job", BUSY_HINT)
     if not resume:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.errors import DataError, check
+from sbkit.paths import check_output
 from sbkit.ray_cluster import check_engine
 from sbkit.registry import get_registry
-from sbkit.retrieval.embeddings import EmbeddingStore, EmbedSummary, embed_items
-from sbkit.retrieval.gallery import DataSource, load_items, read_sources, write_sources
-from sbkit.retrieval.run_folder import LoadedRun, check_index_model, open_index
+from sbkit.retrieval.embeddings import STORE_DIR, STORE_FILE, EmbeddingStore, EmbedSummary, embed_items
+from sbkit.retrieval.gallery import GALLERY_FILE, DataSource, load_items, read_sources, write_sources
+from sbkit.retrieval.run_folder import INDEX_DIR, INDEX_MANIFEST, LoadedRun, check_index_model, open_index
 
 
 @dataclass
@@ -62,8 +65,71 @@ def _embed(run: LoadedRun, items: list[CatalogueItem], store: EmbeddingStore, op
                        options.workers, description)
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _held_index(run: LoadedRun, folder: Path, sources: list[DataSource] | None) -> str | None:
+    """Why ``folder`` may not take this build without ``--force``, or None when it holds nothing or this very
+    build (the same model and the same ``sources``), finished or interrupted; ``sources`` None: any index."""
+    entries = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    if not entries:
+        return None
+    if (folder / "config.toml").is_file():
+        return "holds a run (config.toml); an index goes in a folder of its own"
+    manifest = _read_json(folder / INDEX_MANIFEST)
+    manifest = manifest if isinstance(manifest, dict) and manifest.get("format") == "sbkit-index" else None
+    store = _read_json(folder / STORE_DIR / STORE_FILE)
+    store = store if isinstance(store, dict) else None
+    if manifest is None and store is None:
+        return f"holds files that sbkit index build did not write ({', '.join(entries[:4])})"
+    if folder.resolve() == (run.run_dir / INDEX_DIR).resolve():
+        return f"is the test index of the run {run.run_dir}"
+    if sources is None:
+        return "already holds an index"
+    made_by = (manifest or store or {}).get("model_hash")
+    if made_by != run.model_hash:
+        return f"holds an index of another model ({str(made_by)[:12]}…)"
+    try:
+        found = read_sources(folder)
+    except DataError:
+        found = None
+    if found is not None and found != sources:
+        held = "; ".join(s.label() if s.split else f"{s.data} (all splits)" for s in found)
+        return f"holds an index of other data or another split ({held})"
+    if found is None and manifest is not None:
+        return "holds an index with no record of its data (gallery.json)"
+    return None
+
+
+def claim_index_folder(run: LoadedRun, out: Path, inputs: dict[str, Any], sources: list[DataSource] | None,
+                       force: bool = False) -> Path:
+    """Check ``out`` before an index is built in it (see :func:`sbkit.paths.check_output`).
+
+    ``out`` may hold nothing, or this same build (resumed or run again); another index, a run or files
+    that are not an index's need ``force``, which then deletes the old embeddings (sbkit's own files) so
+    no vector of the other index is reused.
+
+    Raises:
+        ConfigError: ``out`` is a file or an input, lies in the catalogue, or holds another index without
+            ``force``.
+    """
+    out = check_output(out, inputs={"RUN_DIR": run.run_dir, **inputs}, folders=inputs, folder=True, force=force,
+                       conflict=lambda folder: _held_index(run, folder, sources))
+    if force and out.is_dir() and _held_index(run, out, sources):
+        store = out / STORE_DIR
+        if (store / STORE_FILE).is_file():
+            shutil.rmtree(store)
+        (out / GALLERY_FILE).unlink(missing_ok=True)
+    return out
+
+
 def build_index(run: LoadedRun, source: DataSource, out: Path, index_name: str | None = None,
-                index_params: dict[str, Any] | None = None, options: BuildOptions | None = None) -> IndexSummary:
+                index_params: dict[str, Any] | None = None, options: BuildOptions | None = None,
+                force: bool = False) -> IndexSummary:
     """Embed every item of ``source`` with the run's model and save an index of them in ``out``.
 
     Embeddings go to ``out/embeddings/`` chunk by chunk; rerunning after an interruption embeds only
@@ -76,18 +142,22 @@ def build_index(run: LoadedRun, source: DataSource, out: Path, index_name: str |
         index_name: a registered index; default: the run's.
         index_params: that index's params, over the run's when the name is the run's.
         options: batch size, chunk size and reading threads.
+        force: build in ``out`` even when it holds another index, a run or other files
+            (:func:`claim_index_folder`).
     """
     options = options or BuildOptions()
     check_engine(options.engine, options.address)
-    out = Path(out)
     name = index_name or run.config.index.name
     base = dict(run.config.index.params) if name == run.config.index.name else {}
     index_params = {**base, **(index_params or {})}
     index = get_registry().create("index", name, index_params)  # a bad name or param fails before any work
+    catalogue = source.data if Path(source.data).is_absolute() else None  # DataSource.of makes paths absolute
+    out = claim_index_folder(run, Path(out), {"the catalogue": catalogue}, [source], force)
     items, left_out = load_items(source)
     items = _unique(items)
     check(items, f"{source.label()} holds no items to index; check --data and --split", DataError)
     store = _store(run, out)
+    write_sources(out, [source])  # first, so a rerun knows it resumes this very build
     summary = _embed(run, items, store, options, f"embed {len(items)} photos")
     ids, vectors = store.collect([item.id for item in items])
     check(ids, f"no photo of {source.label()} could be read ({len(summary.skipped)} skipped, e.g. "
@@ -154,15 +224,16 @@ class ShardIndexSummary:
 
 def build_index_from_shards(run: LoadedRun, shards_dir: Path, out: Path, index_name: str | None = None,
                             index_params: dict[str, Any] | None = None, chunk_rows: int = 65536,
-                            train_size: int | None = None, recall_queries: Path | None = None) -> ShardIndexSummary:
+                            train_size: int | None = None, recall_queries: Path | None = None,
+                            force: bool = False) -> ShardIndexSummary:
     """Build an index of the embedding shards in ``shards_dir`` in bounded memory, for the run's model.
 
     The index trains on a sample drawn over all shards, then adds them ``chunk_rows`` at a time (see
     :mod:`sbkit.retrieval.shard_build`). Shards written by ``sbkit index build`` must come from the run's
     model; ``.npy`` shards must have its dimension. With ``recall_queries`` (a .npy (Q, D) array of held-out
     queries), recall@10 against exact search is measured at several nprobe and saved as ``recall.json``.
+    An ``out`` that already holds an index or other files is replaced only with ``force``.
     """
-    import json
     import time
 
     import numpy as np
@@ -176,6 +247,7 @@ def build_index_from_shards(run: LoadedRun, shards_dir: Path, out: Path, index_n
     name = index_name or run.config.index.name
     base = dict(run.config.index.params) if name == run.config.index.name else {}
     index = get_registry().create("index", name, {**base, **(index_params or {})})
+    out = claim_index_folder(run, Path(out), {"--from-shards": shards_dir}, None, force)
     shards = Shards(shards_dir)
     store = shards.folder / "store.json"
     if store.is_file():

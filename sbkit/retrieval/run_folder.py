@@ -215,6 +215,8 @@ def check_index_model(index: Index, index_dir: Path, run: LoadedRun) -> None:
         check(found == run.model_hash,
               f"index {index_dir} was built with {built}, but {run.run_dir} holds model "
               f"{run.model_hash[:12]}… (SHA-256 of {MODEL_DIR}/{WEIGHTS}); its vectors do not match this model's "
-              f"queries. Rebuild it: sbkit index build {run.run_dir} --data PATH --out {index_dir}", DataError)
+              f"queries. Build an index for this model in a folder of its own: sbkit index build {run.run_dir} "
+              f"--data PATH (it writes {run.run_dir / 'indexes'}/<data name>), then pass that folder to --index",
+              DataError)
     check(index.dim == run.model.dim, f"index {index_dir} holds {index.dim}-d vectors but the model of "
           f"{run.run_dir} makes {run.model.dim}-d ones; rebuild it with `sbkit index build`", DataError)

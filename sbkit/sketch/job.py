@@ -30,9 +30,10 @@ from sbkit.errors import ConfigError, check
 from sbkit.folder_lock import folder_lock
 from sbkit.io import atomic_write_text
 from sbkit.params import resolve_params
+from sbkit.paths import check_output
 from sbkit.progress import progress_bar
 from sbkit.sketch.job_results import chunk_results, deferred_interrupt
-from sbkit.sketch.job_source import JobItem, SkippedInput, list_items
+from sbkit.sketch.job_source import SKETCH_DIR, JobItem, SkippedInput, list_items
 from sbkit.sketch.job_state import check_config, manifest_line, resume_state, write_config
 from sbkit.sketch.job_worker import ChunkResult, SketchWriter
 
@@ -89,6 +90,14 @@ def _write_skipped(path: Path, skipped: list[SkippedInput]) -> None:
     atomic_write_text(path, "".join(manifest_line(s.as_dict()) for s in skipped))
 
 
+def _foreign_job_files(out: Path) -> str | None:
+    """Job files in ``out`` with no ``job.json`` beside them were not written by a sketchify job."""
+    if (out / "job.json").exists():
+        return None  # a job folder: check_config compares its settings
+    found = [name for name in ("manifest.jsonl", "skipped.jsonl", SKETCH_DIR) if (out / name).exists()]
+    return f"holds {', '.join(found)} that sbkit sketchify did not write" if found else None
+
+
 def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny", params: dict[str, Any] | None = None,
                   workers: int | None = None, size: int | None = None, normalize: bool = False,
                   force: bool = False, engine: str = "local", address: str | None = None) -> JobSummary:
@@ -132,6 +141,9 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
               "source": os.path.abspath(source) if os.path.exists(source) else str(source)}
 
     out = Path(out)
+    # Sketches written inside SOURCE would be read back as photos by the next run.
+    check_output(out, inputs={"SOURCE": source}, folders={"SOURCE": source}, folder=True, force=force,
+                 conflict=_foreign_job_files)
     items, skipped = list_items(source, out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -76,8 +76,9 @@ def _skip_suffix(item_id: str, path: str) -> SkippedInput:
 def scan_folder(root: Path, exclude: list[Path]) -> tuple[list[tuple[str, str]], list[SkippedInput]]:
     """Every file under ``root`` as ``(id, absolute path)``, ids from relative paths without suffix, sorted.
 
-    Hidden files and folders and the paths in ``exclude`` are left out silently; files whose suffix
-    is not an image's are listed as skipped.
+    Hidden files and folders, the paths in ``exclude`` and sub-folders that hold a sketchify job (a
+    ``job.json``, e.g. one written there before sbkit refused an OUT inside SOURCE) are left out silently, so
+    sketches are never sketched again as photos; files whose suffix is not an image's are listed as skipped.
     """
     top = os.path.abspath(root)
     excluded = {os.path.normcase(os.path.abspath(p)) for p in exclude}
@@ -85,7 +86,8 @@ def scan_folder(root: Path, exclude: list[Path]) -> tuple[list[tuple[str, str]],
     skipped: list[SkippedInput] = []
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and os.path.normcase(os.path.join(folder, d)) not in excluded)
+                         and os.path.normcase(os.path.join(folder, d)) not in excluded
+                         and not os.path.isfile(os.path.join(folder, d, "job.json")))
         prefix = os.path.relpath(folder, top).replace(os.sep, "/") + "/" if folder != top else ""
         for name in sorted(files):
             path = os.path.join(folder, name)

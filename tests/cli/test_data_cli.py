@@ -111,3 +111,21 @@ def test_show_writes_a_contact_sheet(app: typer.Typer, tmp_path: Path) -> None:
         assert pixels.getextrema()[0] < 60  # ink from pictures, sketches and text
     small = CliRunner().invoke(app, ["data", "show", str(root), "--out", str(out), "-n", "1", "--split", "nope"])
     assert small.exit_code != 0
+
+
+def test_show_never_writes_over_the_catalogue_or_a_file_sbkit_did_not_write(app: typer.Typer,
+                                                                            tmp_path: Path) -> None:
+    root = make_folder_catalogue(tmp_path / "cat", n_items=6)
+    photo = next((root / "images").rglob("*.png"))
+    before = photo.read_bytes()
+    result = CliRunner().invoke(app, ["data", "show", str(root), "--out", str(photo), "-n", "2", "--force"])
+    assert result.exit_code != 0 and "lies inside the catalogue" in str(result.exception)
+    assert photo.read_bytes() == before
+    mine = tmp_path / "notes.png"
+    Image.new("RGB", (4, 4)).save(mine)
+    result = CliRunner().invoke(app, ["data", "show", str(root), "--out", str(mine), "-n", "2"])
+    assert result.exit_code != 0 and "sbkit did not write it" in str(result.exception)
+    sheet = tmp_path / "sheet.png"
+    for _ in range(2):  # its own sheet is replaced on a rerun; another file with --force
+        assert CliRunner().invoke(app, ["data", "show", str(root), "--out", str(sheet), "-n", "2"]).exit_code == 0
+    assert CliRunner().invoke(app, ["data", "show", str(root), "--out", str(mine), "-n", "2", "--force"]).exit_code == 0

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from sbkit.cli.index import register as register_index
 from sbkit.cli.search import register as register_search
-from sbkit.errors import DataError
+from sbkit.errors import ConfigError, DataError
 from sbkit.retrieval.gallery import DataSource, load_items
 from sbkit.retrieval.run_folder import file_sha256, load_run, open_index, save_run_model
 
@@ -148,8 +148,57 @@ def test_an_index_of_another_model_is_refused(run_dir: Path, tmp_path: Path):
     assert "sbkit index build" in str(result.exception)
     result = invoke("index", "add", out, "--run", other, *DATA, "--device", "cpu")
     assert isinstance(result.exception, DataError) and "was built with model" in str(result.exception)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     result = invoke("index", "build", other, *DATA, "--out", out, "--device", "cpu")
-    assert isinstance(result.exception, DataError) and "embeddings made with another model" in str(result.exception)
+    assert isinstance(result.exception, ConfigError) and "holds an index of another model" in str(result.exception)
+    assert "--force" in str(result.exception)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    result = invoke("index", "build", other, *DATA, "--out", out, "--device", "cpu", "--force")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model_hash"] == file_sha256(other / "model" / "model.safetensors")
+
+
+def test_build_refuses_a_folder_holding_another_index_a_run_or_other_files(run_dir: Path, tmp_path: Path):
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    own = {p: p.read_bytes() for p in (run / "index").iterdir()}
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "manifest.json").write_text('{"my": "precious"}')
+    (theirs / "ids.json").write_text('["x"]')
+    for out, message in ((run / "index", "is the test index of the run"), (run, "is RUN_DIR"),
+                         (tmp_path / "run", "is RUN_DIR"), (theirs, "files that sbkit index build did not write")):
+        result = invoke("index", "build", run, *DATA, "--out", out, "--device", "cpu")
+        assert isinstance(result.exception, ConfigError) and message in str(result.exception), result.output
+    assert {p: p.read_bytes() for p in (run / "index").iterdir()} == own
+    assert (theirs / "manifest.json").read_text() == '{"my": "precious"}' and (theirs / "ids.json").exists()
+    assert sorted(p.name for p in theirs.iterdir()) == ["ids.json", "manifest.json"]
+    other_run = tmp_path / "other-run"
+    shutil.copytree(run_dir, other_run)
+    result = invoke("index", "build", run, *DATA, "--out", other_run, "--device", "cpu")
+    assert isinstance(result.exception, ConfigError) and "holds a run" in str(result.exception)
+    assert sorted(p.name for p in other_run.iterdir()) == sorted(p.name for p in run_dir.iterdir())
+    gallery = tmp_path / "gallery"
+    build(run, gallery, "--split", "test")
+    again = build(run, gallery, "--split", "test")  # the same build: resumed, nothing embedded again
+    assert "embedded 0" in again.output
+    result = invoke("index", "build", run, *DATA, "--out", gallery, "--split", "train", "--device", "cpu")
+    assert isinstance(result.exception, ConfigError) and "index of other data or another split" in str(
+        result.exception) and "(test split)" in str(result.exception)
+    build(run, gallery, "--split", "train", "--force")
+    sources = json.loads((gallery / "gallery.json").read_text())["sources"]
+    assert [s["split"] for s in sources] == ["train"]
+
+
+def test_build_into_a_file_is_one_clean_error(run_dir: Path, tmp_path: Path):
+    photo = tmp_path / "good.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n")
+    for args in (DATA, ["--from-shards", run_dir / "index"]):
+        result = invoke("index", "build", run_dir, *args, "--out", photo, "--device", "cpu")
+        assert isinstance(result.exception, ConfigError), result.output
+        assert str(result.exception) == f"--out {photo} is a file; give --out a folder"
+    assert photo.read_bytes() == b"\x89PNG\r\n\x1a\n"
 
 
 def test_unreadable_photos_are_skipped_and_reported(run_dir: Path, tmp_path: Path):

@@ -12,7 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from sbkit.cli.search import register
-from sbkit.errors import DataError
+from sbkit.errors import ConfigError, DataError
 from sbkit.retrieval.gallery import load_items, run_source
 from sbkit.retrieval.run_folder import load_run
 
@@ -88,6 +88,26 @@ def test_default_sheet_goes_into_the_run_folder(run_dir: Path):
     assert len(written) == 1
     for path in written:
         path.unlink()
+
+
+def test_sheet_never_replaces_the_drawing_or_a_file_sbkit_did_not_write(run_dir: Path, drawn: Path,
+                                                                        tmp_path: Path):
+    query = tmp_path / "query.png"
+    query.write_bytes(drawn.read_bytes())
+    result = search(run_dir, "--sketch", query, "--sheet", query, "-k", 2, "--force")
+    assert isinstance(result.exception, ConfigError) and "is the --sketch drawing" in str(result.exception)
+    assert query.read_bytes() == drawn.read_bytes()
+    photo = tmp_path / "holiday.png"
+    Image.new("RGB", (8, 8), "red").save(photo)
+    before = photo.read_bytes()
+    result = search(run_dir, "--text", "a dress", "--sheet", photo, "-k", 2)
+    assert isinstance(result.exception, ConfigError) and "sbkit did not write it" in str(result.exception)
+    assert "--force" in str(result.exception) and photo.read_bytes() == before
+    sheet = tmp_path / "sheet.png"
+    for _ in range(2):  # its own sheet is replaced on a rerun
+        assert search(run_dir, "--text", "a dress", "--sheet", sheet, "-k", 2).exit_code == 0
+    assert search(run_dir, "--text", "a dress", "--sheet", photo, "-k", 2, "--force").exit_code == 0
+    assert photo.read_bytes() != before
 
 
 def test_a_query_is_required(run_dir: Path):

@@ -109,6 +109,28 @@ def test_compare_writes_a_contact_sheet(photos, tmp_path):
     assert image.shape[1] < 4 * 40 and image.shape[0] < 4 * 40 + 40
 
 
+def test_compare_never_writes_over_a_photo_of_source(photos, tmp_path):
+    photo = photos / "p0.jpg"
+    before = photo.read_bytes()
+    single = tmp_path / "single.png"
+    cv2.imwrite(str(single), cv2.imread(str(photo)))
+    single_before = single.read_bytes()
+    for source, out, message in ((photos, photos / "sheet.png", "lies inside SOURCE"),
+                                 (photos, photo.with_suffix(".png"), "lies inside SOURCE"),
+                                 (single, single, "is SOURCE")):
+        result = invoke(str(source), "--compare", "canny", "--out", str(out), "-n", "2", "--force")
+        assert result.exit_code == 2 and message in result.output, result.output
+    assert photo.read_bytes() == before and single.read_bytes() == single_before
+    assert not (photos / "sheet.png").exists() and not photo.with_suffix(".png").exists()
+    mine = tmp_path / "mine.png"
+    mine.write_bytes(before)
+    result = invoke(str(photos), "--compare", "canny", "--out", str(mine), "-n", "2")
+    assert result.exit_code == 2 and "sbkit did not write it" in result.output and mine.read_bytes() == before
+    sheet = tmp_path / "sheet.png"
+    for _ in range(2):  # its own sheet is replaced on a rerun
+        assert invoke(str(photos), "--compare", "canny", "--out", str(sheet), "-n", "2").exit_code == 0
+
+
 @pytest.mark.parametrize("args, message", [
     (["--compare", "canny,nope"], "unknown sketchifier 'nope'"),
     (["--compare", "canny", "--sketchifier.sigma", "2"], "--<name>.<param>"),

@@ -92,8 +92,10 @@ def test_index_of_another_model_is_refused(run_dir: Path, loaded, tmp_path: Path
     check_index_model(own, run_dir / "index", loaded)  # the run's own index, written without a hash
     own.model_hash = "0" * 64
     try:
-        with pytest.raises(DataError, match="built with model 000000000000.*Rebuild it: sbkit index build"):
+        with pytest.raises(DataError, match="built with model 000000000000.*sbkit index build") as refused:
             check_index_model(own, run_dir / "index", loaded)
+        # the suggested command writes inside this run's folder, never over the index that was refused
+        assert "--out" not in str(refused.value) and f"{run_dir / 'indexes'}/<data name>" in str(refused.value)
         own.model_hash = None
         with pytest.raises(DataError, match="no recorded model"):
             check_index_model(own, tmp_path / "elsewhere", loaded)

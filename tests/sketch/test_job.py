@@ -304,11 +304,22 @@ def test_size_and_normalize(photos, tmp_path):
     assert {tuple(r["shape"]) for r in _manifest(tmp_path / "norm").values()} == {(32, 32)}
 
 
-def test_out_inside_source_is_not_read_back(photos):
-    out = photos / "sketchified"
-    first = sketchify_job(photos, out, "test-job-edges", workers=1)
-    second = sketchify_job(photos, out, "test-job-edges", workers=1)
-    assert first.total == second.total and second.done == 0
+def test_out_inside_source_is_refused(photos):
+    before = sorted(photos.rglob("*"))
+    for out in (photos, photos / "sketchified", photos / "sub"):
+        with pytest.raises(ConfigError, match="SOURCE"):
+            sketchify_job(photos, out, "test-job-edges", workers=1)
+    with pytest.raises(ConfigError, match="is SOURCE"):
+        sketchify_job(photos / "shirt.jpg", photos / "shirt.jpg", "test-job-edges", workers=1)
+    assert sorted(photos.rglob("*")) == before
+
+
+def test_a_job_folder_inside_source_is_not_read_as_photos(photos, tmp_path):
+    first = sketchify_job(photos, tmp_path / "job", "test-job-edges", workers=1)
+    (tmp_path / "job").rename(photos / "old-job")  # e.g. written there before OUT inside SOURCE was refused
+    again = sketchify_job(photos, tmp_path / "again", "test-job-edges", workers=1)
+    assert again.total == first.total and again.done == first.done
+    assert not any("old-job" in line for line in (tmp_path / "again" / "skipped.jsonl").read_text().splitlines())
 
 
 def test_nothing_valid_gives_a_summary_with_zero_finished(tmp_path):
@@ -345,3 +356,13 @@ def test_a_grey_only_sketchifier_is_fed_grey_photos(photos, tmp_path):
     sketch, _ = worker.sketch(read_photo(photos / "shirt.jpg", gray=True), None)
     expected = Canny()(read_image(photos / "shirt.jpg"))
     assert (sketch != expected).mean() < 0.02  # JPEG luma against RGB-then-grey: a few pixels may differ
+
+
+def test_a_folder_with_job_files_sketchify_did_not_write_needs_force(photos, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "manifest.jsonl").write_text('{"my": "list"}\n')
+    with pytest.raises(ConfigError, match="holds manifest.jsonl that sbkit sketchify did not write.*--force"):
+        sketchify_job(photos, out, "test-job-edges", workers=1)
+    assert (out / "manifest.jsonl").read_text() == '{"my": "list"}\n' and not (out / "job.json").exists()
+    assert sketchify_job(photos, out, "test-job-edges", workers=1, force=True).done > 0
