@@ -22,11 +22,11 @@ def eval_command(
     data: str = typer.Option(..., "--data", help="The catalogue: a dataset name (see `sbkit list dataset`) or a "
                              "folder."),
     split: str = typer.Option("test", "--split", help="The split to evaluate on: train, val or test."),
-    out: Path = typer.Option(None, "--out", "-o", help="Folder for metrics.json and report.md. "
-                             "[default: RUN_DIR/eval/<data name>-<split>]"),
+    out: Path = typer.Option(None, "--out", "-o", help="Folder for metrics.json and report.md.",
+                             show_default="RUN_DIR/eval/<data name>-<split>"),
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Items per forward pass."),
     workers: int = typer.Option(None, "--workers", min=0, help="DataLoader processes decoding and sketchifying "
-                                "photos; 0 does it in this process. [default: the run's]"),
+                                "photos; 0 does it in this process.", show_default="the run's"),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
     force: bool = typer.Option(False, "--force", help="Replace the metrics.json and report.md in --out when they "
                                "are a run's or another evaluation's (a rerun of the same evaluation replaces its "

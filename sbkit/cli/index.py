@@ -49,22 +49,22 @@ def build_command(
     run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit run`; its model embeds the photos."),
     data: str = typer.Option(None, "--data", help="The catalogue: a dataset name (see `sbkit list dataset`) or "
                              "a folder. Required unless --from-shards is given."),
-    out: Path = typer.Option(None, "--out", "-o", help="The index folder. [default: RUN_DIR/indexes/<data name>]"),
+    out: Path = typer.Option(None, "--out", "-o", help="The index folder.", show_default="RUN_DIR/indexes/<data name>"),
     from_shards: Path = typer.Option(None, "--from-shards", help="Build from embedding shards in this folder "
                                      "instead of embedding --data."),
     chunk_rows: int = typer.Option(65536, "--chunk-rows", min=1, help="With --from-shards: vectors added at a time."),
     train_size: int = typer.Option(None, "--train-size", min=1, help="With --from-shards: vectors sampled to train "
-                                   "an IVF index. [default: 64 x nlist]"),
+                                   "an IVF index.", show_default="64 x nlist"),
     recall_queries: Path = typer.Option(None, "--recall-queries", help="With --from-shards: a .npy (Q, D) of "
                                         "held-out query vectors; recall@10 against exact search is reported and "
                                         "saved as OUT/recall.json."),
-    index: str = typer.Option(None, "--index", help="Index component (see `sbkit list index`). "
-                              "[default: the run's]"),
-    split: str = typer.Option(None, "--split", help="Index one split only: train, val or test. [default: all]"),
+    index: str = typer.Option(None, "--index", help="Index component (see `sbkit list index`).",
+                              show_default="the run's"),
+    split: str = typer.Option(None, "--split", help="Index one split only: train, val or test.", show_default="all"),
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Photos per forward pass."),
     chunk_size: int = typer.Option(1024, "--chunk-size", min=1, help="Photos per embeddings chunk file (the unit "
                                    "of resumption)."),
-    workers: int = typer.Option(None, "--workers", "-j", min=1, help="Threads reading photos. [default: up to 4]"),
+    workers: int = typer.Option(None, "--workers", "-j", min=1, help="Threads reading photos.", show_default="up to 4"),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
     force: bool = typer.Option(False, "--force", help="Build in an --out folder that holds another index (of "
                                "another model, data or split), a run or other files; rerunning the same build "
@@ -109,10 +109,10 @@ def add_command(
     run_dir: Path = typer.Option(..., "--run", help="The run folder whose model built the index."),
     data: str = typer.Option(..., "--data", help="The catalogue holding the new items: a dataset name or a "
                              "folder."),
-    split: str = typer.Option(None, "--split", help="Add one split only: train, val or test. [default: all]"),
+    split: str = typer.Option(None, "--split", help="Add one split only: train, val or test.", show_default="all"),
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Photos per forward pass."),
     chunk_size: int = typer.Option(1024, "--chunk-size", min=1, help="Photos per embeddings chunk file."),
-    workers: int = typer.Option(None, "--workers", "-j", min=1, help="Threads reading photos. [default: up to 4]"),
+    workers: int = typer.Option(None, "--workers", "-j", min=1, help="Threads reading photos.", show_default="up to 4"),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda[:N]."),
 ) -> None:
     """Add new catalogue items to an index (see `sbkit index add --help`)."""
