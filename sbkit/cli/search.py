@@ -55,6 +55,8 @@ def search_command(
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
     result = retriever.search(sketch=sketch, text=text, k=k)
     gallery, index_dir = retriever.gallery, retriever.index_dir
+    unavailable = [f"photos and captions unavailable for {problem}" for problem in
+                   (gallery.problems if gallery is not None else [])]
     sheet_path = None
     if sheet is not None or not as_json:
         sheet_path = write_sheet(result, gallery, sheet or _sheet_path(retriever.run.run_dir),
@@ -66,14 +68,14 @@ def search_command(
                       "text_understood": result.text_understood, "unknown_words": result.unknown_words},
             "sheet": None if sheet_path is None else str(sheet_path),
             "mode": result.mode, "timings_ms": result.timings.to_dict(),
-            "warnings": result.warnings,
+            "warnings": result.warnings + unavailable,
             "results": [hit.to_dict() for hit in result.hits],
         }
-        for warning in result.warnings:
+        for warning in payload["warnings"]:
             print_warning(errors, warning)
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    _print_table(result, index_dir, sheet_path, gallery.problems if gallery is not None else [])
+    _print_table(result, index_dir, sheet_path, unavailable)
     for warning in result.warnings:
         print_warning(errors, warning)
 
@@ -83,7 +85,7 @@ def _title(sketch: Path | None, text: str | None) -> str:
     return "sbkit search: " + " + ".join(parts)
 
 
-def _print_table(result, index_dir: Path, sheet_path: Path | None, problems: list[str]) -> None:
+def _print_table(result, index_dir: Path, sheet_path: Path | None, notes: list[str]) -> None:
     from rich.table import Table
 
     from sbkit.console_text import make_console, shown
@@ -100,8 +102,8 @@ def _print_table(result, index_dir: Path, sheet_path: Path | None, problems: lis
         row = [str(hit.rank), shown(hit.id), f"{hit.score:.3f}"]
         table.add_row(*row, *([shown(hit.caption or "")] if show_captions else []))
     console.print(table)
-    for problem in problems:
-        console.print(f"[yellow]note:[/yellow] photos and captions unavailable for {shown(problem)}")
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {shown(note)}")
     if sheet_path is not None:
         console.print(f"contact sheet: [bold]{shown(sheet_path)}[/bold]")
 

@@ -70,6 +70,7 @@ def serve_command(
         import_extra(module, "sbkit[serve]", "sbkit serve")
     import uvicorn
 
+    from sbkit.console_text import shown as shown_text
     from sbkit.progress import console
     from sbkit.retrieval.retriever import Retriever
     from sbkit.serve import ServeOptions, create_app
@@ -78,6 +79,9 @@ def serve_command(
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     torch.set_num_threads(threads)
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
+    for problem in retriever.gallery.problems if retriever.gallery is not None else []:
+        console.print(f"[yellow]note:[/yellow] photos and captions unavailable for {shown_text(problem)}",
+                      highlight=False)
     options = ServeOptions(max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_pixels=max_pixels,
                            max_searches=max_searches, workers=workers, threads=threads,
                            cors_origins=list(cors_origin or []))

@@ -137,11 +137,12 @@ class Retriever:
         with ``gallery``, the photos and captions of the catalogue the index holds (``data`` overrides it).
 
         Raises:
-            DataError: the run folder or index is missing or broken, or the index was built by another model.
+            DataError: the run folder or index is missing or broken, the index was built by another model, or
+                ``data`` cannot be loaded or holds none of the index's items.
         """
         run = load_run(run_dir, device)
         found, index_dir = gallery_index(run, None if index is None else Path(index))
-        return cls(run, found, index_dir, gallery_for(run, index_dir, data) if gallery else None, max_pixels)
+        return cls(run, found, index_dir, gallery_for(run, found, index_dir, data) if gallery else None, max_pixels)
 
     def __len__(self) -> int:
         return len(self.index)
