@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import io
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,8 +45,12 @@ class Hit:
     path: Path | None = None
     caption: str | None = None
 
+    def json_score(self) -> float | None:
+        """The score rounded for JSON; None when it is not a finite number (JSON has no NaN)."""
+        return round(self.score, 6) if math.isfinite(self.score) else None
+
     def to_dict(self) -> dict[str, object]:
-        return {"rank": self.rank, "id": self.id, "score": round(self.score, 6),
+        return {"rank": self.rank, "id": self.id, "score": self.json_score(),
                 "path": None if self.path is None else str(self.path), "caption": self.caption}
 
 
@@ -88,12 +93,17 @@ class SearchResult:
 
     @property
     def warnings(self) -> list[str]:
-        """Things the person searching should know: a caption the model cannot read."""
+        """Things the person searching should know: a caption the model cannot read, scores that are not numbers."""
+        found = []
+        unscored = sum(not math.isfinite(hit.score) for hit in self.hits)
+        if unscored:
+            found.append(f"{unscored} of {len(self.hits)} results have no score (null): the index or the query "
+                         "holds values that are not finite numbers (NaN); rebuild the index with `sbkit index build`")
         if self.text_understood is not False:
-            return []
+            return found
         effect = "the ranking comes from the sketch alone" if self.sketch is not None else "the ranking is meaningless"
         return [f"the model knows no word of the caption {self.text!r}, so {effect}; describe the item in words "
-                f"like the catalogue's, e.g. \"a long red trouser\""]
+                f"like the catalogue's, e.g. \"a long red trouser\"", *found]
 
 
 def query_mode(mode: str | None, has_sketch: bool, has_text: bool) -> str:

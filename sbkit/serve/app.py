@@ -199,7 +199,7 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
         # A plain dict in SearchResponse's shape (the schema documents it; tests check the answers against it),
         # encoded once: building and re-validating models per hit costs more than the encoding itself.
         answer = {"mode": result.mode, "text": result.text, "k": query.k,
-                  "results": [{"rank": hit.rank, "id": hit.id, "score": round(hit.score, 6), "caption": hit.caption,
+                  "results": [{"rank": hit.rank, "id": hit.id, "score": hit.json_score(), "caption": hit.caption,
                                "image_url": urls[0], "thumbnail_url": urls[1]}
                               for hit in result.hits for urls in (item_urls(hit.id),)],
                   "timings_ms": {**result.timings.to_dict(), "server": round(server, 3)},

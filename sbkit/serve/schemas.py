@@ -40,7 +40,8 @@ class Timings(BaseModel):
 class Result(BaseModel):
     rank: int
     id: str
-    score: float = Field(description="cosine similarity of the query and the photo, higher is closer")
+    score: Optional[float] = Field(description="cosine similarity of the query and the photo, higher is closer; "
+                                   "null when it is not a finite number (see warnings)")
     caption: Optional[str]
     image_url: str
     thumbnail_url: str
