@@ -45,6 +45,7 @@ def search_command(
     """Search a run's gallery with a sketch and/or a caption (see `sbkit search --help`)."""
     from sbkit.console_text import print_warning
     from sbkit.errors import DataError, check
+    from sbkit.limits import check_query_text
     from sbkit.progress import console as errors
     from sbkit.retrieval.retriever import Retriever
     from sbkit.retrieval.search import write_sheet
@@ -52,6 +53,7 @@ def search_command(
     check(sketch is not None or (text is not None and text.strip()),
           "give a query: --sketch drawing.png, --text \"a long red trouser\", or both", DataError)
     check(sheet is None or not sheet.is_dir(), f"--sheet {sheet} is a folder; pass a .png file name", DataError)
+    check_query_text(text)  # before the model loads
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
     result = retriever.search(sketch=sketch, text=text, k=k)
     gallery, index_dir = retriever.gallery, retriever.index_dir

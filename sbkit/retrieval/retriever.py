@@ -26,6 +26,7 @@ from sbkit.components import Index
 from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.images import MAX_PIXELS
 from sbkit.errors import DataError, check
+from sbkit.limits import check_query_text
 from sbkit.retrieval.gallery import Gallery
 from sbkit.retrieval.query import decode_drawing, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
@@ -170,15 +171,16 @@ class Retriever:
         Args:
             sketch: a drawing: a file path, the bytes of a PNG/JPEG/... file, or an image array (H, W),
                 (H, W, 3) or (H, W, 4) uint8; any size, either polarity, transparency or a photo of paper.
-            text: a caption; None or blank for none.
+            text: a caption of at most :data:`sbkit.limits.MAX_QUERY_TEXT` characters; None or blank for none.
             k: results to return (at most the gallery size).
             mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
                 inputs given.
 
         Raises:
-            DataError: a missing input for the mode, a bad mode or k, or a drawing that cannot be read or
-                holds no strokes.
+            DataError: a missing input for the mode, a bad mode or k, a caption over the length limit, or a
+                drawing that cannot be read or holds no strokes.
         """
+        check_query_text(text)
         text = text.strip() if text and text.strip() else None
         mode = query_mode(mode, sketch is not None, text is not None)
         check(isinstance(k, int) and k >= 1, f"k must be at least 1, got {k!r}", DataError)

@@ -6,8 +6,10 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sbkit.limits import MAX_QUERY_TEXT
+
 Mode = Literal["sketch+text", "sketch", "text"]
-MAX_TEXT = 500
+MAX_TEXT = MAX_QUERY_TEXT
 MAX_K = 100
 
 

@@ -173,3 +173,14 @@ def test_a_recorded_catalogue_that_cannot_load_is_a_json_warning(run_dir: Path, 
     assert all(r["path"] is None for r in payload["results"])
     [warning] = payload["warnings"]
     assert warning.startswith(f"photos and captions unavailable for {tmp_path / 'gone'}")
+
+
+def test_a_long_caption_is_refused_like_the_api_refuses_it(run_dir: Path):
+    from sbkit.limits import MAX_QUERY_TEXT
+    from sbkit.serve.schemas import SearchQuery
+
+    caption = "a " * 600 + "green trouser"
+    result = search(run_dir, "--text", caption, "--json")
+    assert isinstance(result.exception, DataError)
+    assert f"over the {MAX_QUERY_TEXT}-character limit" in str(result.exception) and not result.stdout
+    assert SearchQuery.model_json_schema()["properties"]["text"]["anyOf"][0]["maxLength"] == MAX_QUERY_TEXT

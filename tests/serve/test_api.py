@@ -287,3 +287,11 @@ def test_gallery_photos_inside_a_shard_are_served_from_it(client, retriever, tmp
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
     shard.write_bytes(shard.read_bytes()[:600])  # truncated inside the photo: a clean 404, not a crash
     assert_error(client.get(f"/api/items/{item_id}/image"), 404, "not_found", "cannot be read")
+
+
+def test_the_page_and_the_api_share_the_caption_limit(client: TestClient):
+    from sbkit.limits import MAX_QUERY_TEXT
+
+    assert f'id="caption" maxlength="{MAX_QUERY_TEXT}"' in (STATIC / "index.html").read_text(encoding="utf-8")
+    refused = client.post("/api/search", json={"text": "a " * (MAX_QUERY_TEXT // 2) + "x"})
+    assert refused.status_code == 422 and "text" in refused.json()["detail"]
