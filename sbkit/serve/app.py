@@ -38,7 +38,8 @@ STATIC = Path(__file__).parent / "static"
 EXAMPLES = 6
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": what} for status, what in (
-        (400, "a drawing that cannot be read or holds no strokes, or a query missing an input its mode needs"),
+        (400, "a drawing that is empty, cannot be read or holds no strokes, or a query missing an input its mode "
+              "needs"),
         (413, "an upload over the byte limit, or a drawing over the pixel limit"),
         (415, "a body that is neither multipart/form-data nor JSON"),
         (422, "a field out of range (k, mode, text length)"),

@@ -127,7 +127,12 @@ def test_bad_uploads_get_clean_4xx_answers(client, drawn_png):
     cases = [
         (multipart(client, drawn_png[: len(drawn_png) // 2]), 400, "bad_query", "truncated"),
         (multipart(client, b"GIF? no, just text"), 400, "bad_query", "not a readable image"),
-        (multipart(client, b""), 400, "bad_query", "a search needs a drawing"),
+        (multipart(client, b""), 400, "empty_drawing", "'drawing.png' is empty (0 bytes)"),
+        (multipart(client, b"", text="a dress"), 400, "empty_drawing", "is empty"),
+        (client.post("/api/search", json={"sketch": "", "text": "a dress"}), 400, "empty_drawing", "is empty"),
+        (client.post("/api/search", json={"sketch": "data:image/png;base64,", "text": "a dress"}), 400,
+         "empty_drawing", "is empty"),
+        (client.post("/api/search", data={"sketch": "", "text": "a dress"}), 400, "empty_drawing", "is empty"),
         (multipart(client, blank, mode="sketch"), 400, "bad_query", "no strokes"),
         (multipart(client, huge), 413, "image_too_large", "pixel limit"),
         (multipart(client, b"\x89PNG" + b"0" * (MAX_BYTES + 10)), 413, "too_large", "upload limit"),
@@ -295,3 +300,13 @@ def test_the_page_and_the_api_share_the_caption_limit(client: TestClient):
     assert f'id="caption" maxlength="{MAX_QUERY_TEXT}"' in (STATIC / "index.html").read_text(encoding="utf-8")
     refused = client.post("/api/search", json={"text": "a " * (MAX_QUERY_TEXT // 2) + "x"})
     assert refused.status_code == 422 and "text" in refused.json()["detail"]
+
+
+def test_a_form_with_no_file_chosen_is_a_text_search(client):
+    """A browser form whose file input is left empty sends a nameless empty part: that is no drawing, not an error."""
+    body = (b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\na dress\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="sketch"; filename=""\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n\r\n--b--\r\n")
+    answer = client.post("/api/search", content=body, headers={"content-type": "multipart/form-data; boundary=b"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["mode"] == "text"
