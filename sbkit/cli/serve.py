@@ -37,6 +37,19 @@ def check_free(host: str, port: int) -> None:
                           "the program that holds it") from None
 
 
+def _log_to_console() -> None:
+    """Show the server's own log lines (a failed request, a client that hung up) on stderr, one line each."""
+    import logging
+
+    log = logging.getLogger("sbkit.serve")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("sbkit serve: %(levelname)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
 def serve_command(
     run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit run`."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 opens it to the network."),
@@ -76,6 +89,7 @@ def serve_command(
     from sbkit.serve import ServeOptions, create_app
 
     check_free(host, port)
+    _log_to_console()
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     torch.set_num_threads(threads)
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)

@@ -310,3 +310,31 @@ def test_a_form_with_no_file_chosen_is_a_text_search(client):
     answer = client.post("/api/search", content=body, headers={"content-type": "multipart/form-data; boundary=b"})
     assert answer.status_code == 200, answer.text
     assert answer.json()["mode"] == "text"
+
+
+@pytest.mark.parametrize("content_type, start", [
+    (b"application/json", b'{"text": "red"'),
+    (b"multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\nre')])
+def test_a_client_that_hangs_up_mid_body_is_one_info_line(client, content_type, start, caplog):
+    """Content-Length 1000, a few bytes sent, then the connection closes: no traceback, one log line."""
+    import logging
+
+    messages = iter([{"type": "http.request", "body": start, "more_body": True},
+                     {"type": "http.disconnect"}])
+    sent: list[dict] = []
+
+    async def receive():
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/api/search", "raw_path": b"/api/search", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"x"), (b"content-type", content_type), (b"content-length", b"1000")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(client.app(scope, receive, send))
+    records = [r for r in caplog.records if r.name.startswith(("sbkit", "uvicorn", "starlette", "fastapi"))]
+    assert [(r.levelno, r.exc_info) for r in records] == [(logging.INFO, None)]
+    assert "disconnected" in records[0].getMessage()
