@@ -47,7 +47,6 @@ def _log_to_console() -> None:
         handler.setFormatter(logging.Formatter("sbkit serve: %(levelname)s: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
-        log.propagate = False
 
 
 def serve_command(
