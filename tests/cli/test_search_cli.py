@@ -184,3 +184,11 @@ def test_a_long_caption_is_refused_like_the_api_refuses_it(run_dir: Path):
     assert isinstance(result.exception, DataError)
     assert f"over the {MAX_QUERY_TEXT}-character limit" in str(result.exception) and not result.stdout
     assert SearchQuery.model_json_schema()["properties"]["text"]["anyOf"][0]["maxLength"] == MAX_QUERY_TEXT
+
+
+def test_a_folder_or_a_device_given_as_the_drawing_says_what_it_is(run_dir: Path, tmp_path: Path):
+    result = search(run_dir, "--sketch", tmp_path, "--json")
+    assert isinstance(result.exception, DataError)
+    assert f"sketch {tmp_path}: is a folder, not an image" in str(result.exception)
+    result = search(run_dir, "--sketch", "/dev/null", "--json")
+    assert isinstance(result.exception, DataError) and "is not a regular file" in str(result.exception)
