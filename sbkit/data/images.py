@@ -105,6 +105,9 @@ def _bomb_size(exc: Exception) -> str:
 def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
     """Read a drawing as (H, W) uint8. Strokes kept only in the alpha channel are made dark on white."""
     path = as_source(path)
+    if not path.is_file():
+        reason = absent_reason(path)
+        raise ImageError(f"{path}: {reason}", why.MISSING_IMAGE if reason == "no such file" else why.NOT_AN_IMAGE)
     try:
         with open_binary(path) as handle, Image.open(handle) as img:
             if img.mode in ("RGBA", "LA"):

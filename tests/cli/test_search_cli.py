@@ -192,3 +192,10 @@ def test_a_folder_or_a_device_given_as_the_drawing_says_what_it_is(run_dir: Path
     assert f"sketch {tmp_path}: is a folder, not an image" in str(result.exception)
     result = search(run_dir, "--sketch", "/dev/null", "--json")
     assert isinstance(result.exception, DataError) and "is not a regular file" in str(result.exception)
+
+
+def test_a_file_given_as_the_run_folder_says_so(tmp_path: Path):
+    (tmp_path / "good.png").write_bytes(b"not a run")
+    result = search(tmp_path / "good.png", "--text", "a dress")
+    assert isinstance(result.exception, DataError)
+    assert "good.png is a file, not a folder" in str(result.exception)

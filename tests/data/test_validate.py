@@ -206,3 +206,11 @@ def test_read_image_says_why_in_words(tmp_path: Path) -> None:
         with pytest.raises(DataError) as caught:
             read_image(tmp_path / name)
         assert str(caught.value) == f"{tmp_path / name}: {words}"
+
+
+def test_read_sketch_says_a_folder_is_not_a_drawing(tmp_path: Path) -> None:
+    from sbkit.data.images import read_sketch
+
+    (tmp_path / "drawing.png").mkdir()
+    with pytest.raises(DataError, match="drawing.png: is a folder, not an image$"):
+        read_sketch(tmp_path / "drawing.png")
