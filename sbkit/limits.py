@@ -13,9 +13,21 @@ import dataclasses
 import math
 from typing import Any
 
-from sbkit.errors import ConfigError
+from sbkit.errors import ConfigError, DataError
 
 LIMIT_KEYS = ("min", "max", "above")
+
+# The longest caption a search takes, in characters, in every entry point: `sbkit search`, Retriever.search,
+# POST /api/search and the drawing page. A longer one is refused rather than cut or diluted: a text tower
+# that averages its words lets a few hundred filler words drown the ones that matter.
+MAX_QUERY_TEXT = 500
+
+
+def check_query_text(text: str | None) -> None:
+    """Refuse a search caption over :data:`MAX_QUERY_TEXT` characters with a one-line :class:`DataError`."""
+    if text is not None and len(text) > MAX_QUERY_TEXT:
+        raise DataError(f"the caption is {len(text):,} characters, over the {MAX_QUERY_TEXT}-character limit of a "
+                        "search; describe the item in fewer words, e.g. \"a long red trouser\"")
 
 
 def field_limits(cls: type, name: str) -> dict[str, float]:

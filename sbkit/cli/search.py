@@ -34,18 +34,20 @@ def search_command(
     k: int = typer.Option(10, "-k", "--top", min=1, help="How many results to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON only (ids, scores, paths, captions); a sheet "
                                  "is written only when --sheet is given."),
-    sheet: Path = typer.Option(None, "--sheet", help="Contact sheet PNG to write. "
-                               "[default: RUN_DIR/search-<time>.png]"),
-    index: Path = typer.Option(None, "--index", help="An index folder made by `sbkit index build` for this run. "
-                               "[default: RUN_DIR/index, the run's test gallery]"),
+    sheet: Path = typer.Option(None, "--sheet", help="Contact sheet PNG to write.",
+                               show_default="RUN_DIR/search-<time>.png"),
+    index: Path = typer.Option(None, "--index", help="An index folder made by `sbkit index build` for this run.",
+                               show_default="RUN_DIR/index, the run's test gallery"),
     data: str = typer.Option(None, "--data", help="The catalogue the index holds (dataset name or path), for "
-                             "photos and captions. [default: the one recorded with the index]"),
+                             "photos and captions.",
+                             show_default="the one recorded with the index"),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
     force: bool = typer.Option(False, "--force", help="Replace a --sheet file that sbkit did not write."),
 ) -> None:
     """Search a run's gallery with a sketch and/or a caption (see `sbkit search --help`)."""
     from sbkit.console_text import print_warning
     from sbkit.errors import DataError, check
+    from sbkit.limits import check_query_text
     from sbkit.paths import check_output, not_written_by_sbkit
     from sbkit.progress import console as errors
     from sbkit.retrieval.retriever import Retriever
@@ -57,9 +59,12 @@ def search_command(
     if sheet is not None:
         check_output(sheet, "--sheet", inputs={"the --sketch drawing": sketch}, force=force,
                      conflict=not_written_by_sbkit)
+    check_query_text(text)  # before the model loads
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
     result = retriever.search(sketch=sketch, text=text, k=k)
     gallery, index_dir = retriever.gallery, retriever.index_dir
+    unavailable = [f"photos and captions unavailable for {problem}" for problem in
+                   (gallery.problems if gallery is not None else [])]
     sheet_path = None
     if sheet is not None or not as_json:
         sheet_path = write_sheet(result, gallery, sheet or _sheet_path(retriever.run.run_dir),
@@ -71,14 +76,14 @@ def search_command(
                       "text_understood": result.text_understood, "unknown_words": result.unknown_words},
             "sheet": None if sheet_path is None else str(sheet_path),
             "mode": result.mode, "timings_ms": result.timings.to_dict(),
-            "warnings": result.warnings,
+            "warnings": result.warnings + unavailable,
             "results": [hit.to_dict() for hit in result.hits],
         }
-        for warning in result.warnings:
+        for warning in payload["warnings"]:
             print_warning(errors, warning)
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    _print_table(result, index_dir, sheet_path, gallery.problems if gallery is not None else [])
+    _print_table(result, index_dir, sheet_path, unavailable)
     for warning in result.warnings:
         print_warning(errors, warning)
 
@@ -88,7 +93,7 @@ def _title(sketch: Path | None, text: str | None) -> str:
     return "sbkit search: " + " + ".join(parts)
 
 
-def _print_table(result, index_dir: Path, sheet_path: Path | None, problems: list[str]) -> None:
+def _print_table(result, index_dir: Path, sheet_path: Path | None, notes: list[str]) -> None:
     from rich.table import Table
 
     from sbkit.console_text import make_console, shown
@@ -105,8 +110,8 @@ def _print_table(result, index_dir: Path, sheet_path: Path | None, problems: lis
         row = [str(hit.rank), shown(hit.id), f"{hit.score:.3f}"]
         table.add_row(*row, *([shown(hit.caption or "")] if show_captions else []))
     console.print(table)
-    for problem in problems:
-        console.print(f"[yellow]note:[/yellow] photos and captions unavailable for {shown(problem)}")
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {shown(note)}")
     if sheet_path is not None:
         console.print(f"contact sheet: [bold]{shown(sheet_path)}[/bold]")
 

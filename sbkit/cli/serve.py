@@ -37,14 +37,26 @@ def check_free(host: str, port: int) -> None:
                           "the program that holds it") from None
 
 
+def _log_to_console() -> None:
+    """Show the server's own log lines (a failed request, a client that hung up) on stderr, one line each."""
+    import logging
+
+    log = logging.getLogger("sbkit.serve")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("sbkit serve: %(levelname)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
 def serve_command(
     run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit run`."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 opens it to the network."),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on (0: any free port)."),
-    index: Path = typer.Option(None, "--index", help="An index folder made by `sbkit index build` for this run. "
-                               "[default: RUN_DIR/index, the run's test gallery]"),
-    data: str = typer.Option(None, "--data", help="The catalogue the index holds, for photos and captions. "
-                             "[default: the one recorded with the index]"),
+    index: Path = typer.Option(None, "--index", help="An index folder made by `sbkit index build` for this run.",
+                               show_default="RUN_DIR/index, the run's test gallery"),
+    data: str = typer.Option(None, "--data", help="The catalogue the index holds, for photos and captions.",
+                             show_default="the one recorded with the index"),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
     workers: int = typer.Option(min(4, os.cpu_count() or 1), "--workers", min=1,
                                 help="Threads that run searches side by side (default: the CPU "
@@ -70,14 +82,19 @@ def serve_command(
         import_extra(module, "sbkit[serve]", "sbkit serve")
     import uvicorn
 
+    from sbkit.console_text import shown as shown_text
     from sbkit.progress import console
     from sbkit.retrieval.retriever import Retriever
     from sbkit.serve import ServeOptions, create_app
 
     check_free(host, port)
+    _log_to_console()
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     torch.set_num_threads(threads)
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
+    for problem in retriever.gallery.problems if retriever.gallery is not None else []:
+        console.print(f"[yellow]note:[/yellow] photos and captions unavailable for {shown_text(problem)}",
+                      highlight=False)
     options = ServeOptions(max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_pixels=max_pixels,
                            max_searches=max_searches, workers=workers, threads=threads,
                            cors_origins=list(cors_origin or []))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ CAPTION_FILES: tuple[str, ...] = ("captions.csv", "captions.jsonl")
 REQUIRED: tuple[str, ...] = ("id", "image", "caption")
 KNOWN: tuple[str, ...] = (*REQUIRED, "sketch", "category", "split", "product")
 PATH_ATTRIBUTES: tuple[str, ...] = ("strokes",)  # attributes naming a file beside the catalogue, read like sketch
+# the csv module refuses fields over 131,072 characters and then stops; a long product description is fine, and a
+# field over this limit skips only its own row
+CSV_FIELD_LIMIT = 10_000_000
 
 
 def find_caption_file(root: Path) -> Path | None:
@@ -50,13 +54,64 @@ def _delimiter(header: str) -> str:
     return ","
 
 
+class _LineLog:
+    """The lines of a text file, each one also kept in ``taken`` until the caller clears it, so a CSV row's
+    raw lines can be looked at after the csv module has parsed them."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _LineLog:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        return line
+
+
+@contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    """The csv module's field-size limit (global to the process) set to ``limit`` while reading, then restored."""
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _broken_quote(lines: list[str], delimiter: str, n_columns: int, end: int) -> str | None:
+    """Why a row read from several ``lines`` (ending on line ``end``) looks like a quote left open, or None.
+
+    A field may hold line breaks inside quotes, so a row spanning lines is fine by itself; it is a broken quote
+    when the quote is never closed before the end of the file, or when the lines it swallowed read as rows of
+    their own (the right number of fields, an id first)."""
+    try:
+        list(csv.reader(lines, delimiter=delimiter, strict=True))
+        unclosed = False
+    except csv.Error:
+        unclosed = True
+    row_like = 0
+    for line in lines[1:]:
+        fields = next(csv.reader([line], delimiter=delimiter), [])
+        row_like += len(fields) == n_columns and bool(fields[0].strip())
+    if not unclosed and not row_like:
+        return None
+    swallowed = f", swallowing {row_like} line{'s' if row_like > 1 else ''} that read as rows" if row_like else ""
+    closed = " and is never closed" if unclosed else ""
+    return (f"a quoted field opened on this line runs on to line {end}{swallowed}{closed}; "
+            'close the quote (a " inside a field is written "")')
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
     """(where, row) pairs; ``row`` is a reason string when the row cannot be used."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle, _csv_field_limit(CSV_FIELD_LIMIT):
             delimiter = _delimiter(handle.readline())
             handle.seek(0)
-            reader = csv.DictReader(handle, delimiter=delimiter)
+            lines = _LineLog(iter(handle))
+            reader = csv.DictReader(lines, delimiter=delimiter)
             header = [h.strip() for h in reader.fieldnames or []]
             missing = [c for c in REQUIRED if c not in header]
             if missing:
@@ -64,8 +119,26 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
                                 f"{'s' if len(missing) > 1 else ''} (found: {', '.join(header) or 'nothing'}); "
                                 f"the first line must name the columns, e.g. id,image,caption")
             reader.fieldnames = header
-            for row in reader:
-                where = f"{path.name}:{reader.line_num}"
+            while True:
+                lines.taken.clear()
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    # the reader starts afresh on the next line, so one oversized field costs one row
+                    reason = (f"a field is over {CSV_FIELD_LIMIT:,} characters (an unclosed quote may have joined "
+                              "the rows after it); shorten it or close the quote") if "field limit" in str(exc) \
+                        else f"not readable as CSV ({exc})"
+                    yield f"{path.name}:{reader.reader.line_num}", reason  # DictReader.line_num lags on errors
+                    continue
+                raw = [line for line in lines.taken if line.strip()] or lines.taken
+                start = reader.line_num - len(raw) + 1
+                where = f"{path.name}:{start if len(raw) > 1 else reader.line_num}"
+                broken = _broken_quote(raw, delimiter, len(header), reader.line_num) if len(raw) > 1 else None
+                if broken:
+                    yield where, broken
+                    continue
                 if None in row:
                     yield where, f"has {len(header) + len(row[None])} fields but the header names {len(header)}"
                     continue

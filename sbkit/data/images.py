@@ -49,13 +49,32 @@ def to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+def absent_reason(path: ImageSource) -> str:
+    """Why ``path``, which is not a readable file, gives no image: a folder, no such file, or a device or pipe."""
+    if isinstance(path, Path) and path.is_dir():
+        return "is a folder, not an image"
+    if isinstance(path, Path) and path.exists():
+        return "is not a regular file (a device or a pipe), not an image"
+    return "no such file"
+
+
+def unidentified_reason(path: ImageSource) -> str:
+    """Why PIL found no image in ``path``, in words (PIL's own message shows a Python object, not the file)."""
+    try:
+        empty = isinstance(path, Path) and path.stat().st_size == 0
+    except OSError:
+        empty = False
+    return "empty file (0 bytes)" if empty else "not an image (no PNG, JPEG or other image format found in it)"
+
+
 def read_image(path: str | Path | ImageSource, max_pixels: int = MAX_PIXELS,
                min_side: int = MIN_SIDE) -> np.ndarray:
     """Read ``path`` (a file, or a shard member: :mod:`sbkit.data.sources`) as an RGB uint8 array (H, W, 3), or
     raise :class:`DataError` saying why not."""
     path = as_source(path)
     if not path.is_file():
-        raise ImageError(f"{path}: no such file", why.MISSING_IMAGE)
+        reason = absent_reason(path)
+        raise ImageError(f"{path}: {reason}", why.MISSING_IMAGE if reason == "no such file" else why.NOT_AN_IMAGE)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -71,8 +90,8 @@ def read_image(path: str | Path | ImageSource, max_pixels: int = MAX_PIXELS,
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise too_large(path, max_pixels, _bomb_size(exc)) from None
-    except UnidentifiedImageError as exc:
-        raise ImageError(f"{path}: not a readable image ({exc})", why.NOT_AN_IMAGE) from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: {unidentified_reason(path)}", why.NOT_AN_IMAGE) from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{path}: corrupt or truncated image ({exc})", why.CORRUPT_IMAGE) from None
 
@@ -86,6 +105,9 @@ def _bomb_size(exc: Exception) -> str:
 def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
     """Read a drawing as (H, W) uint8. Strokes kept only in the alpha channel are made dark on white."""
     path = as_source(path)
+    if not path.is_file():
+        reason = absent_reason(path)
+        raise ImageError(f"{path}: {reason}", why.MISSING_IMAGE if reason == "no such file" else why.NOT_AN_IMAGE)
     try:
         with open_binary(path) as handle, Image.open(handle) as img:
             if img.mode in ("RGBA", "LA"):
@@ -95,8 +117,8 @@ def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
                     return (255 - alpha).astype(np.uint8)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise too_large(path, MAX_PIXELS, _bomb_size(exc)) from None
-    except UnidentifiedImageError as exc:
-        raise ImageError(f"{path}: not a readable sketch ({exc})", why.NOT_AN_IMAGE) from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: {unidentified_reason(path)}", why.NOT_AN_IMAGE) from None
     except OSError as exc:
         raise ImageError(f"{path}: not a readable sketch ({exc})", why.CORRUPT_IMAGE) from None
     rgb = read_image(path)

@@ -33,7 +33,7 @@ from PIL import Image, UnidentifiedImageError
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
-from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image
+from sbkit.data.images import MAX_PIXELS, MIN_SIDE, absent_reason, read_image, unidentified_reason
 from sbkit.data.sources import open_binary
 from sbkit.errors import DataError
 from sbkit.io import atomic_write_text
@@ -41,7 +41,7 @@ from sbkit.progress import progress_bar
 
 Severity = Literal["fatal", "item", "warning"]
 RUN_SPLITS = ("train", "test")  # sbkit run trains on one and tests on the other
-CACHE_VERSION = 3  # 2: problem kinds from sbkit.data.skip_reasons (not_an_image); 3: too_few_items
+CACHE_VERSION = 4  # 2: problem kinds from sbkit.data.skip_reasons (not_an_image); 3: too_few_items; 4: reasons in words
 
 SEVERITY: dict[str, Severity] = {
     "no_valid_items": "fatal",
@@ -130,7 +130,7 @@ def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Problem("too_large", f"refused before decoding: {exc}", path=str(path))
     except UnidentifiedImageError:
-        return Problem(why.NOT_AN_IMAGE, "not an image file PIL can identify", path=str(path))
+        return Problem(why.NOT_AN_IMAGE, unidentified_reason(path), path=str(path))
     except (OSError, ValueError, SyntaxError) as exc:
         return Problem("corrupt_image", f"unreadable header ({exc})", path=str(path))
     if width * height > max_pixels:
@@ -142,10 +142,16 @@ def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
     return None
 
 
+def _absent_image(path: Path) -> Problem:
+    """``missing_image`` for a path that does not exist, ``not_an_image`` for a folder or a device."""
+    reason = absent_reason(path)
+    return Problem("missing_image" if reason == "no such file" else why.NOT_AN_IMAGE, reason, path=str(path))
+
+
 def check_image(path: Path, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE) -> Problem | str:
     """A :class:`Problem` for ``path``, or the hash of its content when it decodes."""
     if not path.is_file():
-        return Problem("missing_image", "no such file", path=str(path))
+        return _absent_image(path)
     problem = _header(path, max_pixels, min_side)
     if problem is not None:
         return problem
@@ -164,11 +170,16 @@ def check_image(path: Path, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SI
 def check_sketch(path: Path, read_header: bool) -> Problem | None:
     """Sketches are only looked up (and their header read); :mod:`sbkit.pipeline` decodes them later."""
     if not path.is_file():
-        return Problem("missing_sketch", "no such file; the item is kept without its sketch", path=str(path))
+        reason = absent_reason(path)
+        return Problem("missing_sketch" if reason == "no such file" else "unreadable_sketch",
+                       f"{reason}; the item is kept without its sketch", path=str(path))
     if read_header:
         try:
             with open_binary(path) as handle, Image.open(handle):
                 pass
+        except UnidentifiedImageError:
+            return Problem("unreadable_sketch", f"{unidentified_reason(path)}; the item is kept without it",
+                           path=str(path))
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             return Problem("unreadable_sketch", f"not a readable image ({exc}); the item is kept without it",
                            path=str(path))
@@ -295,9 +306,7 @@ def _inspect(catalogue: Catalogue, check_images: bool, max_pixels: int, min_side
         cache = CheckCache(catalogue.root, max_pixels, min_side) if use_cache else None
         results = _map_images(paths, max_pixels, min_side, workers or os.cpu_count() or 1, cache)
     else:
-        results = {item.image: ("" if item.image.is_file() else Problem("missing_image", "no such file",
-                                                                         path=str(item.image)))
-                   for _, item in candidates}
+        results = {item.image: ("" if item.image.is_file() else _absent_image(item.image)) for _, item in candidates}
 
     first_with_pixels: dict[str, CatalogueItem] = {}
     for index, item in candidates:

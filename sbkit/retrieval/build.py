@@ -162,6 +162,7 @@ def build_index(run: LoadedRun, source: DataSource, out: Path, index_name: str |
     ids, vectors = store.collect([item.id for item in items])
     check(ids, f"no photo of {source.label()} could be read ({len(summary.skipped)} skipped, e.g. "
           f"{summary.skipped[0].reason if summary.skipped else '-'}); nothing to index", DataError)
+    _check_finite(ids, vectors, source, out)
     index.add(ids, vectors)
     index.model_hash = run.model_hash  # type: ignore[attr-defined]
     index.save(out)
@@ -193,12 +194,22 @@ def add_to_index(run: LoadedRun, index_dir: Path, source: DataSource,
     summary = _embed(run, new, store, options, f"embed {len(new)} new photos")
     ids, vectors = store.collect([item.id for item in new])
     if ids:
+        _check_finite(ids, vectors, source, index_dir)
         index.add(ids, vectors)
         index.model_hash = run.model_hash  # type: ignore[attr-defined]
         index.save(index_dir)
     write_sources(index_dir, [*(read_sources(index_dir) or _own_sources(run, index_dir)), source])
     return IndexSummary(index_dir, index.name, len(index), summary, added=len(ids), duplicates=duplicates,
                         left_out=left_out)
+
+
+def _check_finite(ids: list[str], vectors: Any, source: DataSource, out: Path) -> None:
+    """Refuse embeddings holding NaN or infinity before they reach the index (the model made them)."""
+    from sbkit.retrieval.shards import check_finite
+
+    check_finite(vectors.detach().float().cpu().numpy(), f"the embeddings of {source.label()} in {out}/embeddings",
+                 lambda i: f"item {ids[i]!r}", "the run's model gives them for these photos; check that the model "
+                 "trained without diverging (its loss in the run's report), then delete that embeddings folder")
 
 
 def _own_sources(run: LoadedRun, index_dir: Path) -> list[DataSource]:

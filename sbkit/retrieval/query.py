@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from sbkit.data.images import MAX_PIXELS, to_rgb
+from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.sketch import ink_mask, normalize_sketch
 
@@ -79,7 +79,7 @@ def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PI
 def read_drawing(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read a drawing file as (H, W) uint8 gray or (H, W, 4) RGBA uint8 when it has transparency."""
     path = Path(path)
-    check(path.is_file(), f"sketch {path}: no such file; pass --sketch a PNG or JPEG drawing", DataError)
+    check(path.is_file(), f"sketch {path}: {absent_reason(path)}; pass --sketch a PNG or JPEG drawing", DataError)
     return decode_drawing(path, f"sketch {path}", max_pixels)
 
 

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import io
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from sbkit.components import Index
 from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.images import MAX_PIXELS
 from sbkit.errors import DataError, check
+from sbkit.limits import check_query_text
 from sbkit.retrieval.gallery import Gallery
 from sbkit.retrieval.query import decode_drawing, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
@@ -44,8 +46,12 @@ class Hit:
     path: Path | None = None
     caption: str | None = None
 
+    def json_score(self) -> float | None:
+        """The score rounded for JSON; None when it is not a finite number (JSON has no NaN)."""
+        return round(self.score, 6) if math.isfinite(self.score) else None
+
     def to_dict(self) -> dict[str, object]:
-        return {"rank": self.rank, "id": self.id, "score": round(self.score, 6),
+        return {"rank": self.rank, "id": self.id, "score": self.json_score(),
                 "path": None if self.path is None else str(self.path), "caption": self.caption}
 
 
@@ -88,12 +94,17 @@ class SearchResult:
 
     @property
     def warnings(self) -> list[str]:
-        """Things the person searching should know: a caption the model cannot read."""
+        """Things the person searching should know: a caption the model cannot read, scores that are not numbers."""
+        found = []
+        unscored = sum(not math.isfinite(hit.score) for hit in self.hits)
+        if unscored:
+            found.append(f"{unscored} of {len(self.hits)} results have no score (null): the index or the query "
+                         "holds values that are not finite numbers (NaN); rebuild the index with `sbkit index build`")
         if self.text_understood is not False:
-            return []
+            return found
         effect = "the ranking comes from the sketch alone" if self.sketch is not None else "the ranking is meaningless"
         return [f"the model knows no word of the caption {self.text!r}, so {effect}; describe the item in words "
-                f"like the catalogue's, e.g. \"a long red trouser\""]
+                f"like the catalogue's, e.g. \"a long red trouser\"", *found]
 
 
 def query_mode(mode: str | None, has_sketch: bool, has_text: bool) -> str:
@@ -137,11 +148,12 @@ class Retriever:
         with ``gallery``, the photos and captions of the catalogue the index holds (``data`` overrides it).
 
         Raises:
-            DataError: the run folder or index is missing or broken, or the index was built by another model.
+            DataError: the run folder or index is missing or broken, the index was built by another model, or
+                ``data`` cannot be loaded or holds none of the index's items.
         """
         run = load_run(run_dir, device)
         found, index_dir = gallery_index(run, None if index is None else Path(index))
-        return cls(run, found, index_dir, gallery_for(run, index_dir, data) if gallery else None, max_pixels)
+        return cls(run, found, index_dir, gallery_for(run, found, index_dir, data) if gallery else None, max_pixels)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -159,15 +171,16 @@ class Retriever:
         Args:
             sketch: a drawing: a file path, the bytes of a PNG/JPEG/... file, or an image array (H, W),
                 (H, W, 3) or (H, W, 4) uint8; any size, either polarity, transparency or a photo of paper.
-            text: a caption; None or blank for none.
+            text: a caption of at most :data:`sbkit.limits.MAX_QUERY_TEXT` characters; None or blank for none.
             k: results to return (at most the gallery size).
             mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
                 inputs given.
 
         Raises:
-            DataError: a missing input for the mode, a bad mode or k, or a drawing that cannot be read or
-                holds no strokes.
+            DataError: a missing input for the mode, a bad mode or k, a caption over the length limit, or a
+                drawing that cannot be read or holds no strokes.
         """
+        check_query_text(text)
         text = text.strip() if text and text.strip() else None
         mode = query_mode(mode, sketch is not None, text is not None)
         check(isinstance(k, int) and k >= 1, f"k must be at least 1, got {k!r}", DataError)

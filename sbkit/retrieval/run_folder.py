@@ -194,7 +194,9 @@ def load_run_model(run_dir: str | Path, device: str | torch.device = "cpu") -> t
     from sbkit.devices import resolve_device
 
     run_dir = Path(run_dir).expanduser()
-    check(run_dir.is_dir(), f"run folder {run_dir} does not exist; {HOW}", DataError)
+    check(run_dir.is_dir(), f"run folder {run_dir} is a file, not a folder; pass the folder that `sbkit run` wrote "
+          "(the one holding config.toml)" if run_dir.exists() else f"run folder {run_dir} does not exist; {HOW}",
+          DataError)
     _require(run_dir, run_dir / CONFIG, "the run's settings")
     _require(run_dir, run_dir / MODEL_DIR / WEIGHTS, "the trained weights")
     config = _read_config(run_dir)

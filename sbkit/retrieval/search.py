@@ -29,13 +29,26 @@ def gallery_index(run: LoadedRun, index_dir: Path | None = None) -> tuple[Index,
     return index, Path(index_dir)
 
 
-def gallery_for(run: LoadedRun, index_dir: Path, data: str | None = None) -> Gallery:
-    """Where result photos and captions come from: ``data``, else the index's ``gallery.json``, else the run's."""
+def gallery_for(run: LoadedRun, index: Index, index_dir: Path, data: str | None = None) -> Gallery:
+    """Where result photos and captions come from: ``data``, else the index's ``gallery.json``, else the run's.
+
+    A recorded catalogue that cannot be read leaves its reason in ``Gallery.problems`` (results then show
+    ids and scores only); ``data`` given explicitly must load and hold some of the index's items.
+
+    Raises:
+        DataError: ``data`` cannot be loaded, or holds none of the items in the index.
+    """
     from sbkit.retrieval.gallery import DataSource
 
-    if data is not None:
-        return Gallery([DataSource.of(data)])
-    return Gallery(read_sources(index_dir) or [run_source(run.config)])
+    if data is None:
+        return Gallery(read_sources(index_dir) or [run_source(run.config)])
+    gallery = Gallery([DataSource.of(data)])
+    if gallery.problems:
+        raise DataError(f"--data {gallery.problems[0]}")
+    check(not index.ids or any(item_id in gallery.items for item_id in index.ids),
+          f"--data {data}: holds none of the {len(index.ids)} items of the index in {index_dir}; pass the "
+          "catalogue the index was built from, or leave --data out to use the one recorded with it", DataError)
+    return gallery
 
 
 def _short(text: str, limit: int = 14) -> str:

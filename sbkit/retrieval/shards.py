@@ -14,12 +14,34 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from sbkit.errors import DataError, check
 
 IDS_SUFFIX = ".ids.json"
+
+
+def check_finite(vectors: np.ndarray, where: str, names: Any,
+                 fix: str = "re-embed them with a working model, or leave those rows out") -> None:
+    """Refuse vectors holding NaN or infinity, which an index would rank at random and JSON cannot carry.
+
+    Args:
+        vectors: (N, D) float rows.
+        where: what holds them, for the message (``a.npy``, ``the embeddings of cat3``).
+        names: row ``i`` -> how to name it (``row 7``, ``item 'a0'``).
+        fix: what to do about it, for the message.
+
+    Raises:
+        DataError: naming the first bad row and how many there are.
+    """
+    finite = np.isfinite(vectors).all(axis=1)
+    if finite.all():
+        return
+    bad = np.flatnonzero(~finite)
+    raise DataError(f"{where}: {len(bad)} of {len(vectors)} vectors hold values that are not finite numbers "
+                    f"(NaN or infinity), the first at {names(int(bad[0]))}; an index needs finite vectors: {fix}")
 
 
 @dataclass(frozen=True)
@@ -32,20 +54,40 @@ class Shard:
     ids: tuple[str, ...] | None
 
     def read(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Rows ``start:stop`` as a new float32 (n, D) array."""
+        """Rows ``start:stop`` as a new float32 (n, D) array.
+
+        Raises:
+            DataError: a row holds NaN or infinity.
+        """
         stop = self.rows if stop is None else stop
         if self.path.suffix == ".npy":
-            return np.array(np.load(self.path, mmap_mode="r")[start:stop], dtype=np.float32)
-        from safetensors import safe_open
+            block = np.array(np.load(self.path, mmap_mode="r")[start:stop], dtype=np.float32)
+        else:
+            from safetensors import safe_open
 
-        with safe_open(str(self.path), framework="np") as handle:
-            return np.asarray(handle.get_slice("vectors")[start:stop], dtype=np.float32)
+            with safe_open(str(self.path), framework="np") as handle:
+                block = np.asarray(handle.get_slice("vectors")[start:stop], dtype=np.float32)
+        check_finite(block, str(self.path), self._row_name(np.arange(start, start + len(block))))
+        return block
 
     def take(self, rows: np.ndarray) -> np.ndarray:
-        """The given rows (sorted row numbers) as a float32 (n, D) array."""
-        if self.path.suffix == ".npy":
-            return np.asarray(np.load(self.path, mmap_mode="r")[rows], dtype=np.float32)
-        return self.read()[rows]
+        """The given rows (sorted row numbers) as a float32 (n, D) array.
+
+        Raises:
+            DataError: a row holds NaN or infinity.
+        """
+        if self.path.suffix != ".npy":
+            return self.read()[rows]
+        block = np.asarray(np.load(self.path, mmap_mode="r")[rows], dtype=np.float32)
+        check_finite(block, str(self.path), self._row_name(rows))
+        return block
+
+    def _row_name(self, rows: np.ndarray) -> Any:
+        """Block row ``i`` -> ``row N`` of this shard, with its id when known."""
+        def name(i: int) -> str:
+            row = int(rows[i])
+            return f"row {row}" + (f" (id {self.ids[row]!r})" if self.ids is not None else "")
+        return name
 
 
 def _npy_shard(path: Path) -> Shard:

@@ -38,7 +38,8 @@ STATIC = Path(__file__).parent / "static"
 EXAMPLES = 6
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": what} for status, what in (
-        (400, "a drawing that cannot be read or holds no strokes, or a query missing an input its mode needs"),
+        (400, "a drawing that is empty, cannot be read or holds no strokes, or a query missing an input its mode "
+              "needs"),
         (413, "an upload over the byte limit, or a drawing over the pixel limit"),
         (415, "a body that is neither multipart/form-data nor JSON"),
         (422, "a field out of range (k, mode, text length)"),
@@ -199,7 +200,7 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
         # A plain dict in SearchResponse's shape (the schema documents it; tests check the answers against it),
         # encoded once: building and re-validating models per hit costs more than the encoding itself.
         answer = {"mode": result.mode, "text": result.text, "k": query.k,
-                  "results": [{"rank": hit.rank, "id": hit.id, "score": round(hit.score, 6), "caption": hit.caption,
+                  "results": [{"rank": hit.rank, "id": hit.id, "score": hit.json_score(), "caption": hit.caption,
                                "image_url": urls[0], "thumbnail_url": urls[1]}
                               for hit in result.hits for urls in (item_urls(hit.id),)],
                   "timings_ms": {**result.timings.to_dict(), "server": round(server, 3)},

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from sbkit.errors import SbkitError
 from sbkit.retrieval.query import DrawingTooLarge
@@ -62,6 +63,13 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "the request could not be answered"
         return error_response(exc.status_code, CODES.get(exc.status_code, "error"), detail,
                               getattr(exc, "headers", None))
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, _: ClientDisconnect) -> JSONResponse:
+        # a client that hangs up mid-upload is ordinary traffic: one line, no trace (it could flood the log)
+        log.info("%s %s: the client disconnected before sending the whole request", request.method,
+                 request.url.path)
+        return error_response(400, "bad_request", "the request body ended early; send it again")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

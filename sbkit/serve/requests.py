@@ -51,6 +51,14 @@ def decode_data_url(value: str) -> bytes:
                        "data:image/png;base64,iVBOR...") from None
 
 
+def _not_empty(drawing: bytes, sent_as: str) -> bytes:
+    """``drawing`` when it holds bytes; an empty one given on purpose is refused, not taken as text-only."""
+    if not drawing:
+        raise ApiError(400, "empty_drawing", f"sketch: {sent_as} is empty (0 bytes); send a PNG or JPEG file, "
+                       "or leave sketch out for a text-only search")
+    return drawing
+
+
 async def _from_json(request: Request) -> ParsedQuery:
     try:
         payload = json.loads(await request.body())
@@ -59,7 +67,7 @@ async def _from_json(request: Request) -> ParsedQuery:
     if not isinstance(payload, dict):
         raise ApiError(422, "invalid_request", "the body must be a JSON object with sketch, text, mode and k")
     query = _validated(payload)
-    sketch = decode_data_url(query.sketch) if query.sketch else None
+    sketch = None if query.sketch is None else _not_empty(decode_data_url(query.sketch), "the data URL")
     return ParsedQuery(sketch, query.text, query.mode, query.k)
 
 
@@ -74,8 +82,10 @@ async def _from_form(request: Request) -> ParsedQuery:
         sketch = None
         if isinstance(upload, UploadFile):
             sketch = await upload.read()
-        elif isinstance(upload, str) and upload:
-            sketch = decode_data_url(upload)
+            if upload.filename:  # a browser form with no file chosen sends a nameless empty part: no drawing
+                _not_empty(sketch, f"the uploaded file {upload.filename[:80]!r}")
+        elif isinstance(upload, str):
+            sketch = _not_empty(decode_data_url(upload), "the sketch field")
         fields = {key: form.get(key) for key in ("text", "mode", "k") if form.get(key) not in (None, "")}
         if isinstance(fields.get("k"), str):
             try:

@@ -6,8 +6,10 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sbkit.limits import MAX_QUERY_TEXT
+
 Mode = Literal["sketch+text", "sketch", "text"]
-MAX_TEXT = 500
+MAX_TEXT = MAX_QUERY_TEXT
 MAX_K = 100
 
 
@@ -40,7 +42,8 @@ class Timings(BaseModel):
 class Result(BaseModel):
     rank: int
     id: str
-    score: float = Field(description="cosine similarity of the query and the photo, higher is closer")
+    score: Optional[float] = Field(description="cosine similarity of the query and the photo, higher is closer; "
+                                   "null when it is not a finite number (see warnings)")
     caption: Optional[str]
     image_url: str
     thumbnail_url: str

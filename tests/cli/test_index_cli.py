@@ -229,3 +229,44 @@ def test_bad_options_fail_before_any_work(run_dir: Path, tmp_path: Path):
     result = invoke("index", "build", run_dir, *DATA, "--split", "holdout")
     assert isinstance(result.exception, DataError) and "holdout" in str(result.exception)
     assert not (tmp_path / "x").exists()
+
+
+def test_embeddings_that_are_not_finite_never_reach_the_index(run_dir: Path, all_ids, tmp_path: Path):
+    from safetensors.torch import load_file, save_file
+
+    from sbkit.retrieval.embeddings import _digest
+
+    out = tmp_path / "gallery"
+    build(run_dir, out)
+    for name in ("manifest.json", "vectors.f32", "ids.json"):
+        (out / name).unlink()
+    chunk = sorted((out / "embeddings").glob("chunk-*.safetensors"))[1]
+    with safe_open(str(chunk), framework="pt") as handle:
+        metadata = handle.metadata()
+    vectors = load_file(str(chunk))["vectors"]
+    vectors[3, 0] = float("nan")  # as a model that diverged would have written them, hash and all
+    save_file({"vectors": vectors}, str(chunk), metadata={**metadata, "sha256": _digest(vectors)})
+    result = invoke("index", "build", run_dir, *DATA, "--out", out, "--chunk-size", CHUNK, "--device", "cpu")
+    assert isinstance(result.exception, DataError)
+    assert "1 of" in str(result.exception) and f"item {chunk_ids(chunk)[3]!r}" in str(result.exception)
+    assert "not finite" in str(result.exception) and not (out / "manifest.json").exists()
+
+
+def test_search_json_never_holds_nan(run_dir: Path, tmp_path: Path):
+    """An index that holds a NaN vector (written before builds refused them) gives null scores and a warning."""
+    own = open_index(run_dir / "index", "exact")
+    vectors = own.vectors().clone()
+    vectors[:] = float("nan")
+    broken = type(own)()
+    broken.add(list(own.ids), vectors)
+    broken.model_hash = own.model_hash
+    broken.save(tmp_path / "nan-index")
+    result = invoke("search", run_dir, "--index", tmp_path / "nan-index", "--text", "a dress", "-k", 3, "--json")
+    assert result.exit_code == 0, result.output
+
+    def no_nan(constant: str):
+        raise AssertionError(f"{constant} in the JSON output")
+
+    payload = json.loads(result.stdout, parse_constant=no_nan)
+    assert [r["score"] for r in payload["results"]] == [None, None, None]
+    assert any("no score" in warning for warning in payload["warnings"])

@@ -82,3 +82,23 @@ def test_bad_shard_builds_are_refused_clearly(run_dir: Path, tmp_path: Path, arg
     result = invoke("index", "build", run_dir, *args, "--out", tmp_path / "out", "--device", "cpu")
     assert isinstance(result.exception, error) and message in str(result.exception)
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("index_args", [["--index", "exact"],
+                                        ["--index", "faiss", "--index.kind", "ivf", "--index.nlist", "4"]])
+def test_shards_holding_nan_or_infinity_are_refused(run_dir: Path, tmp_path: Path, index_args):
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for n in range(2):
+        rows = unit_rows(200, 32, n)
+        if n == 1:
+            rows[7, 3] = np.nan
+            rows[9, 0] = np.inf
+        np.save(shards / f"s{n}.npy", rows)
+        (shards / f"s{n}.ids.json").write_text(json.dumps([f"p{n}-{i}" for i in range(200)]))
+    out = tmp_path / "out"
+    result = invoke("index", "build", run_dir, "--from-shards", shards, "--out", out, *index_args, "--device", "cpu")
+    assert isinstance(result.exception, DataError), result.output
+    message = str(result.exception)
+    assert "s1.npy" in message and "row 7 (id 'p1-7')" in message and "not finite" in message
+    assert not (out / "manifest.json").exists()

@@ -140,3 +140,82 @@ def test_missing_run_folder_and_drawing_are_clear_errors(run_dir: Path, tmp_path
     assert isinstance(result.exception, DataError) and "sbkit run" in str(result.exception)
     result = search(run_dir, "--sketch", tmp_path / "missing.png")
     assert isinstance(result.exception, DataError) and "missing.png: no such file" in str(result.exception)
+
+
+def _folder_catalogue(root: Path, items) -> Path:
+    """A folder catalogue holding copies of ``items`` (their ids, photos and captions)."""
+    import csv
+    import shutil
+
+    root.mkdir()
+    with (root / "captions.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "image", "caption", "split"])
+        for item in items:
+            shutil.copy(item.image, root / f"{item.id}.png")
+            writer.writerow([item.id, f"{item.id}.png", item.caption, "test"])
+    return root
+
+
+def test_a_data_given_explicitly_must_load(run_dir: Path, tmp_path: Path):
+    result = search(run_dir, "--text", "a dress", "--json", "--data", tmp_path / "nope")
+    assert isinstance(result.exception, DataError) and result.exit_code != 0
+    assert str(result.exception).startswith(f"--data {tmp_path / 'nope'}") and "no file or folder" in str(
+        result.exception)
+
+
+def test_a_data_holding_none_of_the_index_items_is_refused(run_dir: Path, tmp_path: Path, test_items):
+    stranger = next(iter(test_items.values()))
+    from dataclasses import replace
+
+    other = _folder_catalogue(tmp_path / "other", [replace(stranger, id="not-in-the-index")])
+    result = search(run_dir, "--text", "a dress", "--json", "--data", other)
+    assert isinstance(result.exception, DataError) and "holds none of the" in str(result.exception)
+
+
+def test_a_data_holding_some_index_items_shows_them(run_dir: Path, tmp_path: Path, test_items):
+    some = list(test_items.values())[:3]
+    payload = search_json(run_dir, "--text", "a dress", "-k", len(test_items),
+                          "--data", _folder_catalogue(tmp_path / "some", some))
+    paths = {r["id"]: r["path"] for r in payload["results"]}
+    assert all(paths[item.id] == str((tmp_path / "some" / f"{item.id}.png").resolve()) for item in some)
+    assert payload["warnings"] == []
+
+
+def test_a_recorded_catalogue_that_cannot_load_is_a_json_warning(run_dir: Path, tmp_path: Path):
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(run_dir / "index", index)
+    (index / "gallery.json").write_text(json.dumps({"sources": [{"data": str(tmp_path / "gone"), "params": {}}]}),
+                                        encoding="utf-8")
+    payload = search_json(run_dir, "--text", "a dress", "--index", index)
+    assert all(r["path"] is None for r in payload["results"])
+    [warning] = payload["warnings"]
+    assert warning.startswith(f"photos and captions unavailable for {tmp_path / 'gone'}")
+
+
+def test_a_long_caption_is_refused_like_the_api_refuses_it(run_dir: Path):
+    from sbkit.limits import MAX_QUERY_TEXT
+    from sbkit.serve.schemas import SearchQuery
+
+    caption = "a " * 600 + "green trouser"
+    result = search(run_dir, "--text", caption, "--json")
+    assert isinstance(result.exception, DataError)
+    assert f"over the {MAX_QUERY_TEXT}-character limit" in str(result.exception) and not result.stdout
+    assert SearchQuery.model_json_schema()["properties"]["text"]["anyOf"][0]["maxLength"] == MAX_QUERY_TEXT
+
+
+def test_a_folder_or_a_device_given_as_the_drawing_says_what_it_is(run_dir: Path, tmp_path: Path):
+    result = search(run_dir, "--sketch", tmp_path, "--json")
+    assert isinstance(result.exception, DataError)
+    assert f"sketch {tmp_path}: is a folder, not an image" in str(result.exception)
+    result = search(run_dir, "--sketch", "/dev/null", "--json")
+    assert isinstance(result.exception, DataError) and "is not a regular file" in str(result.exception)
+
+
+def test_a_file_given_as_the_run_folder_says_so(tmp_path: Path):
+    (tmp_path / "good.png").write_bytes(b"not a run")
+    result = search(tmp_path / "good.png", "--text", "a dress")
+    assert isinstance(result.exception, DataError)
+    assert "good.png is a file, not a folder" in str(result.exception)

@@ -118,3 +118,57 @@ def test_a_strokes_column_is_a_path_beside_the_catalogue(tmp_path: Path) -> None
                                        "a,photos/a.png,a red dress,drawings/a.png,drawings\\a.svg,red\n")
     item = read_folder(root).items[0]
     assert item.attributes == {"strokes": str(root.resolve() / "drawings" / "a.svg"), "colour": "red"}
+
+
+def _csv_catalogue(root: Path, lines: list[str]) -> Path:
+    root.mkdir()
+    (root / "captions.csv").write_text("id,image,caption,split\n" + "".join(lines), encoding="utf-8")
+    return root
+
+
+def test_a_caption_over_the_csv_module_limit_is_read(tmp_path: Path) -> None:
+    long = "wool " * 40_000  # 200,000 characters: over the csv module's own 131,072 limit
+    root = _csv_catalogue(tmp_path / "cat", ["a0,p0.png,short,test\n", f"a1,p1.png,{long},test\n",
+                                             "a2,p2.png,green shirt,train\n"])
+    catalogue = read_folder(root)
+    assert [i.id for i in catalogue.items] == ["a0", "a1", "a2"] and not catalogue.skipped
+    assert catalogue.items[1].caption == long.strip()
+
+
+def test_a_field_over_the_limit_skips_only_its_row_with_the_line(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sbkit.data.folder.CSV_FIELD_LIMIT", 1000)
+    root = _csv_catalogue(tmp_path / "cat", ["a0,p0.png,short,test\n", f"a1,p1.png,{'x' * 2000},test\n",
+                                             "a2,p2.png,green shirt,train\n"])
+    catalogue = read_folder(root)
+    assert [i.id for i in catalogue.items] == ["a0", "a2"]
+    [skipped] = catalogue.skipped
+    assert skipped.source == "captions.csv:3" and "over 1,000 characters" in skipped.reason
+
+
+def test_an_unclosed_quote_is_reported_at_the_line_it_opens(tmp_path: Path) -> None:
+    root = _csv_catalogue(tmp_path / "cat", ['a0,p0.png,"He said ""hi"" and then\n', "a1,p1.png,blue coat,test\n",
+                                             "a2,p2.png,green shirt,test\n", "a3,p3.png,black boot,train\n"])
+    catalogue = read_folder(root)
+    assert catalogue.items == []
+    [skipped] = catalogue.skipped
+    assert skipped.source == "captions.csv:2"
+    assert "runs on to line 5" in skipped.reason and "3 lines that read as rows" in skipped.reason
+    assert "never closed" in skipped.reason
+
+
+def test_a_quote_closed_rows_later_is_reported_too(tmp_path: Path) -> None:
+    root = _csv_catalogue(tmp_path / "cat", ['a0,p0.png,"red dress,test\n', "a1,p1.png,blue coat,test\n",
+                                             'a2,p2.png,"green, shirt",test\n', "a3,p3.png,black boot,train\n"])
+    catalogue = read_folder(root)
+    assert [i.id for i in catalogue.items] == ["a3"]
+    assert [s.source for s in catalogue.skipped] == ["captions.csv:2"]
+    assert "runs on to line 4" in catalogue.skipped[0].reason
+
+
+def test_a_caption_with_line_breaks_is_not_a_broken_quote(tmp_path: Path) -> None:
+    root = _csv_catalogue(tmp_path / "cat", ['a0,p0.png,"a coat, wool, lined,\nwith a belt\nand a hood",test\n',
+                                             "a1,p1.png,blue coat,train\n"])
+    catalogue = read_folder(root)
+    assert [i.id for i in catalogue.items] == ["a0", "a1"] and not catalogue.skipped
+    assert catalogue.items[0].caption == "a coat, wool, lined,\nwith a belt\nand a hood"

@@ -171,3 +171,46 @@ def test_report_as_dict_round_trips_counts(broken: Catalogue) -> None:
     data = validate_catalogue(broken).to_dict()
     assert data["counts"]["duplicate_id"] == 1 and data["fatal"] is False
     assert {p["severity"] for p in data["problems"]} == {"item", "warning"}
+
+
+def test_reasons_name_the_file_in_words_not_python_objects(tmp_path: Path) -> None:
+    root = make_folder_catalogue(tmp_path / "cat", n_items=8, image_size=32)
+    (root / "bad" / "a-folder.png").mkdir(parents=True)
+    (root / "bad" / "zero.png").write_bytes(b"")
+    (root / "bad" / "text.png").write_text("just words", encoding="utf-8")
+    rows = [("folder", "bad/a-folder.png", ""), ("zero", "bad/zero.png", ""), ("text", "bad/text.png", ""),
+            ("sketchdir", "images/dress/item000.png", "bad/a-folder.png"),
+            ("sketchzero", "images/sneaker/item002.png", "bad/zero.png")]
+    with (root / "captions.csv").open("a", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "image", "caption", "category", "product", "colour",
+                                                    "sketch"])
+        writer.writerows({"id": i, "image": image, "caption": "x", "sketch": drawn} for i, image, drawn in rows)
+    report = validate_catalogue(read_folder(root))
+    reasons = {(p.item_id, p.kind): p.reason for p in report.problems}
+    assert reasons[("folder", "not_an_image")] == "is a folder, not an image"
+    assert reasons[("zero", "not_an_image")] == "empty file (0 bytes)"
+    assert reasons[("text", "not_an_image")].startswith("not an image")
+    assert reasons[("sketchdir", "unreadable_sketch")].startswith("is a folder, not an image")
+    assert reasons[("sketchzero", "unreadable_sketch")].startswith("empty file (0 bytes)")
+    assert not any("<_io" in p.reason or "PIL" in p.reason for p in report.problems)
+    without_decoding = validate_catalogue(read_folder(root), check_images=False)
+    assert any(p.item_id == "folder" and p.reason == "is a folder, not an image" for p in without_decoding.problems)
+
+
+def test_read_image_says_why_in_words(tmp_path: Path) -> None:
+    from sbkit.data.images import read_image
+
+    (tmp_path / "zero.png").write_bytes(b"")
+    (tmp_path / "folder.png").mkdir()
+    for name, words in (("zero.png", "empty file (0 bytes)"), ("folder.png", "is a folder, not an image")):
+        with pytest.raises(DataError) as caught:
+            read_image(tmp_path / name)
+        assert str(caught.value) == f"{tmp_path / name}: {words}"
+
+
+def test_read_sketch_says_a_folder_is_not_a_drawing(tmp_path: Path) -> None:
+    from sbkit.data.images import read_sketch
+
+    (tmp_path / "drawing.png").mkdir()
+    with pytest.raises(DataError, match="drawing.png: is a folder, not an image$"):
+        read_sketch(tmp_path / "drawing.png")

@@ -97,5 +97,5 @@ def test_huge_drawing_under_the_limit_is_scaled_and_searched(tmp_path: Path, ret
 
 
 def test_folder_as_sketch_is_refused(tmp_path: Path, retriever):
-    with pytest.raises(DataError, match="no such file"):
+    with pytest.raises(DataError, match="is a folder, not an image"):
         retriever.search(sketch=tmp_path, k=3)

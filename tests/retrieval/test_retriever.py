@@ -96,3 +96,12 @@ def test_info_names_what_is_loaded(retriever):
     info = retriever.info()
     assert info["sbkit"] == sbkit.__version__ and info["index"]["size"] == len(retriever)
     assert info["model"]["encoder"] == "small" and info["gallery"]["sources"] == ["demo (test split)"]
+
+
+def test_a_caption_over_the_shared_limit_is_refused_not_cut(retriever):
+    from sbkit.limits import MAX_QUERY_TEXT
+
+    long = "a " * 600 + "green trouser"
+    with pytest.raises(DataError, match=f"{len(long):,} characters, over the {MAX_QUERY_TEXT}-character limit"):
+        retriever.search(text=long, k=3)
+    assert retriever.search(text="x" * MAX_QUERY_TEXT, k=3).hits

@@ -127,7 +127,12 @@ def test_bad_uploads_get_clean_4xx_answers(client, drawn_png):
     cases = [
         (multipart(client, drawn_png[: len(drawn_png) // 2]), 400, "bad_query", "truncated"),
         (multipart(client, b"GIF? no, just text"), 400, "bad_query", "not a readable image"),
-        (multipart(client, b""), 400, "bad_query", "a search needs a drawing"),
+        (multipart(client, b""), 400, "empty_drawing", "'drawing.png' is empty (0 bytes)"),
+        (multipart(client, b"", text="a dress"), 400, "empty_drawing", "is empty"),
+        (client.post("/api/search", json={"sketch": "", "text": "a dress"}), 400, "empty_drawing", "is empty"),
+        (client.post("/api/search", json={"sketch": "data:image/png;base64,", "text": "a dress"}), 400,
+         "empty_drawing", "is empty"),
+        (client.post("/api/search", data={"sketch": "", "text": "a dress"}), 400, "empty_drawing", "is empty"),
         (multipart(client, blank, mode="sketch"), 400, "bad_query", "no strokes"),
         (multipart(client, huge), 413, "image_too_large", "pixel limit"),
         (multipart(client, b"\x89PNG" + b"0" * (MAX_BYTES + 10)), 413, "too_large", "upload limit"),
@@ -287,3 +292,49 @@ def test_gallery_photos_inside_a_shard_are_served_from_it(client, retriever, tmp
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
     shard.write_bytes(shard.read_bytes()[:600])  # truncated inside the photo: a clean 404, not a crash
     assert_error(client.get(f"/api/items/{item_id}/image"), 404, "not_found", "cannot be read")
+
+
+def test_the_page_and_the_api_share_the_caption_limit(client: TestClient):
+    from sbkit.limits import MAX_QUERY_TEXT
+
+    assert f'id="caption" maxlength="{MAX_QUERY_TEXT}"' in (STATIC / "index.html").read_text(encoding="utf-8")
+    refused = client.post("/api/search", json={"text": "a " * (MAX_QUERY_TEXT // 2) + "x"})
+    assert refused.status_code == 422 and "text" in refused.json()["detail"]
+
+
+def test_a_form_with_no_file_chosen_is_a_text_search(client):
+    """A browser form whose file input is left empty sends a nameless empty part: that is no drawing, not an error."""
+    body = (b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\na dress\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="sketch"; filename=""\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n\r\n--b--\r\n")
+    answer = client.post("/api/search", content=body, headers={"content-type": "multipart/form-data; boundary=b"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["mode"] == "text"
+
+
+@pytest.mark.parametrize("content_type, start", [
+    (b"application/json", b'{"text": "red"'),
+    (b"multipart/form-data; boundary=b", b'--b\r\nContent-Disposition: form-data; name="text"\r\n\r\nre')])
+def test_a_client_that_hangs_up_mid_body_is_one_info_line(client, content_type, start, caplog):
+    """Content-Length 1000, a few bytes sent, then the connection closes: no traceback, one log line."""
+    import logging
+
+    messages = iter([{"type": "http.request", "body": start, "more_body": True},
+                     {"type": "http.disconnect"}])
+    sent: list[dict] = []
+
+    async def receive():
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/api/search", "raw_path": b"/api/search", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"x"), (b"content-type", content_type), (b"content-length", b"1000")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(client.app(scope, receive, send))
+    records = [r for r in caplog.records if r.name.startswith(("sbkit", "uvicorn", "starlette", "fastapi"))]
+    assert [(r.levelno, r.exc_info) for r in records] == [(logging.INFO, None)]
+    assert "disconnected" in records[0].getMessage()

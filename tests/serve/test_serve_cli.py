@@ -38,3 +38,9 @@ def test_a_port_in_use_and_a_bad_host_are_config_errors(run_dir: Path):
 def test_a_missing_run_folder_is_a_data_error(tmp_path: Path):
     result = serve(tmp_path / "nope", "--port", 0)
     assert isinstance(result.exception, DataError) and "sbkit run" in str(result.exception)
+
+
+def test_a_data_given_explicitly_that_cannot_load_stops_serve(run_dir: Path, tmp_path: Path):
+    result = serve(run_dir, "--port", 0, "--data", tmp_path / "nope")
+    assert isinstance(result.exception, DataError)
+    assert str(result.exception).startswith(f"--data {tmp_path / 'nope'}")
