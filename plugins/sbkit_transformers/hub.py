@@ -35,11 +35,45 @@ def quiet() -> None:
     logging.disable_progress_bar()
 
 
+def hub_unreachable() -> str | None:
+    """Why the hub cannot be reached (a name that does not resolve, a refused connection), or None when it can.
+
+    Checked only for a hub id that is not cached, so an offline machine fails at once rather than after the
+    hub client's retries (half a minute).
+    """
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return None  # the hub client fails at once by itself
+    url = urlparse(constants.ENDPOINT)
+    try:
+        with socket.create_connection((url.hostname or "", url.port or 443), timeout=5):
+            return None
+    except OSError as exc:
+        return f"{url.hostname} cannot be reached: {exc.strerror or exc}"
+
+
+def cached_on_hub(path: str) -> bool:
+    """Whether the hub id ``path`` has a config.json in the local hub cache."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(path, "config.json"), str)
+    except ValueError:  # not a valid repo id; the loader words that
+        return False
+
+
 def load(loader: Callable[[str], T], path: str, what: str) -> T:
     """``loader(path)``, turning a missing folder, a bad hub id or unreadable files into a :class:`ConfigError`."""
     quiet()
     if looks_local(path) and not Path(path).expanduser().is_dir():
         raise ConfigError(f"encoder {what!r}: model folder {path!r} does not exist; {fix_hint()}")
+    if not looks_local(path) and not cached_on_hub(path) and (why := hub_unreachable()):
+        raise ConfigError(f"encoder {what!r}: {path!r} is not a local folder nor in the hub cache, and {why}; "
+                          f"{fix_hint()}")
     try:
         return loader(str(Path(path).expanduser()) if looks_local(path) else path)
     except (OSError, ValueError, KeyError) as exc:

@@ -19,6 +19,7 @@ from sbkit.bench.runner import BenchResult, BenchRunner, RunFn
 from sbkit.config import COMPONENT_FIELDS, RunConfig
 from sbkit.console_text import shown
 from sbkit.errors import ConfigError
+from sbkit.paths import check_output
 from sbkit.progress import console
 
 
@@ -54,6 +55,19 @@ def _split_grid(grid: Mapping[str, str | Iterable[Any]] | None,
     return grid, settings
 
 
+def check_bench_folder(folder: Path) -> None:
+    """Refuse a bench folder that is a file, or that holds files an earlier bench did not write (a run's
+    report.md would be replaced); a new or empty folder, or an earlier bench's (to resume it), is fine."""
+    check_output(folder, folder=True, conflict=lambda _: None)
+    if not folder.is_dir() or (folder / "bench.json").is_file():
+        return
+    foreign = sorted(p.name for p in folder.iterdir() if p.name != "runs")  # runs/ alone: stopped in its first run
+    if foreign:
+        raise ConfigError(f"--out {folder} holds files an earlier sbkit bench did not write ({', '.join(foreign[:4])}"
+                          f"{' ...' if len(foreign) > 4 else ''}); give --out a new or empty folder, or the folder of "
+                          "an earlier bench to resume it")
+
+
 def bench(grid: Mapping[str, str | Iterable[Any]] | None = None, out: str | Path | None = None,
           config: RunConfig | None = None, *, resume: bool = True, queries: int = 200, run_fn: RunFn | None = None,
           **settings: Any) -> BenchResult:
@@ -85,6 +99,7 @@ def bench(grid: Mapping[str, str | Iterable[Any]] | None = None, out: str | Path
     check_params(axes, base)
     combos = expand_grid(base, axes)
     folder = Path(out) if out is not None else default_bench_dir()
+    check_bench_folder(folder)
     console.print(f"[bold]sbkit bench[/bold]: {len(combos)} combination{'s' if len(combos) != 1 else ''} "
                   f"into {shown(folder)}/")
     result = BenchRunner(folder, axes, resume=resume, queries=queries, run_fn=run_fn).run(combos)

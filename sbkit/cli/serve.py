@@ -14,6 +14,22 @@ SERVE_HELP = ("Serve a drawing page and a REST API for the gallery of RUN_DIR (a
               "The server binds 127.0.0.1 unless --host says otherwise; CORS is off unless --cors-origin names "
               "the sites whose pages may call it.")
 
+# A web origin as browsers send it: scheme://host[:port], no path; or * for any page.
+ORIGIN = r"\*|https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?"
+
+
+def check_origins(origins: list[str]) -> None:
+    """Fail with one line when a ``--cors-origin`` is not an origin (a browser would never match it)."""
+    import re
+
+    from sbkit.errors import ConfigError
+
+    for origin in origins:
+        if not re.fullmatch(ORIGIN, origin):
+            raise ConfigError(f"--cors-origin {origin!r} is not a web origin; give scheme://host[:port] with no "
+                              "path or trailing slash, e.g. https://shop.example or http://localhost:3000 (or * for "
+                              "any page)")
+
 
 def check_free(host: str, port: int) -> None:
     """Fail with one line before loading anything when ``host:port`` cannot be listened on."""
@@ -87,6 +103,7 @@ def serve_command(
     from sbkit.retrieval.retriever import Retriever
     from sbkit.serve import ServeOptions, create_app
 
+    check_origins(cors_origin or [])
     check_free(host, port)
     _log_to_console()
     threads = threads or max(1, (os.cpu_count() or 1) // workers)

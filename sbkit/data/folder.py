@@ -118,6 +118,10 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
                 raise DataError(f"{path}: the header has no {', '.join(missing)} column"
                                 f"{'s' if len(missing) > 1 else ''} (found: {', '.join(header) or 'nothing'}); "
                                 f"the first line must name the columns, e.g. id,image,caption")
+            twice = sorted({c for c in header if c and header.count(c) > 1})
+            if twice:  # csv.DictReader would keep the last one's values without a word
+                raise DataError(f"{path}: the header names {', '.join(repr(c) for c in twice)} more than once "
+                                f"({', '.join(header)}); keep one column of each name")
             reader.fieldnames = header
             while True:
                 lines.taken.clear()

@@ -89,14 +89,14 @@ def read_image(path: str | Path | ImageSource, max_pixels: int = MAX_PIXELS,
     except DataError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise too_large(path, max_pixels, _bomb_size(exc)) from None
+        raise too_large(path, max_pixels, bomb_size(exc)) from None
     except UnidentifiedImageError:
         raise ImageError(f"{path}: {unidentified_reason(path)}", why.NOT_AN_IMAGE) from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{path}: corrupt or truncated image ({exc})", why.CORRUPT_IMAGE) from None
 
 
-def _bomb_size(exc: Exception) -> str:
+def bomb_size(exc: Exception) -> str:
     """``400,000,000 pixels`` from PIL's decompression-bomb message, else ``the image``."""
     found = re.search(r"\((\d+) pixels\)", str(exc))
     return f"{int(found.group(1)):,} pixels" if found else "the image"
@@ -116,7 +116,7 @@ def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
                 if alpha.min() < 255 and gray.std() < 1.0:  # a flat colour whose strokes live in alpha
                     return (255 - alpha).astype(np.uint8)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise too_large(path, MAX_PIXELS, _bomb_size(exc)) from None
+        raise too_large(path, MAX_PIXELS, bomb_size(exc)) from None
     except UnidentifiedImageError:
         raise ImageError(f"{path}: {unidentified_reason(path)}", why.NOT_AN_IMAGE) from None
     except OSError as exc:

@@ -33,7 +33,15 @@ from PIL import Image, UnidentifiedImageError
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
-from sbkit.data.images import MAX_PIXELS, MIN_SIDE, absent_reason, read_image, unidentified_reason
+from sbkit.data.images import (
+    MAX_PIXELS,
+    MIN_SIDE,
+    absent_reason,
+    bomb_size,
+    read_image,
+    too_large,
+    unidentified_reason,
+)
 from sbkit.data.sources import open_binary
 from sbkit.errors import DataError
 from sbkit.io import atomic_write_text
@@ -41,7 +49,7 @@ from sbkit.progress import progress_bar
 
 Severity = Literal["fatal", "item", "warning"]
 RUN_SPLITS = ("train", "test")  # sbkit run trains on one and tests on the other
-CACHE_VERSION = 4  # 2: problem kinds from sbkit.data.skip_reasons (not_an_image); 3: too_few_items; 4: reasons in words
+CACHE_VERSION = 5  # 2: problem kinds from sbkit.data.skip_reasons; 3: too_few_items; 4, 5: reasons in words
 
 SEVERITY: dict[str, Severity] = {
     "no_valid_items": "fatal",
@@ -128,7 +136,8 @@ def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
             with open_binary(path) as handle, Image.open(handle) as img:
                 (width, height), mode = img.size, img.mode
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return Problem("too_large", f"refused before decoding: {exc}", path=str(path))
+        return Problem("too_large", str(too_large(path, max_pixels, bomb_size(exc))).removeprefix(f"{path}: "),
+                       path=str(path))
     except UnidentifiedImageError:
         return Problem(why.NOT_AN_IMAGE, unidentified_reason(path), path=str(path))
     except (OSError, ValueError, SyntaxError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from sbkit.limits import MAX_QUERY_TEXT
 
@@ -24,7 +24,8 @@ class SearchQuery(BaseModel):
     text: Optional[str] = Field(None, max_length=MAX_TEXT, description="A caption, e.g. \"a long red trouser\".")
     mode: Optional[Mode] = Field(None, description="sketch+text, sketch or text; the other input is then "
                                  "ignored. Default: whichever inputs are given.")
-    k: int = Field(10, ge=1, le=MAX_K, description="How many results to return.")
+    k: StrictInt = Field(10, ge=1, le=MAX_K, description="How many results to return (a whole number; true or "
+                         "2.5 are refused).")
 
 
 class Timings(BaseModel):

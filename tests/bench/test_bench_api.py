@@ -44,6 +44,24 @@ def test_a_kind_given_twice_is_refused(tmp_path) -> None:
     assert not (tmp_path / "b").exists()
 
 
+def test_a_folder_of_other_files_is_refused_and_a_bench_folder_resumes(tmp_path, own_cache) -> None:
+    run_like = tmp_path / "run"
+    run_like.mkdir()
+    (run_like / "report.md").write_text("a run's report")
+    with pytest.raises(ConfigError, match=r"holds files an earlier sbkit bench did not write \(report.md\)"):
+        sbkit.bench(fuser="avg", encoder={"name": "small"}, out=run_like, queries=0, run_fn=FakeRun())
+    assert (run_like / "report.md").read_text() == "a run's report" and sorted(run_like.iterdir()) == [
+        run_like / "report.md"]
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="is a file; give --out a folder"):
+        sbkit.bench(fuser="avg", encoder={"name": "small"}, out=tmp_path / "file", queries=0, run_fn=FakeRun())
+    out = tmp_path / "bench"
+    for _ in range(2):  # the second call resumes in the bench's own folder
+        sbkit.bench(fuser="avg", encoder={"name": "small"}, sketchifier="canny", out=out, queries=0,
+                    run_fn=FakeRun())
+    assert (out / "bench.json").is_file()
+
+
 def test_without_out_a_new_folder_under_runs(tmp_path, monkeypatch, own_cache) -> None:
     monkeypatch.chdir(tmp_path)
     result = sbkit.bench(fuser="avg", encoder={"name": "small"}, sketchifier="canny", queries=0, run_fn=FakeRun())

@@ -103,6 +103,12 @@ def test_missing_columns_and_missing_files_are_data_errors(tmp_path: Path) -> No
         read_folder(tmp_path / "c")
 
 
+def test_a_column_named_twice_is_a_data_error(tmp_path: Path) -> None:
+    (tmp_path / "captions.csv").write_text("id,image,caption,caption\n1,a.png,red coat,blue coat\n")
+    with pytest.raises(DataError, match="names 'caption' more than once"):
+        read_folder(tmp_path)
+
+
 def test_two_caption_files_are_ambiguous(tmp_path: Path) -> None:
     root = make_folder_catalogue(tmp_path / "cat", n_items=2)
     (root / "captions.jsonl").write_text("")

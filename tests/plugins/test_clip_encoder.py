@@ -211,6 +211,26 @@ def test_uncached_hub_id_offline_is_a_config_error():
         ClipEncoder(path="nobody-here/no-such-clip")
 
 
+def test_an_uncached_hub_id_with_the_hub_unreachable_fails_at_once(monkeypatch):
+    import socket
+
+    import transformers
+    from huggingface_hub import constants
+
+    def no_network(*args, **kwargs):
+        raise OSError(-2, "Name or service not known")
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("the hub client was asked, and would retry for half a minute")
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(transformers.AutoConfig, "from_pretrained", must_not_load)
+    with pytest.raises(ConfigError, match=r"'nobody-here/no-such-clip' is not a local folder nor in the hub cache, "
+                                          r"and huggingface.co cannot be reached: Name or service not known"):
+        ClipEncoder(path="nobody-here/no-such-clip")
+
+
 def test_text_model_folder_is_a_config_error(tmp_path):
     folder = make_sentence_transformer(tmp_path / "st")
     with pytest.raises(ConfigError, match="'bert' model, not CLIP"):
