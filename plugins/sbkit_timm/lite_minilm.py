@@ -292,6 +292,9 @@ class LiteMiniLMEncoder(Encoder):
         if tuple(x.shape[-2:]) != (self.input_size, self.input_size):
             x = F.interpolate(x, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False,
                               antialias=True)
+        # Channels-last input runs the depthwise convolutions about 1.5-2x faster on CPU with the same results
+        # (benchmarks/feature_speed.py); the weights stay contiguous, so they save as they are.
+        x = x.contiguous(memory_format=torch.channels_last)
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen_features):
             trunk = self.trunk
             x = trunk.bn1(trunk.conv_stem(x))

@@ -3,7 +3,8 @@
 - A new run never writes into a folder that holds another run's results, unless it is told to ``force``
   (that run's result files are deleted first, so nothing is mixed) or to ``resume`` it.
 - ``resume`` continues the run in the folder with the folder's ``config.toml``; settings that would change
-  what that run computes are refused before anything is written.
+  what that run computes are refused before anything is written. A run killed before its first checkpoint
+  (SIGKILL leaves no ``FAILED`` file) resumes too: its training starts from the beginning.
 - The folder is locked (:mod:`sbkit.folder_lock`) for the whole run, so a second run on it is refused.
 - A run that fails before its first checkpoint removes what it made (the folder too, if it made it); one
   that fails later keeps its checkpoint for ``--resume`` and says what happened in a ``FAILED`` file.
@@ -57,11 +58,11 @@ def default_run_dir(config: RunConfig) -> Path:
 
 
 def resume_base(folder: str | Path) -> RunConfig:
-    """The saved config of the run in ``folder``, which must hold a config.toml and a checkpoint/ to resume."""
+    """The saved config of the run in ``folder``, which must hold the config.toml a run writes first."""
     folder = Path(folder)
-    if not (folder / "config.toml").is_file() or not (folder / CHECKPOINT).is_dir():
-        raise ConfigError(f"cannot resume: {folder} holds no run to continue (it needs config.toml and "
-                          f"{CHECKPOINT}/); start the run without --resume")
+    if not (folder / "config.toml").is_file():
+        raise ConfigError(f"cannot resume: {folder} holds no run to continue (it has no config.toml); start the "
+                          "run without --resume")
     return RunConfig.from_toml(folder / "config.toml")
 
 
@@ -81,13 +82,15 @@ def refuse_changed_resume(folder: Path, saved: RunConfig, wanted: RunConfig) -> 
 
 
 @contextmanager
-def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) -> Iterator[Path]:
+def claim_run_folder(folder: Path, resume: bool = False, force: bool = False,
+                     command: str = "sbkit run") -> Iterator[Path]:
     """Make (if needed) and lock ``folder`` for one run, and tidy it if the run fails.
 
     Args:
         folder: the run folder.
         resume: continue the run in it; its files are kept.
         force: delete the result files of a run already in it before this run starts.
+        command: the command that continues the run, as a ``FAILED`` file suggests it.
 
     Raises:
         ConfigError: the folder is a file, holds another run (without ``force`` or ``resume``), or is locked
@@ -102,14 +105,15 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False) ->
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder, "sbkit job", BUSY_HINT):
         try:
-            _prepare(folder, resume, force)
+            if not resume:
+                _clear(folder, force)
         except BaseException:
             _remove_if_only_lock(folder, created)
             raise
         try:
             yield folder
         except BaseException as exc:
-            _after_failure(folder, exc, resume, created)
+            _after_failure(folder, exc, resume, created, command)
             raise
         (folder / FAILED).unlink(missing_ok=True)
 
@@ -125,13 +129,8 @@ def _refuse_a_run_in(folder: Path, force: bool) -> list[Path]:
     return existing
 
 
-def _prepare(folder: Path, resume: bool, force: bool) -> None:
+def _clear(folder: Path, force: bool) -> None:
     """Checked again holding the lock: another run may have written the folder since the first look."""
-    if resume:
-        if not (folder / CHECKPOINT).is_dir():
-            raise ConfigError(f"cannot resume: {folder} holds no {CHECKPOINT}/ folder; start the run without "
-                              "--resume")
-        return
     for path in _refuse_a_run_in(folder, force):
         shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
@@ -146,13 +145,13 @@ def _missing_folders(folder: Path) -> list[Path]:
     return missing
 
 
-def _after_failure(folder: Path, exc: BaseException, resume: bool, created: list[Path]) -> None:
+def _after_failure(folder: Path, exc: BaseException, resume: bool, created: list[Path], command: str) -> None:
     """Keep a resumed run, or one with a checkpoint, marked FAILED; remove the files of a new one without."""
     checkpoint = folder / CHECKPOINT
     if resume or (checkpoint.is_dir() and any(checkpoint.iterdir())):
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else \
             "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        atomic_write_text(folder / FAILED, f"{reason}\ncontinue this run with: sbkit run --resume {folder}\n")
+        atomic_write_text(folder / FAILED, f"{reason}\ncontinue this run with: {command} --resume {folder}\n")
         return
     for path in run_entries(folder):
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)

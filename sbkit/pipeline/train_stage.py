@@ -84,7 +84,7 @@ def _train(config: RunConfig, saved: RunConfig | None, resume: bool, force: bool
         check(len(catalogue.split("train")) >= 2, f"catalogue {catalogue.name!r} has "
               f"{len(catalogue.split('train'))} train items; training needs at least 2 (give the folder's captions "
               "file a split column, or more items)", DataError)
-        with claim_run_folder(run_dir, resume=resume, force=force):
+        with claim_run_folder(run_dir, resume=resume, force=force, command="sbkit train"):
             config.save(run_dir / "config.toml")
             splits, skipped = _prepare(catalogue, config, sketchifier, timer)
             write_skipped(run_dir, skipped)

@@ -219,6 +219,35 @@ def test_a_failure_after_training_marks_the_folder_failed_and_resume_finishes_it
     assert not (out / FAILED).exists() and (out / "report.md").is_file()
 
 
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_the_start(tmp_path: Path, capsys):
+    # What SIGKILL leaves after the run saved its config.toml and before training checkpointed: the config, the
+    # lock file (its flock died with the process), no checkpoint/ and no FAILED file.
+    out = tmp_path / "x"
+    out.mkdir()
+    RunConfig().updated({**TINY, "out": str(out)}, "test").save(out / "config.toml")
+    (out / LOCK_FILE).write_text("12345\n")
+    code, output = sbkit_cli(capsys, "run", "--resume", str(out))
+    assert code == 0, output
+    assert (out / "report.md").is_file() and (out / "checkpoint").is_dir() and not (out / FAILED).exists()
+
+
+def test_a_failed_train_folder_names_sbkit_train_to_continue_it(tmp_path: Path, monkeypatch, capsys):
+    import sbkit.pipeline.train_stage as train_stage
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    out = tmp_path / "t"
+    with monkeypatch.context() as patch:
+        patch.setattr(train_stage, "save_run_model", disk_full)
+        with pytest.raises(OSError):
+            train_stage.train_run(out=str(out), **TINY)
+    assert f"sbkit train --resume {out}" in (out / FAILED).read_text()
+    code, output = sbkit_cli(capsys, "train", "--resume", str(out))
+    assert code == 0, output
+    assert not (out / FAILED).exists() and (out / "model").is_dir()
+
+
 def test_a_cuda_device_the_machine_lacks_is_refused_up_front(tmp_path: Path, monkeypatch):
     import torch
 
