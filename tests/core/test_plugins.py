@@ -33,6 +33,24 @@ class FakeEntryPoint:
         return self._load()
 
 
+def loaded_host() -> PluginHost:
+    """A plugin host that has loaded the entry points, made the one the registry uses."""
+    host = PluginHost()
+    host.load_entrypoints()
+    reset_host(host)
+    return host
+
+
+def cli_exit_code(*args: str) -> int:
+    """The exit code of the sbkit CLI run with ``args``, its plugins loaded afresh from the entry points."""
+    from sbkit.cli.app import main
+
+    reset_host()
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    return exit_info.value.code
+
+
 def sketchifier_module(name: str, component: str) -> types.ModuleType:
     from sbkit.components import Sketchifier
 
@@ -46,14 +64,19 @@ def broken_import():
     raise ImportError("No module named 'sbkit_missing_dependency'")
 
 
-def broken_hook_module() -> types.ModuleType:
-    module = types.ModuleType("broken_hook")
+def hook_module_raising(error: BaseException) -> types.ModuleType:
+    """A plugin module whose register_fusers hook raises ``error``."""
+    module = types.ModuleType("raising_hook")
 
     def register_fusers():
-        raise RuntimeError("register exploded")
+        raise error
 
     module.register_fusers = hookimpl(register_fusers)
     return module
+
+
+def broken_hook_module() -> types.ModuleType:
+    return hook_module_raising(RuntimeError("register exploded"))
 
 
 @pytest.fixture
@@ -75,9 +98,7 @@ def fake_entry_points(monkeypatch):
 
 def test_entry_point_plugin_is_loaded_with_package_and_version(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     record = host.records["good"]
     assert (record.status, record.package, record.version) == ("ok", "sbkit-fake", "9.9")
     assert Registry().names("sketchifier") == ["wiggle"]
@@ -87,9 +108,7 @@ def test_entry_point_plugin_is_loaded_with_package_and_version(fake_entry_points
 def test_broken_import_is_reported_and_the_rest_keeps_working(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("broken", broken_import, package="sbkit-broken"))
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     assert host.records["broken"].status == "failed"
     assert "sbkit_missing_dependency" in host.records["broken"].error
     assert Registry().names("sketchifier") == ["wiggle"]
@@ -98,9 +117,7 @@ def test_broken_import_is_reported_and_the_rest_keeps_working(fake_entry_points)
 def test_broken_register_hook_is_isolated(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("hooky", broken_hook_module))
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     registry = Registry()
     assert registry.names("fuser") == []
     assert host.records["hooky"].status == "failed"
@@ -148,9 +165,7 @@ def test_duplicate_component_name_keeps_the_first_and_marks_the_second_failed(fa
     fake_entry_points.append(FakeEntryPoint("one", lambda: sketchifier_module("one", "same"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint("two", lambda: two_component_module("two", "same", "glue"),
                                             package="sbkit-two"))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     registry = Registry()
     assert registry.entry("sketchifier", "same").plugin.name == "one"
     assert "glue" not in registry.names("fuser")  # a failed plugin brings none of its components
@@ -163,30 +178,20 @@ def test_duplicate_component_name_keeps_the_first_and_marks_the_second_failed(fa
 def test_duplicate_component_name_keeps_the_built_in_one_even_when_it_comes_second(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("aaa", lambda: sketchifier_module("aaa", "same"), package="sbkit-aaa"))
     fake_entry_points.append(FakeEntryPoint("zzz", lambda: sketchifier_module("zzz", "same"), package="sbkit"))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     assert Registry().entry("sketchifier", "same").plugin.name == "zzz"
     assert host.records["aaa"].status == "failed" and host.records["zzz"].status == "ok"
 
 
 def test_a_component_clash_spares_commands_and_shows_in_sbkit_plugins(fake_entry_points, capsys):
-    from sbkit.cli.app import main
-
     fake_entry_points.append(FakeEntryPoint("one", lambda: sketchifier_module("one", "same"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint("two", lambda: sketchifier_module("two", "same"), package="sbkit-two"))
-    reset_host()
-    with pytest.raises(SystemExit) as exit_info:
-        main(["plugins", "--json"])
-    assert exit_info.value.code == 0
+    assert cli_exit_code("plugins", "--json") == 0
     records = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert records["one"]["status"] == "ok" and records["two"]["status"] == "failed"
     assert "'same' is registered twice" in records["two"]["error"]
 
-    reset_host()
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--strict", "list", "fuser"])
-    assert exit_info.value.code == 2
+    assert cli_exit_code("--strict", "list", "fuser") == 2
     error = " ".join(capsys.readouterr().err.split())
     assert error.startswith("error: sketchifier name 'same' is registered twice") and "sbkit-two" in error
 
@@ -196,9 +201,7 @@ def test_duplicate_plugin_names_keep_the_first_and_never_import_the_second(fake_
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint(
         "same", lambda: imported.append("b") or sketchifier_module("b", "waggle"), package="sbkit-two"))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     assert imported == [] and Registry().names("sketchifier") == ["wiggle"]
     first, second = (r for r in host.records.values() if r.name == "same")
     assert (first.package, first.status, second.package, second.status) == ("sbkit-one", "ok", "sbkit-two", "failed")
@@ -218,9 +221,7 @@ def test_duplicate_plugin_names_fail_naming_both_in_strict_mode(fake_entry_point
 def test_duplicate_plugin_name_keeps_the_built_in_one_whatever_the_order(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "intruder"), package="sbkit-x"))
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "own"), package="sbkit"))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     assert Registry().names("sketchifier") == ["own"]
     assert host.records["same"].package == "sbkit" and host.records["same"].status == "ok"
 
@@ -242,9 +243,7 @@ def test_a_plugin_blocked_by_package_leaves_its_name_to_the_other(fake_entry_poi
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
     monkeypatch.setenv("SBKIT_DISABLE_PLUGINS", "sbkit-one")
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     assert Registry().names("sketchifier") == ["waggle"]
     assert host.records["same"].package == "sbkit-two" and host.records["same"].components == {
         "sketchifier": ["waggle"]}
@@ -270,30 +269,20 @@ def raises_plugin_bug():
 def test_a_plugin_that_exits_or_raises_base_exception_on_import_is_marked_failed(fake_entry_points, load, shown):
     fake_entry_points.append(FakeEntryPoint("exiting", load, package="sbkit-exiting"))
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     assert host.records["exiting"].status == "failed" and host.records["exiting"].error.startswith(shown)
     assert "test_plugins.py:" in host.records["exiting"].error  # where the plugin raised
     assert Registry().names("sketchifier") == ["wiggle"]
 
 
 def test_a_plugin_that_exits_on_import_spares_every_command(fake_entry_points, capsys):
-    from sbkit.cli.app import main
-
     fake_entry_points.append(FakeEntryPoint("exiting", exits_on_import, package="sbkit-exiting"))
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
-    reset_host()
-    with pytest.raises(SystemExit) as exit_info:
-        main(["plugins", "--json"])
-    assert exit_info.value.code == 0
+    assert cli_exit_code("plugins", "--json") == 0
     records = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert records["exiting"]["status"] == "failed" and "SystemExit: 3" in records["exiting"]["error"]
     assert records["good"]["status"] == "ok" and records["good"]["components"] == {"sketchifier": ["wiggle"]}
-    reset_host()
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--strict", "plugins"])
-    assert exit_info.value.code == 2
+    assert cli_exit_code("--strict", "plugins") == 2
     assert capsys.readouterr().err.startswith('error: plugin "exiting" failed: import: SystemExit: 3')
 
 
@@ -307,20 +296,12 @@ def test_ctrl_c_while_importing_a_plugin_is_not_swallowed(fake_entry_points):
 
 
 def exiting_hook_module() -> types.ModuleType:
-    module = types.ModuleType("exiting_hook")
-
-    def register_fusers():
-        raise SystemExit("hook gave up")
-
-    module.register_fusers = hookimpl(register_fusers)
-    return module
+    return hook_module_raising(SystemExit("hook gave up"))
 
 
 def test_a_hook_that_exits_is_isolated(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("hooky", exiting_hook_module))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     assert Registry().names("fuser") == []
     assert host.records["hooky"].error.startswith("register fusers: SystemExit: hook gave up")
 
@@ -352,9 +333,7 @@ def initerr_module() -> types.ModuleType:
 
 def test_a_component_that_raises_in_its_constructor_is_one_line_naming_its_plugin(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("badsk", initerr_module, package="sbkit-bad"))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     with pytest.raises(PluginError) as info:
         Registry().create("sketchifier", "initerr")
     message = str(info.value)
@@ -373,9 +352,7 @@ def test_registering_a_taken_plugin_name_by_hand_fails(fresh_plugins):
 
 def test_unknown_name_lists_choices_and_closest_match(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
-    host = PluginHost()
-    host.load_entrypoints()
-    reset_host(host)
+    host = loaded_host()
     with pytest.raises(UnknownComponentError) as info:
         Registry().get("sketchifier", "wigle")
     assert "choose from: wiggle" in str(info.value) and "did you mean 'wiggle'" in str(info.value)
@@ -400,27 +377,17 @@ def test_first_party_plugins_come_through_entry_points(fresh_plugins):
 
 
 def test_duplicate_plugin_names_stop_the_cli_with_one_error_in_strict_mode(fake_entry_points, capsys):
-    from sbkit.cli.app import main
-
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
-    reset_host()
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--strict", "plugins"])
-    assert exit_info.value.code == 2
+    assert cli_exit_code("--strict", "plugins") == 2
     error = " ".join(capsys.readouterr().err.split())
     assert error.startswith('error: plugin "same" failed: two plugins are named \'same\'')
     assert "sbkit-one" in error and "sbkit-two" in error
 
 
 def test_duplicate_plugin_names_show_in_sbkit_plugins(fake_entry_points, capsys):
-    from sbkit.cli.app import main
-
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("a", "wiggle"), package="sbkit-one"))
     fake_entry_points.append(FakeEntryPoint("same", lambda: sketchifier_module("b", "waggle"), package="sbkit-two"))
-    reset_host()
-    with pytest.raises(SystemExit) as exit_info:
-        main(["plugins", "--json"])
-    assert exit_info.value.code == 0
+    assert cli_exit_code("plugins", "--json") == 0
     statuses = {(r["name"], r["package"]): r["status"] for r in json.loads(capsys.readouterr().out)}
     assert statuses[("same", "sbkit-one")] == "ok" and statuses[("same", "sbkit-two")] == "failed"

@@ -198,12 +198,13 @@ def test_a_failure_before_training_removes_what_the_run_made(error, existed, tmp
     assert (tmp_path / "runs").exists() == existed  # parents the run made go too
 
 
+def disk_full(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
 def test_a_failure_after_training_marks_the_folder_failed_and_resume_finishes_it(tmp_path: Path, monkeypatch,
                                                                                   capsys):
     import sbkit.pipeline.report as report
-
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
 
     out = tmp_path / "x"
     with monkeypatch.context() as patch:
@@ -233,9 +234,6 @@ def test_a_run_killed_before_its_first_checkpoint_resumes_from_the_start(tmp_pat
 
 def test_a_failed_train_folder_names_sbkit_train_to_continue_it(tmp_path: Path, monkeypatch, capsys):
     import sbkit.pipeline.train_stage as train_stage
-
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
 
     out = tmp_path / "t"
     with monkeypatch.context() as patch:
