@@ -333,7 +333,7 @@ def initerr_module() -> types.ModuleType:
 
 def test_a_component_that_raises_in_its_constructor_is_one_line_naming_its_plugin(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("badsk", initerr_module, package="sbkit-bad"))
-    host = loaded_host()
+    loaded_host()
     with pytest.raises(PluginError) as info:
         Registry().create("sketchifier", "initerr")
     message = str(info.value)
@@ -352,7 +352,7 @@ def test_registering_a_taken_plugin_name_by_hand_fails(fresh_plugins):
 
 def test_unknown_name_lists_choices_and_closest_match(fake_entry_points):
     fake_entry_points.append(FakeEntryPoint("good", lambda: sketchifier_module("good", "wiggle")))
-    host = loaded_host()
+    loaded_host()
     with pytest.raises(UnknownComponentError) as info:
         Registry().get("sketchifier", "wigle")
     assert "choose from: wiggle" in str(info.value) and "did you mean 'wiggle'" in str(info.value)
