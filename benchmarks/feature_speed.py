@@ -7,9 +7,10 @@ EfficientNet-Lite0 tower. This times that forward pass on the same random pictur
 (so load from other processes hits all alike), the best round of each kept:
 
 - bare: the timm model as built (`tf_efficientnet_lite0`), `forward_features` on contiguous (N, C, H, W)
-  batches under `torch.no_grad()`, batches of 64 (the size sbkit used before);
-- sbkit: `encoder.vision_features` (normalising, pooled vector and 4x4 grid, channels-last input) at each size
-  in `--batches`.
+  batches under `torch.no_grad()`, batches of 64 (what sbkit did before);
+- channels-last: the same tower and batches of 64, the input made channels-last, one pass per batch;
+- sbkit: `encoder.vision_features` (normalising, pooled vector and 4x4 grid) called with batches of each size
+  in `--batches`; on CPU it feeds the tower channels-last input in passes of 16 pictures.
 
 Reported: pictures per second and the ratio sbkit / bare, and the largest difference
 between the pooled features of the two (channels-last against contiguous input; they should agree to float error).
@@ -43,7 +44,7 @@ def seconds(step, batches: list[torch.Tensor]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", default="16,32,64", help="sbkit batch sizes to time, comma-separated")
+    parser.add_argument("--batches", default="16,64,256", help="sbkit batch sizes to time, comma-separated")
     parser.add_argument("--pictures", type=int, default=512, help="pictures per round")
     parser.add_argument("--size", type=int, default=128, help="picture side in pixels (the encoder's input size)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per setting; the best is kept")
@@ -63,7 +64,9 @@ def main() -> None:
     console.print(f"largest difference of the pooled features, sbkit vs bare: "
                   f"{(pooled - bare_pooled).abs().max().item():.1e} (values up to {bare_pooled.abs().max().item():.1f})")
 
-    loops = {"bare timm forward_features, batch 64": (trunk.forward_features, list(pictures.split(64)))}
+    loops = {"bare timm forward_features, batch 64": (trunk.forward_features, list(pictures.split(64))),
+             "channels-last forward_features, batch 64": (
+                 trunk.forward_features, [b.contiguous(memory_format=torch.channels_last) for b in pictures.split(64)])}
     for size in (int(b) for b in args.batches.split(",")):
         loops[f"sbkit vision_features, batch {size}"] = (encoder.vision_features, list(pictures.split(size)))
     for step, batches in loops.values():

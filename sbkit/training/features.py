@@ -36,7 +36,7 @@ from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
 from sbkit.training.data import Batch, pick_captions, pick_variants
 
-FEATURE_BATCH = 16  # small batches stay in the CPU caches: faster than 64 (benchmarks/feature_speed.py)
+FEATURE_BATCH = 64
 MIX_FIT_ROWS = 20_000  # raw_mix fits on an even sample: means and directions settle long before this
 
 

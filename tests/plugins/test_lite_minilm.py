@@ -11,7 +11,7 @@ from sbkit.errors import ConfigError
 from sbkit.registry import create
 from sbkit.training import build_model
 from sbkit.weights import resolve_model_folder, resolve_weights_file
-from sbkit_timm.lite_minilm import LiteMiniLMEncoder
+from sbkit_timm.lite_minilm import CPU_CHUNK, LiteMiniLMEncoder
 from sbkit_timm.lukemelas import load_lukemelas, rename
 
 EGYPTIAN_CAT, ESPRESSO = 285, 967
@@ -100,6 +100,18 @@ def test_features_then_heads_equal_the_whole_encoder(tiny: LiteMiniLMEncoder) ->
     torch.testing.assert_close(whole, parts)
     torch.testing.assert_close(text, text_parts)
     assert tiny.vision_features(images).shape == (3, tiny.vision_dim)
+
+
+def test_a_large_batch_on_cpu_gives_each_picture_its_own_features(tiny: LiteMiniLMEncoder) -> None:
+    # On CPU the tower runs channels-last passes of CPU_CHUNK pictures; the features must not depend on that.
+    size = tiny.input_size
+    images = torch.rand(2 * CPU_CHUNK + 3, 3, size, size)
+    with torch.no_grad():
+        together = tiny.vision_features(images)
+        alone = torch.cat([tiny.vision_features(image[None]) for image in images])
+        bare_pooled = tiny.trunk.forward_features(tiny.normalize(images)).mean(dim=(2, 3))  # contiguous, one pass
+    torch.testing.assert_close(together, alone, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(together[:, :tiny.trunk.num_features], bare_pooled, atol=1e-4, rtol=1e-4)
 
 
 def test_fingerprint_follows_the_weights(tiny: LiteMiniLMEncoder, tmp_path) -> None:
