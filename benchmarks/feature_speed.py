@@ -30,6 +30,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
+from sbkit.io import atomic_write_json  # noqa: E402
 from sbkit.registry import create  # noqa: E402
 
 
@@ -48,6 +49,7 @@ def main() -> None:
     parser.add_argument("--pictures", type=int, default=512, help="pictures per round")
     parser.add_argument("--size", type=int, default=128, help="picture side in pixels (the encoder's input size)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per setting; the best is kept")
+    parser.add_argument("--out", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
 
     encoder = create("encoder", "lite-minilm", input_size=args.size).eval()
@@ -79,9 +81,14 @@ def main() -> None:
     for column in ("loop", "pictures/s", "x bare"):
         table.add_column(column, justify="left" if column == "loop" else "right")
     bare = args.pictures / best[next(iter(loops))]
-    for name, time_taken in best.items():
-        table.add_row(name, f"{args.pictures / time_taken:.0f}", f"{args.pictures / time_taken / bare:.2f}")
+    rates = {name: args.pictures / time_taken for name, time_taken in best.items()}
+    for name, value in rates.items():
+        table.add_row(name, f"{value:.0f}", f"{value / bare:.2f}")
     console.print(table)
+    if args.out:
+        difference = (pooled - bare_pooled).abs().max().item()
+        atomic_write_json(args.out, {"pictures_per_second": rates, "x_bare": {n: v / bare for n, v in rates.items()},
+                                     "largest_difference": difference, "pictures": args.pictures, "size": args.size})
 
 
 if __name__ == "__main__":

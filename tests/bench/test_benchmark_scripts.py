@@ -127,3 +127,24 @@ def test_facing_either_way_reports_drawings_as_drawn_and_mirrored(run_dir):
         for cell in (row[3], row[4].rstrip(" |")):
             if cell != "-":
                 assert all(0.0 <= float(value) <= 1.0 for value in cell.split(" / ")), row
+
+
+def test_feature_speed_reports_every_loop_beside_the_bare_one(tmp_path):
+    report = _run("feature_speed.py", "--pictures", "24", "--size", "64", "--rounds", "1", "--batches", "8,24",
+                  out=tmp_path / "features.json")
+    assert list(report["x_bare"]) == ["bare timm forward_features, batch 64", "channels-last forward_features, "
+                                      "batch 64", "sbkit vision_features, batch 8", "sbkit vision_features, batch 24"]
+    assert report["x_bare"]["bare timm forward_features, batch 64"] == 1.0
+    assert all(value > 0 for value in report["pictures_per_second"].values())
+    assert report["largest_difference"] < 1e-3  # the same features, however the tower is fed
+
+
+def test_drawn_errors_reports_each_level_of_the_first_hit(run_dir):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "drawn_errors.py"), str(run_dir)], check=True,
+                          capture_output=True, text=True, timeout=240)
+    rows = {line.split(" | ")[0].lstrip("| "): [float(v) for v in line.rstrip(" |").split(" | ")[1:]]
+            for line in done.stdout.splitlines() if line.startswith(("| drawn ", "| sketchifier "))}
+    assert set(rows) == {"drawn", "sketchifier"}
+    for r1, category, length, options, in_group in rows.values():
+        assert all(0.0 <= value <= 1.0 for value in (r1, category, length, options, in_group))
+        assert category >= length >= options >= r1  # the right item has the right category, length and options
