@@ -63,8 +63,9 @@ def main() -> None:
         sample = pictures[:16]
         pooled = encoder.vision_features(sample)[:, :trunk.num_features]  # channels-last inside
         bare_pooled = trunk.forward_features(encoder.normalize(sample)).mean(dim=(2, 3))  # contiguous
-    console.print(f"largest difference of the pooled features, sbkit vs bare: "
-                  f"{(pooled - bare_pooled).abs().max().item():.1e} (values up to {bare_pooled.abs().max().item():.1f})")
+    difference = (pooled - bare_pooled).abs().max().item()
+    console.print(f"largest difference of the pooled features, sbkit vs bare: {difference:.1e} "
+                  f"(values up to {bare_pooled.abs().max().item():.1f})")
 
     loops = {"bare timm forward_features, batch 64": (trunk.forward_features, list(pictures.split(64))),
              "channels-last forward_features, batch 64": (
@@ -86,7 +87,6 @@ def main() -> None:
         table.add_row(name, f"{value:.0f}", f"{value / bare:.2f}")
     console.print(table)
     if args.out:
-        difference = (pooled - bare_pooled).abs().max().item()
         atomic_write_json(args.out, {"pictures_per_second": rates, "x_bare": {n: v / bare for n, v in rates.items()},
                                      "largest_difference": difference, "pictures": args.pictures, "size": args.size})
 

@@ -397,4 +397,4 @@ def _vision_trunk(vision: str, weights: str) -> nn.Module:
 def _load_text(path: str) -> tuple[nn.Module, Any, str]:
     from sbkit_transformers.hf_text import _load_text as load_text
 
-    return load_text(path, "auto")
+    return load_text(path, "auto", "lite-minilm", "text")

@@ -165,26 +165,28 @@ def _hidden_size(config: Any) -> int:
     return int(size)
 
 
-def _load_text(path: str, pooling: str) -> tuple[nn.Module, Any, str]:
-    """(model, tokenizer, pooling mode) from a hub id, a model folder, or a folder that ``save_extra`` wrote."""
+def _load_text(path: str, pooling: str, what: str = "hf-text",
+               option: str = "path") -> tuple[nn.Module, Any, str]:
+    """(model, tokenizer, pooling mode) from a hub id, a model folder, or a folder that ``save_extra`` wrote;
+    errors name the encoder ``what`` and its parameter ``option`` that gave ``path``."""
     from transformers import AutoConfig, AutoModel
 
     pooling_config = None
     if looks_local(path) and Path(path).expanduser().is_dir():
         model_dir, pooling_config = read_sentence_transformers(Path(path).expanduser())
         path = str(model_dir)
-    config = load(AutoConfig.from_pretrained, path, "hf-text")
+    config = load(AutoConfig.from_pretrained, path, what, option)
     check(not hasattr(config, "vision_config"),
-          f"encoder 'hf-text': {path!r} holds a {config.model_type!r} model with a vision tower; use the clip "
+          f"encoder {what!r}: {path!r} holds a {config.model_type!r} model with a vision tower; use the clip "
           f"encoder for CLIP models, or pass a text model folder", ConfigError)
     check(not getattr(config, "is_encoder_decoder", False),
-          f"encoder 'hf-text': {path!r} is an encoder-decoder model ({config.model_type}); pass an encoder-only "
+          f"encoder {what!r}: {path!r} is an encoder-decoder model ({config.model_type}); pass an encoder-only "
           f"text model such as a BERT or MiniLM sentence-transformers folder", ConfigError)
-    model, marker = load_model(path, "hf-text", config, AutoModel.from_config, AutoModel.from_pretrained)
+    model, marker = load_model(path, what, config, AutoModel.from_config, AutoModel.from_pretrained, option)
     if isinstance(getattr(model, "pooler", None), nn.Module):
         # The task pooler (e.g. BERT's dense + tanh) is never used here; left in, it holds dead parameters.
         model.pooler = None
-    tokenizer = load_tokenizer(path, "hf-text")
+    tokenizer = load_tokenizer(path, what, option)
     if pooling == "auto":
         pooling = (marker or {}).get("pooling") or (pooling_mode(pooling_config) if pooling_config else "mean")
     return model, tokenizer, pooling

@@ -23,8 +23,9 @@ def looks_local(path: str) -> bool:
         len(path) > 1 and path[1] == ":")
 
 
-def fix_hint() -> str:
-    return ("pass a local model folder (config.json, weights and tokenizer files) with --encoder.path DIR, "
+def fix_hint(option: str = "path") -> str:
+    """What to do about a model that cannot load, naming the encoder parameter ``option`` that gives it."""
+    return (f"pass a local model folder (config.json, weights and tokenizer files) with --encoder.{option} DIR, "
             "or a hub id that is already cached when offline (HF_HUB_OFFLINE=1)")
 
 
@@ -66,23 +67,24 @@ def cached_on_hub(path: str) -> bool:
         return False
 
 
-def load(loader: Callable[[str], T], path: str, what: str) -> T:
-    """``loader(path)``, turning a missing folder, a bad hub id or unreadable files into a :class:`ConfigError`."""
+def load(loader: Callable[[str], T], path: str, what: str, option: str = "path") -> T:
+    """``loader(path)``, turning a missing folder, a bad hub id or unreadable files into a :class:`ConfigError`
+    that names the encoder ``what`` and its parameter ``option``."""
     quiet()
     if looks_local(path) and not Path(path).expanduser().is_dir():
-        raise ConfigError(f"encoder {what!r}: model folder {path!r} does not exist; {fix_hint()}")
+        raise ConfigError(f"encoder {what!r}: model folder {path!r} does not exist; {fix_hint(option)}")
     if not looks_local(path) and not cached_on_hub(path) and (why := hub_unreachable()):
         raise ConfigError(f"encoder {what!r}: {path!r} is not a local folder nor in the hub cache, and {why}; "
-                          f"{fix_hint()}")
+                          f"{fix_hint(option)}")
     try:
         return loader(str(Path(path).expanduser()) if looks_local(path) else path)
     except (OSError, ValueError, KeyError) as exc:
         reason = " ".join(str(exc).split())[:300]
         raise ConfigError(f"encoder {what!r}: cannot load {path!r} ({type(exc).__name__}: {reason}); "
-                          f"{fix_hint()}") from exc
+                          f"{fix_hint(option)}") from exc
 
 
-def load_tokenizer(path: str, what: str) -> Any:
+def load_tokenizer(path: str, what: str, option: str = "path") -> Any:
     """``AutoTokenizer.from_pretrained(path)``; a local folder must hold a vocabulary file, since without one
     transformers quietly builds an empty tokenizer that maps every word to one id."""
     from transformers import AutoTokenizer
@@ -91,7 +93,7 @@ def load_tokenizer(path: str, what: str) -> Any:
     if looks_local(path) and folder.is_dir() and not any((folder / name).is_file() for name in VOCAB_FILES):
         raise ConfigError(f"encoder {what!r}: {path!r} holds no tokenizer ({', '.join(VOCAB_FILES[:3])}, ...); "
                           f"save the tokenizer there too with tokenizer.save_pretrained(DIR)")
-    return load(AutoTokenizer.from_pretrained, path, what)
+    return load(AutoTokenizer.from_pretrained, path, what, option)
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -136,7 +138,7 @@ MARKER = "sbkit_encoder.json"
 
 
 def load_model(path: str, what: str, config: Any, from_config: Callable[[Any], T],
-               from_pretrained: Callable[..., T]) -> tuple[T, dict[str, Any] | None]:
+               from_pretrained: Callable[..., T], option: str = "path") -> tuple[T, dict[str, Any] | None]:
     """The model at ``path`` and the marker :func:`save_folder` left there (None for an ordinary model folder).
 
     A folder that :func:`save_folder` wrote holds no weights: its model is built untrained from the config,
@@ -149,7 +151,7 @@ def load_model(path: str, what: str, config: Any, from_config: Callable[[Any], T
             raise ConfigError(f"encoder {what!r}: {path!r} has a config but no weights (model.safetensors or "
                               f"pytorch_model.bin); write the model there with save_pretrained")
         return from_config(config), marker
-    return load(lambda p: from_pretrained(p, config=config), path, what), marker
+    return load(lambda p: from_pretrained(p, config=config), path, what, option), marker
 
 
 def save_folder(target: Path, config: Any, tokenizer: Any, marker: dict[str, Any]) -> None:

@@ -293,3 +293,11 @@ def test_a_run_fits_raw_mix_on_its_training_features_and_saves_it(tmp_path) -> N
     assert bool(mix.fitted) and mix.basis.shape == (mix.features, 8)
     assert mix.image_mean.abs().sum() > 0 and not torch.equal(mix.image_mean, mix.sketch_mean)
     assert set(result.metrics["metrics"]["sketch"]) == {"synthetic", "drawn"}
+
+
+def test_a_text_model_that_cannot_load_names_lite_minilm_and_its_text_option(tmp_path) -> None:
+    with pytest.raises(ConfigError, match=r"^encoder 'lite-minilm': model folder .* does not exist; .*--encoder\.text "
+                                          r"DIR"):
+        create("encoder", "lite-minilm", {"text": str(tmp_path / "no-such-model")})
+    with pytest.raises(ConfigError, match=r"^encoder 'lite-minilm': .*'nobody-here/no-such-minilm'.*--encoder\.text"):
+        create("encoder", "lite-minilm", {"text": "nobody-here/no-such-minilm"})
