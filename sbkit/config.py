@@ -96,6 +96,16 @@ class RunConfig:
         return cls().updated(data, where)
 
     @classmethod
+    def given(cls, config: Any, where: str) -> RunConfig | None:
+        """``config`` as a RunConfig: None stays None, a dict of settings is read like a config file's."""
+        if config is None or isinstance(config, RunConfig):
+            return config
+        if isinstance(config, dict):
+            return cls.from_dict(config, where)
+        raise ConfigError(f"{where}: config must be a RunConfig or a dict of settings, got "
+                          f"{type(config).__name__}; or pass the settings as keywords, e.g. {where[:-1]}epochs=2)")
+
+    @classmethod
     def from_toml(cls, path: str | Path) -> RunConfig:
         path = Path(path)
         if not path.is_file():

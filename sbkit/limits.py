@@ -24,7 +24,10 @@ MAX_QUERY_TEXT = 500
 
 
 def check_query_text(text: str | None) -> None:
-    """Refuse a search caption over :data:`MAX_QUERY_TEXT` characters with a one-line :class:`DataError`."""
+    """Refuse a search caption that is not a str, or is over :data:`MAX_QUERY_TEXT` characters, with a one-line
+    :class:`DataError`."""
+    if text is not None and not isinstance(text, str):
+        raise DataError(f"the caption must be a str, got {type(text).__name__}; pass text=\"a long red trouser\"")
     if text is not None and len(text) > MAX_QUERY_TEXT:
         raise DataError(f"the caption is {len(text):,} characters, over the {MAX_QUERY_TEXT}-character limit of a "
                         "search; describe the item in fewer words, e.g. \"a long red trouser\"")

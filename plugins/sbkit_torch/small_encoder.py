@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-
 import torch
 
 from sbkit.components import Encoder
+from sbkit.errors import ConfigError, check
 from sbkit_torch.small_cnn import SmallCNN
 from sbkit_torch.word_text import WordTextEncoder, WordTextTower
 
@@ -25,6 +25,9 @@ class SmallEncoder(WordTextTower, Encoder):
 
     def __init__(self, dim: int = 256, width: int = 32, text_dim: int | None = None, max_vocab: int = 5000) -> None:
         super().__init__()
+        for name, value in (("dim", dim), ("width", width), ("text_dim", dim if text_dim is None else text_dim),
+                            ("max_vocab", max_vocab)):
+            check(value >= 1, f"encoder 'small': {name} must be at least 1, got {value}", ConfigError)
         self.dim, self.width, self.max_vocab = dim, width, max_vocab
         self.embed_dim = dim
         self.text_dim = dim if text_dim is None else text_dim

@@ -153,6 +153,7 @@ def run(config: RunConfig | None = None, resume: bool = False, force: bool = Fal
         raise ConfigError("resume and force contradict each other: resume continues the run in the folder, force "
                           "replaces it; give one")
     refuse_data_parallel()
+    config = RunConfig.given(config, "run()")
     saved = resume_base(_resume_folder(config, overrides)) if resume else None
     config = (config or saved or RunConfig()).updated(overrides, "run()")
     torch.manual_seed(config.seed)
@@ -169,7 +170,7 @@ def run(config: RunConfig | None = None, resume: bool = False, force: bool = Fal
 
     holdout = choose_holdout(config.holdout, [item.category for item in catalogue.split("train")], config.seed,
                              uses_frozen_features(encoder))
-    with claim_run_folder(run_dir, resume=resume, force=force):
+    with claim_run_folder(run_dir, resume=resume, force=force, catalogue=catalogue.root):
         config.save(run_dir / "config.toml")
         return _run_stages(config, run_dir, resume, catalogue, timer, device, options, get_registry(), sketchifier,
                            encoder, loss, holdout)

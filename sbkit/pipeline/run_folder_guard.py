@@ -82,8 +82,8 @@ def refuse_changed_resume(folder: Path, saved: RunConfig, wanted: RunConfig) -> 
 
 
 @contextmanager
-def claim_run_folder(folder: Path, resume: bool = False, force: bool = False,
-                     command: str = "sbkit run") -> Iterator[Path]:
+def claim_run_folder(folder: Path, resume: bool = False, force: bool = False, command: str = "sbkit run",
+                     catalogue: Path | None = None) -> Iterator[Path]:
     """Make (if needed) and lock ``folder`` for one run, and tidy it if the run fails.
 
     Args:
@@ -91,12 +91,14 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False,
         resume: continue the run in it; its files are kept.
         force: delete the result files of a run already in it before this run starts.
         command: the command that continues the run, as a ``FAILED`` file suggests it.
+        catalogue: the folder of the catalogue the run reads; the run folder may not lie inside it.
 
     Raises:
-        ConfigError: the folder is a file, holds another run (without ``force`` or ``resume``), or is locked
-            by another run.
+        ConfigError: the folder is a file, lies in the catalogue, holds another run (without ``force`` or
+            ``resume``) or files named as a run's that no run wrote, or is locked by another run.
     """
-    check_output(folder, folder=True, conflict=lambda _: None)  # what the folder holds is checked below
+    check_output(folder, folder=True, folders={"the catalogue": catalogue},
+                 conflict=lambda _: None)  # what the folder holds is checked below
     # The same checks run before locking, so a refused run does not even touch the lock file.
     refuse_if_locked(folder, "sbkit job", BUSY_HINT)
     if not resume:
@@ -121,6 +123,11 @@ def claim_run_folder(folder: Path, resume: bool = False, force: bool = False,
 def _refuse_a_run_in(folder: Path, force: bool) -> list[Path]:
     """The run files in ``folder``; a :class:`ConfigError` when there are some and ``force`` is off."""
     existing = run_entries(folder)
+    if existing and not any(p.name == "config.toml" for p in existing):
+        # A run writes config.toml before anything else, so these are someone else's files of the same names.
+        names = ", ".join(p.name for p in existing[:4])
+        raise ConfigError(f"run folder {folder} holds {names}, which no sbkit run wrote there (it has no "
+                          "config.toml); give another --out")
     if existing and not force:
         names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in existing[:4])
         more = f" and {len(existing) - 4} more" if len(existing) > 4 else ""

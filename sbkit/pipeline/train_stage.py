@@ -48,6 +48,7 @@ def train_run(config: RunConfig | None = None, resume: bool = False, force: bool
     if resume and force:
         raise ConfigError("resume and force contradict each other: resume continues the run in the folder, force "
                           "replaces it; give one")
+    config = RunConfig.given(config, "train()")
     folder = str(overrides.get("out") or (config.out if config else ""))
     if resume and not folder:
         raise ConfigError("cannot resume: say which run folder, e.g. sbkit train --resume DIR")
@@ -84,7 +85,8 @@ def _train(config: RunConfig, saved: RunConfig | None, resume: bool, force: bool
         check(len(catalogue.split("train")) >= 2, f"catalogue {catalogue.name!r} has "
               f"{len(catalogue.split('train'))} train items; training needs at least 2 (give the folder's captions "
               "file a split column, or more items)", DataError)
-        with claim_run_folder(run_dir, resume=resume, force=force, command="sbkit train"):
+        with claim_run_folder(run_dir, resume=resume, force=force, command="sbkit train",
+                              catalogue=catalogue.root):
             config.save(run_dir / "config.toml")
             splits, skipped = _prepare(catalogue, config, sketchifier, timer)
             write_skipped(run_dir, skipped)

@@ -38,6 +38,16 @@ class DrawingTooLarge(DataError):
     """A drawing over the pixel limit, refused from its header before decoding."""
 
 
+def drawing_pixels(img: Image.Image) -> np.ndarray:
+    """A PIL image of any mode as (H, W) uint8 gray, or (H, W, 4) RGBA uint8 when it has transparency."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
+    img.load()
+    if img.mode == "L":
+        return np.ascontiguousarray(np.asarray(img, dtype=np.uint8))
+    return cv2.cvtColor(np.asarray(to_rgb(img), dtype=np.uint8), cv2.COLOR_RGB2GRAY)
+
+
 def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode a drawing (a file path or an open binary stream) as (H, W) uint8 gray, or (H, W, 4) RGBA uint8
     when it has transparency.
@@ -57,13 +67,7 @@ def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PI
                       f"{max_pixels:,}-pixel limit; scale the drawing down", DrawingTooLarge)
                 check(min(width, height) >= 2, f"{label}: {width}x{height} is too small to hold a drawing; send a "
                       "PNG or JPEG drawing of at least 2 x 2 pixels", DataError)
-                has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
-                if has_alpha:
-                    return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
-                img.load()
-                if img.mode == "L":
-                    return np.ascontiguousarray(np.asarray(img, dtype=np.uint8))
-                return cv2.cvtColor(np.asarray(to_rgb(img), dtype=np.uint8), cv2.COLOR_RGB2GRAY)
+                return drawing_pixels(img)
     except DataError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -99,12 +103,35 @@ def flatten_alpha(rgba: np.ndarray) -> np.ndarray:
     return np.clip(gray * alpha + ground * (1 - alpha), 0, 255).round().astype(np.uint8)
 
 
+def as_uint8(image: np.ndarray) -> np.ndarray:
+    """A drawing array of any common pixel type as uint8: bool as 0/255, 16-bit values scaled like 16-bit PNG
+    files, floats read as [0, 1] when they stay within it, else as [0, 255]."""
+    kind = image.dtype.kind
+    if image.dtype == np.uint8:
+        return image
+    if kind == "b":
+        return image.astype(np.uint8) * 255
+    check(kind in "uif", f"a query drawing must hold numbers (uint8, 16-bit, float or bool), got dtype "
+          f"{image.dtype}", ShapeError)
+    if kind == "f":
+        check(bool(np.isfinite(image).all()), "a query drawing holds NaN or infinite values; pass finite pixel "
+              "values", ShapeError)
+    low, high = float(image.min()), float(image.max())
+    if kind == "f" and low >= 0 and high <= 1:
+        return np.round(image * 255).astype(np.uint8)
+    if low >= 0 and high <= 255:
+        return np.round(image).astype(np.uint8) if kind == "f" else image.astype(np.uint8)
+    check(kind in "ui" and low >= 0 and high <= 65535, f"a query drawing's values run from {low:g} to {high:g}; "
+          "pass 8-bit (0-255), 16-bit (0-65535) or float (0-1) pixels", ShapeError)
+    return np.round(image.astype(np.float64) / 65535 * 255).astype(np.uint8)
+
+
 def to_gray(image: np.ndarray) -> np.ndarray:
     """(H, W), (H, W, 3) RGB or (H, W, 4) RGBA uint8 -> (H, W) uint8 gray with transparency resolved."""
     check(isinstance(image, np.ndarray) and image.ndim in (2, 3) and min(image.shape[:2]) >= 2,
           f"a query drawing must be a (H, W) or (H, W, 3|4) array, got {getattr(image, 'shape', image)!r}",
           ShapeError)
-    image = image.astype(np.uint8) if image.dtype != np.uint8 else image
+    image = as_uint8(image)
     if image.ndim == 2:
         return image
     if image.shape[2] == 4:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import io
 import math
+import operator
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image
 
 from sbkit.components import Index
 from sbkit.data.catalogue import CatalogueItem
@@ -28,12 +31,12 @@ from sbkit.data.images import MAX_PIXELS
 from sbkit.errors import DataError, check
 from sbkit.limits import check_query_text
 from sbkit.retrieval.gallery import Gallery
-from sbkit.retrieval.query import decode_drawing, prepare_query, read_drawing
+from sbkit.retrieval.query import decode_drawing, drawing_pixels, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
 from sbkit.retrieval.search import gallery_for, gallery_index
 
 MODES = ("sketch+text", "sketch", "text")
-Drawing = str | Path | bytes | np.ndarray  # a file, an encoded image, or pixels
+Drawing = str | Path | bytes | np.ndarray | Image.Image  # a file, an encoded image, or pixels
 
 
 @dataclass
@@ -107,6 +110,14 @@ class SearchResult:
                 f"like the catalogue's, e.g. \"a long red trouser\"", *found]
 
 
+def whole_number(k: Any) -> int:
+    """``k`` as an int of at least 1 (numpy integers too); a :class:`DataError` for anything else."""
+    check(not isinstance(k, bool) and hasattr(k, "__index__"), f"k must be a whole number, got {k!r} "
+          f"({type(k).__name__})", DataError)
+    check(operator.index(k) >= 1, f"k must be at least 1, got {k!r}", DataError)
+    return operator.index(k)
+
+
 def query_mode(mode: str | None, has_sketch: bool, has_text: bool) -> str:
     """The mode a query runs in: ``mode`` if given (checked against the inputs), else what was given."""
     if mode is None:
@@ -142,7 +153,7 @@ class Retriever:
         self._ids = frozenset(index.ids)
 
     @classmethod
-    def from_run(cls, run_dir: str | Path, index: str | Path | None = None, data: str | None = None,
+    def from_run(cls, run_dir: str | Path, index: str | Path | None = None, data: str | Path | None = None,
                  device: str = "cpu", gallery: bool = True, max_pixels: int = MAX_PIXELS) -> Retriever:
         """Open ``run_dir``: its model, its own test index (or ``index``, built by ``sbkit index build``) and,
         with ``gallery``, the photos and captions of the catalogue the index holds (``data`` overrides it).
@@ -151,8 +162,12 @@ class Retriever:
             DataError: the run folder or index is missing or broken, the index was built by another model, or
                 ``data`` cannot be loaded or holds none of the index's items.
         """
+        for name, value in (("run_dir", run_dir), ("index", index), ("data", data)):
+            check(value is None and name != "run_dir" or isinstance(value, (str, os.PathLike)),
+                  f"{name} must be a folder path (str or Path), got {type(value).__name__}", DataError)
         run = load_run(run_dir, device)
         found, index_dir = gallery_index(run, None if index is None else Path(index))
+        data = None if data is None else os.fspath(data)
         return cls(run, found, index_dir, gallery_for(run, found, index_dir, data) if gallery else None, max_pixels)
 
     def __len__(self) -> int:
@@ -169,21 +184,23 @@ class Retriever:
         """Rank the gallery for a drawing and/or a caption.
 
         Args:
-            sketch: a drawing: a file path, the bytes of a PNG/JPEG/... file, or an image array (H, W),
-                (H, W, 3) or (H, W, 4) uint8; any size, either polarity, transparency or a photo of paper.
+            sketch: a drawing: a file path, the bytes of a PNG/JPEG/... file, a PIL image, or an image array
+                (H, W), (H, W, 3) or (H, W, 4) of uint8, 16-bit, float in [0, 1] or bool pixels; any size,
+                either polarity, transparency or a photo of paper.
             text: a caption of at most :data:`sbkit.limits.MAX_QUERY_TEXT` characters; None or blank for none.
             k: results to return (at most the gallery size).
             mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
                 inputs given.
 
         Raises:
-            DataError: a missing input for the mode, a bad mode or k, a caption over the length limit, or a
-                drawing that cannot be read or holds no strokes.
+            DataError: a missing input for the mode, a bad mode or k, a caption that is not a str or is over
+                the length limit, or a drawing that cannot be read or holds no strokes.
+            ShapeError: a drawing array of the wrong shape, or pixels that are not finite numbers.
         """
         check_query_text(text)
         text = text.strip() if text and text.strip() else None
         mode = query_mode(mode, sketch is not None, text is not None)
-        check(isinstance(k, int) and k >= 1, f"k must be at least 1, got {k!r}", DataError)
+        k = whole_number(k)
         timings = Timings()
         prepared = None
         if mode != "text":
@@ -236,9 +253,13 @@ class Retriever:
     def _decode(self, sketch: Drawing) -> np.ndarray:
         if isinstance(sketch, np.ndarray):
             return sketch
+        if isinstance(sketch, Image.Image):
+            return drawing_pixels(sketch)
         if isinstance(sketch, (bytes, bytearray, memoryview)):
             check(len(sketch) > 0, "the uploaded drawing is empty (0 bytes); send a PNG or JPEG file", DataError)
             return decode_drawing(io.BytesIO(bytes(sketch)), "the uploaded drawing", self.max_pixels)
+        check(isinstance(sketch, (str, os.PathLike)), f"sketch must be a file path, the bytes of an image file, a "
+              f"numpy array or a PIL image, got {type(sketch).__name__}", DataError)
         return read_drawing(sketch, self.max_pixels)
 
     def _hit(self, rank: int, item_id: str, score: float) -> Hit:

@@ -246,6 +246,43 @@ def test_a_failed_train_folder_names_sbkit_train_to_continue_it(tmp_path: Path, 
     assert not (out / FAILED).exists() and (out / "model").is_dir()
 
 
+@pytest.mark.parametrize("inside", ["", "images"], ids=["the-catalogue-folder", "a-folder-in-it"])
+def test_a_run_folder_inside_the_catalogue_is_refused_before_any_write(inside, tmp_path: Path, capsys):
+    from sbkit.data.adapters.examples import make_folder_catalogue
+
+    catalogue = make_folder_catalogue(tmp_path / "cat", n_items=24)
+    before = snapshot(catalogue)
+    code, output = sbkit_cli(capsys, "run", *TRAIN_ARGS, "--data", str(catalogue), "--out", str(catalogue / inside))
+    assert code == 2 and "lies inside the catalogue" in error_line(output)
+    assert snapshot(catalogue) == before
+
+
+def test_files_named_like_a_run_s_are_not_a_run_that_force_may_replace(tmp_path: Path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "report.md").write_text("# my own notes\n")
+    for extra in ([], ["--force"]):
+        code, output = sbkit_cli(capsys, "run", *TINY_ARGS, "--out", str(out), *extra)
+        assert code == 2 and "which no sbkit run wrote there" in error_line(output)
+    assert (out / "report.md").read_text() == "# my own notes\n" and [p.name for p in out.iterdir()] == ["report.md"]
+
+
+def test_an_encoder_of_no_size_is_refused_before_the_run_folder_exists(tmp_path: Path):
+    for change in ({"dim": 0}, {"width": 0}, {"dim": -1}):
+        with pytest.raises(ConfigError, match=f"encoder 'small': {next(iter(change))} must be at least 1"):
+            sbkit.run(**{**TINY, "encoder": {**TINY["encoder"], **change}}, out=str(tmp_path / "x"))
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_config_is_a_run_config_or_a_dict(tmp_path: Path):
+    assert RunConfig.given({"epochs": 3}, "run()").epochs == 3
+    with pytest.raises(ConfigError, match=r"run\(\): config must be a RunConfig or a dict of settings, got int"):
+        sbkit.run(5)
+    with pytest.raises(ConfigError, match=r"run\(\): unknown setting 'epoch'"):
+        sbkit.run({"epoch": 1}, out=str(tmp_path / "x"))
+    assert not (tmp_path / "x").exists()
+
+
 def test_a_cuda_device_the_machine_lacks_is_refused_up_front(tmp_path: Path, monkeypatch):
     import torch
 
