@@ -66,10 +66,26 @@ def create(kind: str, name: str, **params: Any) -> Any:
 def sketchify(source: Any, out: Any, sketchifier: str = "canny", **options: Any) -> Any:
     """Python API for ``sbkit sketchify``: photos to image-sketch-text triples.
 
-    See :func:`sbkit.sketch.job.sketchify_job` for ``source``, ``out`` and the options.
+    See :func:`sbkit.sketch.job.sketchify_job` for ``source``, ``out`` and the options; the sketchifier's own
+    parameters go in ``params={"sigma": 1.5}``.
+
+    Raises:
+        ConfigError: an unknown option (a sketchifier parameter passed as one names ``params``), or a bad value.
     """
+    import inspect
+    import reprlib
+
+    from sbkit.errors import ConfigError, closest
     from sbkit.sketch.job import sketchify_job
 
+    taken = [name for name in inspect.signature(sketchify_job).parameters
+             if name not in ("source", "out", "sketchifier")]
+    for key, value in options.items():
+        if key not in taken:
+            guess = closest(key, taken)
+            hint = f" (did you mean {guess!r}?)" if guess else ""
+            raise ConfigError(f"sketchify got an unknown option {key!r}{hint}; sketchifier parameters go in "
+                              f"params={{{key!r}: {reprlib.repr(value)}}}; its options are {', '.join(taken)}")
     return sketchify_job(source, out, sketchifier, **options)
 
 

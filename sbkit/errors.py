@@ -52,7 +52,9 @@ def check(condition: object, message: str, error: type[SbkitError] = ShapeError)
 
 
 def closest(name: str, choices: Iterable[str]) -> str | None:
-    """The choice most like ``name``, or None when nothing is close."""
+    """The choice most like ``name``, or None when nothing is close (or ``name`` is not a str)."""
+    if not isinstance(name, str):
+        return None
     matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return matches[0] if matches else None
 

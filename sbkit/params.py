@@ -6,6 +6,7 @@ import inspect
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,9 @@ def coerce(value: Any, annotation: Any, where: str) -> Any:
 
 def resolve_params(cls: type, given: dict[str, Any], where: str) -> dict[str, Any]:
     """Check ``given`` against ``cls``'s parameters and coerce the values; unknown names are errors."""
+    if not isinstance(given, Mapping):
+        raise ConfigError(f"{where}: params must be a dict (name -> value), got {type(given).__name__}; "
+                          "pass them as {'name': value, ...}")
     params = {p.name: p for p in component_params(cls)}
     resolved = {}
     for key, value in given.items():

@@ -6,6 +6,7 @@ class is needed (``create``, ``get``, ``Entry.params``), never to list names or 
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from sbkit.component_spec import ComponentSpec
@@ -90,12 +91,46 @@ class Entry:
         except (SbkitError, KeyboardInterrupt):
             raise
         except BaseException as exc:
+            problem = self.call_problem(params, context) if isinstance(exc, TypeError) else None
+            if problem:
+                raise ConfigError(problem) from None
             if self.plugin.builtin:
                 raise
             raise self.failure("failed to start", exc) from exc
 
+    def call_problem(self, params: dict[str, Any], context: dict[str, Any]) -> str | None:
+        """Why the constructor refuses these arguments before its body runs, or None when it takes them.
+
+        Binding them to the signature tells a call that could not start (a missing argument) from a
+        ``TypeError`` raised inside the constructor, which stays the component's own error.
+        """
+        try:
+            signature = inspect.signature(self.cls)
+        except (TypeError, ValueError):
+            return None
+        try:
+            signature.bind(**params, **context)
+        except TypeError as exc:
+            named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+            missing = [p.name for p in signature.parameters.values()
+                       if p.kind in named and p.default is p.empty and p.name not in params and p.name not in context]
+            if not missing:
+                return f"{self.owner} cannot be built with {', '.join(sorted({**params, **context}))}: {exc}"
+            one = len(missing) == 1
+            names = missing[0] if one else f"{', '.join(missing[:-1])} and {missing[-1]}"
+            them = "it" if one else "them"
+            if set(missing) <= set(getattr(self.cls, "context_params", ())):
+                return (f"{self.owner} needs {names} (the pipeline passes {them}); "
+                        f"pass {them} as {'a keyword' if one else 'keywords'}")
+            return (f"{self.owner} needs {names}; pass {them} as {'a parameter' if one else 'parameters'} "
+                    f"(`sbkit list {self.kind}` shows them)")
+        return None
+
 
 def _check_kind(kind: str) -> None:
+    if not isinstance(kind, str):
+        raise ConfigError(f"the component kind must be a str, got {type(kind).__name__}; "
+                          f"choose from: {', '.join(sorted(KINDS))}")
     if kind not in KINDS:
         raise ConfigError(unknown_name_message("component kind", kind, KINDS))
 
@@ -150,6 +185,9 @@ class Registry:
 
     def entry(self, kind: str, name: str) -> Entry:
         _check_kind(kind)
+        if not isinstance(name, str):
+            raise ConfigError(f"the {kind} name must be a str, got {type(name).__name__}; "
+                              f"choose from: {', '.join(sorted(self._entries[kind])) or '(none registered)'}")
         try:
             return self._entries[kind][name]
         except KeyError:
@@ -162,7 +200,7 @@ class Registry:
     def create(self, kind: str, name: str, params: dict[str, Any] | None = None, **context: Any) -> Any:
         """Instantiate ``name`` with user ``params`` (checked and coerced) plus injected ``context``."""
         entry = self.entry(kind, name)
-        resolved = resolve_params(entry.cls, params or {}, f"{kind} {name!r}")
+        resolved = resolve_params(entry.cls, {} if params is None else params, f"{kind} {name!r}")
         return entry.build(resolved, **context)
 
 

@@ -10,7 +10,7 @@ from kornia.color import rgb_to_grayscale
 from kornia.filters import canny, gaussian_blur2d
 
 from sbkit.components import PostprocessedSketchifier
-from sbkit.errors import ConfigError, ShapeError, check
+from sbkit.errors import ConfigError
 from sbkit.sketch.edges import AutoMethod, auto_thresholds, check_canny_params, fill_thresholds, reference_levels
 
 
@@ -89,13 +89,12 @@ class KorniaCanny(PostprocessedSketchifier):
         return out
 
     def sketchify_batch(self, images: torch.Tensor, captions: list[str | None] | None = None) -> torch.Tensor:
-        """(B, 3, H, W) uint8, or float in [0, 1] -> (B, 1, H, W) uint8, 0 on lines and 255 elsewhere."""
-        check(images.ndim == 4 and images.shape[1] == 3,
-              f"{self.name}: expected a batch (B, 3, H, W), got {tuple(images.shape)}", ShapeError)
-        check(images.shape[2] >= 2 and images.shape[3] >= 2, f"{self.name}: images {tuple(images.shape)} are too small",
-              ShapeError)
+        """(B, 3, H, W) uint8, or float in [0, 1] -> (B, 1, H, W) uint8, 0 on lines and 255 elsewhere.
+
+        The batch is checked first, as every sketchifier's is (:func:`sbkit.components.sketchifier.check_batch`).
+        """
         x = images.to(self._device)
-        x = x.float() if x.dtype == torch.uint8 else x.float().clamp(0, 1) * 255
+        x = x.float() if x.dtype == torch.uint8 else x.float() * 255
         gray = rgb_to_grayscale(x)
         if self.sigma > 0:
             size = blur_kernel_size(self.sigma)

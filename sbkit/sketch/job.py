@@ -16,6 +16,7 @@ file exists.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import time
 from collections import Counter
@@ -98,6 +99,16 @@ def _foreign_job_files(out: Path) -> str | None:
     return f"holds {', '.join(found)} that sbkit sketchify did not write" if found else None
 
 
+def _int_option(name: str, value: Any, example: int) -> int | None:
+    """``value`` as an int (None stays None); a str, float or bool is a ConfigError naming the option."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"{name} must be an int or None, got {type(value).__name__} {value!r}; "
+                          f"pass a whole number, e.g. {name}={example}")
+    return int(value)
+
+
 def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny", params: dict[str, Any] | None = None,
                   workers: int | None = None, size: int | None = None, normalize: bool = False,
                   force: bool = False, engine: str = "local", address: str | None = None) -> JobSummary:
@@ -130,12 +141,15 @@ def sketchify_job(source: str | Path, out: str | Path, sketchifier: str = "canny
     from sbkit.registry import get_registry
 
     check_engine(engine, address)
+    size, workers = _int_option("size", size, 256), _int_option("workers", workers, 2)
+    check(isinstance(normalize, bool), f"normalize must be True or False, got {normalize!r}; pass a bool", ConfigError)
+    check(isinstance(force, bool), f"force must be True or False, got {force!r}; pass a bool", ConfigError)
     check(size is None or size >= MIN_SIDE, f"size must be at least {MIN_SIDE} px, got {size}", ConfigError)
     workers = default_workers() if workers is None else workers
     check(workers >= 1, f"workers must be at least 1, got {workers}", ConfigError)
     entry = get_registry().entry("sketchifier", sketchifier)
     cls = entry.cls
-    resolved = resolve_params(cls, params or {}, f"sketchifier {sketchifier!r}")
+    resolved = resolve_params(cls, {} if params is None else params, f"sketchifier {sketchifier!r}")
     sketchifier_config = component_config(entry.build(resolved))
     config = {"sketchifier": sketchifier, "params": sketchifier_config, "size": size, "normalize": normalize,
               "source": os.path.abspath(source) if os.path.exists(source) else str(source)}
