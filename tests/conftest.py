@@ -64,6 +64,14 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def retriever(run_dir: Path):
+    """The session's tiny run loaded for search, once per test module (a server sets its limits on it)."""
+    from sbkit.retrieval.retriever import Retriever
+
+    return Retriever.from_run(run_dir)
+
+
 @pytest.fixture(scope="session")
 def sbkit_pytest_args() -> list[str]:
     """Options for a pytest run in a subprocess, so that it has sbkit's fixtures as an installed sbkit gives them."""

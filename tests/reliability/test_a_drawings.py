@@ -12,7 +12,6 @@ from PIL import Image
 
 from sbkit.errors import DataError
 from sbkit.retrieval.query import load_query
-from sbkit.retrieval.retriever import Retriever
 
 FORMATS = ["png-1bit", "png-8bit-grey", "png-16bit", "png-rgb", "png-rgba-alpha-strokes",
            "png-rgba-transparent-ground", "png-palette", "png-palette-transparent", "jpeg-rgb", "jpeg-grey",
@@ -29,11 +28,6 @@ def drawings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def bad(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
     return bad_files(tmp_path_factory.mktemp("bad-drawings"))
-
-
-@pytest.fixture(scope="module")
-def retriever(run_dir: Path) -> Retriever:
-    return Retriever.from_run(run_dir)
 
 
 def test_every_format_class_is_written_as_named(drawings: dict[str, Path]):

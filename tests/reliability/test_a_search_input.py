@@ -16,11 +16,6 @@ UNREAD = ["!?.,;:", "красное платье", "赤いワンピース"]
 
 
 @pytest.fixture(scope="module")
-def retriever(run_dir: Path) -> Retriever:
-    return Retriever.from_run(run_dir)
-
-
-@pytest.fixture(scope="module")
 def run(retriever: Retriever):
     return retriever.run
 

@@ -15,11 +15,6 @@ from sbkit.retrieval.retriever import Retriever
 
 
 @pytest.fixture(scope="module")
-def retriever(run_dir: Path) -> Retriever:
-    return Retriever.from_run(run_dir)
-
-
-@pytest.fixture(scope="module")
 def drawing(retriever: Retriever) -> Path:
     return next(retriever.item(i).sketch for i in retriever.index.ids if retriever.item(i).sketch is not None)
 

@@ -1,20 +1,13 @@
-"""A Retriever over the session's tiny run, shared by the server tests."""
+"""Fixtures shared by the server tests: a drawn sketch of one gallery item of the session's tiny run."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from sbkit.retrieval.retriever import Retriever
 
 
-@pytest.fixture(scope="session")
-def retriever(run_dir: Path) -> Retriever:
-    return Retriever.from_run(run_dir)
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def drawn_png(retriever: Retriever) -> bytes:
     """The PNG bytes of a drawn sketch of one gallery item."""
     item = next(retriever.item(i) for i in retriever.index.ids if retriever.item(i).sketch is not None)
