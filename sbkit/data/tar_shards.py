@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.data import skip_reasons as why
+from sbkit.data.adapters.common import decode_text
 from sbkit.data.catalogue import CatalogueItem, Skipped, field_text
 from sbkit.data.splits import SPLITS, normalize_split
 from sbkit.data.sources import TarMember
@@ -116,7 +117,7 @@ def _to_item(shard: Path, key: str, members: dict[str, Any]) -> CatalogueItem | 
             return Skipped(where, members[extension], why.UNREADABLE_ENTRY)
     if "json" in members:
         try:
-            meta = json.loads(members["json"].decode("utf-8"))
+            meta = json.loads(members["json"].decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             return Skipped(where, f"{key}.json is not valid UTF-8 JSON ({exc})", why.UNREADABLE_ENTRY)
         if not isinstance(meta, dict):
@@ -129,7 +130,10 @@ def _to_item(shard: Path, key: str, members: dict[str, Any]) -> CatalogueItem | 
     sketch = next((members[f"sketch.{e}"] for e in IMAGE_EXTENSIONS if f"sketch.{e}" in members), None)
     caption = field_text(meta.get("caption"))
     if not caption and "txt" in members:
-        caption = members["txt"].decode("utf-8", errors="replace").strip()
+        try:
+            caption = decode_text(members["txt"], f"{key}.txt").strip()
+        except DataError as exc:
+            return Skipped(where, str(exc), why.UNREADABLE_ENTRY)
     split = normalize_split(field_text(meta.get("split")))
     if split and split not in SPLITS:
         return Skipped(where, f"split {meta.get('split')!r} is not one of {', '.join(SPLITS)}", why.UNREADABLE_ENTRY)

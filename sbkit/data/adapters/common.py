@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
+from sbkit.errors import DataError
 from sbkit.io import cache_root
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
@@ -30,3 +33,40 @@ def image_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def file_version(path: Path) -> str:
+    """A short tag that changes when ``path`` is edited (its size and mtime): part of a cache key."""
+    stat = path.stat()
+    return hashlib.sha1(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:8]
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """``data`` as UTF-8 text, a leading byte-order mark dropped; :class:`DataError` naming ``name`` if not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def read_text(path: Path) -> str:
+    """A text file as UTF-8 (an optional BOM dropped, CRLF read as LF); :class:`DataError` when unreadable."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return decode_text(data, str(path)).replace("\r\n", "\n")
+
+
+def read_lines(path: Path) -> list[str]:
+    """The non-blank lines of a UTF-8 text file, stripped (BOM and CRLF handled)."""
+    return [line.strip() for line in read_text(path).splitlines() if line.strip()]
+
+
+def read_json(path: Path) -> Any:
+    """A UTF-8 JSON file (an optional BOM dropped); :class:`DataError` naming the file when unreadable."""
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not a readable JSON file ({exc}); fix or export it again") from None

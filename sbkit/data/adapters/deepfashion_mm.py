@@ -8,10 +8,10 @@ Only images that have a caption become items.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
+from sbkit.data.adapters.common import read_json
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.splits import DEFAULT_FRACTIONS, assign_splits
 from sbkit.errors import DataError, check
@@ -33,10 +33,7 @@ def load_deepfashion_mm(path: str | Path, fractions: tuple[float, float, float] 
     root = Path(path).expanduser().resolve()
     caption_file = root / "captions.json"
     check(caption_file.is_file(), f"{root}: no captions.json; is this the DeepFashion-MultiModal root?", DataError)
-    try:
-        captions = json.loads(caption_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{caption_file}: not a readable JSON file ({exc})") from None
+    captions = read_json(caption_file)
     check(isinstance(captions, dict), f"{caption_file}: expected an object mapping image names to captions",
           DataError)
     items: list[CatalogueItem] = []

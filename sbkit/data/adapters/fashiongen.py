@@ -9,14 +9,13 @@ reported on); ``val_fraction`` of the train products can be moved to ``val``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from sbkit.data.adapters.common import cache_dir
+from sbkit.data.adapters.common import cache_dir, file_version
 from sbkit.data.catalogue import Catalogue, CatalogueItem
 from sbkit.data.splits import carve_validation
 from sbkit.errors import ConfigError, DataError, check
@@ -99,14 +98,22 @@ def export_images(h5: Any, rows: int, folder: Path, channel_order: str) -> None:
     atomic_write_text(marker, json.dumps({"rows": rows}))
 
 
+def _row_count(h5: Any, keys: list[str], path: Path) -> int:
+    """The rows of ``input_image``; :class:`DataError` when a text column has a different number of rows."""
+    rows = len(h5["input_image"])
+    for key in keys:
+        check(len(h5[key]) == rows, f"{path}: {key} has {len(h5[key])} rows but input_image has {rows}; "
+              "the file is damaged or was cut short, export it again", DataError)
+    return rows
+
+
 def _read_file(path: Path, cache: Path | None, channel_order: str, limit: int) -> list[CatalogueItem]:
     from sbkit.component_spec import import_extra
 
     h5py = import_extra("h5py", "sbkit[datasets]", "reading Fashion-Gen's HDF5 files")
 
     split = file_split(path)
-    stat = path.stat()
-    version = hashlib.sha1(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:8]
+    version = file_version(path)
     base = cache / path.stem if cache is not None else cache_dir("fashiongen", path)
     folder = base / f"{channel_order}-{version}"
     try:
@@ -116,10 +123,10 @@ def _read_file(path: Path, cache: Path | None, channel_order: str, limit: int) -
     with h5:
         check("input_image" in h5, f"{path}: no input_image dataset (found: {', '.join(sorted(h5.keys()))}); "
               "is this a Fashion-Gen file?", DataError)
-        rows = len(h5["input_image"])
+        keys = [k for k in (*CAPTION_KEYS, *ATTRIBUTE_KEYS, "input_category", "input_productID") if k in h5]
+        rows = _row_count(h5, keys, path)
         rows = min(rows, limit) if limit > 0 else rows
         export_images(h5, rows, folder, channel_order)
-        keys = [k for k in (*CAPTION_KEYS, *ATTRIBUTE_KEYS, "input_category", "input_productID") if k in h5]
         items: list[CatalogueItem] = []
         for start in range(0, rows, CHUNK):
             stop = min(start + CHUNK, rows)

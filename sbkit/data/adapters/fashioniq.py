@@ -13,13 +13,12 @@ val and test is test). ``val_fraction`` of the train products can be moved to ``
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sbkit.data.adapters.common import IMAGE_SUFFIXES
+from sbkit.data.adapters.common import IMAGE_SUFFIXES, read_json
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.splits import carve_validation
 from sbkit.errors import DataError, check
@@ -37,11 +36,13 @@ def caption_dir(root: Path) -> Path | None:
     return None
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: not a readable JSON file ({exc})") from None
+def caption_list(value: Any) -> list[str] | None:
+    """An entry's ``captions``: a list of text, or one text as a one-caption list; None when it is neither."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        return None
+    return [c.strip() for c in value if c.strip()]
 
 
 def index_images(root: Path) -> dict[str, Path]:
@@ -65,7 +66,10 @@ def _tags(root: Path) -> dict[str, str]:
     if not folder.is_dir():
         return tags
     for path in sorted(folder.glob("asin2attr.*.json")):
-        for asin, lists in _read_json(path).items():
+        found = read_json(path)
+        check(isinstance(found, dict), f"{path}: expected an object mapping image ids to attribute lists, got a "
+              f"{type(found).__name__}", DataError)
+        for asin, lists in found.items():
             words = [w for group in lists for w in (group if isinstance(group, list) else [group]) if w]
             if words:
                 tags.setdefault(asin, ", ".join(dict.fromkeys(str(w).strip() for w in words)))
@@ -78,7 +82,10 @@ def _image_splits(root: Path) -> dict[str, str]:
     for path in sorted((root / "image_splits").glob("split.*.*.json")):
         split = path.stem.rsplit(".", 1)[-1]
         if split in OFFICIAL_SPLITS:
-            for asin in _read_json(path):
+            found = read_json(path)
+            check(isinstance(found, list), f"{path}: expected a list of image ids, got a {type(found).__name__}",
+                  DataError)
+            for asin in found:
                 splits.setdefault(str(asin), split)
     return splits
 
@@ -103,7 +110,7 @@ def load_fashioniq(path: str | Path, val_fraction: float = 0.0, seed: int = 0) -
         match = CAPTION_FILE.match(file.name)
         if not match:
             continue
-        entries = _read_json(file)
+        entries = read_json(file)
         check(isinstance(entries, list), f"{file}: expected a list of caption entries", DataError)
         for number, entry in enumerate(entries):
             target = entry.get("target") if isinstance(entry, dict) else None
@@ -111,8 +118,13 @@ def load_fashioniq(path: str | Path, val_fraction: float = 0.0, seed: int = 0) -
                 if not isinstance(entry, dict) or "candidate" not in entry:
                     skipped.append(Skipped(f"{file.name}[{number}]", "not a caption entry (no target)"))
                 continue  # official test entries have a candidate and no target
+            written = caption_list(entry.get("captions", []))
+            if written is None:
+                skipped.append(Skipped(f"{file.name}[{number}]", f"entry {number} of {file.name}: captions is a "
+                                       f"{type(entry['captions']).__name__}; expected a list of text"))
+                continue
             target = str(target)
-            captions[target].extend(str(c).strip() for c in entry.get("captions", []) if str(c).strip())
+            captions[target].extend(written)
             category.setdefault(target, match["category"])
             caption_split.setdefault(target, match["split"])
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-from sbkit.data.adapters.common import image_files, with_article
+from sbkit.data.adapters.common import image_files, read_lines, read_text, with_article
 from sbkit.data.catalogue import Catalogue, CatalogueItem
 from sbkit.data.splits import assign_splits, carve_validation, split_fractions
 from sbkit.errors import ConfigError, DataError, check, unknown_name_message
@@ -42,15 +42,30 @@ def _info_dir(path: Path, base: Path) -> Path | None:
 
 
 def _stems(listing: Path) -> set[str]:
-    lines = listing.read_text(encoding="utf-8", errors="replace").splitlines()
-    return {Path(line.strip().replace("\\", "/")).stem for line in lines if line.strip()}
+    """The file stems a listing names, one per line (BOM and CRLF handled)."""
+    return {Path(line.replace("\\", "/")).stem for line in read_lines(listing)}
+
+
+def _variant_roots(base: Path, variant: str) -> tuple[Path, Path]:
+    """``photo/<variant>`` and ``sketch/<variant>``; ``photo/`` and ``sketch/`` themselves when they hold the
+    category folders directly (no ``tx_*`` folder) and the default variant is asked for."""
+    folders = sorted(p.name for p in (base / "photo").iterdir() if p.is_dir())
+    variants = [name for name in folders if name.startswith("tx_")]
+    photo_root, sketch_root = base / "photo" / variant, base / "sketch" / variant
+    if photo_root.is_dir():
+        return photo_root, sketch_root
+    if not variants:
+        check(variant == VARIANT, f"{base / 'photo'} holds category folders directly, with no tx_* variant folders; "
+              "leave variant= unset to read them", ConfigError)
+        return base / "photo", sketch_root if sketch_root.is_dir() else base / "sketch"
+    raise ConfigError(f"{photo_root} does not exist; choose variant= from {', '.join(variants)}")
 
 
 def read_class_list(path: Path, known: set[str]) -> set[str]:
     """Class names, one per line (blank lines and ``#`` comments ignored), each checked against ``known``."""
     path = Path(path).expanduser()
     check(path.is_file(), f"unseen_classes file {path} does not exist", ConfigError)
-    names = {line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()}
+    names = {line.split("#", 1)[0].strip() for line in read_text(path).splitlines()}
     names.discard("")
     for name in sorted(names):
         if name not in known:
@@ -81,9 +96,7 @@ def load_sketchy(path: str | Path, split: str = "random", unseen_classes: Path |
     base = find_base(root)
     check(base is not None, f"{root}: no 256x256/photo and 256x256/sketch folders; is this the Sketchy root?",
           DataError)
-    photo_root, sketch_root = base / "photo" / variant, base / "sketch" / variant  # type: ignore[operator]
-    check(photo_root.is_dir(), f"{photo_root} does not exist; choose variant= from "
-          f"{', '.join(sorted(p.name for p in (base / 'photo').iterdir() if p.is_dir()))}", ConfigError)
+    photo_root, sketch_root = _variant_roots(base, variant)  # type: ignore[arg-type]
     info = _info_dir(root, base)  # type: ignore[arg-type]
     invalid: set[str] = set()
     for listing in sorted(info.glob("invalid-*.txt")) if info else []:
