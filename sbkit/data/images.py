@@ -58,6 +58,13 @@ def absent_reason(path: ImageSource) -> str:
     return "no such file"
 
 
+def absent_image(path: ImageSource) -> ImageError:
+    """The error for ``path`` when it is not a readable file: ``missing_image`` when nothing is there, else
+    ``not_an_image`` (a folder, a device or a pipe)."""
+    reason = absent_reason(path)
+    return ImageError(f"{path}: {reason}", why.MISSING_IMAGE if reason == "no such file" else why.NOT_AN_IMAGE)
+
+
 def unidentified_reason(path: ImageSource) -> str:
     """Why PIL found no image in ``path``, in words (PIL's own message shows a Python object, not the file)."""
     try:
@@ -73,8 +80,7 @@ def read_image(path: str | Path | ImageSource, max_pixels: int = MAX_PIXELS,
     raise :class:`DataError` saying why not."""
     path = as_source(path)
     if not path.is_file():
-        reason = absent_reason(path)
-        raise ImageError(f"{path}: {reason}", why.MISSING_IMAGE if reason == "no such file" else why.NOT_AN_IMAGE)
+        raise absent_image(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -106,8 +112,7 @@ def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
     """Read a drawing as (H, W) uint8. Strokes kept only in the alpha channel are made dark on white."""
     path = as_source(path)
     if not path.is_file():
-        reason = absent_reason(path)
-        raise ImageError(f"{path}: {reason}", why.MISSING_IMAGE if reason == "no such file" else why.NOT_AN_IMAGE)
+        raise absent_image(path)
     try:
         with open_binary(path) as handle, Image.open(handle) as img:
             if img.mode in ("RGBA", "LA"):

@@ -36,6 +36,7 @@ from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.images import (
     MAX_PIXELS,
     MIN_SIDE,
+    absent_image,
     absent_reason,
     bomb_size,
     read_image,
@@ -153,8 +154,8 @@ def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
 
 def _absent_image(path: Path) -> Problem:
     """``missing_image`` for a path that does not exist, ``not_an_image`` for a folder or a device."""
-    reason = absent_reason(path)
-    return Problem("missing_image" if reason == "no such file" else why.NOT_AN_IMAGE, reason, path=str(path))
+    error = absent_image(path)
+    return Problem(error.reason, str(error).removeprefix(f"{path}: "), path=str(path))
 
 
 def check_image(path: Path, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SIDE) -> Problem | str:

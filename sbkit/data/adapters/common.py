@@ -50,16 +50,16 @@ def decode_text(data: bytes, name: str) -> str:
 
 
 def read_text(path: Path) -> str:
-    """A text file as UTF-8 (an optional BOM dropped, CRLF read as LF); :class:`DataError` when unreadable."""
+    """A text file as UTF-8 (an optional BOM dropped); :class:`DataError` when unreadable."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    return decode_text(data, str(path)).replace("\r\n", "\n")
+    return decode_text(data, str(path))
 
 
 def read_lines(path: Path) -> list[str]:
-    """The non-blank lines of a UTF-8 text file, stripped (BOM and CRLF handled)."""
+    """The non-blank lines of a UTF-8 text file, stripped (BOM dropped; CRLF, LF or CR line ends)."""
     return [line.strip() for line in read_text(path).splitlines() if line.strip()]
 
 

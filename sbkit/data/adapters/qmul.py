@@ -87,11 +87,10 @@ def find_layout(path: Path, kind: Kind = "auto") -> tuple[Path, str, str] | None
 
 
 def _guess_kind(root: Path) -> str:
-    text = root.name.lower()  # e.g. ShoeV2, ChairV2_F
-    matches = [k for k in PREFIX if k in text]
-    check(len(matches) == 1, f"{root}: cannot tell shoes from chairs in a trainA/trainB layout; set kind=shoe or "
+    kind = _named_kind(root)
+    check(bool(kind), f"{root}: cannot tell shoes from chairs in a trainA/trainB layout; set kind=shoe or "
           "kind=chair", ConfigError)
-    return matches[0]
+    return kind
 
 
 def _listed(root: Path, prefix: str) -> dict[str, str]:
