@@ -9,11 +9,14 @@ import numpy as np
 
 from sbkit.components import mentions_light_colour
 from sbkit.errors import ConfigError, check
-from sbkit.sketch.edges import AutoMethod, to_gray
+from sbkit.sketch.edges import AutoMethod, flatten_background, to_gray
 from sbkit_opencv.canny import Canny
 
 # Grey levels by which a pixel must differ from the background to count as part of the item.
 _ITEM_DELTA = 6
+# Enhanced edges shorter than this many image sides in all have lost the item (e.g. on a textured
+# backdrop, whose noise the enhancement flattens together with the faint item), so plain edges are used.
+_MIN_EDGE_SIDES = 0.5
 
 
 def border(gray: np.ndarray) -> np.ndarray:
@@ -61,6 +64,8 @@ class CannyClahe(Canny):
         light_level: grey level (0-255) from which background and item count as light.
         max_contrast: the item counts as low-contrast when its median grey is within this of the
             background's.
+        flatten: first level an uneven background (a gradient, a vignette, light from one side),
+            fitted on the photo's border; an even background is left as it is.
     """
 
     name = "canny-clahe"
@@ -68,8 +73,8 @@ class CannyClahe(Canny):
 
     def __init__(self, adaptive: Literal["caption", "image", "both"] = "both",
                  equalize: Literal["clahe", "hist"] = "clahe", clip_limit: float = 2.0, tile_grid: int = 8,
-                 light_level: int = 170, max_contrast: int = 40, sigma: float = 1.0, t: float = 0.5,
-                 method: AutoMethod = "contrast", low: float | None = None, high: float | None = None,
+                 light_level: int = 170, max_contrast: int = 40, flatten: bool = True, sigma: float = 1.0,
+                 t: float = 0.5, method: AutoMethod = "contrast", low: float | None = None, high: float | None = None,
                  **shared: Any) -> None:
         super().__init__(sigma=sigma, t=t, method=method, low=low, high=high, **shared)
         check(adaptive in ("caption", "image", "both"),
@@ -79,7 +84,7 @@ class CannyClahe(Canny):
         check(clip_limit > 0 and tile_grid >= 1,
               f"canny-clahe needs clip_limit > 0 and tile_grid >= 1, got {clip_limit} and {tile_grid}", ConfigError)
         self.adaptive, self.equalize, self.clip_limit, self.tile_grid = adaptive, equalize, clip_limit, tile_grid
-        self.light_level, self.max_contrast = light_level, max_contrast
+        self.light_level, self.max_contrast, self.flatten = light_level, max_contrast, flatten
         self._clahe = cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(tile_grid, tile_grid))
 
     def _triggered(self, gray: np.ndarray, caption: str | None) -> bool:
@@ -89,7 +94,7 @@ class CannyClahe(Canny):
 
     def triggered(self, image: np.ndarray, caption: str | None = None) -> bool:
         """Whether this RGB (H, W, 3) or grey (H, W) image and caption get contrast enhancement before Canny."""
-        return self._triggered(to_gray(image), caption)
+        return self._triggered(self.gray(image), caption)
 
     def enhance(self, gray: np.ndarray) -> np.ndarray:
         """The contrast enhancement alone: CLAHE or global histogram equalisation of a (H, W) uint8 image.
@@ -104,6 +109,18 @@ class CannyClahe(Canny):
         flat[cv2.absdiff(gray, np.full_like(gray, background)) <= noise] = background
         return self._clahe.apply(flat) if self.equalize == "clahe" else cv2.equalizeHist(flat)
 
-    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+    def gray(self, image: np.ndarray) -> np.ndarray:
+        """The photo's luminance, with an uneven background levelled when ``flatten`` is on."""
         gray = to_gray(image)
-        return self.edges(gray, self.enhance if self._triggered(gray, caption) else None)
+        return flatten_background(gray) if self.flatten else gray
+
+    def item_edges(self, gray: np.ndarray, caption: str | None) -> np.ndarray:
+        """Canny of the (levelled) grey photo, enhanced when triggered unless that leaves almost no edges."""
+        if self._triggered(gray, caption):
+            enhanced = self.edges(gray, self.enhance)
+            if np.count_nonzero(enhanced < 128) >= _MIN_EDGE_SIDES * min(gray.shape):
+                return enhanced
+        return self.edges(gray)
+
+    def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
+        return self.item_edges(self.gray(image), caption)

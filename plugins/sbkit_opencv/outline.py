@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from sbkit.errors import ConfigError, check
-from sbkit.sketch.edges import AutoMethod, to_gray
+from sbkit.sketch.edges import AutoMethod
 from sbkit_opencv.canny_clahe import CannyClahe
 
 def item_mask(ink: np.ndarray, close_fraction: float = 0.04) -> np.ndarray:
@@ -62,11 +62,11 @@ class Outline(CannyClahe):
     def __init__(self, interior: int = 4, min_length: float = 0.15, smooth: float = 0.004,
                  adaptive: Literal["caption", "image", "both"] = "both", equalize: Literal["clahe", "hist"] = "clahe",
                  clip_limit: float = 2.0, tile_grid: int = 8, light_level: int = 170, max_contrast: int = 40,
-                 sigma: float = 1.0, t: float = 0.5, method: AutoMethod = "contrast", low: float | None = None,
-                 high: float | None = None, **shared: Any) -> None:
+                 flatten: bool = True, sigma: float = 1.0, t: float = 0.5, method: AutoMethod = "contrast",
+                 low: float | None = None, high: float | None = None, **shared: Any) -> None:
         super().__init__(adaptive=adaptive, equalize=equalize, clip_limit=clip_limit, tile_grid=tile_grid,
-                         light_level=light_level, max_contrast=max_contrast, sigma=sigma, t=t, method=method,
-                         low=low, high=high, **shared)
+                         light_level=light_level, max_contrast=max_contrast, flatten=flatten, sigma=sigma, t=t,
+                         method=method, low=low, high=high, **shared)
         check(interior >= 0, f"outline interior must be >= 0, got {interior}", ConfigError)
         check(0 <= min_length <= 1, f"outline min_length is a fraction of the side in [0, 1], got {min_length}",
               ConfigError)
@@ -74,8 +74,8 @@ class Outline(CannyClahe):
         self.interior, self.min_length, self.smooth = interior, min_length, smooth
 
     def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
-        gray = to_gray(image)
-        ink = self.edges(gray, self.enhance if self._triggered(gray, caption) else None) < 128
+        gray = self.gray(image)
+        ink = self.item_edges(gray, caption) < 128
         mask = item_mask(ink)
         sketch = np.full(gray.shape, 255, np.uint8)
         contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)

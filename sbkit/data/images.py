@@ -130,14 +130,30 @@ def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.uint8)
 
 
+def border_colour(image: np.ndarray) -> tuple[int, ...]:
+    """The median colour of an (H, W) or (H, W, C) image's outermost pixels: a product photo's backdrop."""
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    return tuple(int(v) for v in np.atleast_1d(np.median(border, axis=0)))
+
+
 def square(image: np.ndarray, size: int) -> np.ndarray:
-    """Pad to a square on white (product photos sit on white), then resize to ``size``."""
+    """Pad to a square with the photo's own backdrop colour (:func:`border_colour`), then resize to ``size``.
+
+    Padding a grey or beige backdrop with white would draw two straight edges beside the item, which edge
+    sketchifiers trace and encoders see.
+    """
     import cv2  # here, so that reading images (PIL) stays cheap to import
 
     height, width = image.shape[:2]
     side = max(height, width)
-    top, left = (side - height) // 2, (side - width) // 2
-    padded = cv2.copyMakeBorder(image, top, side - height - top, left, side - width - left, cv2.BORDER_CONSTANT,
-                                value=(255, 255, 255))
+    if side != min(height, width):
+        top, left = (side - height) // 2, (side - width) // 2
+        image = cv2.copyMakeBorder(image, top, side - height - top, left, side - width - left, cv2.BORDER_CONSTANT,
+                                   value=border_colour(image))
     interpolation = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
-    return cv2.resize(padded, (size, size), interpolation=interpolation)
+    return cv2.resize(image, (size, size), interpolation=interpolation)
+
+
+def sketch_input(photo: np.ndarray) -> np.ndarray:
+    """A photo at the size sketchifiers work at: one larger than ``SKETCH_RESOLUTION`` is squared down to it."""
+    return square(photo, SKETCH_RESOLUTION) if max(photo.shape[:2]) > SKETCH_RESOLUTION else photo

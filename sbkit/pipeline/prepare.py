@@ -21,7 +21,7 @@ import torch
 from sbkit.components import Sketchifier, component_config
 from sbkit.data.catalogue import CatalogueItem, Skipped
 from sbkit.data import skip_reasons as why
-from sbkit.data.images import SKETCH_RESOLUTION, ImageError, read_image, read_sketch, square
+from sbkit.data.images import ImageError, read_image, read_sketch, sketch_input, square
 from sbkit.data.rows import DiskRows
 from sbkit.data.workers import loader_options
 from sbkit.data.skip_reasons import reason_of
@@ -56,9 +56,7 @@ def _file_key(path: ImageSource) -> str:
 
 def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_width: int,
                made_file: Path | None = None):
-    photo = read_image(item.image)
-    if max(photo.shape[:2]) > SKETCH_RESOLUTION:
-        photo = square(photo, SKETCH_RESOLUTION)
+    photo = sketch_input(read_image(item.image))
     if made_file is not None:
         sketch = read_sketch(made_file)
     else:

@@ -16,7 +16,7 @@ import numpy as np
 
 from sbkit.config import RunConfig
 from sbkit.data.catalogue import CatalogueItem, Skipped
-from sbkit.data.images import SKETCH_RESOLUTION, read_image, square
+from sbkit.data.images import read_image, sketch_input, square
 from sbkit.errors import DataError, SbkitError, check
 from sbkit.io import atomic_write_json
 from sbkit.params import resolve_params
@@ -134,15 +134,12 @@ class Gallery:
 
 
 def gallery_photo(path: Path, size: int) -> np.ndarray:
-    """A catalogue photo as the run's gallery held it: (size, size, 3) uint8, squared on white.
+    """A catalogue photo as the run's gallery held it: (size, size, 3) uint8, squared on its backdrop colour.
 
     Large photos pass through the same intermediate size as in ``sbkit run``, so an item embedded here
     gets the vector it would have got in the run's own index.
     """
-    photo = read_image(path)
-    if max(photo.shape[:2]) > SKETCH_RESOLUTION:
-        photo = square(photo, SKETCH_RESOLUTION)
-    return square(photo, size)
+    return square(sketch_input(read_image(path)), size)
 
 
 def placeholder(size: int = 64) -> np.ndarray:

@@ -137,6 +137,69 @@ def thresholds_for(gray: np.ndarray, low: float | None, high: float | None, t: f
     return fill_thresholds(float(auto_low), float(auto_high), low, high)
 
 
+# Backgrounds are fitted on a band this wide (a fraction of the short side) around the frame, read from a
+# copy about FIT_SIDE px on its short side; a fitted background that varies by less than LEVEL_RANGE grey
+# levels across the frame counts as even and is left alone, so plain studio white is never touched.
+BORDER_BAND, FIT_SIDE, LEVEL_RANGE = 0.04, 128, 8.0
+
+
+def _quadratic_terms(y: np.ndarray, x: np.ndarray) -> list[np.ndarray]:
+    """The terms of a quadratic surface in frame coordinates y, x in [-0.5, 0.5] (broadcast together)."""
+    return [np.ones_like(x * y), x, y, x * x, x * y, y * y]
+
+
+def background_surface(gray: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """A quadratic fitted to the frame's border band of a (H, W) uint8 photo, robust to an item touching it.
+
+    Returns the six coefficients (over :func:`_quadratic_terms`), the surface's range across the frame and
+    its median level. A border whose grey levels (5th to 95th percentile) span less than ``LEVEL_RANGE`` is
+    even: its surface is flat at the border's median, with no fit.
+    """
+    height, width = gray.shape
+    scale = min(1.0, FIT_SIDE / min(height, width))
+    small = cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    h, w = small.shape
+    band = max(1, round(BORDER_BAND * min(h, w)))
+    inner = np.zeros((h, w), bool)
+    inner[band:h - band, band:w - band] = True
+    ys, xs = np.nonzero(~inner)
+    values = small[ys, xs].astype(np.float64)
+    low, mid, high = np.percentile(values, [5, 50, 95])
+    if high - low < LEVEL_RANGE:
+        return np.array([mid, 0, 0, 0, 0, 0], np.float64), 0.0, float(mid)
+    terms = np.stack(_quadratic_terms((ys + 0.5) / h - 0.5, (xs + 0.5) / w - 0.5), axis=1)
+    keep = np.ones(len(values), bool)
+    for _ in range(3):  # refit without the pixels far off the surface: an item, a shadow or a logo at the edge
+        kept = terms[keep]
+        coef = np.linalg.solve(kept.T @ kept + 1e-9 * np.eye(6), kept.T @ values[keep])
+        residual = np.abs(values - terms @ coef)
+        keep = residual <= 3 * (1.4826 * np.median(residual[keep]) + 1.0)
+    grid = np.linspace(-0.5, 0.5, 17)
+    surface = sum(c * t for c, t in zip(coef, _quadratic_terms(grid[:, None], grid[None, :])))
+    return coef, float(surface.max() - surface.min()), float(np.median(surface))
+
+
+def flatten_background(gray: np.ndarray) -> np.ndarray:
+    """Subtract an uneven background (a gradient, a vignette, light from one side) from a (H, W) uint8 photo.
+
+    The background is :func:`background_surface`; where it varies by less than ``LEVEL_RANGE`` grey levels
+    the photo is returned as it is. Otherwise the surface is replaced by its median level, so the item keeps
+    its contrast to the background all round and thresholds read from the whole photo fit every part of it.
+    """
+    coef, spread, level = background_surface(gray)
+    if spread < LEVEL_RANGE:
+        return gray
+    height, width = gray.shape
+    h, w = min(height, FIT_SIDE), min(width, FIT_SIDE)  # smooth enough to evaluate small and enlarge
+    y = ((np.arange(h, dtype=np.float32) + 0.5) / h - 0.5)[:, None]
+    x = ((np.arange(w, dtype=np.float32) + 0.5) / w - 0.5)[None, :]
+    surface = sum(np.float32(c) * t for c, t in zip(coef, _quadratic_terms(y, x)))
+    if (h, w) != (height, width):
+        surface = cv2.resize(surface, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(gray.astype(np.float32) - surface + np.float32(level), 0, 255).round().astype(np.uint8)
+
+
 def check_canny_params(sigma: float, t: float, method: str, low: float | None, high: float | None) -> None:
     """Reject bad Canny settings when a sketchifier is built, not on its first image."""
     check(sigma >= 0, f"canny sigma must be >= 0, got {sigma}; try 1.0", ConfigError)

@@ -148,3 +148,16 @@ def test_drawn_errors_reports_each_level_of_the_first_hit(run_dir):
     for r1, category, length, options, in_group in rows.values():
         assert all(0.0 <= value <= 1.0 for value in (r1, category, length, options, in_group))
         assert category >= length >= options >= r1  # the right item has the right category, length and options
+
+
+def test_backgrounds_scores_every_sketchifier_on_every_background(tmp_path):
+    table = tmp_path / "backgrounds.md"
+    subprocess.run([sys.executable, str(BENCHMARKS / "backgrounds.py"), "--size", "6", "--markdown", str(table)],
+                   check=True, capture_output=True, timeout=240)
+    spec = importlib.util.spec_from_file_location("backgrounds", BENCHMARKS / "backgrounds.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = table.read_text()
+    for background in module.BACKGROUNDS:
+        assert f"| {background} | " in text
+    assert text.count("(1.00x)") == 1  # canny's own time is the baseline

@@ -10,10 +10,12 @@ from skimage.filters import apply_hysteresis_threshold
 
 import sbkit_opencv
 from sbkit.components import Sketchifier, component_config
+from sbkit.data.demo.render import render_item
+from sbkit.data.demo.specs import sample_spec
 from sbkit.errors import ConfigError, ShapeError
 from sbkit.params import component_params
 from sbkit.registry import create, get_registry
-from sbkit.sketch.edges import reference_level, reference_levels, sample_step
+from sbkit.sketch.edges import flatten_background, reference_level, reference_levels, sample_step
 from sbkit.sketch.quality import edge_quality
 from sbkit_opencv import Canny, CannyClahe, Sobel, XDoG
 from sbkit_opencv.sobel import hysteresis
@@ -214,3 +216,67 @@ def test_outline_keeps_the_silhouette_and_drops_texture() -> None:
     assert not (outline & inside).any() and (canny & inside).sum() > 100  # the print is canny's, not outline's
     with_lines = create("sketchifier", "outline", {"interior": 2, "min_length": 0.1})(photo) < 128
     assert 0 < (with_lines & inside).sum() <= (canny & inside).sum() // 2  # at most two long lines come back
+
+
+def lit_from_one_side(photo: np.ndarray, fall: float = 0.25) -> np.ndarray:
+    """The whole picture, item and background, under light that falls by ``fall`` from left to right."""
+    light = 1 - fall * np.linspace(0, 1, photo.shape[1])[None, :, None]
+    return np.clip(photo * light, 0, 255).round().astype(np.uint8)
+
+
+def test_flatten_leaves_an_even_background_alone() -> None:
+    photo, _ = rectangle(96, item=(120, 60, 60), background=236, noise=1.5)
+    gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    assert flatten_background(gray) is gray
+
+
+@pytest.mark.parametrize("size", [128, 640])  # 640: the surface is fitted on a reduced copy and enlarged
+def test_flatten_levels_a_gradient_and_keeps_the_item_step(size: int) -> None:
+    photo, mask = rectangle(size, item=(90, 90, 90), background=250, noise=1.0)
+    gray = cv2.cvtColor(lit_from_one_side(photo), cv2.COLOR_RGB2GRAY)
+    assert np.ptp(gray[mask == 0]) > 50  # the backdrop falls from 250 to under 190
+    flat = flatten_background(gray)
+    background, item = flat[mask == 0].astype(float), flat[mask > 0].astype(float)
+    assert np.percentile(background, 99) - np.percentile(background, 1) < 12
+    assert np.median(background) - np.median(item) > 100  # a darker item is still clearly darker
+
+
+def test_flatten_ignores_an_item_that_runs_off_the_frame() -> None:
+    photo = np.full((128, 128, 3), 248.0)
+    photo[20:128, 40:90] = 60  # a trouser leg cut off by the bottom edge
+    gray = cv2.cvtColor(lit_from_one_side(photo, 0.2), cv2.COLOR_RGB2GRAY)
+    flat = flatten_background(gray)
+    backdrop = np.ones((128, 128), bool)
+    backdrop[16:, 36:94] = False
+    assert np.ptp(flat[backdrop].astype(float)) < 14  # the fit left the item's dark pixels out
+
+
+def demo_photo(index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Demo product ``index`` (seed 0) as a float RGB photo on white, and its silhouette mask."""
+    photo, mask = render_item(sample_spec(0, index, 3000, 128))
+    return photo.astype(np.float64), mask
+
+
+@pytest.mark.parametrize("name", ["canny-clahe", "outline"])
+def test_items_under_uneven_light_keep_their_outline(name: str) -> None:
+    # an ivory dress, a navy skirt and a burgundy trouser, lit so the light falls by 25% across the frame
+    photos = [demo_photo(index) for index in (0, 2, 8)]
+    levelled = [edge_quality(create("sketchifier", name, {})(lit_from_one_side(p)), m)["f1"] for p, m in photos]
+    unlevelled = [edge_quality(create("sketchifier", name, {"flatten": False})(lit_from_one_side(p)), m)["f1"]
+                  for p, m in photos]
+    assert np.mean(levelled) > np.mean(unlevelled) + 0.3
+    assert unlevelled[0] == 0.0 and levelled[0] > 0.4  # the ivory dress is lost entirely without levelling
+
+
+def test_enhancement_that_loses_the_item_falls_back_to_plain_edges() -> None:
+    photo, mask = demo_photo(1)  # a light grey clutch
+    rng = np.random.default_rng(0)
+    weave = 195 + 22 * np.sin(np.arange(128) * 0.47)[None, :] * np.cos(np.arange(128) * 0.35)[:, None]
+    backdrop = np.clip(weave + rng.normal(0, 8, (128, 128)), 0, 255)[..., None]
+    alpha = cv2.GaussianBlur(mask.astype(np.float64) / 255, (0, 0), 0.7)[..., None]
+    textured = (photo * alpha + backdrop * (1 - alpha)).round().astype(np.uint8)
+    sketchifier = create("sketchifier", "canny-clahe", {})
+    assert sketchifier.triggered(textured)
+    assert (sketchifier.edges(sketchifier.gray(textured), sketchifier.enhance) < 128).sum() < 64  # item lost
+    assert (sketchifier(textured) < 128).sum() >= 64
+    assert (sketchifier(textured) == create("sketchifier", "canny", {})(textured)).all()

@@ -7,7 +7,7 @@ import torch
 from sbkit.components import Sketchifier
 from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.demo import LIGHT_COLOURS
-from sbkit.data.images import SKETCH_RESOLUTION, read_image, square
+from sbkit.data.images import read_image, sketch_input
 from sbkit.errors import SbkitError
 from sbkit.evaluation.edges import METRICS, edge_scores, grouped
 from sbkit.evaluation.plots import bar_chart
@@ -35,10 +35,7 @@ def query_sketches(ctx: ProbeContext, items: list[CatalogueItem], sketchifier: S
     """(N, 1, S, S) uint8 sketches of ``items``' photos, made and normalised exactly as for training."""
     out = []
     for item in items:
-        photo = read_image(item.image)
-        if max(photo.shape[:2]) > SKETCH_RESOLUTION:
-            photo = square(photo, SKETCH_RESOLUTION)
-        out.append(ctx.normalise(sketchifier(photo, item.caption)))
+        out.append(ctx.normalise(sketchifier(sketch_input(read_image(item.image)), item.caption)))
     return torch.cat(out)
 
 
