@@ -16,10 +16,8 @@ with the photo's backdrop colour, as sbkit does, or with white, as it did before
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -27,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sbkit.data.images import SKETCH_RESOLUTION, read_image, sketch_input
+from sbkit.evaluation.edges import edge_benchmark_parser
 from sbkit.evaluation.tables import markdown_table
 from sbkit.io import atomic_write_text
 from sbkit.progress import progress_bar
@@ -122,12 +121,7 @@ BACKGROUNDS: dict[str, Background] = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=600, help="demo products to score")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--tolerance", type=float, default=2.0, help="px")
-    parser.add_argument("--markdown", type=Path, help="also write the table as Markdown here")
-    args = parser.parse_args()
+    args = edge_benchmark_parser(__doc__).parse_args()
 
     items = [item for item in create("dataset", "demo", {"size": args.size, "seed": args.seed}).load().items
              if item.attributes.get("mask")]

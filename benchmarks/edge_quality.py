@@ -11,14 +11,12 @@ by more than 0.02, ties, or loses.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from sbkit.data.demo import LIGHT_COLOURS
-from sbkit.evaluation.edges import edge_scores, grouped, wins
+from sbkit.evaluation.edges import edge_benchmark_parser, edge_scores, grouped, wins
 from sbkit.evaluation.tables import markdown_table
 from sbkit.io import atomic_write_text
 from sbkit.registry import create
@@ -34,12 +32,7 @@ SKETCHIFIERS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=int, default=600, help="demo products to score")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--tolerance", type=float, default=2.0, help="px")
-    parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
-    args = parser.parse_args()
+    args = edge_benchmark_parser(__doc__).parse_args()
 
     items = create("dataset", "demo", {"size": args.size, "seed": args.seed}).load().items
     sketchifiers = {label: create("sketchifier", name, params) for label, (name, params) in SKETCHIFIERS.items()}

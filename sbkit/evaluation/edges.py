@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
+
+from pathlib import Path
 
 from sbkit.components import Sketchifier
 from sbkit.data.catalogue import CatalogueItem
@@ -14,6 +17,16 @@ from sbkit.progress import progress_bar
 from sbkit.sketch.quality import edge_quality
 
 METRICS = ("recall", "precision", "f1")
+
+
+def edge_benchmark_parser(description: str) -> argparse.ArgumentParser:
+    """The options of the edge benchmarks: demo products, seed, match tolerance and a Markdown copy."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=600, help="demo products to score")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tolerance", type=float, default=2.0, help="px")
+    parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
+    return parser
 
 
 def edge_scores(items: list[CatalogueItem], sketchifiers: dict[str, Sketchifier], tolerance: float = 2,
