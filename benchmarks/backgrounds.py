@@ -2,8 +2,8 @@
 
     python benchmarks/backgrounds.py [--size 600] [--tolerance 2] [--markdown docs/backgrounds-table.md]
 
-Catalogues other than the demo put their products on grey or beige backdrops, light them from one side
-or leave a vignette. Each demo photo (rendered on white, with its true silhouette) is put on each
+Catalogues other than the demo put their products on grey or beige backdrops, light them from one side,
+leave a vignette or crop close, so that long items run off the frame. Each demo photo (rendered on white, with its true silhouette) is put on each
 background below, and every sketchifier's outline recall, precision and F1 are scored against the
 silhouette, as in ``benchmarks/edge_quality.py``. It also counts blank sketches (fewer than 20 ink
 pixels: the item lost entirely) and times each sketchifier, as a ratio to plain ``canny`` in the same run.
@@ -107,6 +107,13 @@ def tall_photo(squaring: Callable[[np.ndarray], np.ndarray]) -> Background:
     return place
 
 
+def cropped_close(photo: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The photo's middle 70%: long items run off the frame, as in close-cropped catalogue shots."""
+    cut = round(0.15 * photo.shape[0])
+    middle = (slice(cut, -cut), slice(cut, -cut))
+    return np.ascontiguousarray(photo[middle]).astype(np.uint8), np.ascontiguousarray(mask[middle])
+
+
 BACKGROUNDS: dict[str, Background] = {
     "studio white (as rendered)": lambda photo, mask, rng: (photo.astype(np.uint8), mask),
     "grey backdrop": lambda photo, mask, rng: (_backdrop(photo, mask, np.full(3, 200, np.float32)), mask),
@@ -115,6 +122,7 @@ BACKGROUNDS: dict[str, Background] = {
     "vignette": vignette,
     "beige, lit from above": beige_lit_from_above,
     "textured backdrop": textured,
+    "cropped close (items run off the frame)": cropped_close,
     "3:4 photo on light grey, padded with its backdrop": tall_photo(sketch_input),
     "3:4 photo on light grey, padded with white (before)": tall_photo(_pad_white),
 }

@@ -9,15 +9,22 @@ import numpy as np
 
 from sbkit.errors import ConfigError, check
 from sbkit.sketch.edges import AutoMethod
-from sbkit_opencv.canny_clahe import CannyClahe
+from sbkit_opencv.canny_clahe import CannyClahe, background_level
 
-def item_mask(ink: np.ndarray, close_fraction: float = 0.04) -> np.ndarray:
+def item_mask(ink: np.ndarray, close_fraction: float = 0.04, cut: np.ndarray | None = None) -> np.ndarray:
     """(H, W) bool silhouette of the product from its edge map: edges closed into regions, holes filled;
-    components under 5% of the largest one's area are dropped."""
+    components under 5% of the largest one's area are dropped.
+
+    ``cut`` (H, W) bool marks where the item itself reaches the frame (only its outermost rows and columns are
+    read). Those frame pixels count as edges, so an item cut off by the frame is closed along the cut instead
+    of being filled in from outside through it.
+    """
     height, width = ink.shape
+    edges = ink.astype(np.uint8)
+    if cut is not None:
+        edges |= cut_along_frame(cut)
     side = max(3, round(close_fraction * min(height, width)) | 1)
-    mask = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE,
-                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    mask = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     outside = np.pad(mask, 1, constant_values=0)
     flood = np.zeros((height + 4, width + 4), np.uint8)
     cv2.floodFill(outside, flood, (0, 0), 2)  # the background reachable from the border becomes 2
@@ -28,6 +35,30 @@ def item_mask(ink: np.ndarray, close_fraction: float = 0.04) -> np.ndarray:
     areas = stats[1:, cv2.CC_STAT_AREA]
     keep = np.concatenate([[False], areas >= 0.05 * areas.max()])
     return keep[labels]
+
+
+def cut_along_frame(cut: np.ndarray, min_run: float = 0.03, max_share: float = 0.5) -> np.ndarray:
+    """(H, W) uint8, 1 on the frame's outermost pixels where ``cut`` runs unbroken for at least ``min_run`` of
+    the side (texture and noise make only short runs). Nothing when the cut covers more than ``max_share`` of
+    the frame: the item then is not an object on a backdrop, cut off at one side."""
+    out = np.zeros(cut.shape, np.uint8)
+    lines = [cut[0], cut[-1], cut[:, 0], cut[:, -1]]
+    if np.concatenate(lines).mean() > max_share:
+        return out
+    kernel = np.ones((1, max(3, round(min_run * min(cut.shape))) | 1), np.uint8)  # odd: no shift
+    runs = [cv2.morphologyEx(line.astype(np.uint8)[None], cv2.MORPH_OPEN, kernel)[0] for line in lines]
+    out[0] |= runs[0]
+    out[-1] |= runs[1]
+    out[:, 0] |= runs[2]
+    out[:, -1] |= runs[3]
+    return out
+
+
+def frame_cut(gray: np.ndarray, delta: float = 12.0) -> np.ndarray:
+    """(H, W) bool: pixels more than ``delta`` grey levels from the background (the border's median), after a
+    light blur; on the frame's edge these are where the item runs out of the picture."""
+    blurred = cv2.GaussianBlur(gray, (0, 0), 1.0).astype(np.int16)
+    return np.abs(blurred - int(background_level(gray))) > delta
 
 
 def long_lines(ink: np.ndarray, inside: np.ndarray, min_pixels: int, count: int) -> np.ndarray:
@@ -76,12 +107,13 @@ class Outline(CannyClahe):
     def draw(self, image: np.ndarray, caption: str | None) -> np.ndarray:
         gray = self.gray(image)
         ink = self.item_edges(gray, caption) < 128
-        mask = item_mask(ink)
+        mask = item_mask(ink, cut=frame_cut(gray))
         sketch = np.full(gray.shape, 255, np.uint8)
         contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         if self.smooth > 0:
             contours = [cv2.approxPolyDP(c, self.smooth * cv2.arcLength(c, True), True) for c in contours]
         cv2.drawContours(sketch, contours, -1, 0, 1)
+        sketch[[0, -1], :] = sketch[:, [0, -1]] = 255  # where the frame cuts the item: not a line of the item
         inside = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         lines = long_lines(ink, inside, round(self.min_length * min(gray.shape)), self.interior)
         sketch[lines] = 0

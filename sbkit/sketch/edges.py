@@ -141,6 +141,9 @@ def thresholds_for(gray: np.ndarray, low: float | None, high: float | None, t: f
 # copy about FIT_SIDE px on its short side; a fitted background that varies by less than LEVEL_RANGE grey
 # levels across the frame counts as even and is left alone, so plain studio white is never touched.
 BORDER_BAND, FIT_SIDE, LEVEL_RANGE = 0.04, 128, 8.0
+# A backdrop pixel lies within BACKDROP_TOLERANCE grey levels of the fitted surface (noise, JPEG), and the
+# backdrop must make up at least MIN_BACKDROP_SHARE of the border band for a fit to be trusted.
+BACKDROP_TOLERANCE, MIN_BACKDROP_SHARE = 12.0, 0.5
 
 
 def _quadratic_terms(y: np.ndarray, x: np.ndarray) -> list[np.ndarray]:
@@ -169,12 +172,16 @@ def background_surface(gray: np.ndarray) -> tuple[np.ndarray, float, float]:
     if high - low < LEVEL_RANGE:
         return np.array([mid, 0, 0, 0, 0, 0], np.float64), 0.0, float(mid)
     terms = np.stack(_quadratic_terms((ys + 0.5) / h - 0.5, (xs + 0.5) / w - 0.5), axis=1)
-    keep = np.ones(len(values), bool)
-    for _ in range(3):  # refit without the pixels far off the surface: an item, a shadow or a logo at the edge
+    # Start from the border's commonest grey, so an item that covers much of the border is not averaged in.
+    counts = np.convolve(np.bincount(values.astype(np.int64), minlength=256), np.ones(9), mode="same")
+    keep = np.abs(values - float(np.argmax(counts))) <= 2 * BACKDROP_TOLERANCE
+    for _ in range(3):  # refit on the pixels near the surface, leaving out an item, a shadow or a logo
         kept = terms[keep]
         coef = np.linalg.solve(kept.T @ kept + 1e-9 * np.eye(6), kept.T @ values[keep])
         residual = np.abs(values - terms @ coef)
-        keep = residual <= 3 * (1.4826 * np.median(residual[keep]) + 1.0)
+        keep = residual <= min(3 * (1.4826 * np.median(residual[keep]) + 1.0), BACKDROP_TOLERANCE)
+    if keep.mean() < MIN_BACKDROP_SHARE:  # no smooth backdrop along most of the border: leave the photo alone
+        return np.array([mid, 0, 0, 0, 0, 0], np.float64), 0.0, float(mid)
     grid = np.linspace(-0.5, 0.5, 17)
     surface = sum(c * t for c, t in zip(coef, _quadratic_terms(grid[:, None], grid[None, :])))
     return coef, float(surface.max() - surface.min()), float(np.median(surface))

@@ -280,3 +280,23 @@ def test_enhancement_that_loses_the_item_falls_back_to_plain_edges() -> None:
     assert (sketchifier.edges(sketchifier.gray(textured), sketchifier.enhance) < 128).sum() < 64  # item lost
     assert (sketchifier(textured) < 128).sum() >= 64
     assert (sketchifier(textured) == create("sketchifier", "canny", {})(textured)).all()
+
+
+def test_outline_closes_an_item_that_runs_off_the_frame() -> None:
+    photo = np.full((128, 128, 3), 250, np.uint8)
+    photo[30:, 30:98] = (30, 40, 90)  # a navy skirt cut off by the bottom edge
+    for top in range(40, 128, 14):
+        for left in range(38, 92, 14):
+            photo[top:top + 5, left:left + 5] = (170, 170, 200)  # a dotted print
+    sketch = create("sketchifier", "outline", {"interior": 0})(photo) < 128
+    assert sketch[28:33, 34:94].any()  # the waistband edge
+    assert sketch[40:120, 26:34].any() and sketch[40:120, 94:102].any()  # both sides, down to the frame
+    assert not sketch[36:, 36:92].any()  # no dots: the silhouette was filled, not flooded through the cut
+    assert not sketch[-1].any()  # the frame's cut is not drawn as a line of the item
+
+
+def test_flatten_leaves_a_photo_alone_when_the_item_covers_much_of_the_border() -> None:
+    photo, _ = demo_photo(4)  # a red boot
+    cut = round(0.15 * 128)
+    gray = cv2.cvtColor(photo[cut:-cut, cut:-cut].astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    assert flatten_background(gray) is gray
