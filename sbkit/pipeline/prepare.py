@@ -28,6 +28,7 @@ from sbkit.data.skip_reasons import reason_of
 from sbkit.data.sources import ImageSource
 from sbkit.data.tensors import SplitTensors
 from sbkit.errors import DataError, check
+from sbkit.fingerprint import code_fingerprint
 from sbkit.io import atomic_write_json, cache_root
 from sbkit.progress import progress_bar
 from sbkit.sketch import normalize_sketch
@@ -38,9 +39,10 @@ META = "meta.json"
 def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
                  made: list[Path | None]) -> str:
     digest = hashlib.sha256()
-    # "disk-rows": caches written before splits were streamed to row files are not read back
-    digest.update(json.dumps(["disk-rows", sketchifier.name, component_config(sketchifier), size,
-                              line_width]).encode())
+    # "disk-rows": caches written before splits were streamed to row files are not read back; the code
+    # fingerprint: nor are rows that another version of the sketchifier or of the squaring made
+    digest.update(json.dumps(["disk-rows", sketchifier.name, component_config(sketchifier), size, line_width,
+                              code_fingerprint(sketchifier, normalize_sketch, sketch_input, square)]).encode())
     for item, sketch in zip(items, made):
         digest.update(f"{item.id}\0{_file_key(item.image)}\0{item.caption}\0{item.sketch}\n".encode())
         if sketch is not None:  # a sketch read from a sketchify job folder, not made here
