@@ -9,7 +9,7 @@ import numpy as np
 
 from sbkit.components import mentions_light_colour
 from sbkit.errors import ConfigError, check
-from sbkit.sketch.edges import AutoMethod, flatten_background, to_gray
+from sbkit.sketch.edges import AutoMethod, level_backdrop, to_gray
 from sbkit_opencv.canny import Canny
 
 # Grey levels by which a pixel must differ from the background to count as part of the item.
@@ -112,7 +112,7 @@ class CannyClahe(Canny):
     def gray(self, image: np.ndarray) -> np.ndarray:
         """The photo's luminance, with an uneven background levelled when ``flatten`` is on."""
         gray = to_gray(image)
-        return flatten_background(gray) if self.flatten else gray
+        return level_backdrop(gray) if self.flatten else gray
 
     def item_edges(self, gray: np.ndarray, caption: str | None) -> np.ndarray:
         """Canny of the (levelled) grey photo, enhanced when triggered unless that leaves almost no edges."""

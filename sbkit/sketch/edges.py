@@ -151,7 +151,7 @@ def _quadratic_terms(y: np.ndarray, x: np.ndarray) -> list[np.ndarray]:
     return [np.ones_like(x * y), x, y, x * x, x * y, y * y]
 
 
-def background_surface(gray: np.ndarray) -> tuple[np.ndarray, float, float]:
+def backdrop_surface(gray: np.ndarray) -> tuple[np.ndarray, float, float]:
     """A quadratic fitted to the frame's border band of a (H, W) uint8 photo, robust to an item touching it.
 
     Returns the six coefficients (over :func:`_quadratic_terms`), the surface's range across the frame and
@@ -187,14 +187,14 @@ def background_surface(gray: np.ndarray) -> tuple[np.ndarray, float, float]:
     return coef, float(surface.max() - surface.min()), float(np.median(surface))
 
 
-def flatten_background(gray: np.ndarray) -> np.ndarray:
+def level_backdrop(gray: np.ndarray) -> np.ndarray:
     """Subtract an uneven background (a gradient, a vignette, light from one side) from a (H, W) uint8 photo.
 
-    The background is :func:`background_surface`; where it varies by less than ``LEVEL_RANGE`` grey levels
+    The background is :func:`backdrop_surface`; where it varies by less than ``LEVEL_RANGE`` grey levels
     the photo is returned as it is. Otherwise the surface is replaced by its median level, so the item keeps
     its contrast to the background all round and thresholds read from the whole photo fit every part of it.
     """
-    coef, spread, level = background_surface(gray)
+    coef, spread, level = backdrop_surface(gray)
     if spread < LEVEL_RANGE:
         return gray
     height, width = gray.shape

@@ -15,7 +15,7 @@ from sbkit.data.demo.specs import sample_spec
 from sbkit.errors import ConfigError, ShapeError
 from sbkit.params import component_params
 from sbkit.registry import create, get_registry
-from sbkit.sketch.edges import flatten_background, reference_level, reference_levels, sample_step
+from sbkit.sketch.edges import level_backdrop, reference_level, reference_levels, sample_step
 from sbkit.sketch.quality import edge_quality
 from sbkit_opencv import Canny, CannyClahe, Sobel, XDoG
 from sbkit_opencv.sobel import hysteresis
@@ -227,7 +227,7 @@ def lit_from_one_side(photo: np.ndarray, fall: float = 0.25) -> np.ndarray:
 def test_flatten_leaves_an_even_background_alone() -> None:
     photo, _ = rectangle(96, item=(120, 60, 60), background=236, noise=1.5)
     gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
-    assert flatten_background(gray) is gray
+    assert level_backdrop(gray) is gray
 
 
 @pytest.mark.parametrize("size", [128, 640])  # 640: the surface is fitted on a reduced copy and enlarged
@@ -235,7 +235,7 @@ def test_flatten_levels_a_gradient_and_keeps_the_item_step(size: int) -> None:
     photo, mask = rectangle(size, item=(90, 90, 90), background=250, noise=1.0)
     gray = cv2.cvtColor(lit_from_one_side(photo), cv2.COLOR_RGB2GRAY)
     assert np.ptp(gray[mask == 0]) > 50  # the backdrop falls from 250 to under 190
-    flat = flatten_background(gray)
+    flat = level_backdrop(gray)
     background, item = flat[mask == 0].astype(float), flat[mask > 0].astype(float)
     assert np.percentile(background, 99) - np.percentile(background, 1) < 12
     assert np.median(background) - np.median(item) > 100  # a darker item is still clearly darker
@@ -245,7 +245,7 @@ def test_flatten_ignores_an_item_that_runs_off_the_frame() -> None:
     photo = np.full((128, 128, 3), 248.0)
     photo[20:128, 40:90] = 60  # a trouser leg cut off by the bottom edge
     gray = cv2.cvtColor(lit_from_one_side(photo, 0.2), cv2.COLOR_RGB2GRAY)
-    flat = flatten_background(gray)
+    flat = level_backdrop(gray)
     backdrop = np.ones((128, 128), bool)
     backdrop[16:, 36:94] = False
     assert np.ptp(flat[backdrop].astype(float)) < 14  # the fit left the item's dark pixels out
@@ -299,4 +299,4 @@ def test_flatten_leaves_a_photo_alone_when_the_item_covers_much_of_the_border() 
     photo, _ = demo_photo(4)  # a red boot
     cut = round(0.15 * 128)
     gray = cv2.cvtColor(photo[cut:-cut, cut:-cut].astype(np.uint8), cv2.COLOR_RGB2GRAY)
-    assert flatten_background(gray) is gray
+    assert level_backdrop(gray) is gray
