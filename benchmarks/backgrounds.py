@@ -1,12 +1,14 @@
 """Edge quality on backgrounds other than studio white: backdrops, uneven light, texture.
 
     python benchmarks/backgrounds.py [--size 600] [--tolerance 2] [--markdown docs/backgrounds-table.md]
+        [--sheet docs/img/backgrounds.png [--sheet-item ID]]
 
 Catalogues other than the demo put their products on grey or beige backdrops, light them from one side,
-leave a vignette or crop close, so that long items run off the frame. Each demo photo (rendered on white, with its true silhouette) is put on each
-background below, and every sketchifier's outline recall, precision and F1 are scored against the
-silhouette, as in ``benchmarks/edge_quality.py``. It also counts blank sketches (fewer than 20 ink
-pixels: the item lost entirely) and times each sketchifier, as a ratio to plain ``canny`` in the same run.
+leave a vignette or crop close, so that long items run off the frame. Each demo photo (rendered on white,
+with its true silhouette) is put on each background below, and every sketchifier's outline recall, precision
+and F1 are scored against the silhouette, as in ``benchmarks/edge_quality.py``. It also counts blank sketches
+(fewer than 20 ink pixels: the item lost entirely) and times each sketchifier, as a ratio to plain ``canny``
+in the same run. ``--sheet PATH`` also draws one item on every background with each sketchifier's sketch.
 
 ``canny-clahe`` and ``outline`` level an uneven background first (``flatten``, on by default); the
 ``flatten off`` columns show what that adds. The two "3:4 photo" rows put the item in a 768 x 1024 photo on
@@ -18,13 +20,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from sbkit.components import Sketchifier
+from sbkit.data.catalogue import CatalogueItem
+from sbkit.data.demo import LIGHT_COLOURS
 from sbkit.data.images import SKETCH_RESOLUTION, read_image, sketch_input
+from sbkit.evaluation.contact_sheet import photo_sketch_grid
 from sbkit.evaluation.edges import edge_benchmark_parser
 from sbkit.evaluation.tables import markdown_table
 from sbkit.io import atomic_write_text
@@ -128,8 +135,28 @@ BACKGROUNDS: dict[str, Background] = {
 }
 
 
+def write_sheet(item: CatalogueItem, sketchifiers: dict[str, Sketchifier], path: Path, seed: int) -> Path:
+    """A contact sheet of one item: a row per background (in table order), the photo and each sketch; the
+    headers shorten ``canny-clahe`` to ``clahe`` and ``flatten off`` to ``(off)``."""
+    photo = read_image(item.image).astype(np.float32)
+    mask = read_image(item.attributes["mask"])[..., 0]
+    rng = np.random.default_rng(seed)
+    headers = {label: label.replace("canny-clahe", "clahe").replace(", flatten off", " (off)")
+               for label in sketchifiers}
+    columns: dict[str, list[np.ndarray]] = {"photo": [], **{header: [] for header in headers.values()}}
+    for place in BACKGROUNDS.values():
+        shown, _ = place(photo, mask, rng)
+        columns["photo"].append(shown)
+        for label, sketchifier in sketchifiers.items():
+            columns[headers[label]].append(sketchifier(shown, item.caption))
+    return photo_sketch_grid(columns, path, thumb=128)
+
+
 def main() -> None:
-    args = edge_benchmark_parser(__doc__).parse_args()
+    parser = edge_benchmark_parser(__doc__)
+    parser.add_argument("--sheet", type=Path, help="also write a contact sheet of one item on every background")
+    parser.add_argument("--sheet-item", help="the demo item id for --sheet (default: the first light-coloured one)")
+    args = parser.parse_args()
 
     items = [item for item in create("dataset", "demo", {"size": args.size, "seed": args.seed}).load().items
              if item.attributes.get("mask")]
@@ -168,6 +195,12 @@ def main() -> None:
     Console().print(table)
     if args.markdown:
         atomic_write_text(args.markdown, f"{title}.\n\n{markdown_table(rows, columns)}\n")
+    if args.sheet:
+        chosen = [item for item in items if item.id == args.sheet_item] if args.sheet_item else \
+            [item for item in items if item.attributes.get("colour") in LIGHT_COLOURS]
+        if not chosen:
+            raise SystemExit(f"--sheet-item {args.sheet_item}: no such demo item among the {len(items)} scored")
+        Console().print(f"sheet: {write_sheet(chosen[0], sketchifiers, args.sheet, args.seed)} ({chosen[0].id})")
 
 
 if __name__ == "__main__":

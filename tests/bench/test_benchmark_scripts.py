@@ -151,9 +151,9 @@ def test_drawn_errors_reports_each_level_of_the_first_hit(run_dir):
 
 
 def test_backgrounds_scores_every_sketchifier_on_every_background(tmp_path):
-    table = tmp_path / "backgrounds.md"
-    subprocess.run([sys.executable, str(BENCHMARKS / "backgrounds.py"), "--size", "6", "--markdown", str(table)],
-                   check=True, capture_output=True, timeout=240)
+    table, sheet = tmp_path / "backgrounds.md", tmp_path / "backgrounds.png"
+    subprocess.run([sys.executable, str(BENCHMARKS / "backgrounds.py"), "--size", "6", "--markdown", str(table),
+                    "--sheet", str(sheet)], check=True, capture_output=True, timeout=240)
     spec = importlib.util.spec_from_file_location("backgrounds", BENCHMARKS / "backgrounds.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -161,3 +161,7 @@ def test_backgrounds_scores_every_sketchifier_on_every_background(tmp_path):
     for background in module.BACKGROUNDS:
         assert f"| {background} | " in text
     assert text.count("(1.00x)") == 1  # canny's own time is the baseline
+    from PIL import Image
+
+    with Image.open(sheet) as image:  # a row per background, a column per sketchifier and the photo
+        assert image.height > image.width > 6 * 128
