@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from sbkit.components import mentions_light_colour
+from sbkit.data.images import border_pixels
 from sbkit.errors import ConfigError, check
 from sbkit.sketch.edges import AutoMethod, level_backdrop, to_gray
 from sbkit_opencv.canny import Canny
@@ -19,14 +20,9 @@ _ITEM_DELTA = 6
 _MIN_EDGE_SIDES = 0.5
 
 
-def border(gray: np.ndarray) -> np.ndarray:
-    """The outermost pixels of a (H, W) image, which on a product photo are background."""
-    return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-
-
 def background_level(gray: np.ndarray) -> float:
     """The background grey of a (H, W) uint8 product photo: the median of its border pixels."""
-    return float(np.median(border(gray)))
+    return float(np.median(border_pixels(gray)))
 
 
 def light_on_light(gray: np.ndarray, light_level: int = 170, max_contrast: int = 40) -> bool:
@@ -103,7 +99,7 @@ class CannyClahe(Canny):
         first set to the background grey, so the enhancement stretches the item's faint steps and not
         the noise of the paper around it.
         """
-        paper = border(gray)
+        paper = border_pixels(gray)
         background, noise = int(np.median(paper)), max(1, int(np.ceil(3 * paper.std())))
         flat = gray.copy()
         flat[cv2.absdiff(gray, np.full_like(gray, background)) <= noise] = background

@@ -130,10 +130,15 @@ def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.uint8)
 
 
+def border_pixels(image: np.ndarray) -> np.ndarray:
+    """The outermost rows and columns of an (H, W) or (H, W, C) image, one after another: its backdrop on a
+    product photo, its paper on a drawing."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
 def border_colour(image: np.ndarray) -> tuple[int, ...]:
     """The median colour of an (H, W) or (H, W, C) image's outermost pixels: a product photo's backdrop."""
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-    return tuple(int(v) for v in np.atleast_1d(np.median(border, axis=0)))
+    return tuple(int(v) for v in np.atleast_1d(np.median(border_pixels(image), axis=0)))
 
 
 def square(image: np.ndarray, size: int) -> np.ndarray:

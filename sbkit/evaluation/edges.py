@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
-
-from pathlib import Path
 
 from sbkit.components import Sketchifier
 from sbkit.data.catalogue import CatalogueItem

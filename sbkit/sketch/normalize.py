@@ -10,13 +10,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from sbkit.data.images import border_pixels
 from sbkit.errors import ShapeError, check
 
 
 def ensure_dark_on_white(gray: np.ndarray) -> np.ndarray:
     """Invert light-on-dark drawings (judged by the border, which is background in any sane drawing)."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return 255 - gray if np.median(border) < 128 else gray
+    return 255 - gray if np.median(border_pixels(gray)) < 128 else gray
 
 
 def ink_mask(gray: np.ndarray) -> np.ndarray:
