@@ -1,5 +1,8 @@
 """Turn catalogue items into rows: square photos, normalised sketches (made and drawn), captions, labels.
 
+A catalogue's own drawings are cleaned exactly as query drawings are (:func:`sbkit.retrieval.query.clean_drawing`),
+so a run measures drawings the way `sbkit search` will see them.
+
 Items are decoded and sketchified in DataLoader worker processes and streamed into a folder in the cache, which
 the split then reads row by row; a whole split is never held in memory (see :mod:`sbkit.data.rows`)."""
 
@@ -31,6 +34,7 @@ from sbkit.errors import DataError, check
 from sbkit.fingerprint import code_fingerprint
 from sbkit.io import atomic_write_json, cache_root
 from sbkit.progress import progress_bar
+from sbkit.retrieval.query import clean_drawing
 from sbkit.sketch import normalize_sketch
 
 META = "meta.json"
@@ -42,7 +46,8 @@ def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int
     # "disk-rows": caches written before splits were streamed to row files are not read back; the code
     # fingerprint: nor are rows that another version of the sketchifier or of the squaring made
     digest.update(json.dumps(["disk-rows", sketchifier.name, component_config(sketchifier), size, line_width,
-                              code_fingerprint(sketchifier, normalize_sketch, sketch_input, square)]).encode())
+                              code_fingerprint(sketchifier, normalize_sketch, sketch_input, square, clean_drawing)]
+                             ).encode())
     for item, sketch in zip(items, made):
         digest.update(f"{item.id}\0{_file_key(item.image)}\0{item.caption}\0{item.sketch}\n".encode())
         if sketch is not None:  # a sketch read from a sketchify job folder, not made here
@@ -68,8 +73,8 @@ def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_wi
             raise ImageError(why.sketchify_failed(item.image, sketchifier.name, exc), why.SKETCHIFY_FAILED) from exc
     made = normalize_sketch(sketch, size=size, line_width=line_width)
     drawn = None
-    if item.sketch is not None:
-        drawn = normalize_sketch(read_sketch(item.sketch), size=size, line_width=line_width)
+    if item.sketch is not None:  # a person's drawing: cleaned as `sbkit search` cleans a query drawing
+        drawn = normalize_sketch(clean_drawing(read_sketch(item.sketch)), size=size, line_width=line_width)
     return square(photo, size), made, drawn
 
 

@@ -9,7 +9,9 @@ person handed in into crisp dark strokes on white:
   larger part of any line drawing);
 - a photo of paper: uneven lighting is flattened by dividing by the paper's own brightness (a grey
   closing, which removes strokes thinner than its kernel), so a shadow is never taken for ink;
-- specks of noise are dropped, and drawings over ``MAX_SIDE`` px are scaled down.
+- specks of noise are dropped, and drawings over ``MAX_SIDE`` px are scaled down;
+- areas coloured in or shaded are reduced to their outlines (:func:`outline_areas`): training sketches are
+  lines, and thinning a filled area would leave its medial axis, a shape no photo's sketch has.
 
 :func:`prepare_query` then widens strokes too thin to survive the scale-down inside ``normalize_sketch``
 (a 1 px pen line in a large drawing would otherwise vanish), and normalises.
@@ -31,6 +33,11 @@ from sbkit.sketch import ink_mask, normalize_sketch
 
 BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
 UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fraction
+AREA_WIDTH = 0.15  # ink wider than this fraction of the drawing's extent is an area, not a line
+SHADING_GAP = 0.05  # lines closer together than this fraction of the extent may shade one area
+SHADING_LINES = 4  # ... when they cut it into at least this many separate gaps
+HATCH_PAPER = 0.4  # ... and paper is more than this fraction of it (lines closed over are mostly ink)
+AREA_SIDE = 512  # areas are found at this extent at most: closing a large drawing costs seconds
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
 
 
@@ -191,6 +198,73 @@ def drop_specks(ink: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
+def _disc(diameter: int) -> np.ndarray:
+    """An OpenCV elliptic structuring element of ``diameter`` px."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
+
+
+def _depth(mask: np.ndarray) -> np.ndarray:
+    """Each pixel's distance to the nearest pixel outside ``mask`` (the image's edge counts as outside)."""
+    return cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+
+
+def _hatched(ink: np.ndarray, within: np.ndarray) -> bool:
+    """Whether lines cross ``within`` as hatching does: much paper there (over ``HATCH_PAPER``), cut into
+    several gaps."""
+    paper = within & ~ink
+    gaps = cv2.connectedComponents(paper.astype(np.uint8), connectivity=4)[0] - 1
+    return gaps >= SHADING_LINES and paper.sum() > within.sum() * HATCH_PAPER
+
+
+def _area_parts(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The parts of ``ink`` that hold an area (see :func:`outline_areas`) and the band along edges to keep there."""
+    rows, cols = np.nonzero(ink)
+    extent = max(int(np.ptp(rows)), int(np.ptp(cols))) + 1
+    wide = extent * AREA_WIDTH / 2
+    closed = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE,
+                              _disc(max(3, round(extent * SHADING_GAP) | 1))) > 0
+    closed_depth = _depth(closed)
+    if closed_depth.max() <= wide:
+        return None
+    _, parts = cv2.connectedComponents(closed.astype(np.uint8), connectivity=8)
+    areas = set(np.unique(parts[_depth(ink) > wide]))
+    cores = closed_depth > wide
+    areas |= {part for part in set(np.unique(parts[cores])) - areas if _hatched(ink, cores & (parts == part))}
+    if not areas:
+        return None
+    return np.isin(parts, list(areas)), closed & (closed_depth <= max(1.0, extent * 0.03))
+
+
+def outline_areas(ink: np.ndarray) -> np.ndarray:
+    """Reduce coloured-in or hatched areas of a boolean ink mask to their outlines; leave line drawings as they are.
+
+    An area is ink wider than ``AREA_WIDTH`` of the drawing's extent (coloured in), or a part of the drawing
+    whose lines, closed over gaps up to ``SHADING_GAP`` of the extent, are that wide, where paper shows
+    (over ``HATCH_PAPER`` of it), cut by the lines into at least ``SHADING_LINES`` separate gaps (hatching;
+    a narrow shape closed over, such as a hat's brim or a sleeve beside the body, is mostly ink with a gap
+    or two).
+    Each connected part holding an area keeps only a band along its edges (3% of the extent, so that its
+    lines stay whole), which becomes its outline once the sketch is thinned. Plain line drawings are returned
+    untouched. Areas are found with the drawing's extent scaled to ``AREA_SIDE`` px at most.
+    """
+    rows, cols = np.nonzero(ink)
+    if not len(rows):
+        return ink
+    scale = min(1.0, AREA_SIDE / (max(int(np.ptp(rows)), int(np.ptp(cols))) + 1))
+    height, width = ink.shape
+    small = ink if scale == 1.0 else cv2.resize(
+        ink.astype(np.uint8) * 255, (max(1, round(width * scale)), max(1, round(height * scale))),
+        interpolation=cv2.INTER_AREA) > 0  # any coverage counts, as in normalize_sketch
+    found = _area_parts(small)
+    if found is None:
+        return ink
+    areas, band = found
+    if scale < 1.0:
+        areas, band = (cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+                       for mask in (areas, band))
+    return np.where(areas, band, ink)
+
+
 def clean_drawing(image: np.ndarray) -> np.ndarray:
     """Any drawing (see the module docs) -> (H, W) uint8, pure black strokes on white, at most ``MAX_SIDE`` px."""
     gray = to_gray(image)
@@ -200,7 +274,7 @@ def clean_drawing(image: np.ndarray) -> np.ndarray:
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     gray = dark_on_light(gray)
     gray = flatten_background(gray)
-    ink = drop_specks(ink_mask(gray))
+    ink = outline_areas(drop_specks(ink_mask(gray)))
     return np.where(ink, 0, 255).astype(np.uint8)
 
 

@@ -165,3 +165,22 @@ def test_backgrounds_scores_every_sketchifier_on_every_background(tmp_path):
 
     with Image.open(sheet) as image:  # a row per background, a column per sketchifier and the photo
         assert image.height > image.width > 6 * 128
+
+
+def test_drawing_styles_searches_every_style_and_draws_the_sheet(tmp_path, run_dir):
+    table, sheet = tmp_path / "styles.md", tmp_path / "styles.png"
+    subprocess.run([sys.executable, str(BENCHMARKS / "drawing_styles.py"), str(run_dir), "--limit", "3",
+                    "--markdown", str(table), "--sheet", str(sheet)], check=True, capture_output=True, timeout=240)
+    spec = importlib.util.spec_from_file_location("drawing_styles", BENCHMARKS / "drawing_styles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = {line.split(" | ")[0].lstrip("| "): line.rstrip(" |").split(" | ")[1:]
+            for line in table.read_text().splitlines() if line.startswith("| ") and "---" not in line}
+    assert set(rows) - {"style"} == {module.AS_DRAWN, *module.STYLES}
+    for label, (r1, r10, median, ratio, refused) in ((k, v) for k, v in rows.items() if k != "style"):
+        assert 0.0 <= float(r1) <= float(r10) <= 1.0 and float(median) >= 1 and refused == "0", label
+    assert rows[module.AS_DRAWN][3] == "1.000"  # the reference is its own baseline
+    from PIL import Image
+
+    with Image.open(sheet) as image:  # a column per style, the drawing over what the model sees
+        assert image.width > image.height and image.width > 12 * 128

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from sketch_helpers import ink_iou
 
 from sbkit.errors import DataError
 from sbkit.retrieval.query import (clean_drawing, flatten_alpha, flatten_background, load_query, prepare_query,
@@ -42,14 +43,6 @@ def paper_photo(side: int = 800, stroke_darkness: float = 0.45, seed: int = 0) -
     ok, jpeg = cv2.imencode(".jpg", rgb, [cv2.IMWRITE_JPEG_QUALITY, 80])
     assert ok
     return cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
-def ink_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of the two sketches' ink after a 3x3 dilation (forgives one-pixel shifts)."""
-    kernel = np.ones((3, 3), np.uint8)
-    ink_a = cv2.dilate((a < 128).astype(np.uint8), kernel) > 0
-    ink_b = cv2.dilate((b < 128).astype(np.uint8), kernel) > 0
-    return float((ink_a & ink_b).sum() / (ink_a | ink_b).sum())
 
 
 @pytest.fixture(scope="module")

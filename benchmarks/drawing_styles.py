@@ -1,0 +1,248 @@
+"""Sketch-only retrieval for the same drawings handed in the ways people hand them in.
+
+    python benchmarks/drawing_styles.py RUN_DIR [--limit N] [--markdown docs/drawing-styles-table.md]
+        [--sheet docs/img/drawing-styles.png [--sheet-item ID]]
+
+The demo's drawn sketches are 128 px PNGs, dark 1-3 px strokes on white. People draw on a tablet with a
+thin pen on a large page, with a marker, small in a corner of the page, going over each line twice, in
+broken strokes, with shading, filled in, in pencil photographed with a phone, in blue ink on ruled paper,
+in chalk, or on a transparent layer. The demo keeps each test drawing's strokes (an SVG beside its PNG), so
+every test item of a demo run is drawn again in each of those styles from the same strokes and searched
+through `sbkit.Retriever`, sketch only, as `sbkit search` does. A style that loses much against "as drawn"
+is one the query cleaning (`sbkit.retrieval.query`) does not yet undo. ``--sheet PATH`` draws one item in
+every style, beside the sketch the model is given for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+import sbkit
+from sbkit.data.adapters.svg import svg_strokes
+from sbkit.data.images import read_image
+from sbkit.errors import DataError
+from sbkit.evaluation.contact_sheet import photo_sketch_grid
+from sbkit.evaluation.tables import markdown_table
+from sbkit.io import atomic_write_text
+from sbkit.progress import progress_bar
+from sbkit.retrieval.query import prepare_query
+
+Strokes = list[np.ndarray]
+Style = Callable[[Strokes, int, np.random.Generator], np.ndarray]
+SHIFT = 4  # fractional bits for OpenCV's anti-aliased drawing
+
+
+def draw(strokes: Strokes, frame: int, page: tuple[int, int], box: tuple[float, float, float], width: int,
+         canvas: np.ndarray | None = None, ink: int | tuple[int, ...] = 0) -> np.ndarray:
+    """Strokes given in a ``frame`` px square, drawn into ``box`` (left, top, side) of a page (height, width)."""
+    if canvas is None:
+        canvas = np.full(page, 255, np.uint8)
+    left, top, side = box
+    for stroke in strokes:
+        points = (stroke * side / frame + (left, top)) * (1 << SHIFT)
+        cv2.polylines(canvas, [np.round(points).astype(np.int32).reshape(-1, 1, 2)], False, ink, max(1, width),
+                      cv2.LINE_AA, SHIFT)
+    return canvas
+
+
+def silhouette(strokes: Strokes, frame: int, side: int) -> np.ndarray:
+    """The area the strokes enclose, as a bool (side, side) mask: gaps up to 3% of the side are closed first."""
+    lines = draw(strokes, frame, (side, side), (0, 0, side), 2) < 128
+    gap = max(3, side * 3 // 100) | 1
+    closed = cv2.morphologyEx(lines.astype(np.uint8), cv2.MORPH_CLOSE,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (gap, gap)))
+    flood = np.pad(closed, 1)
+    mask = np.zeros((side + 4, side + 4), np.uint8)
+    cv2.floodFill(flood, mask, (0, 0), 2)
+    return flood[1:-1, 1:-1] != 2
+
+
+def as_drawn(item: sbkit.data.catalogue.CatalogueItem) -> np.ndarray:
+    return read_image(item.sketch)
+
+
+def tablet(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    return draw(strokes, frame, (800, 800), (60, 60, 680), 1)
+
+
+def marker(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    return draw(strokes, frame, (800, 800), (60, 60, 680), 20)
+
+
+def small_in_a_corner(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    return draw(strokes, frame, (1000, 1000), (40, 40, 280), 2)
+
+
+def traced_twice(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    canvas = np.full((512, 512), 255, np.uint8)
+    for _ in range(2):
+        moved = [s + rng.normal(0.0, frame * 0.008, 2) + rng.normal(0.0, frame * 0.004, s.shape) for s in strokes]
+        draw(moved, frame, canvas.shape, (0, 0, 512), 2, canvas)
+    return canvas
+
+
+def broken_strokes(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    pieces = []
+    for stroke in strokes:
+        cuts = np.sort(rng.choice(np.arange(1, len(stroke)), size=min(len(stroke) - 1, 3), replace=False)) \
+            if len(stroke) > 4 else np.array([], int)
+        for piece in np.split(stroke, cuts):
+            keep = max(2, int(len(piece) * 0.8))  # each piece stops short of the next one
+            pieces.append(piece[:keep])
+    return draw(pieces, frame, (512, 512), (0, 0, 512), 2)
+
+
+def shaded(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    side = 512
+    inside = silhouette(strokes, frame, side)
+    hatch = np.full((side, side), 255, np.uint8)
+    step = side // 24
+    for offset in range(-side, side, step):
+        cv2.line(hatch, (offset, side), (offset + side, 0), 90, 2, cv2.LINE_AA)
+    canvas = np.where(inside, hatch, 255).astype(np.uint8)
+    return draw(strokes, frame, (side, side), (0, 0, side), 3, canvas)
+
+
+def filled_in(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    side = 512
+    canvas = np.where(silhouette(strokes, frame, side), 0, 255).astype(np.uint8)  # coloured in with the same pen
+    return draw(strokes, frame, (side, side), (0, 0, side), 3, canvas)
+
+
+def pencil_photo(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    height, width = 900, 1200
+    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
+    light = 0.72 + 0.25 * (cols / width) * (1 - 0.4 * rows / height)  # a lamp to the right, falling off
+    paper = np.stack([238 * light, 228 * light, 205 * light], axis=-1) + rng.normal(0, 4, (height, width, 1))
+    ink = draw(strokes, frame, (height, width), (280, 120, 660), 3) / 255.0
+    graphite = paper * (ink[..., None] * 0.55 + 0.45)
+    photo = np.clip(cv2.GaussianBlur(graphite, (0, 0), 1.0), 0, 255).astype(np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)  # channel order does not matter for these colours' greys
+
+
+def ruled_paper(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    side = 800
+    page = np.full((side, side, 3), 252, np.uint8)
+    for y in range(40, side, 32):
+        cv2.line(page, (0, y), (side, y), (170, 200, 235), 1, cv2.LINE_AA)
+    cv2.line(page, (90, 0), (90, side), (235, 150, 150), 2, cv2.LINE_AA)
+    return draw(strokes, frame, (side, side), (110, 60, 660), 3, page, (30, 40, 140))
+
+
+def chalk(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    board = np.full((600, 600), 40, np.uint8)
+    draw(strokes, frame, board.shape, (40, 40, 520), 5, board, 235)
+    grain = rng.random(board.shape) < 0.25  # chalk skips on the board's grain
+    return np.where(grain & (board > 100), 150, board).astype(np.uint8)
+
+
+def transparent(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+    alpha = 255 - draw(strokes, frame, (512, 512), (0, 0, 512), 3)
+    return np.dstack([np.zeros((512, 512, 3), np.uint8), alpha])
+
+
+STYLES: dict[str, Style] = {
+    "tablet, 1 px pen": tablet,
+    "marker, 20 px pen": marker,
+    "small, in a corner": small_in_a_corner,
+    "traced twice": traced_twice,
+    "broken strokes": broken_strokes,
+    "hatched inside": shaded,
+    "filled in": filled_in,
+    "pencil photo": pencil_photo,
+    "ruled paper": ruled_paper,
+    "chalk": chalk,
+    "transparent": transparent,
+}
+AS_DRAWN = "as drawn"
+
+
+def drawings(item: sbkit.data.catalogue.CatalogueItem, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The item's drawing as the demo wrote it, then in every style, drawn from its strokes."""
+    strokes = svg_strokes(item.attributes["strokes"])
+    frame = read_image(item.sketch).shape[0]
+    return {AS_DRAWN: as_drawn(item)} | {label: style(strokes, frame, rng) for label, style in STYLES.items()}
+
+
+def write_sheet(retriever: sbkit.Retriever, item: sbkit.data.catalogue.CatalogueItem, path: Path,
+                seed: int) -> Path:
+    """One item: a column per style; above, the drawing handed in, below, the sketch the model is given
+    (a transparent drawing is shown by its opacity)."""
+    config = retriever.run.config
+    columns = {}
+    for label, image in drawings(item, np.random.default_rng(seed)).items():
+        shown = image if image.ndim == 2 or image.shape[2] == 3 else 255 - image[..., 3]
+        columns[label] = [shown, prepare_query(image, config.image_size, config.line_width)]
+    return photo_sketch_grid(columns, path, thumb=128)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dir", help="a run folder trained and indexed on the demo catalogue")
+    parser.add_argument("--limit", type=int, default=0, help="search only the first N test items (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the styles' random parts")
+    parser.add_argument("--markdown", type=Path, help="also write the table as Markdown")
+    parser.add_argument("--sheet", type=Path, help="also draw one item in every style (a PNG contact sheet)")
+    parser.add_argument("--sheet-item", help="the test item id for --sheet (default: the first)")
+    args = parser.parse_args()
+
+    retriever = sbkit.Retriever.from_run(args.run_dir)
+    if retriever.run.config.data.name != "demo":
+        parser.error(f"{args.run_dir} ran on {retriever.run.config.data.name!r}; this needs a run on the demo")
+    items = [item for item in (retriever.item(i) for i in retriever.index.ids)
+             if item and item.sketch and item.attributes.get("strokes")]
+    if not items:
+        parser.error(f"{args.run_dir}: no test item has a drawn sketch with its strokes (regenerate the demo)")
+    items = items[: args.limit] if args.limit > 0 else items
+    labels = [AS_DRAWN, *STYLES]
+    ranks = {label: [] for label in labels}
+    refused = dict.fromkeys(labels, 0)
+    rng = np.random.default_rng(args.seed)
+    with progress_bar("drawing styles", len(items)) as advance:
+        for item in items:
+            for label, image in drawings(item, rng).items():
+                try:
+                    ids = [hit.id for hit in retriever.search(sketch=image, k=len(retriever), mode="sketch").hits]
+                except DataError:
+                    refused[label] += 1
+                    ranks[label].append(len(retriever))
+                    continue
+                ranks[label].append(ids.index(item.id) + 1)
+            advance(1)
+
+    reference = np.asarray(ranks[AS_DRAWN])
+    rows = []
+    for label in labels:
+        rank = np.asarray(ranks[label])
+        rows.append({"style": label, "R@1": float(np.mean(rank == 1)), "R@10": float(np.mean(rank <= 10)),
+                     "median rank": float(np.median(rank)),
+                     "R@10 x as drawn": float(np.mean(rank <= 10) / max(np.mean(reference <= 10), 1e-9)),
+                     "refused": refused[label]})
+    columns = ["style", "R@1", "R@10", "median rank", "R@10 x as drawn", "refused"]
+    title = (f"Sketch-only retrieval of {len(items)} demo test items by drawing style "
+             f"(run {args.run_dir}, {len(retriever)} items in the gallery)")
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="left" if column == "style" else "right")
+    for row in rows:
+        table.add_row(*(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns))
+    Console().print(table)
+    if args.markdown:
+        atomic_write_text(args.markdown, f"{title}.\n\n{markdown_table(rows, columns)}\n")
+    if args.sheet:
+        chosen = [item for item in items if item.id == args.sheet_item] if args.sheet_item else items[:1]
+        if not chosen:
+            raise SystemExit(f"--sheet-item {args.sheet_item}: no such test item among the {len(items)} searched")
+        Console().print(f"sheet: {write_sheet(retriever, chosen[0], args.sheet, args.seed)} ({chosen[0].id})")
+
+
+if __name__ == "__main__":
+    main()
