@@ -82,6 +82,7 @@ class CannyClahe(Canny):
         self.adaptive, self.equalize, self.clip_limit, self.tile_grid = adaptive, equalize, clip_limit, tile_grid
         self.light_level, self.max_contrast, self.flatten = light_level, max_contrast, flatten
         self._clahe = cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(tile_grid, tile_grid))
+        self.last_branch: dict[str, bool] | None = None  # what the last sketch did; see item_edges
 
     def _triggered(self, gray: np.ndarray, caption: str | None) -> bool:
         if self.adaptive in ("caption", "both") and mentions_light_colour(caption):
@@ -111,10 +112,17 @@ class CannyClahe(Canny):
         return level_backdrop(gray) if self.flatten else gray
 
     def item_edges(self, gray: np.ndarray, caption: str | None) -> np.ndarray:
-        """Canny of the (levelled) grey photo, enhanced when triggered unless that leaves almost no edges."""
-        if self._triggered(gray, caption):
+        """Canny of the (levelled) grey photo, enhanced when triggered unless that leaves almost no edges.
+
+        Records in ``last_branch`` whether this photo triggered the enhancement and whether its sketch kept
+        the enhanced edges (``sbkit sketchify`` writes both into its manifest).
+        """
+        triggered = self._triggered(gray, caption)
+        self.last_branch = {"triggered": triggered, "enhanced": False}
+        if triggered:
             enhanced = self.edges(gray, self.enhance)
             if np.count_nonzero(enhanced < 128) >= _MIN_EDGE_SIDES * min(gray.shape):
+                self.last_branch["enhanced"] = True
                 return enhanced
         return self.edges(gray)
 

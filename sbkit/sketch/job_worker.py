@@ -57,15 +57,24 @@ class SketchWorker:
         self._tail = json.dumps({"sketchifier": cls.name, "params": config, "size": size, "normalize": normalize},
                                 ensure_ascii=False, default=str)[1:]
 
-    def sketch(self, image: np.ndarray, caption: str | None) -> tuple[np.ndarray, bool | None]:
-        """Sketch of one photo (resized and normalised as configured), and whether the adaptive branch ran."""
+    def sketch(self, image: np.ndarray, caption: str | None) -> tuple[np.ndarray, dict[str, bool]]:
+        """Sketch of one photo (resized and normalised as configured), and which branch it took.
+
+        The branch is the sketchifier's own ``last_branch`` record of this call when it keeps one (built-in
+        ``canny-clahe`` and ``outline``: ``triggered`` and ``enhanced``), else ``triggered`` from its
+        ``triggered(image, caption)`` method when it has one, else empty.
+        """
         if self.size:
             image = resize_longest(image, self.size)
         sketch = self.sketchifier(image, caption)
-        triggered = bool(self.triggered(image, caption)) if self.triggered else None
+        branch = getattr(self.sketchifier, "last_branch", None)
+        if isinstance(branch, dict):
+            branch = {key: bool(value) for key, value in branch.items()}
+        else:
+            branch = {"triggered": bool(self.triggered(image, caption))} if self.triggered else {}
         if self.normalize:
             sketch = normalize_sketch(sketch, size=self.size or max(sketch.shape))
-        return sketch, triggered
+        return sketch, branch
 
     def run_item(self, item: JobItem) -> Finished | SkippedInput:
         """``item``'s sketch as PNG bytes, with where it goes and its manifest line; or why it was skipped."""
@@ -74,14 +83,12 @@ class SketchWorker:
         except DataError as exc:
             return SkippedInput(item.id, item.image, why.reason_of(exc), str(exc))
         try:
-            sketch, triggered = self.sketch(image, item.caption)
+            sketch, branch = self.sketch(image, item.caption)
         except Exception as exc:  # noqa: BLE001 - one bad photo or sketchifier bug must not end the job
             return SkippedInput(item.id, item.image, why.SKETCHIFY_FAILED,
                                 why.sketchify_failed(item.image, self.sketchifier.name, exc))
         head = {"id": item.id, "image": item.image, "sketch": item.sketch, "caption": item.caption,
-                "shape": list(sketch.shape)}
-        if triggered is not None:
-            head["triggered"] = triggered
+                "shape": list(sketch.shape), **branch}
         line = _LINE_ENCODER.encode(head)[:-1] + ", " + self._tail + "\n"
         return os.path.join(self.out, item.sketch), encode_png(sketch), line
 

@@ -279,7 +279,10 @@ def test_enhancement_that_loses_the_item_falls_back_to_plain_edges() -> None:
     assert sketchifier.triggered(textured)
     assert (sketchifier.edges(sketchifier.gray(textured), sketchifier.enhance) < 128).sum() < 64  # item lost
     assert (sketchifier(textured) < 128).sum() >= 64
+    assert sketchifier.last_branch == {"triggered": True, "enhanced": False}  # what the sketchify manifest says
     assert (sketchifier(textured) == create("sketchifier", "canny", {})(textured)).all()
+    sketchifier(photo.astype(np.uint8), "an ivory clutch")
+    assert sketchifier.last_branch == {"triggered": True, "enhanced": True}
 
 
 def test_outline_closes_an_item_that_runs_off_the_frame() -> None:

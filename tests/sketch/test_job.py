@@ -366,3 +366,19 @@ def test_a_folder_with_job_files_sketchify_did_not_write_needs_force(photos, tmp
         sketchify_job(photos, out, "test-job-edges", workers=1)
     assert (out / "manifest.jsonl").read_text() == '{"my": "list"}\n' and not (out / "job.json").exists()
     assert sketchify_job(photos, out, "test-job-edges", workers=1, force=True).done > 0
+
+
+def test_the_manifest_says_whether_canny_clahe_kept_its_enhanced_edges(tmp_path: Path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    light = np.full((64, 64, 3), 235, np.uint8)
+    cv2.rectangle(light, (16, 12), (48, 52), (222, 222, 222), -1)  # an ivory item on white: enhanced edges
+    cv2.imwrite(str(root / "ivory.png"), light)
+    dark = np.full((64, 64, 3), 250, np.uint8)
+    cv2.rectangle(dark, (16, 12), (48, 52), (40, 30, 20), -1)  # a navy item: no enhancement
+    cv2.imwrite(str(root / "navy.png"), dark)
+    out = tmp_path / "job"
+    sketchify_job(root, out, "canny-clahe", {}, workers=1)
+    manifest = _manifest(out)
+    assert {key: (record["triggered"], record["enhanced"]) for key, record in manifest.items()} == {
+        "ivory": (True, True), "navy": (False, False)}
