@@ -7,6 +7,7 @@ not memory-mapped, so what a process has read does not stay in its resident memo
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -186,12 +187,21 @@ def row_mean(rows: Rows) -> torch.Tensor:
 
 
 def rows_key(rows: Rows) -> bytes:
-    """Bytes that change whenever the rows would: the content for a tensor, the key and view for disk rows."""
-    if isinstance(rows, DiskRows) and rows.key:
-        view = b"" if rows.index is None else rows.index.tobytes()
-        return f"disk:{rows.key}:{tuple(rows.shape)}".encode() + view
-    tensor = whole(rows)
-    return f"{tuple(tensor.shape)}".encode() + tensor.contiguous().numpy().tobytes()
+    """Bytes that change whenever the rows' content would: their shape and dtype, and a digest of every row.
+
+    Disk rows are read a chunk at a time and their digest is kept on the object, so the same pictures made
+    again (another cache folder, a code change that left them alike) give the same key.
+    """
+    cached = getattr(rows, "_content_key", None)
+    if cached is not None:
+        return cached
+    digest = hashlib.blake2b(digest_size=32)
+    for chunk in rows.chunks() if isinstance(rows, DiskRows) else [rows]:
+        digest.update(chunk.contiguous().numpy().tobytes())
+    key = f"{tuple(rows.shape)}:{rows.dtype}:".encode() + digest.digest()
+    if isinstance(rows, DiskRows):
+        rows._content_key = key
+    return key
 
 
 class StackedRows:

@@ -33,6 +33,18 @@ def test_disk_rows_index_like_the_tensor(stored) -> None:
         rows[torch.tensor([10])]
 
 
+def test_rows_key_follows_the_content_not_the_file(stored, tmp_path) -> None:
+    tensor, rows = stored
+    np.save(tmp_path / "again.npy", tensor.numpy())
+    again = DiskRows.from_npy(tmp_path / "again.npy", key="another cache folder")
+    assert rows_key(again) == rows_key(rows) == rows_key(tensor)  # the same pictures made again
+    changed = tensor.clone()
+    changed[4, 0, 0, 0] ^= 1
+    np.save(tmp_path / "changed.npy", changed.numpy())
+    assert rows_key(DiskRows.from_npy(tmp_path / "changed.npy", key="k")) != rows_key(rows)
+    assert rows_key(take(rows, torch.tensor([1, 0]))) != rows_key(take(rows, torch.tensor([0, 1])))
+
+
 def test_stacked_rows_pick_one_variant_per_row(tmp_path) -> None:
     variants = [torch.randn(6, 5) for _ in range(3)]
     stores = []
