@@ -28,24 +28,23 @@ class DiskRows:
         shape: the whole array's shape as stored.
         dtype: a numpy dtype.
         offset: bytes before the first row (e.g. a ``.npy`` header).
-        key: a string that changes whenever the rows would (caches of things computed from them use it).
         index: optional row numbers in the file that this view's rows are (see :meth:`take`).
     """
 
     def __init__(self, path: str | Path, shape: Sequence[int], dtype: np.dtype | str, offset: int = 0,
-                 key: str = "", index: np.ndarray | None = None) -> None:
+                 index: np.ndarray | None = None) -> None:
         self.path = Path(path)
         self.stored_shape = tuple(int(s) for s in shape)
         self.np_dtype = np.dtype(dtype)
         self.offset = int(offset)
-        self.key = key
         self.index = None if index is None else np.asarray(index, dtype=np.int64)
         self.row_bytes = int(np.prod(self.stored_shape[1:], dtype=np.int64)) * self.np_dtype.itemsize
         self._fd: int | None = None
         self._pid = -1
+        self._content_key: bytes | None = None  # rows_key, kept once read: the file does not change under a view
 
     @classmethod
-    def from_npy(cls, path: str | Path, key: str = "") -> DiskRows:
+    def from_npy(cls, path: str | Path) -> DiskRows:
         """The rows of a ``.npy`` file (C order, any shape with at least one dimension)."""
         path = Path(path)
         try:
@@ -53,7 +52,7 @@ class DiskRows:
         except (OSError, ValueError) as exc:
             raise DataError(f"{path} is not a readable .npy file ({exc}); delete it so it is made again") from None
         check(array.ndim >= 1 and array.flags.c_contiguous, f"{path}: expected a C-ordered array", DataError)
-        return cls(path, array.shape, array.dtype, array.offset, key or f"npy:{path}")
+        return cls(path, array.shape, array.dtype, array.offset)
 
     # tensor-like surface -------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -153,7 +152,7 @@ class DiskRows:
         """A view of some rows, read lazily like this one."""
         if isinstance(rows, slice) and rows == slice(None):
             return self
-        return DiskRows(self.path, self.stored_shape, self.np_dtype, self.offset, self.key,
+        return DiskRows(self.path, self.stored_shape, self.np_dtype, self.offset,
                         self._file_rows(self._positions(rows)))
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[torch.Tensor]:
@@ -189,12 +188,11 @@ def row_mean(rows: Rows) -> torch.Tensor:
 def rows_key(rows: Rows) -> bytes:
     """Bytes that change whenever the rows' content would: their shape and dtype, and a digest of every row.
 
-    Disk rows are read a chunk at a time and their digest is kept on the object, so the same pictures made
+    Disk rows are read a chunk at a time and their key is kept on the object, so the same pictures made
     again (another cache folder, a code change that left them alike) give the same key.
     """
-    cached = getattr(rows, "_content_key", None)
-    if cached is not None:
-        return cached
+    if isinstance(rows, DiskRows) and rows._content_key is not None:
+        return rows._content_key
     digest = hashlib.blake2b(digest_size=32)
     for chunk in rows.chunks() if isinstance(rows, DiskRows) else [rows]:
         digest.update(chunk.contiguous().numpy().tobytes())

@@ -157,7 +157,7 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
     folder = cache_root() / "prepared" / fingerprint
     if (folder / META).is_file():
         try:
-            cached = _from_folder(items, folder, fingerprint)
+            cached = _from_folder(items, folder)
             if not any(skip.kind == why.SKETCHIFY_FAILED for skip in cached[1]):
                 return cached
         except (OSError, ValueError, KeyError, DataError):
@@ -176,7 +176,7 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    return _from_folder(items, folder, fingerprint)
+    return _from_folder(items, folder)
 
 
 def check_sketchified(sketchifier: Sketchifier, splits: Mapping[str, SplitTensors], skipped: list[Skipped],
@@ -241,14 +241,14 @@ def _write_folder(folder: Path, items: list[CatalogueItem], rows: Iterator[tuple
                                       "has_drawn": has_drawn, "skipped": skipped})
 
 
-def _from_folder(items: list[CatalogueItem], folder: Path, fingerprint: str) -> tuple[SplitTensors, list[Skipped]]:
+def _from_folder(items: list[CatalogueItem], folder: Path) -> tuple[SplitTensors, list[Skipped]]:
     meta = json.loads((folder / META).read_text(encoding="utf-8"))
     size, count = int(meta["size"]), len(meta["ids"])
     by_id = {item.id: item for item in items}
     kept = [by_id[str(i)] for i in meta["ids"]]
     skipped = [Skipped(*record) for record in meta["skipped"]]
     has_drawn = torch.tensor(meta["has_drawn"], dtype=torch.bool).reshape(count)
-    rows = {name: DiskRows(folder / f"{name}.u8", (count, *shape), np.uint8, key=f"prepared:{fingerprint}:{name}")
+    rows = {name: DiskRows(folder / f"{name}.u8", (count, *shape), np.uint8)
             for name, shape in (("images", (3, size, size)), ("sketches", (1, size, size)),
                                 ("drawn", (1, size, size)))}
     for name, store in rows.items():

@@ -81,7 +81,7 @@ class FeatureStore:
         path = self._path(kind, content)
         if path.is_file():
             try:
-                cached = DiskRows.from_npy(path, key=f"features:{path.name}")
+                cached = DiskRows.from_npy(path)
                 if len(cached) == count and cached.ndim == 2:
                     return cached if on_disk else torch.from_numpy(np.load(path))
             except (OSError, ValueError, DataError):
@@ -93,7 +93,7 @@ class FeatureStore:
             atomic_write(path, lambda tmp: _stream_npy(tmp, count, track(batches, description,
                                                                           total=-(-count // FEATURE_BATCH))))
             self.computed += count
-            return DiskRows.from_npy(path, key=f"features:{path.name}")
+            return DiskRows.from_npy(path)
         with torch.no_grad():
             parts = list(track(batches, description, total=-(-count // FEATURE_BATCH)))
         features = torch.cat(parts) if parts else torch.zeros(0, 0)

@@ -15,7 +15,7 @@ def stored(tmp_path):
     array = np.random.default_rng(0).integers(0, 255, (10, 3, 4, 4), dtype=np.uint8)
     path = tmp_path / "rows.npy"
     np.save(path, array)
-    return torch.from_numpy(array), DiskRows.from_npy(path, key="k")
+    return torch.from_numpy(array), DiskRows.from_npy(path)
 
 
 def test_disk_rows_index_like_the_tensor(stored) -> None:
@@ -36,12 +36,12 @@ def test_disk_rows_index_like_the_tensor(stored) -> None:
 def test_rows_key_follows_the_content_not_the_file(stored, tmp_path) -> None:
     tensor, rows = stored
     np.save(tmp_path / "again.npy", tensor.numpy())
-    again = DiskRows.from_npy(tmp_path / "again.npy", key="another cache folder")
+    again = DiskRows.from_npy(tmp_path / "again.npy")  # another cache folder
     assert rows_key(again) == rows_key(rows) == rows_key(tensor)  # the same pictures made again
     changed = tensor.clone()
     changed[4, 0, 0, 0] ^= 1
     np.save(tmp_path / "changed.npy", changed.numpy())
-    assert rows_key(DiskRows.from_npy(tmp_path / "changed.npy", key="k")) != rows_key(rows)
+    assert rows_key(DiskRows.from_npy(tmp_path / "changed.npy")) != rows_key(rows)
     assert rows_key(take(rows, torch.tensor([1, 0]))) != rows_key(take(rows, torch.tensor([0, 1])))
 
 
