@@ -30,6 +30,7 @@ from PIL import Image, UnidentifiedImageError
 from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.sketch import ink_mask, normalize_sketch
+from sbkit.sketch.job_read import resize_longest
 
 BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
 UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fraction
@@ -152,18 +153,19 @@ def dark_on_light(gray: np.ndarray) -> np.ndarray:
     return 255 - gray if float(np.median(gray)) < 128 else gray
 
 
+def _disc(diameter: int) -> np.ndarray:
+    """An OpenCV elliptic structuring element of ``diameter`` px."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
+
+
 def _paper_field(gray: np.ndarray) -> np.ndarray:
     """The background's brightness at up to ``BACKGROUND_SIDE`` px: a grey closing (strokes removed), smoothed.
 
     Float32 (H', W'); blurring floats is several times faster than blurring uint8 in OpenCV.
     """
-    height, width = gray.shape
-    scale = min(1.0, BACKGROUND_SIDE / max(height, width))
-    small = cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    small = resize_longest(gray, BACKGROUND_SIDE) if max(gray.shape) > BACKGROUND_SIDE else gray
     side = max(3, (max(small.shape) // 12) | 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, _disc(side))
     return cv2.GaussianBlur(closed.astype(np.float32), (0, 0), side / 2)
 
 
@@ -196,11 +198,6 @@ def drop_specks(ink: np.ndarray) -> np.ndarray:
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
     return keep[labels]
-
-
-def _disc(diameter: int) -> np.ndarray:
-    """An OpenCV elliptic structuring element of ``diameter`` px."""
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
 
 
 def _depth(mask: np.ndarray) -> np.ndarray:
@@ -269,9 +266,7 @@ def clean_drawing(image: np.ndarray) -> np.ndarray:
     """Any drawing (see the module docs) -> (H, W) uint8, pure black strokes on white, at most ``MAX_SIDE`` px."""
     gray = to_gray(image)
     if max(gray.shape) > MAX_SIDE:
-        scale = MAX_SIDE / max(gray.shape)
-        size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        gray = resize_longest(gray, MAX_SIDE)
     gray = dark_on_light(gray)
     gray = flatten_background(gray)
     ink = outline_areas(drop_specks(ink_mask(gray)))
