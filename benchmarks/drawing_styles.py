@@ -5,10 +5,11 @@
 
 The demo's drawn sketches are 128 px PNGs, dark 1-3 px strokes on white. People draw on a tablet with a
 thin pen on a large page, with a marker, small in a corner of the page, going over each line twice, in
-broken strokes, with shading, filled in, in pencil photographed with a phone, in blue ink on ruled paper,
-in chalk, or on a transparent layer. The demo keeps each test drawing's strokes (an SVG beside its PNG), so
-every test item of a demo run is drawn again in each of those styles from the same strokes and searched
-through `sbkit.Retriever`, sketch only, as `sbkit search` does. A style that loses much against "as drawn"
+broken strokes, with shading, filled in, with the item's pattern drawn in, in pencil photographed with a
+phone, in blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an
+arrow beside, or photographed lying on a table. The demo keeps each test drawing's strokes (an SVG beside
+its PNG), so every test item of a demo run is drawn again in each of those styles from the same strokes and
+searched through `sbkit.Retriever`, sketch only, as `sbkit search` does. A style that loses much against "as drawn"
 is one the query cleaning (`sbkit.retrieval.query`) does not yet undo. ``--sheet PATH`` draws one item in
 every style, beside the sketch the model is given for it.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -35,7 +37,17 @@ from sbkit.progress import progress_bar
 from sbkit.retrieval.query import prepare_query
 
 Strokes = list[np.ndarray]
-Style = Callable[[Strokes, int, np.random.Generator], np.ndarray]
+
+
+class Drawn(NamedTuple):
+    """One test drawing as the demo keeps it: its strokes in a ``frame`` px square, and its item's pattern."""
+
+    strokes: Strokes
+    frame: int
+    pattern: str = "plain"
+
+
+Style = Callable[[Drawn, np.random.Generator], np.ndarray]
 SHIFT = 4  # fractional bits for OpenCV's anti-aliased drawing
 
 
@@ -68,84 +80,164 @@ def as_drawn(item: sbkit.data.catalogue.CatalogueItem) -> np.ndarray:
     return read_image(item.sketch)
 
 
-def tablet(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
-    return draw(strokes, frame, (800, 800), (60, 60, 680), 1)
+def tablet(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    return draw(drawn.strokes, drawn.frame, (800, 800), (60, 60, 680), 1)
 
 
-def marker(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
-    return draw(strokes, frame, (800, 800), (60, 60, 680), 20)
+def marker(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    return draw(drawn.strokes, drawn.frame, (800, 800), (60, 60, 680), 20)
 
 
-def small_in_a_corner(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
-    return draw(strokes, frame, (1000, 1000), (40, 40, 280), 2)
+def small_in_a_corner(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    return draw(drawn.strokes, drawn.frame, (1000, 1000), (40, 40, 280), 2)
 
 
-def traced_twice(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+def traced_twice(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     canvas = np.full((512, 512), 255, np.uint8)
     for _ in range(2):
-        moved = [s + rng.normal(0.0, frame * 0.008, 2) + rng.normal(0.0, frame * 0.004, s.shape) for s in strokes]
-        draw(moved, frame, canvas.shape, (0, 0, 512), 2, canvas)
+        moved = [s + rng.normal(0.0, drawn.frame * 0.008, 2) + rng.normal(0.0, drawn.frame * 0.004, s.shape)
+                 for s in drawn.strokes]
+        draw(moved, drawn.frame, canvas.shape, (0, 0, 512), 2, canvas)
     return canvas
 
 
-def broken_strokes(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+def broken_strokes(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     pieces = []
-    for stroke in strokes:
+    for stroke in drawn.strokes:
         cuts = np.sort(rng.choice(np.arange(1, len(stroke)), size=min(len(stroke) - 1, 3), replace=False)) \
             if len(stroke) > 4 else np.array([], int)
         for piece in np.split(stroke, cuts):
             keep = max(2, int(len(piece) * 0.8))  # each piece stops short of the next one
             pieces.append(piece[:keep])
-    return draw(pieces, frame, (512, 512), (0, 0, 512), 2)
+    return draw(pieces, drawn.frame, (512, 512), (0, 0, 512), 2)
 
 
-def shaded(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+def shaded(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     side = 512
-    inside = silhouette(strokes, frame, side)
+    inside = silhouette(drawn.strokes, drawn.frame, side)
     hatch = np.full((side, side), 255, np.uint8)
     step = side // 24
     for offset in range(-side, side, step):
         cv2.line(hatch, (offset, side), (offset + side, 0), 90, 2, cv2.LINE_AA)
     canvas = np.where(inside, hatch, 255).astype(np.uint8)
-    return draw(strokes, frame, (side, side), (0, 0, side), 3, canvas)
+    return draw(drawn.strokes, drawn.frame, (side, side), (0, 0, side), 3, canvas)
 
 
-def filled_in(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+def filled_in(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     side = 512
-    canvas = np.where(silhouette(strokes, frame, side), 0, 255).astype(np.uint8)  # coloured in with the same pen
-    return draw(strokes, frame, (side, side), (0, 0, side), 3, canvas)
+    inside = silhouette(drawn.strokes, drawn.frame, side)
+    canvas = np.where(inside, 0, 255).astype(np.uint8)  # coloured in with the same pen
+    return draw(drawn.strokes, drawn.frame, (side, side), (0, 0, side), 3, canvas)
 
 
-def pencil_photo(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+def pattern_lines(pattern: str, side: int, spacing: float, rng: np.random.Generator) -> np.ndarray:
+    """A person's rendering of a surface ``pattern`` over a (side, side) page, lines ``spacing`` px apart, in a
+    2 px pen held a little off square: stripes and pinstripes as lines, checks as a grid, dots as small rings,
+    monogram as small diamonds, chevrons as zigzags (plain: nothing)."""
+    page = np.full((side, side), 255, np.uint8)
+    tilt = np.deg2rad(rng.normal(0.0, 3.0))
+    along, across = np.array([np.cos(tilt), np.sin(tilt)]), np.array([-np.sin(tilt), np.cos(tilt)])
+    centre = np.array([side / 2, side / 2])
+    steps = np.arange(-side, side + spacing, spacing)
+
+    def line(start: np.ndarray, end: np.ndarray) -> None:
+        cv2.line(page, tuple(np.round(start).astype(int)), tuple(np.round(end).astype(int)), 0, 2, cv2.LINE_AA)
+
+    if pattern in ("stripes", "checks"):
+        for offset in steps:
+            line(centre + offset * across - side * along, centre + offset * across + side * along)
+    if pattern in ("pinstripes", "checks"):
+        for offset in steps:
+            line(centre + offset * along - side * across, centre + offset * along + side * across)
+    if pattern == "chevrons":
+        for offset in steps:
+            xs = np.arange(-side, side + spacing, spacing)
+            ys = offset + np.where(np.arange(len(xs)) % 2 == 0, 0.3, -0.3) * spacing
+            points = centre + xs[:, None] * along + ys[:, None] * across
+            cv2.polylines(page, [np.round(points).astype(np.int32)], False, 0, 2, cv2.LINE_AA)
+    if pattern in ("polka dots", "monogram"):
+        for row, offset in enumerate(steps):
+            for x in steps + (spacing / 2 if row % 2 else 0.0):
+                at = tuple(np.round(centre + x * along + offset * across).astype(int))
+                radius = max(2, round(spacing * 0.15))
+                if pattern == "polka dots":
+                    cv2.circle(page, at, radius, 0, 2, cv2.LINE_AA)
+                else:
+                    diamond = np.array([[0, -1], [0.8, 0], [0, 1], [-0.8, 0]]) * radius * 1.4 + at
+                    cv2.polylines(page, [np.round(diamond).astype(np.int32)], True, 0, 2, cv2.LINE_AA)
+    return page
+
+
+def pattern_drawn_in(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    """The item's own pattern drawn inside its outline, 6 to 14 repeats across the item, as a shopper
+    sketching "a striped shirt" draws the stripes."""
+    side = 512
+    inside = silhouette(drawn.strokes, drawn.frame, side)
+    rows, cols = np.nonzero(inside)
+    extent = max(np.ptp(rows), np.ptp(cols), 1) if len(rows) else side
+    pattern = pattern_lines(drawn.pattern, side, extent / rng.uniform(6, 14), rng)
+    canvas = np.where(inside, pattern, 255).astype(np.uint8)
+    return draw(drawn.strokes, drawn.frame, (side, side), (0, 0, side), 3, canvas)
+
+
+def pencil_photo(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     height, width = 900, 1200
     rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
     light = 0.72 + 0.25 * (cols / width) * (1 - 0.4 * rows / height)  # a lamp to the right, falling off
     paper = np.stack([238 * light, 228 * light, 205 * light], axis=-1) + rng.normal(0, 4, (height, width, 1))
-    ink = draw(strokes, frame, (height, width), (280, 120, 660), 3) / 255.0
+    ink = draw(drawn.strokes, drawn.frame, (height, width), (280, 120, 660), 3) / 255.0
     graphite = paper * (ink[..., None] * 0.55 + 0.45)
     photo = np.clip(cv2.GaussianBlur(graphite, (0, 0), 1.0), 0, 255).astype(np.uint8)
     ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 70])
     return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)  # channel order does not matter for these colours' greys
 
 
-def ruled_paper(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+def ruled_paper(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     side = 800
     page = np.full((side, side, 3), 252, np.uint8)
     for y in range(40, side, 32):
         cv2.line(page, (0, y), (side, y), (170, 200, 235), 1, cv2.LINE_AA)
     cv2.line(page, (90, 0), (90, side), (235, 150, 150), 2, cv2.LINE_AA)
-    return draw(strokes, frame, (side, side), (110, 60, 660), 3, page, (30, 40, 140))
+    return draw(drawn.strokes, drawn.frame, (side, side), (110, 60, 660), 3, page, (30, 40, 140))
 
 
-def chalk(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
+def chalk(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     board = np.full((600, 600), 40, np.uint8)
-    draw(strokes, frame, board.shape, (40, 40, 520), 5, board, 235)
+    draw(drawn.strokes, drawn.frame, board.shape, (40, 40, 520), 5, board, 235)
     grain = rng.random(board.shape) < 0.25  # chalk skips on the board's grain
     return np.where(grain & (board > 100), 150, board).astype(np.uint8)
 
 
-def transparent(strokes: Strokes, frame: int, rng: np.random.Generator) -> np.ndarray:
-    alpha = 255 - draw(strokes, frame, (512, 512), (0, 0, 512), 3)
+def signed(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    page = draw(drawn.strokes, drawn.frame, (800, 800), (80, 60, 560), 3)
+    cv2.putText(page, "A.K. 12/3", (560, 770), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.0, 0, 2, cv2.LINE_AA)
+    return page
+
+
+def note_beside(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    page = draw(drawn.strokes, drawn.frame, (700, 1100), (40, 60, 560), 3)
+    right = int(np.nonzero((page < 128).any(axis=0))[0].max()) + int(rng.uniform(20, 40))
+    y = int(rng.uniform(0.35, 0.65) * 560 + 60)
+    cv2.arrowedLine(page, (right + 90, y), (right, y), 0, 3, cv2.LINE_AA, tipLength=0.2)
+    words = ("navy!", "size 38", "like this", "longer?", "red", "no logo")
+    cv2.putText(page, str(rng.choice(words)), (right + 100, y + 12), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.6, 0, 3,
+                cv2.LINE_AA)
+    return page
+
+
+def page_on_a_table(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    height, width = 900, 1200
+    photo = np.full((height, width, 3), (95, 70, 50), np.float32) + rng.normal(0, 6, (height, width, 1))
+    sheet = np.array([[210, 60], [1010, 90], [985, 860], [190, 835]], np.int32)  # the page, a little turned
+    cv2.fillPoly(photo, [sheet], (240, 236, 226))
+    ink = draw(drawn.strokes, drawn.frame, (height, width), (340, 170, 560), 3) / 255.0
+    photo = np.clip(cv2.GaussianBlur(photo * (ink[..., None] * 0.7 + 0.3), (0, 0), 1.0), 0, 255).astype(np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
+
+
+def transparent(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    alpha = 255 - draw(drawn.strokes, drawn.frame, (512, 512), (0, 0, 512), 3)
     return np.dstack([np.zeros((512, 512, 3), np.uint8), alpha])
 
 
@@ -157,19 +249,23 @@ STYLES: dict[str, Style] = {
     "broken strokes": broken_strokes,
     "hatched inside": shaded,
     "filled in": filled_in,
+    "pattern drawn in": pattern_drawn_in,
     "pencil photo": pencil_photo,
     "ruled paper": ruled_paper,
     "chalk": chalk,
     "transparent": transparent,
+    "signed": signed,
+    "note and arrow": note_beside,
+    "page on a table": page_on_a_table,
 }
 AS_DRAWN = "as drawn"
 
 
 def drawings(item: sbkit.data.catalogue.CatalogueItem, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """The item's drawing as the demo wrote it, then in every style, drawn from its strokes."""
-    strokes = svg_strokes(item.attributes["strokes"])
-    frame = read_image(item.sketch).shape[0]
-    return {AS_DRAWN: as_drawn(item)} | {label: style(strokes, frame, rng) for label, style in STYLES.items()}
+    drawn = Drawn(svg_strokes(item.attributes["strokes"]), read_image(item.sketch).shape[0],
+                  item.attributes.get("pattern", "plain"))
+    return {AS_DRAWN: as_drawn(item)} | {label: style(drawn, rng) for label, style in STYLES.items()}
 
 
 def write_sheet(retriever: sbkit.Retriever, item: sbkit.data.catalogue.CatalogueItem, path: Path,

@@ -7,9 +7,11 @@ person handed in into crisp dark strokes on white:
 - transparency: strokes are the opaque pixels, whatever colour hides under the transparent ones;
 - polarity: light strokes on a dark ground are inverted (judged by the median, since background is the
   larger part of any line drawing);
-- a photo of paper: uneven lighting is flattened by dividing by the paper's own brightness (a grey
-  closing, which removes strokes thinner than its kernel), so a shadow is never taken for ink;
-- specks of noise are dropped, and drawings over ``MAX_SIDE`` px are scaled down;
+- a photo of paper: a page lying on a darker surface is taken alone (:func:`blank_outside_page`), and
+  uneven lighting is flattened by dividing by the paper's own brightness (a grey closing, which removes
+  strokes thinner than its kernel), so a shadow is never taken for ink;
+- specks of noise are dropped, and so are marks set well apart from the drawing, such as a signature or a
+  page number (:func:`drop_notes`); drawings over ``MAX_SIDE`` px are scaled down;
 - areas coloured in or shaded are reduced to their outlines (:func:`outline_areas`): training sketches are
   lines, and thinning a filled area would leave its medial axis, a shape no photo's sketch has.
 
@@ -39,6 +41,14 @@ SHADING_GAP = 0.05  # lines closer together than this fraction of the extent may
 SHADING_LINES = 4  # ... when they cut it into at least this many separate gaps
 HATCH_PAPER = 0.4  # ... and paper is more than this fraction of it (lines closed over are mostly ink)
 AREA_SIDE = 512  # areas are found at this extent at most: closing a large drawing costs seconds
+PAGE_CONTRAST = 0.7  # a surface under the page is darker than this fraction of the paper's brightness
+PAGE_AROUND = 0.2  # ... and lines at least this fraction of the photo's edge (a thick line run off it does not)
+PAGE_EDGE = 0.05  # ... and meets the paper in a step of at least this fraction of it per pixel (at 256 px)
+PAGE_FILL = 0.9  # a sheet of paper fills at least this fraction of its convex hull
+PAGE_MARGIN = 0.015  # the page's border (its shadow, its edge) is blanked this far in, as a fraction of the side
+NOTE_GAP = 0.15  # strokes closer than this fraction of the page's inked extent belong to one group
+NOTE_SIDE = 256  # ... found with the inked extent scaled to this many px at most
+NOTE_SIZE = 0.5  # ... and a group under this fraction of the largest group's length is a note, not a drawing
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
 
 
@@ -163,10 +173,15 @@ def _paper_field(gray: np.ndarray) -> np.ndarray:
 
     Float32 (H', W'); blurring floats is several times faster than blurring uint8 in OpenCV.
     """
-    small = resize_longest(gray, BACKGROUND_SIDE) if max(gray.shape) > BACKGROUND_SIDE else gray
+    small = _small(gray)
     side = max(3, (max(small.shape) // 12) | 1)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, _disc(side))
     return cv2.GaussianBlur(closed.astype(np.float32), (0, 0), side / 2)
+
+
+def _small(gray: np.ndarray) -> np.ndarray:
+    """``gray`` at ``BACKGROUND_SIDE`` px at most."""
+    return resize_longest(gray, BACKGROUND_SIDE) if max(gray.shape) > BACKGROUND_SIDE else gray
 
 
 def paper_brightness(gray: np.ndarray) -> np.ndarray:
@@ -174,6 +189,52 @@ def paper_brightness(gray: np.ndarray) -> np.ndarray:
     field = _paper_field(gray)
     height, width = gray.shape
     return field if field.shape == gray.shape else cv2.resize(field, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def _page(gray: np.ndarray) -> np.ndarray | None:
+    """The sheet of paper in a photo of a drawing lying on a darker surface: a bool mask at up to
+    ``BACKGROUND_SIDE`` px, or None when the whole picture is the page.
+
+    The page is the largest bright region of the photo once a median filter has smoothed the strokes away
+    (with its holes, such as a coloured-in item, filled). It counts only when it is paper-coloured (light), nearly convex, and meets a markedly darker
+    surround in a sharp step, a surround that lines a good part of the photo's edge: a lamp's fall-off
+    across a page is smooth, a table's edge is not, and a thick stroke run off the page meets the edge
+    only where it ends.
+    """
+    smooth = cv2.medianBlur(_small(gray), 5)
+    field = smooth.astype(np.float32)
+    _, bright = cv2.threshold(smooth, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if count < 2:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    page = np.pad(labels == largest, 1)
+    outside = np.zeros((page.shape[0] + 2, page.shape[1] + 2), np.uint8)
+    cv2.floodFill(page.view(np.uint8), outside, (0, 0), 1)  # marks what lies around the page, holes excluded
+    page = ~outside[2:-2, 2:-2].astype(bool)
+    edge = np.concatenate([page[0], page[-1], page[:, 0], page[:, -1]])
+    if page.mean() < 0.2 or edge.mean() > 1 - PAGE_AROUND:
+        return None
+    paper = float(field[page].mean())
+    hull = cv2.convexHull(cv2.findNonZero(page.astype(np.uint8)))
+    if (paper < 128 or float(field[~page].mean()) > PAGE_CONTRAST * paper
+            or page.sum() < PAGE_FILL * cv2.contourArea(hull)):
+        return None
+    ring = page & ~cv2.erode(page.astype(np.uint8), _disc(3)).astype(bool)
+    step = np.hypot(cv2.Sobel(field, cv2.CV_32F, 1, 0), cv2.Sobel(field, cv2.CV_32F, 0, 1)) / 8  # per pixel
+    return page if float(np.median(step[ring])) > PAGE_EDGE * paper * 256 / max(field.shape) else None
+
+
+def blank_outside_page(gray: np.ndarray) -> np.ndarray:
+    """Paper-white everywhere but the page, for a photo of a drawing on a darker surface (see :func:`_page`),
+    with the page's own border (``PAGE_MARGIN``) blanked too; any other drawing is returned as it is."""
+    page = _page(gray)
+    if page is None:
+        return gray
+    height, width = gray.shape
+    page = cv2.resize(page.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+    page = cv2.erode(page, _disc(max(3, round(max(height, width) * PAGE_MARGIN) | 1))).astype(bool)
+    return np.where(page, gray, np.uint8(np.median(gray[page]) if page.any() else 255))
 
 
 def flatten_background(gray: np.ndarray) -> np.ndarray:
@@ -200,6 +261,52 @@ def drop_specks(ink: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
+def _extent(rows: np.ndarray, cols: np.ndarray) -> int:
+    """The longer side, in pixels, of the box around the given ink pixels."""
+    return max(int(np.ptp(rows)), int(np.ptp(cols))) + 1
+
+
+def _shrunk(ink: np.ndarray, extent: int, side: int) -> np.ndarray:
+    """``ink`` scaled down so that an ``extent`` px wide drawing is ``side`` px (any coverage counts, as in
+    normalize_sketch); as it is when it is no larger."""
+    if extent <= side:
+        return ink
+    height, width = ink.shape
+    scale = side / extent
+    return cv2.resize(ink.astype(np.uint8) * 255, (max(1, round(width * scale)), max(1, round(height * scale))),
+                      interpolation=cv2.INTER_AREA) > 0
+
+
+def _full_size(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A bool mask found on a shrunk drawing, back at the drawing's ``shape``."""
+    if mask.shape == shape[:2]:
+        return mask
+    return cv2.resize(mask.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+
+
+def drop_notes(ink: np.ndarray) -> np.ndarray:
+    """Remove writing and marks set well apart from a drawing, such as a signature or a page number.
+
+    Strokes closer than ``NOTE_GAP`` of the inked extent form one group, so a drawing's broken strokes and
+    its details stay together. A group whose longer side is under ``NOTE_SIZE`` of the largest group's
+    is dropped; the second shoe of a pair stays. Groups are found at ``NOTE_SIDE`` px.
+    """
+    rows, cols = np.nonzero(ink)
+    if not len(rows):
+        return ink
+    extent = _extent(rows, cols)
+    small = _shrunk(ink, extent, NOTE_SIDE)
+    near = cv2.dilate(small.astype(np.uint8), _disc(max(3, round(min(extent, NOTE_SIDE) * NOTE_GAP) | 1)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(near, connectivity=8)
+    if count <= 2:
+        return ink
+    lengths = stats[:, cv2.CC_STAT_WIDTH:cv2.CC_STAT_HEIGHT + 1].max(axis=1)
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH] * stats[1:, cv2.CC_STAT_HEIGHT]))
+    keep = lengths >= NOTE_SIZE * lengths[largest]
+    keep[0] = False
+    return ink & _full_size(keep[labels], ink.shape)  # each kept group's dilated area covers its strokes
+
+
 def _depth(mask: np.ndarray) -> np.ndarray:
     """Each pixel's distance to the nearest pixel outside ``mask`` (the image's edge counts as outside)."""
     return cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
@@ -215,8 +322,7 @@ def _hatched(ink: np.ndarray, within: np.ndarray) -> bool:
 
 def _area_parts(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The parts of ``ink`` that hold an area (see :func:`outline_areas`) and the band along edges to keep there."""
-    rows, cols = np.nonzero(ink)
-    extent = max(int(np.ptp(rows)), int(np.ptp(cols))) + 1
+    extent = _extent(*np.nonzero(ink))
     wide = extent * AREA_WIDTH / 2
     closed = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE,
                               _disc(max(3, round(extent * SHADING_GAP) | 1))) > 0
@@ -247,18 +353,10 @@ def outline_areas(ink: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(ink)
     if not len(rows):
         return ink
-    scale = min(1.0, AREA_SIDE / (max(int(np.ptp(rows)), int(np.ptp(cols))) + 1))
-    height, width = ink.shape
-    small = ink if scale == 1.0 else cv2.resize(
-        ink.astype(np.uint8) * 255, (max(1, round(width * scale)), max(1, round(height * scale))),
-        interpolation=cv2.INTER_AREA) > 0  # any coverage counts, as in normalize_sketch
-    found = _area_parts(small)
+    found = _area_parts(_shrunk(ink, _extent(rows, cols), AREA_SIDE))
     if found is None:
         return ink
-    areas, band = found
-    if scale < 1.0:
-        areas, band = (cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
-                       for mask in (areas, band))
+    areas, band = (_full_size(mask, ink.shape) for mask in found)
     return np.where(areas, band, ink)
 
 
@@ -267,9 +365,9 @@ def clean_drawing(image: np.ndarray) -> np.ndarray:
     gray = to_gray(image)
     if max(gray.shape) > MAX_SIDE:
         gray = resize_longest(gray, MAX_SIDE)
-    gray = dark_on_light(gray)
+    gray = dark_on_light(blank_outside_page(gray))
     gray = flatten_background(gray)
-    ink = outline_areas(drop_specks(ink_mask(gray)))
+    ink = outline_areas(drop_notes(drop_specks(ink_mask(gray))))
     return np.where(ink, 0, 255).astype(np.uint8)
 
 
