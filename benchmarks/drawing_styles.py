@@ -150,16 +150,15 @@ def pattern_lines(pattern: str, side: int, spacing: float, rng: np.random.Genera
         for offset in steps:
             line(centre + offset * along - side * across, centre + offset * along + side * across)
     if pattern == "chevrons":
+        zigzag = np.where(np.arange(len(steps)) % 2 == 0, 0.3, -0.3) * spacing
         for offset in steps:
-            xs = np.arange(-side, side + spacing, spacing)
-            ys = offset + np.where(np.arange(len(xs)) % 2 == 0, 0.3, -0.3) * spacing
-            points = centre + xs[:, None] * along + ys[:, None] * across
+            points = centre + steps[:, None] * along + (offset + zigzag)[:, None] * across
             cv2.polylines(page, [np.round(points).astype(np.int32)], False, 0, 2, cv2.LINE_AA)
     if pattern in ("polka dots", "monogram"):
+        radius = max(2, round(spacing * 0.15))
         for row, offset in enumerate(steps):
             for x in steps + (spacing / 2 if row % 2 else 0.0):
                 at = tuple(np.round(centre + x * along + offset * across).astype(int))
-                radius = max(2, round(spacing * 0.15))
                 if pattern == "polka dots":
                     cv2.circle(page, at, radius, 0, 2, cv2.LINE_AA)
                 else:

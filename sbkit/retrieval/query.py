@@ -196,10 +196,10 @@ def _page(gray: np.ndarray) -> np.ndarray | None:
     ``BACKGROUND_SIDE`` px, or None when the whole picture is the page.
 
     The page is the largest bright region of the photo once a median filter has smoothed the strokes away
-    (with its holes, such as a coloured-in item, filled). It counts only when it is paper-coloured (light), nearly convex, and meets a markedly darker
-    surround in a sharp step, a surround that lines a good part of the photo's edge: a lamp's fall-off
-    across a page is smooth, a table's edge is not, and a thick stroke run off the page meets the edge
-    only where it ends.
+    (with its holes, such as a coloured-in item, filled). It counts only when it is paper-coloured (light),
+    nearly convex, and meets a markedly darker surround in a sharp step, a surround that lines a good part
+    of the photo's edge: a lamp's fall-off across a page is smooth, a table's edge is not, and a thick
+    stroke run off the page meets the edge only where it ends.
     """
     smooth = cv2.medianBlur(_small(gray), 5)
     field = smooth.astype(np.float32)
