@@ -261,9 +261,10 @@ def drop_specks(ink: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def _extent(rows: np.ndarray, cols: np.ndarray) -> int:
-    """The longer side, in pixels, of the box around the given ink pixels."""
-    return max(int(np.ptp(rows)), int(np.ptp(cols))) + 1
+def _extent(ink: np.ndarray) -> int:
+    """The longer side, in pixels, of the box around a bool ink mask's ink (0 when it has none)."""
+    _, _, width, height = cv2.boundingRect(ink.astype(np.uint8))
+    return max(width, height)
 
 
 def _shrunk(ink: np.ndarray, extent: int, side: int) -> np.ndarray:
@@ -291,10 +292,9 @@ def drop_notes(ink: np.ndarray) -> np.ndarray:
     its details stay together. A group whose longer side is under ``NOTE_SIZE`` of the largest group's
     is dropped; the second shoe of a pair stays. Groups are found at ``NOTE_SIDE`` px.
     """
-    rows, cols = np.nonzero(ink)
-    if not len(rows):
+    extent = _extent(ink)
+    if not extent:
         return ink
-    extent = _extent(rows, cols)
     small = _shrunk(ink, extent, NOTE_SIDE)
     near = cv2.dilate(small.astype(np.uint8), _disc(max(3, round(min(extent, NOTE_SIDE) * NOTE_GAP) | 1)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(near, connectivity=8)
@@ -322,7 +322,7 @@ def _hatched(ink: np.ndarray, within: np.ndarray) -> bool:
 
 def _area_parts(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The parts of ``ink`` that hold an area (see :func:`outline_areas`) and the band along edges to keep there."""
-    extent = _extent(*np.nonzero(ink))
+    extent = _extent(ink)
     wide = extent * AREA_WIDTH / 2
     closed = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE,
                               _disc(max(3, round(extent * SHADING_GAP) | 1))) > 0
@@ -350,10 +350,10 @@ def outline_areas(ink: np.ndarray) -> np.ndarray:
     lines stay whole), which becomes its outline once the sketch is thinned. Plain line drawings are returned
     untouched. Areas are found with the drawing's extent scaled to ``AREA_SIDE`` px at most.
     """
-    rows, cols = np.nonzero(ink)
-    if not len(rows):
+    extent = _extent(ink)
+    if not extent:
         return ink
-    found = _area_parts(_shrunk(ink, _extent(rows, cols), AREA_SIDE))
+    found = _area_parts(_shrunk(ink, extent, AREA_SIDE))
     if found is None:
         return ink
     areas, band = (_full_size(mask, ink.shape) for mask in found)
