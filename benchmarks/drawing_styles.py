@@ -7,9 +7,9 @@ The demo's drawn sketches are 128 px PNGs, dark 1-3 px strokes on white. People 
 thin pen on a large page, with a marker, small in a corner of the page, going over each line twice, in
 broken strokes, with shading, filled in, with the item's pattern drawn in, in pencil photographed with a
 phone, in blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an
-arrow beside, or photographed lying on a table. The demo keeps each test drawing's strokes (an SVG beside
-its PNG), so every test item of a demo run is drawn again in each of those styles from the same strokes and
-searched through `sbkit.Retriever`, sketch only, as `sbkit search` does. A style that loses much against "as drawn"
+arrow beside, photographed lying on a table, or scanned in light pencil or a pale pen (yellow, pink...).
+The demo keeps each test drawing's strokes (an SVG beside its PNG), so every test item of a demo run is
+drawn again in each of those styles from the same strokes and searched through `sbkit.Retriever`, sketch only, as `sbkit search` does. A style that loses much against "as drawn"
 is one the query cleaning (`sbkit.retrieval.query`) does not yet undo. ``--sheet PATH`` draws one item in
 every style, beside the sketch the model is given for it.
 """
@@ -235,6 +235,31 @@ def page_on_a_table(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
 
 
+def scanned(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A page as a flatbed scanner gives it: a little sensor noise, a slight blur, JPEG at quality 85."""
+    noisy = page.astype(np.float32) + rng.normal(0, 2, page.shape).astype(np.float32)
+    blurred = np.clip(cv2.GaussianBlur(noisy, (0, 0), 0.7), 0, 255).astype(np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", blurred, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return cv2.imdecode(jpeg, cv2.IMREAD_UNCHANGED)
+
+
+def light_pencil(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    page = np.full((800, 800), 246, np.uint8)
+    for stroke in drawn.strokes:  # the pressure, and so the grey, changes from stroke to stroke
+        draw([stroke], drawn.frame, page.shape, (80, 80, 640), 2, page, int(rng.integers(195, 216)))
+    return scanned(page, rng)
+
+
+PALE_PENS = {"yellow": (245, 215, 40), "orange": (250, 180, 60), "light green": (140, 220, 110),
+             "pink": (245, 150, 200), "sky blue": (110, 190, 240)}
+
+
+def pale_pen(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    pen = list(PALE_PENS.values())[rng.integers(len(PALE_PENS))]
+    page = draw(drawn.strokes, drawn.frame, (800, 800), (80, 80, 640), 3, np.full((800, 800, 3), 250, np.uint8), pen)
+    return scanned(page, rng)
+
+
 def transparent(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     alpha = 255 - draw(drawn.strokes, drawn.frame, (512, 512), (0, 0, 512), 3)
     return np.dstack([np.zeros((512, 512, 3), np.uint8), alpha])
@@ -256,15 +281,21 @@ STYLES: dict[str, Style] = {
     "signed": signed,
     "note and arrow": note_beside,
     "page on a table": page_on_a_table,
+    "light pencil": light_pencil,
+    "pale pen": pale_pen,
 }
 AS_DRAWN = "as drawn"
 
 
-def drawings(item: sbkit.data.catalogue.CatalogueItem, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """The item's drawing as the demo wrote it, then in every style, drawn from its strokes."""
+def drawings(item: sbkit.data.catalogue.CatalogueItem, seed: int, number: int) -> dict[str, np.ndarray]:
+    """The item's drawing as the demo wrote it, then in every style, drawn from its strokes.
+
+    Each style of each item (the ``number``-th searched) draws its random parts from a stream of its own, so
+    adding a style leaves every other style's drawings as they were."""
     drawn = Drawn(svg_strokes(item.attributes["strokes"]), read_image(item.sketch).shape[0],
                   item.attributes.get("pattern", "plain"))
-    return {AS_DRAWN: as_drawn(item)} | {label: style(drawn, rng) for label, style in STYLES.items()}
+    return {AS_DRAWN: as_drawn(item)} | {label: style(drawn, np.random.default_rng([seed, number, index]))
+                                         for index, (label, style) in enumerate(STYLES.items())}
 
 
 def write_sheet(retriever: sbkit.Retriever, item: sbkit.data.catalogue.CatalogueItem, path: Path,
@@ -273,7 +304,7 @@ def write_sheet(retriever: sbkit.Retriever, item: sbkit.data.catalogue.Catalogue
     (a transparent drawing is shown by its opacity)."""
     config = retriever.run.config
     columns = {}
-    for label, image in drawings(item, np.random.default_rng(seed)).items():
+    for label, image in drawings(item, seed, 0).items():
         shown = image if image.ndim == 2 or image.shape[2] == 3 else 255 - image[..., 3]
         columns[label] = [shown, prepare_query(image, config.image_size, config.line_width)]
     return photo_sketch_grid(columns, path, thumb=128)
@@ -300,10 +331,9 @@ def main() -> None:
     labels = [AS_DRAWN, *STYLES]
     ranks = {label: [] for label in labels}
     refused = dict.fromkeys(labels, 0)
-    rng = np.random.default_rng(args.seed)
     with progress_bar("drawing styles", len(items)) as advance:
-        for item in items:
-            for label, image in drawings(item, rng).items():
+        for number, item in enumerate(items):
+            for label, image in drawings(item, args.seed, number).items():
                 try:
                     ids = [hit.id for hit in retriever.search(sketch=image, k=len(retriever), mode="sketch").hits]
                 except DataError:

@@ -7,6 +7,8 @@ person handed in into crisp dark strokes on white:
 - transparency: strokes are the opaque pixels, whatever colour hides under the transparent ones;
 - polarity: light strokes on a dark ground are inverted (judged by the median, since background is the
   larger part of any line drawing);
+- faint ink: strokes in light pencil or a light-coloured pen are made as dark as any other
+  (:func:`ink_gray`, :func:`darken_faint_ink`), so they are not taken for a blank page;
 - a photo of paper: a page lying on a darker surface is taken alone (:func:`blank_outside_page`), and
   uneven lighting is flattened by dividing by the paper's own brightness (a grey closing, which removes
   strokes thinner than its kernel), so a shadow is never taken for ink;
@@ -49,6 +51,10 @@ PAGE_MARGIN = 0.015  # the page's border (its shadow, its edge) is blanked this 
 NOTE_GAP = 0.15  # strokes closer than this fraction of the page's inked extent belong to one group
 NOTE_SIDE = 256  # ... found with the inked extent scaled to this many px at most
 NOTE_SIZE = 0.5  # ... and a group under this fraction of the largest group's length is a note, not a drawing
+FAINT_INK = 150  # strokes whose darkest pixels stay lighter than this are faint ...
+FAINT_SHARE = 0.001  # ... the darkest pixels being this share of the drawing
+FAINT_CONTRAST = 20  # faint strokes are darkened when they stand at least this many levels below the paper
+FAINT_NOISE = 8  # ... and at least this many times the paper's own noise, so a blank page's grain stays paper
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
 
 
@@ -161,6 +167,50 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 def dark_on_light(gray: np.ndarray) -> np.ndarray:
     """Invert a light-on-dark drawing; the background is the larger part, so the median tells polarity."""
     return 255 - gray if float(np.median(gray)) < 128 else gray
+
+
+def _levels(gray: np.ndarray) -> tuple[int, int, float]:
+    """The ink's level (the darkest ``FAINT_SHARE`` of pixels), the paper's (the median) and the paper's noise
+    (the median absolute deviation, scaled to a standard deviation) of a dark-on-light drawing."""
+    counts = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
+    share = np.cumsum(counts) / gray.size
+    ink, paper = (int(np.searchsorted(share, q)) for q in (FAINT_SHARE, 0.5))
+    spread = np.cumsum(np.bincount(np.abs(np.arange(256) - paper), weights=counts, minlength=256)) / gray.size
+    return ink, paper, 1.4826 * float(np.searchsorted(spread, 0.5))
+
+
+def _faint(gray: np.ndarray) -> tuple[int, int] | None:
+    """The ink's and the paper's levels of a dark-on-light drawing whose strokes are faint, yet stand clear of
+    the paper's noise (see ``FAINT_INK``, ``FAINT_CONTRAST`` and ``FAINT_NOISE``); None for any other drawing,
+    light-on-dark ones included (their darkest pixels are the ground)."""
+    ink, paper, noise = _levels(gray)
+    return (ink, paper) if ink >= FAINT_INK and paper - ink >= max(FAINT_CONTRAST, FAINT_NOISE * noise) else None
+
+
+def ink_gray(image: np.ndarray) -> np.ndarray:
+    """:func:`to_gray`, except for a colour drawing whose strokes are faint in grey, such as a yellow pen's on
+    white: then its darkest channel, where a saturated colour stands out (blue, for yellow), if the strokes
+    stand further from the paper there. Dark strokes never take this path, so ruled lines and a red margin,
+    pale in grey, stay paper under them."""
+    gray = to_gray(image)
+    faint = _faint(gray) if image.ndim == 3 and image.shape[2] == 3 else None
+    if faint is None:
+        return gray
+    red, green, blue = cv2.split(np.ascontiguousarray(as_uint8(image)))
+    darkest = cv2.min(cv2.min(red, green), blue)  # numpy's min over the channel axis is 15x slower
+    ink, paper, _ = _levels(darkest)
+    return darkest if paper - ink > faint[1] - faint[0] else gray
+
+
+def darken_faint_ink(gray: np.ndarray) -> np.ndarray:
+    """Stretch a dark-on-light drawing's levels so that faint strokes (light pencil, a pale pen) turn black and
+    the paper white; any other drawing is returned as it is."""
+    faint = _faint(gray)
+    if faint is None:
+        return gray
+    ink, paper = faint
+    levels = np.clip((np.arange(256) - ink) * 255 / (paper - ink), 0, 255).astype(np.uint8)
+    return cv2.LUT(gray, levels)
 
 
 def _disc(diameter: int) -> np.ndarray:
@@ -362,11 +412,11 @@ def outline_areas(ink: np.ndarray) -> np.ndarray:
 
 def clean_drawing(image: np.ndarray) -> np.ndarray:
     """Any drawing (see the module docs) -> (H, W) uint8, pure black strokes on white, at most ``MAX_SIDE`` px."""
-    gray = to_gray(image)
+    gray = ink_gray(image)
     if max(gray.shape) > MAX_SIDE:
         gray = resize_longest(gray, MAX_SIDE)
     gray = dark_on_light(blank_outside_page(gray))
-    gray = flatten_background(gray)
+    gray = darken_faint_ink(flatten_background(gray))
     ink = outline_areas(drop_notes(drop_specks(ink_mask(gray))))
     return np.where(ink, 0, 255).astype(np.uint8)
 

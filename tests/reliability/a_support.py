@@ -73,6 +73,8 @@ def drawing_files(folder: Path) -> dict[str, Path]:
     save("tiff.tif", Image.fromarray(rgb))
     save("bmp.bmp", Image.fromarray(rgb))
     save("white-on-black.png", Image.fromarray(255 - gray))
+    save("light-pencil.jpg", Image.fromarray(np.where(ink, 210, 246).astype(np.uint8)), quality=90)
+    save("yellow-pen.png", Image.fromarray(np.where(ink[..., None], (245, 215, 40), 255).astype(np.uint8)))
     return files
 
 

@@ -15,7 +15,7 @@ from sbkit.retrieval.query import load_query
 
 FORMATS = ["png-1bit", "png-8bit-grey", "png-16bit", "png-rgb", "png-rgba-alpha-strokes",
            "png-rgba-transparent-ground", "png-palette", "png-palette-transparent", "jpeg-rgb", "jpeg-grey",
-           "jpeg-cmyk", "gif", "webp", "tiff", "bmp", "white-on-black"]
+           "jpeg-cmyk", "gif", "webp", "tiff", "bmp", "white-on-black", "light-pencil", "yellow-pen"]
 BAD = ["truncated-png", "truncated-jpeg", "zero-bytes", "text-renamed-png", "1-pixel", "bomb-10000x10000",
        "bomb-20000x20000"]
 

@@ -1,6 +1,10 @@
+import numpy as np
 import pytest
 import torch
 from index_helpers import clustered
+from sketch_helpers import SIZE, WIDTH, drawing
+
+from sbkit.retrieval.query import prepare_query
 
 # Gallery and queries share cluster centres, as real catalogue and query embeddings do.
 _POINTS = clustered(3050)
@@ -28,3 +32,9 @@ def _one_faiss_thread():
     faiss.omp_set_num_threads(1)
     yield
     faiss.omp_set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def reference() -> np.ndarray:
+    """The plain dark-on-white drawing as a query sketch: what every other form of it should come out as."""
+    return prepare_query(drawing(400, 5), SIZE, WIDTH)

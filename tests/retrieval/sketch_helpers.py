@@ -1,4 +1,4 @@
-"""Comparing prepared query sketches in the retrieval tests."""
+"""Query drawings in the forms people hand them in, and comparing prepared query sketches, for the retrieval tests."""
 
 from __future__ import annotations
 
@@ -12,3 +12,56 @@ def ink_iou(a: np.ndarray, b: np.ndarray) -> float:
     ink_a = cv2.dilate((a < 128).astype(np.uint8), kernel) > 0
     ink_b = cv2.dilate((b < 128).astype(np.uint8), kernel) > 0
     return float((ink_a & ink_b).sum() / (ink_a | ink_b).sum())
+
+
+SIZE, WIDTH = 64, 2
+
+
+def drawing(side: int, thickness: float, ink: int = 0, ground: int = 255) -> np.ndarray:
+    """A skirt-like line drawing on a square canvas; every size gives the same shape."""
+    image = np.full((side, side), ground, np.uint8)
+    s = side / 400
+    outline = (np.array([[150, 40], [250, 40], [290, 120], [330, 360], [70, 360], [110, 120]]) * s).astype(np.int32)
+    width = max(1, round(thickness * s))
+    cv2.polylines(image, [outline], True, ink, width, cv2.LINE_AA)
+    cv2.line(image, (round(200 * s), round(40 * s)), (round(200 * s), round(360 * s)), ink, width, cv2.LINE_AA)
+    cv2.ellipse(image, (round(200 * s), round(80 * s)), (round(30 * s), round(20 * s)), 0, 0, 180, ink, width,
+                cv2.LINE_AA)
+    return image
+
+
+def paper_photo(side: int = 800, stroke_darkness: float = 0.45, seed: int = 0) -> np.ndarray:
+    """The drawing in pencil on paper, photographed: a strong lighting gradient, a colour cast, noise, JPEG."""
+    rng = np.random.default_rng(seed)
+    lines = drawing(side, 5).astype(np.float32) / 255
+    yy, xx = np.mgrid[0:side, 0:side] / side
+    light = 235 * (0.95 - 0.5 * xx * yy - 0.15 * (yy - 0.3) ** 2)
+    gray = light * (lines + (1 - lines) * (1 - stroke_darkness)) + rng.normal(0, 5, lines.shape)
+    gray = np.clip(gray, 0, 255)
+    rgb = np.stack([gray * 0.9, gray * 0.97, gray], axis=-1).astype(np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", rgb, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    assert ok
+    return cv2.cvtColor(cv2.imdecode(jpeg, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def rgba(color: np.ndarray | int, alpha: np.ndarray) -> np.ndarray:
+    out = np.zeros((*alpha.shape, 4), np.uint8)
+    out[..., :3] = color if np.isscalar(color) else np.asarray(color)[..., None]
+    out[..., 3] = alpha
+    return out
+
+
+FORMS = {
+    "light on dark": lambda: 255 - drawing(400, 5),
+    "large and thick": lambda: drawing(1600, 7),
+    "large with 1 px pen lines": lambda: drawing(2400, 400 / 2400),
+    "small": lambda: drawing(120, 6),
+    "rgb with grey ink": lambda: np.repeat(drawing(400, 5, ink=90, ground=230)[..., None], 3, axis=2),
+    "strokes in alpha, black": lambda: rgba(0, 255 - drawing(400, 5)),
+    "strokes in alpha, white": lambda: rgba(255, 255 - drawing(400, 5)),
+    "dark strokes on transparent, black underneath": lambda: rgba(drawing(400, 5),
+                                                                  np.where(drawing(400, 5) < 200, 255, 0)),
+    "light strokes on transparent": lambda: rgba(255 - drawing(400, 5), 255 - drawing(400, 5)),
+    "photo of paper": lambda: paper_photo(),
+    "photo of paper, faint pencil": lambda: paper_photo(stroke_darkness=0.3, seed=1),
+}

@@ -6,16 +6,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from sketch_helpers import ink_iou
-from test_query import FORMS, SIZE, WIDTH, drawing
+from sketch_helpers import FORMS, SIZE, WIDTH, drawing, ink_iou
 
 from sbkit.retrieval.query import blank_outside_page, drop_notes, prepare_query, to_gray
 from sbkit.sketch import ink_mask, normalize_sketch
-
-
-@pytest.fixture(scope="module")
-def reference() -> np.ndarray:
-    return prepare_query(drawing(400, 5), SIZE, WIDTH)
 
 
 def page_on_a_table(page_share: float = 0.6, table: tuple[int, int, int] = (95, 70, 50)) -> np.ndarray:
