@@ -36,6 +36,13 @@ def test_light_pencil_is_searched_like_ink(reference):
     assert ink_iou(prepare_query(pencil, SIZE, WIDTH), reference) > 0.85
 
 
+def test_a_small_drawing_in_fine_light_pencil_on_a_large_page_is_found(reference):
+    page = np.full((1500, 1500), 246, np.uint8)  # its 1 px strokes are under 0.1% of the page
+    page[40:240, 40:240] = drawing(200, 2, ink=205, ground=246)
+    assert ink_iou(prepare_query(page, SIZE, WIDTH), reference) > 0.85
+    assert ink_iou(prepare_query(scanned(page), SIZE, WIDTH), reference) > 0.85
+
+
 @pytest.mark.parametrize("pen", list(PALE_PENS))
 def test_a_pale_pen_is_searched_like_ink(pen, reference):
     assert ink_iou(prepare_query(in_pen(PALE_PENS[pen]), SIZE, WIDTH), reference) > 0.85
@@ -49,7 +56,7 @@ def test_a_yellow_pen_is_read_in_its_darkest_channel():
     assert np.array_equal(ink_gray(grey), to_gray(grey))
 
 
-@pytest.mark.parametrize("grain", [2.0, 4.0, 8.0])
+@pytest.mark.parametrize("grain", [2.0, 4.0, 8.0, 12.0])
 def test_a_blank_scanned_page_is_still_refused(grain):
     with pytest.raises(DataError, match="no strokes"):
         prepare_query(scanned(np.full((400, 400), 240, np.uint8), grain), SIZE, WIDTH)
