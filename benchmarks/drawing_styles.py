@@ -9,9 +9,10 @@ broken strokes, with shading, filled in, with the item's pattern drawn in, in pe
 phone, in blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an
 arrow beside, photographed lying on a table, or scanned in light pencil or a pale pen (yellow, pink...).
 The demo keeps each test drawing's strokes (an SVG beside its PNG), so every test item of a demo run is
-drawn again in each of those styles from the same strokes and searched through `sbkit.Retriever`, sketch only, as `sbkit search` does. A style that loses much against "as drawn"
-is one the query cleaning (`sbkit.retrieval.query`) does not yet undo. ``--sheet PATH`` draws one item in
-every style, beside the sketch the model is given for it.
+drawn again in each of those styles from the same strokes and searched through `sbkit.Retriever`, sketch
+only, as `sbkit search` does. A style that loses much against "as drawn" is one the query cleaning
+(`sbkit.retrieval.query`) does not yet undo. ``--sheet PATH`` draws one item in every style, beside the
+sketch the model is given for it.
 """
 
 from __future__ import annotations
@@ -74,10 +75,6 @@ def silhouette(strokes: Strokes, frame: int, side: int) -> np.ndarray:
     mask = np.zeros((side + 4, side + 4), np.uint8)
     cv2.floodFill(flood, mask, (0, 0), 2)
     return flood[1:-1, 1:-1] != 2
-
-
-def as_drawn(item: sbkit.data.catalogue.CatalogueItem) -> np.ndarray:
-    return read_image(item.sketch)
 
 
 def tablet(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
@@ -292,9 +289,9 @@ def drawings(item: sbkit.data.catalogue.CatalogueItem, seed: int, number: int) -
 
     Each style of each item (the ``number``-th searched) draws its random parts from a stream of its own, so
     adding a style leaves every other style's drawings as they were."""
-    drawn = Drawn(svg_strokes(item.attributes["strokes"]), read_image(item.sketch).shape[0],
-                  item.attributes.get("pattern", "plain"))
-    return {AS_DRAWN: as_drawn(item)} | {label: style(drawn, np.random.default_rng([seed, number, index]))
+    sketch = read_image(item.sketch)
+    drawn = Drawn(svg_strokes(item.attributes["strokes"]), sketch.shape[0], item.attributes.get("pattern", "plain"))
+    return {AS_DRAWN: sketch} | {label: style(drawn, np.random.default_rng([seed, number, index]))
                                          for index, (label, style) in enumerate(STYLES.items())}
 
 

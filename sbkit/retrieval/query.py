@@ -34,6 +34,7 @@ from PIL import Image, UnidentifiedImageError
 from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.sketch import ink_mask, normalize_sketch
+from sbkit.sketch.edges import median_level
 from sbkit.sketch.job_read import resize_longest
 
 BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
@@ -173,10 +174,10 @@ def _levels(gray: np.ndarray) -> tuple[int, int, float]:
     """The ink's level (the darkest ``FAINT_SHARE`` of pixels), the paper's (the median) and the paper's noise
     (the median absolute deviation, scaled to a standard deviation) of a dark-on-light drawing."""
     counts = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
-    share = np.cumsum(counts) / gray.size
-    ink, paper = (int(np.searchsorted(share, q)) for q in (FAINT_SHARE, 0.5))
-    spread = np.cumsum(np.bincount(np.abs(np.arange(256) - paper), weights=counts, minlength=256)) / gray.size
-    return ink, paper, 1.4826 * float(np.searchsorted(spread, 0.5))
+    ink = int(np.searchsorted(np.cumsum(counts) / gray.size, FAINT_SHARE))
+    paper = int(median_level(counts))
+    spread = np.bincount(np.abs(np.arange(256) - paper), weights=counts, minlength=256)  # counts by |level - paper|
+    return ink, paper, 1.4826 * float(median_level(spread))
 
 
 def _faint(gray: np.ndarray) -> tuple[int, int] | None:
