@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sbkit.components import Encoder
+from sbkit.components.encoder import whole_token
 from sbkit.errors import ConfigError, ShapeError, check
 from sbkit.training.model import WEIGHTS
 from sbkit.weights import resolve_model_folder, resolve_weights_file
@@ -269,6 +270,9 @@ class LiteMiniLMEncoder(Encoder):
         vectors = pooled_text(self.text_model, self.tokenizer, list(texts), self.token_limit, self.pooling_mode,
                               self.device)
         return F.normalize(vectors.float(), dim=-1)
+
+    def knows_word(self, word: str) -> bool:
+        return whole_token(self.tokenizer, word)
 
     def unknown_words(self, text: str) -> list[str]:
         """Words the text model cannot read: only unknown tokens, or (at three characters and more) broken into

@@ -112,6 +112,9 @@ class WordTextTower:
     def unknown_words(self, text: str) -> list[str]:
         return self.text.unknown_words(text)
 
+    def knows_word(self, word: str) -> bool:
+        return word in self.text.index
+
     def save_extra(self, folder: Path) -> None:
         self.text.save(folder)
 

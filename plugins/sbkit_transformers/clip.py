@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sbkit.components import Encoder
+from sbkit.components.encoder import whole_token
 from sbkit.errors import ConfigError, check
 from sbkit_transformers.hub import (MARKER, enable_checkpointing, load, load_model, load_tokenizer, looks_local,
                                    pooled, read_json, save_folder, saved_folder)
@@ -119,6 +120,9 @@ class ClipEncoder(Encoder):
         if self.sketch_vision is None:
             return self._encode_image(sketches)
         return self.sketch_projection(pooled(self.sketch_vision(pixel_values=self._resize(sketches))))
+
+    def knows_word(self, word: str) -> bool:
+        return whole_token(self.tokenizer, word)
 
     def _encode_text(self, texts: list[str]) -> torch.Tensor:
         if not texts:

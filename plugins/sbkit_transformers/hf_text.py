@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from sbkit.components import Encoder
+from sbkit.components.encoder import whole_token
 from sbkit.errors import ConfigError, check
 from sbkit_transformers.hub import (MARKER, load, load_model, load_tokenizer, looks_local, read_json,
                                     save_folder, saved_folder)
@@ -132,6 +133,9 @@ class HFTextEncoder(Encoder):
 
     def _encode_image(self, images: torch.Tensor) -> torch.Tensor:
         return self.image_tower(images)
+
+    def knows_word(self, word: str) -> bool:
+        return whole_token(self.tokenizer, word)
 
     def _encode_text(self, texts: list[str]) -> torch.Tensor:
         if not texts:

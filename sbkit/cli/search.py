@@ -41,6 +41,9 @@ def search_command(
     data: str = typer.Option(None, "--data", help="The catalogue the index holds (dataset name or path), for "
                              "photos and captions.",
                              show_default="the one recorded with the index"),
+    exact_text: bool = typer.Option(False, "--exact-text", help="Read the caption as typed. By default a word "
+                                    "the gallery's captions never use, one typo from a word they do (two for "
+                                    "words of 8+ letters), is read as that word, and a note says so."),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
     force: bool = typer.Option(False, "--force", help="Replace a --sheet file that sbkit did not write."),
 ) -> None:
@@ -61,7 +64,7 @@ def search_command(
                      conflict=not_written_by_sbkit)
     check_query_text(text)  # before the model loads
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
-    result = retriever.search(sketch=sketch, text=text, k=k)
+    result = retriever.search(sketch=sketch, text=text, k=k, exact_text=exact_text)
     gallery, index_dir = retriever.gallery, retriever.index_dir
     unavailable = [f"photos and captions unavailable for {problem}" for problem in
                    (gallery.problems if gallery is not None else [])]
@@ -73,7 +76,8 @@ def search_command(
         payload = {
             "run": str(retriever.run.run_dir), "index": str(index_dir),
             "query": {"sketch": None if sketch is None else str(sketch), "text": result.text,
-                      "text_understood": result.text_understood, "unknown_words": result.unknown_words},
+                      "text_understood": result.text_understood, "unknown_words": result.unknown_words,
+                      "corrections": result.corrections},
             "sheet": None if sheet_path is None else str(sheet_path),
             "mode": result.mode, "timings_ms": result.timings.to_dict(),
             "warnings": result.warnings + unavailable,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -73,6 +73,14 @@ class Encoder(Component, nn.Module):
         """
         return []
 
+    def knows_word(self, word: str) -> bool:
+        """Whether the text tower knows the lower-case ``word`` as a whole word of its vocabulary.
+
+        Search reads a caption's words that the catalogue never uses as typos of its words
+        (:mod:`sbkit.retrieval.spelling`), except those known here. The default knows no word.
+        """
+        return False
+
     def prepare(self, captions: list[str]) -> None:
         """Called once with the training captions before training (e.g. to build a vocabulary)."""
 
@@ -81,3 +89,8 @@ class Encoder(Component, nn.Module):
 
     def load_extra(self, folder: Path) -> None:
         """Read what :meth:`save_extra` wrote, before the weights are loaded."""
+
+
+def whole_token(tokenizer: Any, word: str) -> bool:
+    """Whether a Hugging Face ``tokenizer`` reads ``word`` as one token (a word of its vocabulary, not pieces)."""
+    return len(tokenizer(word, add_special_tokens=False)["input_ids"]) == 1

@@ -18,6 +18,7 @@ import operator
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from sbkit.retrieval.gallery import Gallery
 from sbkit.retrieval.query import decode_drawing, drawing_pixels, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
 from sbkit.retrieval.search import gallery_for, gallery_index
+from sbkit.retrieval.spelling import Speller
 
 MODES = ("sketch+text", "sketch", "text")
 Drawing = str | Path | bytes | np.ndarray | Image.Image  # a file, an encoded image, or pixels
@@ -78,8 +80,8 @@ class Timings:
 @dataclass
 class SearchResult:
     """The query as the model saw it (the normalised sketch, the text, the mode), the ranked hits, the time each
-    stage took, and the caption's words the model cannot read (when every one is unknown, the caption cannot
-    steer the ranking)."""
+    stage took, the caption's words the model cannot read (when every one is unknown, the caption cannot
+    steer the ranking), and the typos read as catalogue words (as typed -> as read; ``text`` is as read)."""
 
     sketch: np.ndarray | None
     text: str | None
@@ -87,6 +89,7 @@ class SearchResult:
     mode: str = "sketch+text"
     timings: Timings = field(default_factory=Timings)
     unknown_words: list[str] = field(default_factory=list)
+    corrections: dict[str, str] = field(default_factory=dict)
 
     @property
     def text_understood(self) -> bool | None:
@@ -99,6 +102,10 @@ class SearchResult:
     def warnings(self) -> list[str]:
         """Things the person searching should know: a caption the model cannot read, scores that are not numbers."""
         found = []
+        if self.corrections:
+            read = ", ".join(f"{typed!r} as {word!r}" for typed, word in self.corrections.items())
+            found.append(f"read {read} (the nearest words the catalogue uses); ask for the exact text "
+                         "(--exact-text, exact_text) to keep the words as typed")
         unscored = sum(not math.isfinite(hit.score) for hit in self.hits)
         if unscored:
             found.append(f"{unscored} of {len(self.hits)} results have no score (null): the index or the query "
@@ -179,8 +186,15 @@ class Retriever:
             return None
         return self.gallery.get(item_id)
 
+    @cached_property
+    def speller(self) -> Speller:
+        """Reads a caption's typos as the words of the gallery's captions (built on the first caption searched)."""
+        captions = [] if self.gallery is None else [item.caption for item in self.gallery.items.values()
+                                                    if item.caption and item.id in self._ids]
+        return Speller(captions, self.run.model.encoder.knows_word)
+
     def search(self, sketch: Drawing | None = None, text: str | None = None, k: int = 10,
-               mode: str | None = None) -> SearchResult:
+               mode: str | None = None, exact_text: bool = False) -> SearchResult:
         """Rank the gallery for a drawing and/or a caption.
 
         Args:
@@ -191,6 +205,8 @@ class Retriever:
             k: results to return (at most the gallery size).
             mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
                 inputs given.
+            exact_text: read the caption as typed; by default a word the gallery's captions never use, a typo
+                away from one they do, is read as that word (:mod:`sbkit.retrieval.spelling`).
 
         Raises:
             DataError: a missing input for the mode, a bad mode or k, a caption that is not a str or is over
@@ -215,7 +231,10 @@ class Retriever:
                 raise DataError(f"{where}{exc}") from None
             timings.normalise = (time.perf_counter() - start) * 1000
         query_text = text if mode != "sketch" else None
+        corrections: dict[str, str] = {}
         start = time.perf_counter()
+        if query_text is not None and not exact_text:
+            query_text, corrections = self.speller.correct(query_text)
         vector = self.embed(prepared, query_text)
         unknown = [] if query_text is None else self.run.model.encoder.unknown_words(query_text)
         timings.encode = (time.perf_counter() - start) * 1000
@@ -224,7 +243,7 @@ class Retriever:
         hits = [self._hit(rank, item_id, score) for rank, (item_id, score) in
                 enumerate(zip(ids[0], scores[0].tolist()), 1)]
         timings.search = (time.perf_counter() - start) * 1000
-        return SearchResult(prepared, query_text, hits, mode, timings, unknown)
+        return SearchResult(prepared, query_text, hits, mode, timings, unknown, corrections)
 
     def embed(self, sketch: np.ndarray | None, text: str | None) -> torch.Tensor:
         """A prepared (S, S) uint8 sketch and/or a caption -> the query vector (1, D) float32 on the CPU."""

@@ -16,7 +16,7 @@ from sbkit.serve.errors import ApiError, validation_detail
 from sbkit.serve.schemas import MAX_K, MAX_TEXT, SearchQuery
 
 DATA_URL = re.compile(r"^data:(?P<mime>[\w.+/-]*)(?P<params>(?:;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,", re.ASCII)
-FORM_FIELDS = ("sketch", "text", "mode", "k")
+FORM_FIELDS = ("sketch", "text", "mode", "k", "exact_text")
 
 
 @dataclass
@@ -25,6 +25,7 @@ class ParsedQuery:
     text: str | None
     mode: str | None
     k: int
+    exact_text: bool = False
 
 
 def _validated(fields: dict[str, object]) -> SearchQuery:
@@ -68,7 +69,7 @@ async def _from_json(request: Request) -> ParsedQuery:
         raise ApiError(422, "invalid_request", "the body must be a JSON object with sketch, text, mode and k")
     query = _validated(payload)
     sketch = None if query.sketch is None else _not_empty(decode_data_url(query.sketch), "the data URL")
-    return ParsedQuery(sketch, query.text, query.mode, query.k)
+    return ParsedQuery(sketch, query.text, query.mode, query.k, query.exact_text)
 
 
 async def _from_form(request: Request) -> ParsedQuery:
@@ -86,14 +87,14 @@ async def _from_form(request: Request) -> ParsedQuery:
                 _not_empty(sketch, f"the uploaded file {upload.filename[:80]!r}")
         elif isinstance(upload, str):
             sketch = _not_empty(decode_data_url(upload), "the sketch field")
-        fields = {key: form.get(key) for key in ("text", "mode", "k") if form.get(key) not in (None, "")}
+        fields = {key: form.get(key) for key in ("text", "mode", "k", "exact_text") if form.get(key) not in (None, "")}
         if isinstance(fields.get("k"), str):
             try:
                 fields["k"] = int(fields["k"])  # type: ignore[arg-type]
             except ValueError:
                 raise ApiError(422, "invalid_request", f"k: must be a whole number from 1 to {MAX_K}") from None
         query = _validated(fields)
-        return ParsedQuery(sketch or None, query.text, query.mode, query.k)
+        return ParsedQuery(sketch or None, query.text, query.mode, query.k, query.exact_text)
     finally:
         await form.close()
 
@@ -117,6 +118,7 @@ SEARCH_BODY = {
             "text": {"type": "string", "maxLength": MAX_TEXT},
             "mode": {"type": "string", "enum": ["sketch+text", "sketch", "text"]},
             "k": {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10},
+            "exact_text": {"type": "boolean", "default": False},
         }}},
         "application/json": {"schema": SearchQuery.model_json_schema()},
     },

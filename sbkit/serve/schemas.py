@@ -26,6 +26,9 @@ class SearchQuery(BaseModel):
                                  "ignored. Default: whichever inputs are given.")
     k: StrictInt = Field(10, ge=1, le=MAX_K, description="How many results to return (a whole number; true or "
                          "2.5 are refused).")
+    exact_text: bool = Field(False, description="Read the caption as typed. By default a word the gallery's "
+                             "captions never use, one typo from a word they do, is read as that word (see "
+                             "corrections in the answer).")
 
 
 class Timings(BaseModel):
@@ -57,6 +60,8 @@ class SearchResponse(BaseModel):
     results: list[Result]
     timings_ms: Timings
     unknown_words: list[str] = Field(description="words of the caption the model cannot read")
+    corrections: dict[str, str] = Field(description="typos read as words of the catalogue, as typed -> as read; "
+                                        "text is the caption as read")
     warnings: list[str] = Field(description="what the person searching should know, e.g. a caption the model "
                                 "cannot read at all")
 

@@ -164,6 +164,12 @@ def test_words_the_text_model_cannot_read_are_named() -> None:
     assert encoder.unknown_words("robe rouge") == []
 
 
+def test_whole_words_of_the_text_vocabulary_are_known() -> None:
+    encoder = create("encoder", "lite-minilm", {"dim": 32, "input_size": 64})
+    assert encoder.knows_word("navy") and encoder.knows_word("dress") and encoder.knows_word("leather")
+    assert not encoder.knows_word("lether") and not encoder.knows_word("trowser")  # read as pieces
+
+
 def test_raw_mix_off_leaves_the_heads_vectors(tmp_path) -> None:
     plain = create("encoder", "lite-minilm", {**LiteMiniLMEncoder.example_params(tmp_path), "raw_mix": 0})
     assert plain.raw_mix == 0 and plain.feature_mix is None and plain.embed_dim == plain.dim

@@ -76,6 +76,20 @@ def test_multipart_and_data_url_give_the_python_api_answer(client, retriever, dr
     assert all(value >= 0 for value in timings.values()) and timings["server"] >= timings["total"] > 0
 
 
+def test_typos_are_read_as_gallery_words_unless_the_exact_text_is_asked_for(client, retriever):
+    caption = next(retriever.item(i).caption for i in retriever.index.ids if "dress" in retriever.item(i).caption)
+    typed = caption.replace("dress", "dres")
+    expected = retriever.search(text=caption, k=5)
+    read = client.post("/api/search", json={"text": typed, "k": 5}).json()
+    assert read["text"] == caption and read["corrections"] == {"dres": "dress"}
+    assert [r["id"] for r in read["results"]] == [hit.id for hit in expected.hits]
+    assert "'dres' as 'dress'" in read["warnings"][0]
+    for exact in (client.post("/api/search", json={"text": typed, "k": 5, "exact_text": True}).json(),
+                  multipart(client, None, text=typed, k=5, exact_text="true").json()):
+        assert exact["text"] == typed and exact["corrections"] == {} and "dres" in exact["unknown_words"]
+    assert multipart(client, None, text=typed, k=5, exact_text="false").json()["corrections"] == {"dres": "dress"}
+
+
 def test_search_answers_have_exactly_the_documented_shape(client, drawn_png):
     """The search answer is encoded from a plain dict; it must hold SearchResponse's fields and nothing else."""
     from sbkit.serve.schemas import SearchResponse

@@ -1,0 +1,72 @@
+"""Typed captions read with the catalogue's own words, so that a typo does not steer the search away.
+
+People misspell: "a blak lether bagg". A subword text model still reads such words, but as other pieces, and
+the ranking drifts (text-only R@10 on the demo falls from 1.000 to 0.443 when every longer word has one typo).
+:class:`Speller` reads a word the catalogue's captions never use as the catalogue word one typo away (two for
+words of eight letters and more), the way a shop's search box does. It leaves alone:
+
+- words of three letters or fewer ("tan", "red"), where one edit reaches too many other words;
+- words the catalogue uses, and words the text model knows as a whole word (``Encoder.knows_word``), so
+  "navy" is never read as "wavy" in a catalogue that has only the latter;
+- words with no catalogue word within reach, as most words of another language are.
+
+A typo is one letter dropped, added, changed, or two neighbours swapped (the optimal string alignment
+distance, from RapidFuzz). Where two catalogue words are equally near, the more frequent one is taken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+WORD = re.compile(r"[^\W\d_]+")  # a run of letters, in any script
+SHORTEST = 4  # shorter words are never corrected
+LONG = 8  # words this long may hold two typos
+
+
+def typos_allowed(word: str) -> int:
+    """How many typos a word of this length may hold and still be read as a catalogue word."""
+    return 0 if len(word) < SHORTEST else 1 if len(word) < LONG else 2
+
+
+class Speller:
+    """Reads captions with the words of ``captions`` (the catalogue's); ``known`` says whether the text model
+    knows a lower-case word as a whole word, which is then kept as typed."""
+
+    def __init__(self, captions: Iterable[str], known: Callable[[str], bool] = lambda word: False) -> None:
+        self.counts = Counter(word for caption in captions for word in WORD.findall(caption.lower()))
+        self.words = list(self.counts)
+        self.known = known
+        self.nearest = lru_cache(maxsize=4096)(self._nearest)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def _nearest(self, word: str) -> str | None:
+        """The catalogue word a lower-case ``word`` is a typo of, or None when it is to be read as typed."""
+        allowed = typos_allowed(word)
+        if not allowed or word in self.counts or self.known(word):
+            return None
+        found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=allowed, limit=None)
+        if not found:
+            return None
+        return min(found, key=lambda match: (match[1], -self.counts[match[0]], match[0]))[0]
+
+    def correct(self, text: str) -> tuple[str, dict[str, str]]:
+        """``text`` with each typo read as its catalogue word, and the words changed (as typed -> as read)."""
+        changed: dict[str, str] = {}
+
+        def read(match: re.Match[str]) -> str:
+            typed = match.group(0)
+            nearest = self.nearest(typed.lower())
+            if nearest is None:
+                return typed
+            changed[typed] = nearest.capitalize() if typed[:1].isupper() else nearest
+            return changed[typed]
+
+        return WORD.sub(read, text), changed
