@@ -87,7 +87,8 @@ def search_command(
             print_warning(errors, warning)
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    _print_table(result, index_dir, sheet_path, unavailable)
+    reading = [f"{result.reading}; --exact-text keeps the words as typed"] if result.reading else []
+    _print_table(result, index_dir, sheet_path, reading + unavailable)
     for warning in result.warnings:
         print_warning(errors, warning)
 

@@ -99,13 +99,17 @@ class SearchResult:
         return len(self.unknown_words) < len(self.text.split())
 
     @property
+    def reading(self) -> str | None:
+        """Which typos were read as which catalogue words, in one line; None when the caption was read as typed."""
+        if not self.corrections:
+            return None
+        return "read " + ", ".join(f"{typed!r} as {word!r}" for typed, word in self.corrections.items()) + (
+            ", the nearest words the catalogue uses")
+
+    @property
     def warnings(self) -> list[str]:
         """Things the person searching should know: a caption the model cannot read, scores that are not numbers."""
         found = []
-        if self.corrections:
-            read = ", ".join(f"{typed!r} as {word!r}" for typed, word in self.corrections.items())
-            found.append(f"read {read} (the nearest words the catalogue uses); ask for the exact text "
-                         "(--exact-text, exact_text) to keep the words as typed")
         unscored = sum(not math.isfinite(hit.score) for hit in self.hits)
         if unscored:
             found.append(f"{unscored} of {len(self.hits)} results have no score (null): the index or the query "

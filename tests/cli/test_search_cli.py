@@ -80,15 +80,18 @@ def test_json_output_is_machine_readable(run_dir: Path, drawn: Path, test_items)
     assert payload["sheet"] is None and not list(run_dir.glob("search-*.png"))
 
 
-def test_typos_are_read_as_catalogue_words_and_exact_text_keeps_them(run_dir: Path, test_items):
+def test_typos_are_read_as_catalogue_words_and_exact_text_keeps_them(run_dir: Path, test_items,
+                                                                      tmp_path: Path):
     caption = next(item.caption for item in test_items.values() if "dress" in item.caption)
     typed = caption.replace("dress", "drses")
     payload = search_json(run_dir, "--text", typed)
     assert payload["query"]["text"] == caption and payload["query"]["corrections"] == {"drses": "dress"}
     assert [r["id"] for r in payload["results"]] == [r["id"] for r in search_json(run_dir, "--text", caption)["results"]]
-    assert "'drses' as 'dress'" in payload["warnings"][0]
     exact = search_json(run_dir, "--text", typed, "--exact-text")
-    assert exact["query"]["text"] == typed and exact["query"]["corrections"] == {} and exact["warnings"] == []
+    assert exact["query"]["text"] == typed and exact["query"]["corrections"] == {}
+    table = search(run_dir, "--text", typed, "--sheet", tmp_path / "sheet.png")
+    assert table.exit_code == 0 and "read 'drses' as 'dress'" in table.stdout and "--exact-text" in table.stdout
+    assert "drses" not in search(run_dir, "--text", typed, "--exact-text", "--sheet", tmp_path / "s2.png").stdout
 
 
 def test_default_sheet_goes_into_the_run_folder(run_dir: Path):

@@ -78,14 +78,15 @@ def test_search_reads_typos_as_the_gallery_words_and_says_so(retriever: Retrieve
     result = retriever.search(text=typed, k=10)
     assert result.text == caption and result.corrections and spelt.corrections == {}
     assert [(hit.id, hit.score) for hit in result.hits] == [(hit.id, hit.score) for hit in spelt.hits]
-    assert result.warnings and all(f"{typed!r} as {word!r}" in result.warnings[0]
-                                   for typed, word in result.corrections.items())
+    assert result.reading and all(f"{typed!r} as {word!r}" in result.reading
+                                  for typed, word in result.corrections.items())
+    assert result.warnings == [] and spelt.reading is None
 
 
 def test_exact_text_reads_the_caption_as_typed(retriever: Retriever, caption_with_typos) -> None:
     caption, typed = caption_with_typos
     result = retriever.search(text=typed, k=10, exact_text=True)
-    assert result.text == typed and result.corrections == {} and result.warnings == []
+    assert result.text == typed and result.corrections == {} and result.reading is None
     assert result.unknown_words  # the small encoder's word vocabulary has no typos
 
 

@@ -193,6 +193,29 @@ def test_drawing_typing_and_uploading_update_the_results(server, browser, retrie
     page.close()
 
 
+def test_a_typo_is_shown_as_read_and_can_be_searched_as_typed(server, browser, retriever):
+    caption = next(retriever.item(i).caption for i in retriever.index.ids if "dress" in retriever.item(i).caption)
+    typed = caption.replace("dress", "drses")
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.wait_for_function("() => document.querySelector('#info').textContent.includes('items')")
+    page.check("input[value=text]")
+    page.fill("#caption", typed)
+    wait_for_search_after(page, 0)
+    assert page.is_visible("#spelling") and page.inner_text("#read-as") == caption
+    assert top_ids(page, 12) == [hit.id for hit in retriever.search(text=caption, k=12).hits]
+    count = searches(page)
+    page.click("#exact")
+    wait_for_search_after(page, count)
+    assert not page.is_visible("#spelling")
+    assert top_ids(page, 12) == [hit.id for hit in retriever.search(text=typed, k=12, exact_text=True).hits]
+    count = searches(page)
+    page.fill("#caption", typed + " ")  # a new caption is read with the catalogue's words again
+    wait_for_search_after(page, count)
+    assert page.is_visible("#spelling")
+    page.close()
+
+
 def test_the_page_fits_a_phone(server, browser):
     page = browser.new_page()
     page.set_viewport_size({"width": 390, "height": 844})

@@ -12,6 +12,7 @@ const caption = document.getElementById("caption");
 const statusLine = document.getElementById("status");
 const resultList = document.getElementById("results");
 const widthInput = document.getElementById("width");
+const spelling = document.getElementById("spelling");
 
 // Everything drawn, in order; the canvas is always redrawn from this list, which makes undo exact.
 // {kind: "stroke", tool, width, points} | {kind: "image", bitmap, file} | {kind: "clear"}
@@ -22,6 +23,7 @@ let timer = null;
 let inFlight = null;         // AbortController of the search in progress
 let sequence = 0;            // answers to older searches than the newest are dropped
 let searches = 0;            // searches answered (the browser test reads it from results' data-search)
+let exactText = false;       // read the caption as typed (asked for after a typo was read as a catalogue word)
 
 function visible() {
   const start = actions.map((a) => a.kind).lastIndexOf("clear");
@@ -132,7 +134,8 @@ document.addEventListener("keydown", (event) => {
   else if (event.key === "e") setTool("eraser");
 });
 
-caption.addEventListener("input", () => schedule(TYPING_DELAY_MS));
+caption.addEventListener("input", () => { exactText = false; schedule(TYPING_DELAY_MS); });
+document.getElementById("exact").addEventListener("click", () => { exactText = true; schedule(0); });
 for (const radio of document.querySelectorAll("input[name=mode]")) {
   radio.addEventListener("change", () => schedule(0));
 }
@@ -180,12 +183,14 @@ async function search() {
     if (inFlight) inFlight.abort();
     sequence += 1;
     resultList.replaceChildren();
+    spelling.hidden = true;
     setStatus(selectedMode() === "text" ? "Type a caption." : "Draw an item, type a caption, or pick an example.");
     return;
   }
   const form = new FormData();
   if (mode !== "text") form.append("sketch", await drawingBlob(), "drawing.png");
   if (mode !== "sketch") form.append("text", caption.value.trim());
+  if (mode !== "sketch" && exactText) form.append("exact_text", "true");
   form.append("mode", mode);
   form.append("k", String(K));
   if (inFlight) inFlight.abort();
@@ -221,6 +226,8 @@ function show(answer, roundTrip) {
             `${t.decode.toFixed(1)}, normalise ${t.normalise.toFixed(1)}, encode ${t.encode.toFixed(1)}, search ` +
             `${t.search.toFixed(1)}); ${roundTrip.toFixed(0)} ms round trip` +
             (answer.warnings.length ? ". Note: " + answer.warnings.join(" ") : ""));
+  spelling.hidden = Object.keys(answer.corrections).length === 0;  // a typo was read as a catalogue word
+  document.getElementById("read-as").textContent = answer.text || "";
   const items = answer.results.map((hit) => {
     const li = document.createElement("li");
     li.dataset.id = hit.id;
