@@ -7,7 +7,8 @@ The demo's drawn sketches are 128 px PNGs, dark 1-3 px strokes on white. People 
 thin pen on a large page, with a marker, small in a corner of the page, going over each line twice, in
 broken strokes, with shading, filled in, with the item's pattern drawn in, in pencil photographed with a
 phone, in blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an
-arrow beside, photographed lying on a table, or scanned in light pencil or a pale pen (yellow, pink...).
+arrow beside, photographed lying on a table, scanned in light pencil or a pale pen (yellow, pink...), or in
+pencil on ruled paper.
 The demo keeps each test drawing's strokes (an SVG beside its PNG), so every test item of a demo run is
 drawn again in each of those styles from the same strokes and searched through `sbkit.Retriever`, sketch
 only, as `sbkit search` does. A style that loses much against "as drawn" is one the query cleaning
@@ -188,13 +189,28 @@ def pencil_photo(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)  # channel order does not matter for these colours' greys
 
 
-def ruled_paper(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
-    side = 800
+def ruled_page(side: int = 800) -> np.ndarray:
+    """A page of a notebook: light blue rules and a red margin."""
     page = np.full((side, side, 3), 252, np.uint8)
     for y in range(40, side, 32):
         cv2.line(page, (0, y), (side, y), (170, 200, 235), 1, cv2.LINE_AA)
     cv2.line(page, (90, 0), (90, side), (235, 150, 150), 2, cv2.LINE_AA)
-    return draw(drawn.strokes, drawn.frame, (side, side), (110, 60, 660), 3, page, (30, 40, 140))
+    return page
+
+
+def ruled_paper(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    return draw(drawn.strokes, drawn.frame, (800, 800), (110, 60, 660), 3, ruled_page(), (30, 40, 140))
+
+
+def pencil_on_ruled_paper(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    """Pencil from dark to as light as the rules (the grey changes from stroke to stroke), the page turned by up
+    to 3 degrees on the scanner."""
+    page = ruled_page()
+    for stroke in drawn.strokes:
+        grey = int(rng.integers(110, 201))
+        draw([stroke], drawn.frame, (800, 800), (110, 60, 660), 2, page, (grey, grey, grey))
+    turn = cv2.getRotationMatrix2D((400, 400), float(rng.uniform(-3, 3)), 1.0)
+    return scanned(cv2.warpAffine(page, turn, (800, 800), borderValue=(252, 252, 252)), rng)
 
 
 def chalk(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
@@ -280,6 +296,7 @@ STYLES: dict[str, Style] = {
     "page on a table": page_on_a_table,
     "light pencil": light_pencil,
     "pale pen": pale_pen,
+    "pencil on ruled paper": pencil_on_ruled_paper,
 }
 AS_DRAWN = "as drawn"
 

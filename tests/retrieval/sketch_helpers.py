@@ -30,6 +30,15 @@ def drawing(side: int, thickness: float, ink: int = 0, ground: int = 255) -> np.
     return image
 
 
+def scanned(page: np.ndarray, grain: float = 2.0, seed: int = 0) -> np.ndarray:
+    """A page as a scanner gives it: sensor noise of ``grain`` levels, a slight blur, JPEG."""
+    noisy = page.astype(np.float32) + np.random.default_rng(seed).normal(0, grain, page.shape).astype(np.float32)
+    blurred = np.clip(cv2.GaussianBlur(noisy, (0, 0), 0.7), 0, 255).astype(np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", blurred, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    return cv2.imdecode(jpeg, cv2.IMREAD_UNCHANGED)
+
+
 def paper_photo(side: int = 800, stroke_darkness: float = 0.45, seed: int = 0) -> np.ndarray:
     """The drawing in pencil on paper, photographed: a strong lighting gradient, a colour cast, noise, JPEG."""
     rng = np.random.default_rng(seed)

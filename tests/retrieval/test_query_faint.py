@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from sketch_helpers import FORMS, SIZE, WIDTH, drawing, ink_iou
+from sketch_helpers import FORMS, SIZE, WIDTH, drawing, ink_iou, scanned
 
 from sbkit.errors import DataError
 from sbkit.retrieval.query import darken_faint_ink, ink_gray, prepare_query, to_gray
@@ -13,15 +13,6 @@ from sbkit.sketch import ink_mask
 
 PALE_PENS = {"yellow": (245, 215, 40), "light grey": (200, 200, 200), "pink": (245, 150, 200),
              "sky blue": (110, 190, 240)}
-
-
-def scanned(page: np.ndarray, grain: float = 2.0, seed: int = 0) -> np.ndarray:
-    """A page as a scanner gives it: sensor noise of ``grain`` levels, a slight blur, JPEG."""
-    noisy = page.astype(np.float32) + np.random.default_rng(seed).normal(0, grain, page.shape).astype(np.float32)
-    blurred = np.clip(cv2.GaussianBlur(noisy, (0, 0), 0.7), 0, 255).astype(np.uint8)
-    ok, jpeg = cv2.imencode(".jpg", blurred, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    assert ok
-    return cv2.imdecode(jpeg, cv2.IMREAD_UNCHANGED)
 
 
 def in_pen(colour: tuple[int, int, int], paper: int = 250) -> np.ndarray:

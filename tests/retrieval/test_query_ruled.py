@@ -1,0 +1,92 @@
+"""Drawings on ruled or squared paper: the printed lines are erased, so a pencil as light as the rules is found."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from sketch_helpers import FORMS, SIZE, WIDTH, drawing, ink_iou, scanned
+
+import sbkit.retrieval.query as query
+from sbkit.retrieval.query import erase_printed_lines, prepare_query, printed_lines, to_gray
+
+SIDE = 600
+RULE, MARGIN = (170, 200, 235), (235, 150, 150)  # pale blue rules, a red margin
+
+
+def ruled_page(squared: bool = False) -> np.ndarray:
+    page = np.full((SIDE, SIDE, 3), 252, np.uint8)
+    for at in range(30, SIDE, 24):
+        cv2.line(page, (0, at), (SIDE, at), RULE, 1, cv2.LINE_AA)
+        if squared:
+            cv2.line(page, (at, 0), (at, SIDE), RULE, 1, cv2.LINE_AA)
+    if not squared:
+        cv2.line(page, (70, 0), (70, SIDE), MARGIN, 2, cv2.LINE_AA)
+    return page
+
+
+def in_pencil(page: np.ndarray, grey: int, turn: float = 0.0) -> np.ndarray:
+    """The drawing in pencil of level ``grey`` on ``page``, the page then turned by ``turn`` degrees."""
+    page = page.copy()
+    lines = np.full((SIDE, SIDE), 255, np.uint8)
+    lines[90:490, 130:530] = drawing(400, 4)
+    page[lines < 128] = grey
+    rotation = cv2.getRotationMatrix2D((SIDE / 2, SIDE / 2), turn, 1.0)
+    return cv2.warpAffine(page, rotation, (SIDE, SIDE), borderValue=(252, 252, 252))
+
+
+def plain(turn: float = 0.0) -> np.ndarray:
+    """The same drawing in black on plain paper, turned like the page: what the pencil should come out as."""
+    return prepare_query(in_pencil(np.full((SIDE, SIDE, 3), 252, np.uint8), 0, turn), SIZE, WIDTH)
+
+
+@pytest.mark.parametrize("grey", [100, 160, 200])
+def test_pencil_on_ruled_paper_is_searched_like_ink(grey, reference):
+    assert ink_iou(plain(), reference) > 0.9
+    assert ink_iou(prepare_query(in_pencil(ruled_page(), grey), SIZE, WIDTH), reference) > 0.8
+
+
+@pytest.mark.parametrize("grey", [100, 160, 200])
+def test_scanned_pencil_is_found(grey, reference):
+    assert ink_iou(prepare_query(scanned(in_pencil(ruled_page(), grey)), SIZE, WIDTH), reference) > 0.8
+
+
+def test_without_erasing_the_rules_the_same_page_is_lost(reference, monkeypatch):
+    monkeypatch.setattr(query, "erase_printed_lines", lambda gray: gray)
+    for grey in (100, 160, 200):
+        assert ink_iou(prepare_query(in_pencil(ruled_page(), grey), SIZE, WIDTH), reference) < 0.5
+
+
+@pytest.mark.parametrize("turn", [-3.0, 2.0])
+def test_a_turned_page_loses_its_lines_too(turn):
+    assert ink_iou(prepare_query(in_pencil(ruled_page(), 150, turn), SIZE, WIDTH), plain(turn)) > 0.8
+
+
+def test_squared_paper_loses_its_lines_too(reference):
+    assert ink_iou(prepare_query(in_pencil(ruled_page(squared=True), 150), SIZE, WIDTH), reference) > 0.8
+
+
+def test_the_rules_and_the_margin_are_found_across_the_page():
+    lines, paper = printed_lines(to_gray(in_pencil(ruled_page(), 150)))
+    assert paper >= 245
+    horizontal = np.abs(lines[:, 3] - lines[:, 1]) < 0.05 * SIDE
+    assert horizontal.sum() >= 3 and (~horizontal).sum() >= 1  # rules, and the margin square to them
+    rows = np.round((lines[horizontal, 1] + lines[horizontal, 3]) / 2)
+    assert len({int(row) // 24 for row in rows}) >= 20  # nearly every one of the 24 rules
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_drawings_on_plain_paper_are_left_alone(form):
+    gray = to_gray(FORMS[form]())
+    assert printed_lines(gray) is None and erase_printed_lines(gray) is gray, form
+
+
+def test_stripes_within_a_drawing_and_one_long_line_stay():
+    skirt = np.ascontiguousarray(drawing(400, 4)[:, 60:340])  # the item reaches the page's sides ...
+    for y in range(140, 350, 20):
+        cv2.line(skirt, (0, y), (280, y), 0, 2)  # ... and its stripes run across it, edge to edge
+    assert printed_lines(skirt) is None
+    ground = np.full((300, 300), 255, np.uint8)
+    ground[40:260, 40:260] = drawing(220, 3)
+    cv2.line(ground, (0, 280), (300, 280), 0, 2)  # a single line drawn under the item, edge to edge
+    assert printed_lines(ground) is None
