@@ -63,7 +63,8 @@ RULE_CONTRAST = 15  # ... by this many levels (the band is 3% of the shorter sid
 RULE_SIDE = 512  # ... with a Hough transform at this many px
 RULE_LENGTH = 0.7  # a printed line runs straight across at least this fraction of the picture's width or height
 RULE_COUNT = 3  # ... in a ruling of at least this many such lines within RULE_ANGLE of each other
-RULE_ANGLE = 1.0  # degrees; a margin line lies within 3 degrees of square to the ruling
+RULE_ANGLE = 1.0  # degrees
+RULE_SQUARE = 3.0  # a margin lies within this many degrees of square to the ruling
 RULE_BEYOND = 0.25  # ... which runs on beyond the drawing: this share of its ink lies outside the drawing's box
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
 
@@ -339,7 +340,7 @@ def _full_lines(segments: np.ndarray, shape: tuple[int, ...], thickness: int) ->
 
 def _ruling(segments: np.ndarray) -> np.ndarray | None:
     """The segments that make a ruling (at least ``RULE_COUNT`` distinct lines within ``RULE_ANGLE`` of one
-    direction) and any margin square to it; None when there is no ruling."""
+    direction) and any margin square to it (within ``RULE_SQUARE``); None when there is no ruling."""
     theta = np.mod(np.arctan2(segments[:, 3] - segments[:, 1], segments[:, 2] - segments[:, 0]), np.pi)
     tolerance = np.deg2rad(RULE_ANGLE)
     lines, direction = 0, 0.0
@@ -350,7 +351,7 @@ def _ruling(segments: np.ndarray) -> np.ndarray | None:
     if lines < RULE_COUNT:
         return None
     apart = _angle_apart(theta, direction)
-    return segments[(apart <= tolerance) | (np.abs(apart - np.pi / 2) <= np.deg2rad(3))]
+    return segments[(apart <= tolerance) | (np.abs(apart - np.pi / 2) <= np.deg2rad(RULE_SQUARE))]
 
 
 def printed_lines(gray: np.ndarray) -> tuple[np.ndarray, int] | None:

@@ -86,7 +86,8 @@ def test_typos_are_read_as_catalogue_words_and_exact_text_keeps_them(run_dir: Pa
     typed = caption.replace("dress", "drses")
     payload = search_json(run_dir, "--text", typed)
     assert payload["query"]["text"] == caption and payload["query"]["corrections"] == {"drses": "dress"}
-    assert [r["id"] for r in payload["results"]] == [r["id"] for r in search_json(run_dir, "--text", caption)["results"]]
+    spelt = search_json(run_dir, "--text", caption)
+    assert [r["id"] for r in payload["results"]] == [r["id"] for r in spelt["results"]]
     exact = search_json(run_dir, "--text", typed, "--exact-text")
     assert exact["query"]["text"] == typed and exact["query"]["corrections"] == {}
     table = search(run_dir, "--text", typed, "--sheet", tmp_path / "sheet.png")

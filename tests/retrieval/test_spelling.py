@@ -56,7 +56,8 @@ def test_case_punctuation_and_spacing_are_kept(speller: Speller) -> None:
 def test_the_more_frequent_of_two_equally_near_words_is_taken() -> None:
     speller = Speller(["a coat", "a coat", "a boat"])
     assert speller.correct("a cot")[0] == "a cot"  # three letters: never corrected
-    assert speller.correct("a goat")[0] == "a coat" and Speller(["a boat", "a boat", "a coat"]).correct("goat")[0] == "boat"
+    assert speller.correct("a goat")[0] == "a coat"
+    assert Speller(["a boat", "a boat", "a coat"]).correct("goat")[0] == "boat"
 
 
 def test_no_captions_no_corrections() -> None:
