@@ -369,7 +369,7 @@ def printed_lines(gray: np.ndarray) -> tuple[np.ndarray, int] | None:
     small = gray if scale == 1 else cv2.resize(cv2.erode(gray, np.ones((3, 3), np.uint8)), None, fx=scale,
                                                fy=scale, interpolation=cv2.INTER_AREA)
     height, width = small.shape
-    paper = int(median_level(cv2.calcHist([small], [0], None, [256], [0, 256]).ravel()))
+    _, paper, _ = _levels(small)
     dark = (small < paper - RULE_CONTRAST).astype(np.uint8)
     length = round(RULE_LENGTH * min(height, width))
     found = cv2.HoughLinesP(dark, 1, np.pi / 720, threshold=length // 2, minLineLength=length,

@@ -44,9 +44,6 @@ class Speller:
         self.known = known
         self.nearest = lru_cache(maxsize=4096)(self._nearest)
 
-    def __len__(self) -> int:
-        return len(self.words)
-
     def _nearest(self, word: str) -> str | None:
         """The catalogue word a lower-case ``word`` is a typo of, or None when it is to be read as typed."""
         allowed = typos_allowed(word)

@@ -87,7 +87,7 @@ async def _from_form(request: Request) -> ParsedQuery:
                 _not_empty(sketch, f"the uploaded file {upload.filename[:80]!r}")
         elif isinstance(upload, str):
             sketch = _not_empty(decode_data_url(upload), "the sketch field")
-        fields = {key: form.get(key) for key in ("text", "mode", "k", "exact_text") if form.get(key) not in (None, "")}
+        fields = {key: form.get(key) for key in FORM_FIELDS if key != "sketch" and form.get(key) not in (None, "")}
         if isinstance(fields.get("k"), str):
             try:
                 fields["k"] = int(fields["k"])  # type: ignore[arg-type]
