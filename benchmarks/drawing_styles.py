@@ -7,8 +7,8 @@ The demo's drawn sketches are 128 px PNGs, dark 1-3 px strokes on white. People 
 thin pen on a large page, with a marker, small in a corner of the page, going over each line twice, in
 broken strokes, with shading, filled in, with the item's pattern drawn in, in pencil photographed with a
 phone, in blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an
-arrow beside, photographed lying on a table, scanned in light pencil or a pale pen (yellow, pink...), or in
-pencil on ruled paper.
+arrow beside, photographed lying on a table, scanned in light pencil or a pale pen (yellow, pink...), in
+pencil on ruled paper, or with notes on other sides, in other fonts and words.
 The demo keeps each test drawing's strokes (an SVG beside its PNG), so every test item of a demo run is
 drawn again in each of those styles from the same strokes and searched through `sbkit.Retriever`, sketch
 only, as `sbkit search` does. A style that loses much against "as drawn" is one the query cleaning
@@ -237,6 +237,53 @@ def note_beside(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     return page
 
 
+NOTE_WORDS = ("pleats", "gold buttons", "softer", "no zip", "wider hem", "leather?", "this length")
+NOTE_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
+              cv2.FONT_HERSHEY_SCRIPT_COMPLEX)
+
+
+def write_note(page: np.ndarray, rng: np.random.Generator, x: int, baseline: int, align: str) -> None:
+    """A word or two in a random font and size, starting at x (align "left"), ending there ("right") or
+    centred on it ("centre")."""
+    font, scale, words = NOTE_FONTS[rng.integers(len(NOTE_FONTS))], rng.uniform(0.9, 1.3), str(rng.choice(NOTE_WORDS))
+    width = cv2.getTextSize(words, font, scale, 2)[0][0]
+    left = {"left": x, "right": x - width, "centre": x - width // 2}[align]
+    cv2.putText(page, words, (max(2, left), baseline), font, scale, 0, 2, cv2.LINE_AA)
+
+
+def notes_elsewhere(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    """Notes laid out as `note_beside` never lays them: on the left, below, at the end of a plain slanted line,
+    or one on either side, in other fonts and words."""
+    layout = int(rng.integers(4))
+    page = draw(drawn.strokes, drawn.frame, (1000, 1500), (470, 120, 560), 3)
+    rows, columns = np.nonzero(page < 128)
+    left, top, right, bottom = columns.min(), rows.min(), columns.max(), rows.max()
+    y = int(rng.uniform(top + 0.3 * (bottom - top), bottom - 0.3 * (bottom - top)))
+    if layout in (0, 3):  # an arrow from the left (and, for 3, another from the right)
+        tip = left - int(rng.uniform(25, 50))
+        tail = tip - int(rng.uniform(80, 140))
+        cv2.arrowedLine(page, (tail, y), (tip, y), 0, 2, cv2.LINE_AA, tipLength=0.15)
+        write_note(page, rng, tail - int(rng.uniform(8, 20)), y + 10, "right")
+    if layout == 1:  # an arrow from below
+        x = int(rng.uniform(left + 0.3 * (right - left), right - 0.3 * (right - left)))
+        tip = bottom + int(rng.uniform(25, 50))
+        tail = tip + int(rng.uniform(90, 150))
+        cv2.arrowedLine(page, (x, tail), (x, tip), 0, 3, cv2.LINE_AA, tipLength=0.15)
+        write_note(page, rng, x, tail + int(rng.uniform(35, 50)), "centre")
+    if layout == 2:  # a plain line, slanting up to the note
+        start = right + int(rng.uniform(20, 45))
+        end, rise = start + int(rng.uniform(80, 160)), int(rng.uniform(0, 40))
+        cv2.line(page, (start, y), (end, y - rise), 0, 2, cv2.LINE_AA)
+        write_note(page, rng, end + int(rng.uniform(8, 20)), y - rise + 10, "left")
+    if layout == 3:
+        other = int(rng.uniform(top + 0.3 * (bottom - top), bottom - 0.3 * (bottom - top)))
+        tip = right + int(rng.uniform(25, 50))
+        tail = tip + int(rng.uniform(80, 140))
+        cv2.arrowedLine(page, (tail, other), (tip, other), 0, 3, cv2.LINE_AA, tipLength=0.2)
+        write_note(page, rng, tail + int(rng.uniform(8, 20)), other + 10, "left")
+    return page
+
+
 def page_on_a_table(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     height, width = 900, 1200
     photo = np.full((height, width, 3), (95, 70, 50), np.float32) + rng.normal(0, 6, (height, width, 1))
@@ -297,6 +344,7 @@ STYLES: dict[str, Style] = {
     "light pencil": light_pencil,
     "pale pen": pale_pen,
     "pencil on ruled paper": pencil_on_ruled_paper,
+    "notes, other layouts": notes_elsewhere,
 }
 AS_DRAWN = "as drawn"
 

@@ -15,7 +15,8 @@ person handed in into crisp dark strokes on white:
   uneven lighting is flattened by dividing by the paper's own brightness (a grey closing, which removes
   strokes thinner than its kernel), so a shadow is never taken for ink;
 - specks of noise are dropped, and so are marks set well apart from the drawing, such as a signature or a
-  page number (:func:`drop_notes`); drawings over ``MAX_SIDE`` px are scaled down;
+  page number, and a note written beside it with a line or an arrow pointing at it
+  (:mod:`sbkit.retrieval.marks`); drawings over ``MAX_SIDE`` px are scaled down;
 - areas coloured in or shaded are reduced to their outlines (:func:`outline_areas`): training sketches are
   lines, and thinning a filled area would leave its medial axis, a shape no photo's sketch has.
 
@@ -35,6 +36,8 @@ from PIL import Image, UnidentifiedImageError
 
 from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
+from sbkit.retrieval.marks import drop_notes, drop_pointed_notes, drop_specks
+from sbkit.retrieval.masks import disc, extent, full_size, shrunk
 from sbkit.sketch import ink_mask, normalize_sketch
 from sbkit.sketch.edges import median_level
 from sbkit.sketch.job_read import resize_longest
@@ -51,9 +54,6 @@ PAGE_AROUND = 0.2  # ... and lines at least this fraction of the photo's edge (a
 PAGE_EDGE = 0.05  # ... and meets the paper in a step of at least this fraction of it per pixel (at 256 px)
 PAGE_FILL = 0.9  # a sheet of paper fills at least this fraction of its convex hull
 PAGE_MARGIN = 0.015  # the page's border (its shadow, its edge) is blanked this far in, as a fraction of the side
-NOTE_GAP = 0.15  # strokes closer than this fraction of the page's inked extent belong to one group
-NOTE_SIDE = 256  # ... found with the inked extent scaled to this many px at most
-NOTE_SIZE = 0.5  # ... and a group under this fraction of the largest group's length is a note, not a drawing
 FAINT_INK = 150  # strokes whose darkest pixels stay lighter than this are faint ...
 FAINT_SHARE = 0.0002  # ... the darkest pixels being this share of the drawing
 FAINT_CONTRAST = 20  # faint strokes are darkened when they stand at least this many levels below the paper
@@ -224,11 +224,6 @@ def darken_faint_ink(gray: np.ndarray) -> np.ndarray:
     return cv2.LUT(gray, levels)
 
 
-def _disc(diameter: int) -> np.ndarray:
-    """An OpenCV elliptic structuring element of ``diameter`` px."""
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
-
-
 def _paper_field(gray: np.ndarray) -> np.ndarray:
     """The background's brightness at up to ``BACKGROUND_SIDE`` px: a grey closing (strokes removed), smoothed.
 
@@ -236,7 +231,7 @@ def _paper_field(gray: np.ndarray) -> np.ndarray:
     """
     small = _small(gray)
     side = max(3, (max(small.shape) // 12) | 1)
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, _disc(side))
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, disc(side))
     return cv2.GaussianBlur(closed.astype(np.float32), (0, 0), side / 2)
 
 
@@ -281,7 +276,7 @@ def _page(gray: np.ndarray) -> np.ndarray | None:
     if (paper < 128 or float(field[~page].mean()) > PAGE_CONTRAST * paper
             or page.sum() < PAGE_FILL * cv2.contourArea(hull)):
         return None
-    ring = page & ~cv2.erode(page.astype(np.uint8), _disc(3)).astype(bool)
+    ring = page & ~cv2.erode(page.astype(np.uint8), disc(3)).astype(bool)
     step = np.hypot(cv2.Sobel(field, cv2.CV_32F, 1, 0), cv2.Sobel(field, cv2.CV_32F, 0, 1)) / 8  # per pixel
     return page if float(np.median(step[ring])) > PAGE_EDGE * paper * 256 / max(field.shape) else None
 
@@ -294,7 +289,7 @@ def blank_outside_page(gray: np.ndarray) -> np.ndarray:
         return gray
     height, width = gray.shape
     page = cv2.resize(page.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
-    page = cv2.erode(page, _disc(max(3, round(max(height, width) * PAGE_MARGIN) | 1))).astype(bool)
+    page = cv2.erode(page, disc(max(3, round(max(height, width) * PAGE_MARGIN) | 1))).astype(bool)
     return np.where(page, gray, np.uint8(np.median(gray[page]) if page.any() else 255))
 
 
@@ -402,61 +397,6 @@ def erase_printed_lines(gray: np.ndarray) -> np.ndarray:
     return np.where(_full_lines(lines, gray.shape, thickness), np.uint8(paper), gray)
 
 
-def drop_specks(ink: np.ndarray) -> np.ndarray:
-    """Remove ink blobs too small to be part of a drawing (noise, paper grain)."""
-    min_area = max(2, round((min(ink.shape) / 500) ** 2))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    keep = np.zeros(count, dtype=bool)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
-    return keep[labels]
-
-
-def _extent(ink: np.ndarray) -> int:
-    """The longer side, in pixels, of the box around a bool ink mask's ink (0 when it has none)."""
-    _, _, width, height = cv2.boundingRect(ink.astype(np.uint8))
-    return max(width, height)
-
-
-def _shrunk(ink: np.ndarray, extent: int, side: int) -> np.ndarray:
-    """``ink`` scaled down so that an ``extent`` px wide drawing is ``side`` px (any coverage counts, as in
-    normalize_sketch); as it is when it is no larger."""
-    if extent <= side:
-        return ink
-    height, width = ink.shape
-    scale = side / extent
-    return cv2.resize(ink.astype(np.uint8) * 255, (max(1, round(width * scale)), max(1, round(height * scale))),
-                      interpolation=cv2.INTER_AREA) > 0
-
-
-def _full_size(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A bool mask found on a shrunk drawing, back at the drawing's ``shape``."""
-    if mask.shape == shape[:2]:
-        return mask
-    return cv2.resize(mask.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST) > 0
-
-
-def drop_notes(ink: np.ndarray) -> np.ndarray:
-    """Remove writing and marks set well apart from a drawing, such as a signature or a page number.
-
-    Strokes closer than ``NOTE_GAP`` of the inked extent form one group, so a drawing's broken strokes and
-    its details stay together. A group whose longer side is under ``NOTE_SIZE`` of the largest group's
-    is dropped; the second shoe of a pair stays. Groups are found at ``NOTE_SIDE`` px.
-    """
-    extent = _extent(ink)
-    if not extent:
-        return ink
-    small = _shrunk(ink, extent, NOTE_SIDE)
-    near = cv2.dilate(small.astype(np.uint8), _disc(max(3, round(min(extent, NOTE_SIDE) * NOTE_GAP) | 1)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(near, connectivity=8)
-    if count <= 2:
-        return ink
-    lengths = stats[:, cv2.CC_STAT_WIDTH:cv2.CC_STAT_HEIGHT + 1].max(axis=1)
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH] * stats[1:, cv2.CC_STAT_HEIGHT]))
-    keep = lengths >= NOTE_SIZE * lengths[largest]
-    keep[0] = False
-    return ink & _full_size(keep[labels], ink.shape)  # each kept group's dilated area covers its strokes
-
-
 def _depth(mask: np.ndarray) -> np.ndarray:
     """Each pixel's distance to the nearest pixel outside ``mask`` (the image's edge counts as outside)."""
     return cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
@@ -472,10 +412,10 @@ def _hatched(ink: np.ndarray, within: np.ndarray) -> bool:
 
 def _area_parts(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The parts of ``ink`` that hold an area (see :func:`outline_areas`) and the band along edges to keep there."""
-    extent = _extent(ink)
-    wide = extent * AREA_WIDTH / 2
+    ink_extent = extent(ink)
+    wide = ink_extent * AREA_WIDTH / 2
     closed = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE,
-                              _disc(max(3, round(extent * SHADING_GAP) | 1))) > 0
+                              disc(max(3, round(ink_extent * SHADING_GAP) | 1))) > 0
     closed_depth = _depth(closed)
     if closed_depth.max() <= wide:
         return None
@@ -485,7 +425,7 @@ def _area_parts(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     areas |= {part for part in set(np.unique(parts[cores])) - areas if _hatched(ink, cores & (parts == part))}
     if not areas:
         return None
-    return np.isin(parts, list(areas)), closed & (closed_depth <= max(1.0, extent * 0.03))
+    return np.isin(parts, list(areas)), closed & (closed_depth <= max(1.0, ink_extent * 0.03))
 
 
 def outline_areas(ink: np.ndarray) -> np.ndarray:
@@ -500,13 +440,13 @@ def outline_areas(ink: np.ndarray) -> np.ndarray:
     lines stay whole), which becomes its outline once the sketch is thinned. Plain line drawings are returned
     untouched. Areas are found with the drawing's extent scaled to ``AREA_SIDE`` px at most.
     """
-    extent = _extent(ink)
-    if not extent:
+    ink_extent = extent(ink)
+    if not ink_extent:
         return ink
-    found = _area_parts(_shrunk(ink, extent, AREA_SIDE))
+    found = _area_parts(shrunk(ink, ink_extent, AREA_SIDE))
     if found is None:
         return ink
-    areas, band = (_full_size(mask, ink.shape) for mask in found)
+    areas, band = (full_size(mask, ink.shape) for mask in found)
     return np.where(areas, band, ink)
 
 
@@ -517,7 +457,7 @@ def clean_drawing(image: np.ndarray) -> np.ndarray:
         gray = resize_longest(gray, MAX_SIDE)
     gray = dark_on_light(blank_outside_page(gray))
     gray = darken_faint_ink(erase_printed_lines(flatten_background(gray)))
-    ink = outline_areas(drop_notes(drop_specks(ink_mask(gray))))
+    ink = outline_areas(drop_pointed_notes(drop_notes(drop_specks(ink_mask(gray)))))
     return np.where(ink, 0, 255).astype(np.uint8)
 
 

@@ -60,6 +60,18 @@ def rgba(color: np.ndarray | int, alpha: np.ndarray) -> np.ndarray:
     return out
 
 
+def parts_of_one_drawing() -> dict[str, np.ndarray]:
+    """Drawings whose separate parts all belong to the item."""
+    pair = np.full((400, 800), 255, np.uint8)  # two of the same item, side by side
+    pair[:, :400], pair[:, 400:] = drawing(400, 5), drawing(400, 5)
+    broken = drawing(400, 5)
+    broken[150:260, :] = 255  # both sides of the outline cut through for over a quarter of its height
+    hat = np.full((400, 400), 255, np.uint8)  # a crown over a brim drawn apart from it
+    cv2.rectangle(hat, (140, 80), (260, 220), 0, 4)
+    cv2.ellipse(hat, (200, 290), (180, 20), 0, 0, 360, 0, 4)
+    return {"a pair": pair, "broken outline": broken, "brim apart from the crown": hat}
+
+
 FORMS = {
     "light on dark": lambda: 255 - drawing(400, 5),
     "large and thick": lambda: drawing(1600, 7),

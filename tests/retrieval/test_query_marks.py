@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from sketch_helpers import FORMS, SIZE, WIDTH, drawing, ink_iou
+from sketch_helpers import FORMS, SIZE, WIDTH, drawing, ink_iou, parts_of_one_drawing
 
 from sbkit.retrieval.query import blank_outside_page, drop_notes, prepare_query, to_gray
 from sbkit.sketch import ink_mask, normalize_sketch
@@ -61,17 +61,6 @@ def test_a_signature_apart_from_the_drawing_is_dropped(reference):
     page = signed()
     assert ink_iou(normalize_sketch(page, size=SIZE, line_width=WIDTH), reference) < 0.5
     assert ink_iou(prepare_query(page, SIZE, WIDTH), reference) > 0.85
-
-
-def parts_of_one_drawing() -> dict[str, np.ndarray]:
-    pair = np.full((400, 800), 255, np.uint8)  # two of the same item, side by side
-    pair[:, :400], pair[:, 400:] = drawing(400, 5), drawing(400, 5)
-    broken = drawing(400, 5)
-    broken[150:260, :] = 255  # both sides of the outline cut through for over a quarter of its height
-    hat = np.full((400, 400), 255, np.uint8)  # a crown over a brim drawn apart from it
-    cv2.rectangle(hat, (140, 80), (260, 220), 0, 4)
-    cv2.ellipse(hat, (200, 290), (180, 20), 0, 0, 360, 0, 4)
-    return {"a pair": pair, "broken outline": broken, "brim apart from the crown": hat}
 
 
 @pytest.mark.parametrize("name", list(parts_of_one_drawing()))
