@@ -251,6 +251,11 @@ def write_note(page: np.ndarray, rng: np.random.Generator, x: int, baseline: int
     cv2.putText(page, words, (max(2, left), baseline), font, scale, 0, 2, cv2.LINE_AA)
 
 
+def around_middle(rng: np.random.Generator, low: int, high: int) -> int:
+    """A random point in the middle 40% of [low, high]."""
+    return int(rng.uniform(low + 0.3 * (high - low), high - 0.3 * (high - low)))
+
+
 def notes_elsewhere(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     """Notes laid out as `note_beside` never lays them: on the left, below, at the end of a plain slanted line,
     or one on either side, in other fonts and words."""
@@ -258,14 +263,14 @@ def notes_elsewhere(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     page = draw(drawn.strokes, drawn.frame, (1000, 1500), (470, 120, 560), 3)
     rows, columns = np.nonzero(page < 128)
     left, top, right, bottom = columns.min(), rows.min(), columns.max(), rows.max()
-    y = int(rng.uniform(top + 0.3 * (bottom - top), bottom - 0.3 * (bottom - top)))
+    y = around_middle(rng, top, bottom)
     if layout in (0, 3):  # an arrow from the left (and, for 3, another from the right)
         tip = left - int(rng.uniform(25, 50))
         tail = tip - int(rng.uniform(80, 140))
         cv2.arrowedLine(page, (tail, y), (tip, y), 0, 2, cv2.LINE_AA, tipLength=0.15)
         write_note(page, rng, tail - int(rng.uniform(8, 20)), y + 10, "right")
     if layout == 1:  # an arrow from below
-        x = int(rng.uniform(left + 0.3 * (right - left), right - 0.3 * (right - left)))
+        x = around_middle(rng, left, right)
         tip = bottom + int(rng.uniform(25, 50))
         tail = tip + int(rng.uniform(90, 150))
         cv2.arrowedLine(page, (x, tail), (x, tip), 0, 3, cv2.LINE_AA, tipLength=0.15)
@@ -276,7 +281,7 @@ def notes_elsewhere(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
         cv2.line(page, (start, y), (end, y - rise), 0, 2, cv2.LINE_AA)
         write_note(page, rng, end + int(rng.uniform(8, 20)), y - rise + 10, "left")
     if layout == 3:
-        other = int(rng.uniform(top + 0.3 * (bottom - top), bottom - 0.3 * (bottom - top)))
+        other = around_middle(rng, top, bottom)
         tip = right + int(rng.uniform(25, 50))
         tail = tip + int(rng.uniform(80, 140))
         cv2.arrowedLine(page, (tail, other), (tip, other), 0, 3, cv2.LINE_AA, tipLength=0.2)

@@ -158,11 +158,6 @@ def _groups(ink: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
     return half, cv2.connectedComponents(near, connectivity=8)[1]
 
 
-def _doubled(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """A half-resolution mask back at ``shape``."""
-    return mask.repeat(2, axis=0).repeat(2, axis=1)[:shape[0], :shape[1]]
-
-
 def _pointed_note(small: np.ndarray) -> np.ndarray | None:
     """One note and its leader on a shrunk ink mask (see :func:`drop_pointed_notes`), or None."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(small.astype(np.uint8), connectivity=8)
@@ -192,7 +187,7 @@ def _pointed_note(small: np.ndarray) -> np.ndarray | None:
             group = _group_near(groups, tail // 2, gap // 4, drawing_group)
             if group is None:
                 continue
-            note = rest & _doubled(groups == group, small.shape)
+            note = rest & full_size(groups == group, small.shape)
             if _is_note(note, rest & ~note):
                 return note | (labels == part)
     return None

@@ -37,7 +37,7 @@ from PIL import Image, UnidentifiedImageError
 from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.retrieval.marks import drop_notes, drop_pointed_notes, drop_specks
-from sbkit.retrieval.masks import disc, extent, full_size, shrunk
+from sbkit.retrieval.masks import box, disc, extent, full_size, shrunk
 from sbkit.sketch import ink_mask, normalize_sketch
 from sbkit.sketch.edges import median_level
 from sbkit.sketch.job_read import resize_longest
@@ -378,8 +378,8 @@ def printed_lines(gray: np.ndarray) -> tuple[np.ndarray, int] | None:
     if lines is None:
         return None
     on_lines = _full_lines(lines, small.shape, 5) & dark.astype(bool)
-    left, top, box_width, box_height = cv2.boundingRect(dark * ~on_lines)  # the drawing, without the lines
-    inside = on_lines[top:top + box_height, left:left + box_width].sum()
+    left, top, right, bottom = box(dark.astype(bool) & ~on_lines)  # the drawing, without the lines
+    inside = on_lines[top:bottom, left:right].sum()
     if on_lines.sum() - inside < RULE_BEYOND * on_lines.sum():
         return None
     return lines / scale, paper
