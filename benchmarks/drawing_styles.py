@@ -8,7 +8,8 @@ thin pen on a large page, with a marker, small in a corner of the page, going ov
 broken strokes, with shading, filled in, with the item's pattern drawn in, in pencil photographed with a
 phone, in blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an
 arrow beside, photographed lying on a table, scanned in light pencil or a pale pen (yellow, pink...), in
-pencil on ruled paper, or with notes on other sides, in other fonts and words.
+pencil on ruled paper, or with notes on other sides, in other fonts and words. The two ruled pages have twins,
+the same drawing on a plain page ("blue pen, plain page", "pencil, plain page"): what erasing the rules aims at.
 The demo keeps each test drawing's strokes (an SVG beside its PNG), so every test item of a demo run is
 drawn again in each of those styles from the same strokes and searched through `sbkit.Retriever`, sketch
 only, as `sbkit search` does. A style that loses much against "as drawn" is one the query cleaning
@@ -189,28 +190,47 @@ def pencil_photo(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)  # channel order does not matter for these colours' greys
 
 
+def plain_page(side: int = 800) -> np.ndarray:
+    return np.full((side, side, 3), 252, np.uint8)
+
+
 def ruled_page(side: int = 800) -> np.ndarray:
     """A page of a notebook: light blue rules and a red margin."""
-    page = np.full((side, side, 3), 252, np.uint8)
+    page = plain_page(side)
     for y in range(40, side, 32):
         cv2.line(page, (0, y), (side, y), (170, 200, 235), 1, cv2.LINE_AA)
     cv2.line(page, (90, 0), (90, side), (235, 150, 150), 2, cv2.LINE_AA)
     return page
 
 
+def blue_pen(drawn: Drawn, page: np.ndarray) -> np.ndarray:
+    return draw(drawn.strokes, drawn.frame, (800, 800), (110, 60, 660), 3, page, (30, 40, 140))
+
+
 def ruled_paper(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
-    return draw(drawn.strokes, drawn.frame, (800, 800), (110, 60, 660), 3, ruled_page(), (30, 40, 140))
+    return blue_pen(drawn, ruled_page())
 
 
-def pencil_on_ruled_paper(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
-    """Pencil from dark to as light as the rules (the grey changes from stroke to stroke), the page turned by up
-    to 3 degrees on the scanner."""
-    page = ruled_page()
+def blue_pen_plain_page(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    return blue_pen(drawn, plain_page())
+
+
+def scanned_pencil(drawn: Drawn, rng: np.random.Generator, page: np.ndarray) -> np.ndarray:
+    """Pencil from dark to as light as a ruled page's rules (the grey changes from stroke to stroke), the page
+    turned by up to 3 degrees on the scanner."""
     for stroke in drawn.strokes:
         grey = int(rng.integers(110, 201))
         draw([stroke], drawn.frame, (800, 800), (110, 60, 660), 2, page, (grey, grey, grey))
     turn = cv2.getRotationMatrix2D((400, 400), float(rng.uniform(-3, 3)), 1.0)
     return scanned(cv2.warpAffine(page, turn, (800, 800), borderValue=(252, 252, 252)), rng)
+
+
+def pencil_on_ruled_paper(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    return scanned_pencil(drawn, rng, ruled_page())
+
+
+def pencil_plain_page(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    return scanned_pencil(drawn, rng, plain_page())
 
 
 def chalk(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
@@ -350,7 +370,10 @@ STYLES: dict[str, Style] = {
     "pale pen": pale_pen,
     "pencil on ruled paper": pencil_on_ruled_paper,
     "notes, other layouts": notes_elsewhere,
+    "blue pen, plain page": blue_pen_plain_page,
+    "pencil, plain page": pencil_plain_page,
 }
+TWINS = {"blue pen, plain page": "ruled paper", "pencil, plain page": "pencil on ruled paper"}  # same draws
 AS_DRAWN = "as drawn"
 
 
@@ -358,11 +381,14 @@ def drawings(item: sbkit.data.catalogue.CatalogueItem, seed: int, number: int) -
     """The item's drawing as the demo wrote it, then in every style, drawn from its strokes.
 
     Each style of each item (the ``number``-th searched) draws its random parts from a stream of its own, so
-    adding a style leaves every other style's drawings as they were."""
+    adding a style leaves every other style's drawings as they were. A twin in ``TWINS`` (the same drawing on a
+    plain page) shares its ruled style's stream: the same greys, turn and scanner noise."""
     sketch = read_image(item.sketch)
     drawn = Drawn(svg_strokes(item.attributes["strokes"]), sketch.shape[0], item.attributes.get("pattern", "plain"))
-    return {AS_DRAWN: sketch} | {label: style(drawn, np.random.default_rng([seed, number, index]))
-                                         for index, (label, style) in enumerate(STYLES.items())}
+    stream = {label: index for index, label in enumerate(STYLES)}
+    return {AS_DRAWN: sketch} | {
+        label: style(drawn, np.random.default_rng([seed, number, stream[TWINS.get(label, label)]]))
+        for label, style in STYLES.items()}
 
 
 def write_sheet(retriever: sbkit.Retriever, item: sbkit.data.catalogue.CatalogueItem, path: Path,

@@ -26,9 +26,9 @@ WRITING_STROKES = 1.2  # ... crossed by at least this many upright strokes per i
 WORD_STROKES = 3  # ... and by this many at least
 
 
-def drop_specks(ink: np.ndarray) -> np.ndarray:
-    """Remove ink blobs too small to be part of a drawing (noise, paper grain)."""
-    min_area = max(2, round((min(ink.shape) / 500) ** 2))
+def drop_specks(ink: np.ndarray, min_area: int | None = None) -> np.ndarray:
+    """Remove ink blobs under ``min_area`` px, by default too small to be part of a drawing (noise, paper grain)."""
+    min_area = max(2, round((min(ink.shape) / 500) ** 2)) if min_area is None else min_area
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area

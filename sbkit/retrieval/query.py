@@ -10,7 +10,8 @@ person handed in into crisp dark strokes on white:
 - faint ink: strokes in light pencil or a light-coloured pen are made as dark as any other
   (:func:`ink_gray`, :func:`darken_faint_ink`), so they are not taken for a blank page;
 - ruled or squared paper: printed lines that run across the page in a ruling, and a margin square to them,
-  are erased (:func:`erase_printed_lines`), so a pencil as light as the rules is not lost among them;
+  are erased, except where a darker stroke crosses them (:mod:`sbkit.retrieval.ruled`), so a pencil as light
+  as the rules is not lost among them;
 - a photo of paper: a page lying on a darker surface is taken alone (:func:`blank_outside_page`), and
   uneven lighting is flattened by dividing by the paper's own brightness (a grey closing, which removes
   strokes thinner than its kernel), so a shadow is never taken for ink;
@@ -36,10 +37,11 @@ from PIL import Image, UnidentifiedImageError
 
 from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
+from sbkit.retrieval.levels import levels
 from sbkit.retrieval.marks import drop_notes, drop_pointed_notes, drop_specks
-from sbkit.retrieval.masks import box, disc, extent, full_size, shrunk
+from sbkit.retrieval.masks import disc, extent, full_size, shrunk
+from sbkit.retrieval.ruled import erase_printed_lines
 from sbkit.sketch import ink_mask, normalize_sketch
-from sbkit.sketch.edges import median_level
 from sbkit.sketch.job_read import resize_longest
 
 BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
@@ -54,18 +56,9 @@ PAGE_AROUND = 0.2  # ... and lines at least this fraction of the photo's edge (a
 PAGE_EDGE = 0.05  # ... and meets the paper in a step of at least this fraction of it per pixel (at 256 px)
 PAGE_FILL = 0.9  # a sheet of paper fills at least this fraction of its convex hull
 PAGE_MARGIN = 0.015  # the page's border (its shadow, its edge) is blanked this far in, as a fraction of the side
-FAINT_INK = 150  # strokes whose darkest pixels stay lighter than this are faint ...
-FAINT_SHARE = 0.0002  # ... the darkest pixels being this share of the drawing
+FAINT_INK = 150  # strokes whose darkest pixels (levels.INK_SHARE of the picture) stay lighter than this are faint
 FAINT_CONTRAST = 20  # faint strokes are darkened when they stand at least this many levels below the paper
 FAINT_NOISE = 8  # ... and at least this many times the paper's own noise, so a blank page's grain stays paper
-RULE_FRAME = 0.02  # printed lines are looked for when this share of the picture's outer band is darker than paper
-RULE_CONTRAST = 15  # ... by this many levels (the band is 3% of the shorter side wide)
-RULE_SIDE = 512  # ... with a Hough transform at this many px
-RULE_LENGTH = 0.7  # a printed line runs straight across at least this fraction of the picture's width or height
-RULE_COUNT = 3  # ... in a ruling of at least this many such lines within RULE_ANGLE of each other
-RULE_ANGLE = 1.0  # degrees
-RULE_SQUARE = 3.0  # a margin lies within this many degrees of square to the ruling
-RULE_BEYOND = 0.25  # ... which runs on beyond the drawing: this share of its ink lies outside the drawing's box
 MAX_SIDE = 2048  # larger drawings (phone photos) are scaled down first; the sketch ends far smaller anyway
 
 
@@ -180,21 +173,11 @@ def dark_on_light(gray: np.ndarray) -> np.ndarray:
     return 255 - gray if float(np.median(gray)) < 128 else gray
 
 
-def _levels(gray: np.ndarray) -> tuple[int, int, float]:
-    """The ink's level (the darkest ``FAINT_SHARE`` of pixels), the paper's (the median) and the paper's noise
-    (the median absolute deviation, scaled to a standard deviation) of a dark-on-light drawing."""
-    counts = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()
-    ink = int(np.searchsorted(np.cumsum(counts) / gray.size, FAINT_SHARE))
-    paper = int(median_level(counts))
-    spread = np.bincount(np.abs(np.arange(256) - paper), weights=counts, minlength=256)  # counts by |level - paper|
-    return ink, paper, 1.4826 * float(median_level(spread))
-
-
 def _faint(gray: np.ndarray) -> tuple[int, int] | None:
     """The ink's and the paper's levels of a dark-on-light drawing whose strokes are faint, yet stand clear of
     the paper's noise (see ``FAINT_INK``, ``FAINT_CONTRAST`` and ``FAINT_NOISE``); None for any other drawing,
     light-on-dark ones included (their darkest pixels are the ground)."""
-    ink, paper, noise = _levels(gray)
+    ink, paper, noise = levels(gray)
     return (ink, paper) if ink >= FAINT_INK and paper - ink >= max(FAINT_CONTRAST, FAINT_NOISE * noise) else None
 
 
@@ -209,7 +192,7 @@ def ink_gray(image: np.ndarray) -> np.ndarray:
         return gray
     red, green, blue = cv2.split(np.ascontiguousarray(as_uint8(image)))
     darkest = cv2.min(cv2.min(red, green), blue)  # numpy's min over the channel axis is 15x slower
-    ink, paper, _ = _levels(darkest)
+    ink, paper, _ = levels(darkest)
     return darkest if paper - ink > faint[1] - faint[0] else gray
 
 
@@ -306,95 +289,6 @@ def flatten_background(gray: np.ndarray) -> np.ndarray:
     height, width = gray.shape
     paper = field if field.shape == gray.shape else cv2.resize(field, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.clip(gray.astype(np.float32) / np.maximum(paper, 1.0) * 255, 0, 255).astype(np.uint8)
-
-
-def _crosses_frame(gray: np.ndarray) -> bool:
-    """Whether lines cross the picture's outer band (3% of its shorter side) as the rules of a page do: over
-    ``RULE_FRAME`` of it is darker than the band's median by ``RULE_CONTRAST``. A drawing on a plain page
-    leaves it blank, so it costs no more than this."""
-    band = max(2, round(0.03 * min(gray.shape)))
-    frame = np.concatenate([gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(),
-                            gray[:, -band:].ravel()])
-    return float(np.mean(frame < np.median(frame) - RULE_CONTRAST)) >= RULE_FRAME
-
-
-def _angle_apart(theta: np.ndarray, angle: float) -> np.ndarray:
-    """How far apart line directions are, in radians (0 to pi/2; directions are taken modulo pi)."""
-    return np.abs((theta - angle + np.pi / 2) % np.pi - np.pi / 2)
-
-
-def _full_lines(segments: np.ndarray, shape: tuple[int, ...], thickness: int) -> np.ndarray:
-    """A bool mask of ``shape`` with each segment (x1, y1, x2, y2) drawn as a whole line across it."""
-    mask = np.zeros(shape[:2], np.uint8)
-    far = 2 * sum(shape[:2])
-    for x1, y1, x2, y2 in segments:
-        dx, dy = np.array([x2 - x1, y2 - y1]) / np.hypot(x2 - x1, y2 - y1) * far
-        cv2.line(mask, (round(x1 - dx), round(y1 - dy)), (round(x2 + dx), round(y2 + dy)), 1, thickness)
-    return mask.astype(bool)
-
-
-def _ruling(segments: np.ndarray) -> np.ndarray | None:
-    """The segments that make a ruling (at least ``RULE_COUNT`` distinct lines within ``RULE_ANGLE`` of one
-    direction) and any margin square to it (within ``RULE_SQUARE``); None when there is no ruling."""
-    theta = np.mod(np.arctan2(segments[:, 3] - segments[:, 1], segments[:, 2] - segments[:, 0]), np.pi)
-    tolerance = np.deg2rad(RULE_ANGLE)
-    lines, direction = 0, 0.0
-    for angle in np.unique(np.round(theta / tolerance)) * tolerance:
-        normal = np.array([-np.sin(angle), np.cos(angle)])
-        offsets = np.sort(segments[_angle_apart(theta, angle) <= tolerance, :2] @ normal)
-        lines, direction = max((lines, direction), (1 + int(np.sum(np.diff(offsets) > 3)), angle))
-    if lines < RULE_COUNT:
-        return None
-    apart = _angle_apart(theta, direction)
-    return segments[(apart <= tolerance) | (np.abs(apart - np.pi / 2) <= np.deg2rad(RULE_SQUARE))]
-
-
-def printed_lines(gray: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """The printed lines of ruled or squared paper under a dark-on-light drawing, as segments (x1, y1, x2, y2)
-    at full size, and the paper's level; None for a drawing on plain paper.
-
-    Lines are found by a probabilistic Hough transform at ``RULE_SIDE`` px (the picture darkened by a 3x3
-    minimum first, so that 1 px rules survive the scale-down). A printed line runs straight across most of the
-    picture (``RULE_LENGTH``), among parallel ones (``RULE_COUNT``), and on beyond the drawing
-    (``RULE_BEYOND``): the stripes or hatching of a drawing stay within it.
-    """
-    if not _crosses_frame(gray):
-        return None
-    scale = min(1.0, RULE_SIDE / max(gray.shape))
-    small = gray if scale == 1 else cv2.resize(cv2.erode(gray, np.ones((3, 3), np.uint8)), None, fx=scale,
-                                               fy=scale, interpolation=cv2.INTER_AREA)
-    height, width = small.shape
-    _, paper, _ = _levels(small)
-    dark = (small < paper - RULE_CONTRAST).astype(np.uint8)
-    length = round(RULE_LENGTH * min(height, width))
-    found = cv2.HoughLinesP(dark, 1, np.pi / 720, threshold=length // 2, minLineLength=length,
-                            maxLineGap=max(3, min(height, width) // 50))
-    if found is None:
-        return None
-    segments = found.reshape(-1, 4).astype(np.float64)
-    across = (np.abs(segments[:, 2] - segments[:, 0]) >= RULE_LENGTH * width) | (
-        np.abs(segments[:, 3] - segments[:, 1]) >= RULE_LENGTH * height)
-    lines = _ruling(segments[across]) if across.sum() >= RULE_COUNT else None
-    if lines is None:
-        return None
-    on_lines = _full_lines(lines, small.shape, 5) & dark.astype(bool)
-    left, top, right, bottom = box(dark.astype(bool) & ~on_lines)  # the drawing, without the lines
-    inside = on_lines[top:bottom, left:right].sum()
-    if on_lines.sum() - inside < RULE_BEYOND * on_lines.sum():
-        return None
-    return lines / scale, paper
-
-
-def erase_printed_lines(gray: np.ndarray) -> np.ndarray:
-    """Paint the printed lines of ruled or squared paper (:func:`printed_lines`) the paper's level, so that a
-    pencil as light as the rules is read as the drawing and the rules are not; any other drawing is returned
-    as it is. Strokes lose a line's width where they cross it, which the sketch's scale-down closes."""
-    found = printed_lines(gray)
-    if found is None:
-        return gray
-    lines, paper = found
-    thickness = max(3, round(2 * max(gray.shape) / RULE_SIDE) + 1)
-    return np.where(_full_lines(lines, gray.shape, thickness), np.uint8(paper), gray)
 
 
 def _depth(mask: np.ndarray) -> np.ndarray:
