@@ -91,6 +91,18 @@ def _line_kernel(angle: float, length: int) -> np.ndarray:
     return kernel
 
 
+def _fit_line(columns: np.ndarray, rows: np.ndarray) -> tuple[float, float, float, float]:
+    """The least-squares line through pixels: its direction (vx, vy) and a point (x0, y0) on it."""
+    points = np.column_stack([columns, rows]).astype(np.float32)
+    return tuple(float(value) for value in cv2.fitLine(points, cv2.DIST_L2, 0, 0.01, 0.01).ravel())
+
+
+def _half_width(distances: np.ndarray) -> float:
+    """Half a line's width from its own pixels' distances to its centre (uniform across it: twice their median),
+    with the 1 px fringe grown around it; infinite when it has none."""
+    return 2 * float(np.median(distances)) + 1.5 if distances.size else np.inf
+
+
 def _traced_lines(dark: np.ndarray, angle: float) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Every printed line of a bool mask ``dark`` in direction ``angle``: the rows and columns of its pixels
     (with a 1 px fringe), and their positions along it in whole pixels.
@@ -98,8 +110,9 @@ def _traced_lines(dark: np.ndarray, angle: float) -> Iterator[tuple[np.ndarray, 
     The mask, grown by 1 px so that an antialiased line is whole, is opened with a line ``RULE_RUN`` of the
     shorter side long in that direction, which keeps straight runs along it and drops strokes that cross.
     Each run reaching across ``RULE_LENGTH`` of the picture is fitted with a straight line, from its pixels
-    near its median offset in that direction (so a stroke that joins it does not pull the line away from
-    the rule's own direction and place). It is a printed line when that line runs within
+    near its median offset in that direction and then again from the dark pixels within the first line's
+    width (so a stroke that joins it does not pull the line off the rule). It is a printed line when that
+    line runs within
     ``RULE_ANGLE`` of the direction, is thin (``RULE_WIDTH``), and its pixels within the line's width ink it
     across ``RULE_LENGTH`` of the picture too: a long stroke that curves, or slants a little, is not a rule,
     nor is a dark area.
@@ -119,16 +132,18 @@ def _traced_lines(dark: np.ndarray, angle: float) -> Iterator[tuple[np.ndarray, 
         rows, columns = rows + where[0].start, columns + where[1].start
         offset = columns * -np.sin(angle) + rows * np.cos(angle)
         near = np.abs(offset - np.median(offset)) <= widest  # the run's middle, in the ruling's direction ...
-        points = np.column_stack([columns[near], rows[near]]).astype(np.float32)
-        vx, vy, x0, y0 = cv2.fitLine(points, cv2.DIST_L2, 0, 0.01, 0.01).ravel()  # ... fitted: its own
+        vx, vy, x0, y0 = _fit_line(columns[near], rows[near])  # ... fitted: its own direction and place
         if _angle_apart(np.arctan2(vy, vx), angle) > np.deg2rad(RULE_ANGLE):
             continue  # a straight stroke at a slant to the ruling
+        own = dark[rows, columns]
         distance = np.abs((columns - x0) * vy - (rows - y0) * vx)
-        own = distance[dark[rows, columns] & (distance <= widest)]
-        # half the line's width (the distances of its own pixels are uniform), and the fringe grown around it
-        half = 2 * float(np.median(own)) + 1.5 if own.size else np.inf
+        half = _half_width(distance[own & (distance <= widest)])
         if half > widest:
             continue  # a dark area, such as a shadow's
+        on_line = own & (distance <= half)  # fitted again to the line's own pixels: a stroke that joins it pulls less
+        vx, vy, x0, y0 = _fit_line(columns[on_line], rows[on_line])
+        distance = np.abs((columns - x0) * vy - (rows - y0) * vx)
+        half = _half_width(distance[own & (distance <= widest)])
         on = distance <= half
         along = (columns[on] - x0) * vx + (rows[on] - y0) * vy
         inked = np.unique(np.floor(along / run * 4)).size * run / 4
