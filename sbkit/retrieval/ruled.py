@@ -48,9 +48,14 @@ def _angles(segments: np.ndarray) -> np.ndarray:
     return np.mod(np.arctan2(segments[:, 3] - segments[:, 1], segments[:, 2] - segments[:, 0]), np.pi)
 
 
+def _turn(theta: np.ndarray, angle: float) -> np.ndarray:
+    """The turn from ``angle`` to each line direction, in radians (-pi/2 to pi/2; directions are taken modulo pi)."""
+    return (theta - angle + np.pi / 2) % np.pi - np.pi / 2
+
+
 def _angle_apart(theta: np.ndarray, angle: float) -> np.ndarray:
-    """How far apart line directions are, in radians (0 to pi/2; directions are taken modulo pi)."""
-    return np.abs((theta - angle + np.pi / 2) % np.pi - np.pi / 2)
+    """How far apart line directions are, in radians (0 to pi/2)."""
+    return np.abs(_turn(theta, angle))
 
 
 def _ruling(segments: np.ndarray) -> np.ndarray | None:
@@ -77,7 +82,7 @@ def _directions(lines: np.ndarray) -> list[float]:
     for group in (~square, square):
         if group.any():
             reference = theta[group][0]  # directions wrap at pi: take their median around one of them
-            directions.append(reference + float(np.median((theta[group] - reference + np.pi / 2) % np.pi - np.pi / 2)))
+            directions.append(reference + float(np.median(_turn(theta[group], reference))))
     return directions
 
 
