@@ -15,8 +15,12 @@ SIDE = 600
 RULE, MARGIN = (170, 200, 235), (235, 150, 150)  # pale blue rules, a red margin
 
 
+def plain_page() -> np.ndarray:
+    return np.full((SIDE, SIDE, 3), 252, np.uint8)
+
+
 def ruled_page(squared: bool = False) -> np.ndarray:
-    page = np.full((SIDE, SIDE, 3), 252, np.uint8)
+    page = plain_page()
     for at in range(30, SIDE, 24):
         cv2.line(page, (0, at), (SIDE, at), RULE, 1, cv2.LINE_AA)
         if squared:
@@ -38,7 +42,7 @@ def in_pencil(page: np.ndarray, grey: int, turn: float = 0.0) -> np.ndarray:
 
 def plain(turn: float = 0.0) -> np.ndarray:
     """The same drawing in black on plain paper, turned like the page: what the pencil should come out as."""
-    return prepare_query(in_pencil(np.full((SIDE, SIDE, 3), 252, np.uint8), 0, turn), SIZE, WIDTH)
+    return prepare_query(in_pencil(plain_page(), 0, turn), SIZE, WIDTH)
 
 
 @pytest.mark.parametrize("grey", [100, 160, 200])
@@ -101,7 +105,7 @@ def ink_parts(gray: np.ndarray) -> int:
 @pytest.mark.parametrize("turn", [0.0, -2.5])
 def test_pen_strokes_that_cross_the_rules_stay_whole(turn):
     """A dark pen crosses the pale rules; only the rules are erased, so the strokes keep their ink there."""
-    on_plain = clean_drawing(in_pencil(np.full((SIDE, SIDE, 3), 252, np.uint8), 40, turn))
+    on_plain = clean_drawing(in_pencil(plain_page(), 40, turn))
     on_ruled = clean_drawing(in_pencil(ruled_page(), 40, turn))
     assert ink_parts(on_ruled) == ink_parts(on_plain)
     assert ink_iou(on_ruled, on_plain) > 0.95
@@ -112,7 +116,7 @@ def test_no_trace_of_the_rules_or_the_margin_is_left(turn, grey):
     """Every rule is traced at full size, so none leaves a row of dots that would frame the drawing, and a
     pencil nearly as light as the rules is kept."""
     ink = clean_drawing(scanned(in_pencil(ruled_page(), grey, turn))) < 128
-    drawn = cv2.dilate((clean_drawing(in_pencil(np.full((SIDE, SIDE, 3), 252, np.uint8), grey, turn)) < 128)
+    drawn = cv2.dilate((clean_drawing(in_pencil(plain_page(), grey, turn)) < 128)
                        .astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
     assert ink.sum() > 0.5 * drawn.sum() / 9 and (ink & ~drawn).sum() < 0.002 * ink.sum()
 
