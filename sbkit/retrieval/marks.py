@@ -50,7 +50,7 @@ def drop_notes(ink: np.ndarray) -> np.ndarray:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(near, connectivity=8)
     if count <= 2:
         return ink
-    lengths = stats[:, cv2.CC_STAT_WIDTH:cv2.CC_STAT_HEIGHT + 1].max(axis=1)
+    lengths = _lengths(stats)
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH] * stats[1:, cv2.CC_STAT_HEIGHT]))
     keep = lengths >= NOTE_SIZE * lengths[largest]
     keep[0] = False
@@ -74,7 +74,7 @@ def drop_pointed_notes(ink: np.ndarray) -> np.ndarray:
     small = shrunk(ink, ink_extent, LEADER_SIDE)
     dropped = np.zeros_like(small)
     for _ in range(LEADER_NOTES):
-        note = _pointed_note(small & ~dropped)
+        note = _pointed_note(small & ~dropped, ink)
         if note is None:
             break
         dropped |= note
@@ -82,6 +82,11 @@ def drop_pointed_notes(ink: np.ndarray) -> np.ndarray:
         return ink
     kept = cv2.dilate((small & ~dropped).astype(np.uint8), disc(3))  # covers the kept strokes at full size
     return ink & full_size(kept > 0, ink.shape)
+
+
+def _lengths(stats: np.ndarray) -> np.ndarray:
+    """The longer side of each connected component's box, from OpenCV's component stats."""
+    return stats[:, cv2.CC_STAT_WIDTH:cv2.CC_STAT_HEIGHT + 1].max(axis=1)
 
 
 def _line_ends(mask: np.ndarray, offset: tuple[int, int] = (0, 0)) -> tuple[float, np.ndarray, np.ndarray]:
@@ -117,6 +122,12 @@ def _is_writing(mask: np.ndarray) -> bool:
     return strokes >= WORD_STROKES and strokes * height >= WRITING_STROKES * width
 
 
+def _reads_as_writing(found: np.ndarray, ink: np.ndarray) -> bool:
+    """:func:`_is_writing` on the strokes of the full-size ``ink`` that ``found``, a mask on it shrunk, covers:
+    there the letters of bold or small print do not run together."""
+    return _is_writing(ink & full_size(found, ink.shape))
+
+
 def _group_near(groups: np.ndarray, point: np.ndarray, reach: int, other_than: int) -> int | None:
     """The group label most common within ``reach`` px of ``point`` (x, y), leaving out 0 and ``other_than``;
     None when there is none."""
@@ -137,13 +148,14 @@ def _overlap(a: Box, b: Box) -> Box:
     return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
 
 
-def _is_note(note: np.ndarray, drawing: np.ndarray) -> bool:
+def _is_note(note: np.ndarray, drawing: np.ndarray, ink: np.ndarray) -> bool:
     """Whether a group of strokes at a leader's far end reads as a note beside ``drawing``: set apart from it
     by ``NOTE_GAP`` of its extent, small beside it (``NOTE_AREA``), mostly outside its box (``NOTE_WITHIN``),
-    and writing."""
+    and writing (read in the full-size ``ink``)."""
     note_box, drawing_box = box(note), box(drawing)
     if not (_area(note_box) <= NOTE_AREA * _area(drawing_box)
-            and _area(_overlap(note_box, drawing_box)) <= NOTE_WITHIN * _area(note_box) and _is_writing(note)):
+            and _area(_overlap(note_box, drawing_box)) <= NOTE_WITHIN * _area(note_box)
+            and _reads_as_writing(note, ink)):
         return False
     return cv2.distanceTransform((~drawing).astype(np.uint8), cv2.DIST_L2, 3)[note].min() >= NOTE_GAP * extent(drawing)
 
@@ -158,12 +170,13 @@ def _groups(ink: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
     return half, cv2.connectedComponents(near, connectivity=8)[1]
 
 
-def _pointed_note(small: np.ndarray) -> np.ndarray | None:
-    """One note and its leader on a shrunk ink mask (see :func:`drop_pointed_notes`), or None."""
+def _pointed_note(small: np.ndarray, ink: np.ndarray) -> np.ndarray | None:
+    """One note and its leader on ``small``, the full-size ``ink`` shrunk (see :func:`drop_pointed_notes`), or
+    None."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(small.astype(np.uint8), connectivity=8)
     if count < 4:  # a drawing, a leader and a note
         return None
-    lengths = stats[:, cv2.CC_STAT_WIDTH:cv2.CC_STAT_HEIGHT + 1].max(axis=1)
+    lengths = _lengths(stats)
     longest = 1 + int(np.argmax(lengths[1:]))
     anchor_row, anchor_column = np.argwhere(labels == longest)[0] // 2  # where the drawing's group is
     gap = max(3, round(NOTE_GAP * lengths[longest]) | 1)
@@ -177,6 +190,8 @@ def _pointed_note(small: np.ndarray) -> np.ndarray | None:
         spread, end_a, end_b = _line_ends(labels[top:top + height, left:left + width] == part, (left, top))
         if spread > LEADER_STRAIGHT or max(_outside(end_a, longest_box), _outside(end_b, longest_box)) == 0:
             continue  # a note lies outside the drawing's box, so a leader's far end does too
+        if _reads_as_writing(labels == part, ink):
+            continue  # a word written joined up is as straight as a line
         rest = small & (labels != part)
         half, groups = _groups(rest, gap)
         drawing_group = groups[anchor_row, anchor_column]
@@ -188,6 +203,6 @@ def _pointed_note(small: np.ndarray) -> np.ndarray | None:
             if group is None:
                 continue
             note = rest & full_size(groups == group, small.shape)
-            if _is_note(note, rest & ~note):
+            if _is_note(note, rest & ~note, ink):
                 return note | (labels == part)
     return None

@@ -32,10 +32,11 @@ def write(page: np.ndarray, text: str, org: tuple[int, int], font: int = cv2.FON
     return page
 
 
-def write_before(page: np.ndarray, text: str, right: int, baseline: int, scale: float = 1.0) -> np.ndarray:
+def write_before(page: np.ndarray, text: str, right: int, baseline: int, scale: float = 1.0,
+                 font: int = cv2.FONT_HERSHEY_SIMPLEX) -> np.ndarray:
     """``text`` on the page, ending at x = ``right``."""
-    width = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)[0][0]
-    return write(page, text, (right - width, baseline), scale=scale)
+    width = cv2.getTextSize(text, font, scale, 2)[0][0]
+    return write(page, text, (right - width, baseline), font, scale)
 
 
 def arrow_from_the_right() -> Noted:
@@ -82,6 +83,28 @@ def a_note_on_either_side() -> Noted:
     return write(page, "no zip", (right + 152, 340)), inked
 
 
+def notes_on_a_wide_page(left_note: str, left_font: int, left_scale: float, right_note: str, right_scale: float,
+                         arrow: int, gap: int) -> Noted:
+    """A note on either side of a drawing on a page wide enough that its notes are found shrunk: on the left
+    in ``left_font``, ``gap`` px before a thin ``arrow`` px long, on the right in bold print."""
+    page, inked = page_with_drawing(560, 1300, 500, 80)
+    left, right = inked[0], inked[2]
+    cv2.arrowedLine(page, (left - 30 - arrow, 250), (left - 30, 250), 0, 2, cv2.LINE_AA, tipLength=0.15)
+    write_before(page, left_note, left - 30 - arrow - gap, 260, left_scale, left_font)
+    cv2.arrowedLine(page, (right + 30 + arrow, 330), (right + 30, 330), 0, 3, cv2.LINE_AA, tipLength=0.2)
+    return write(page, right_note, (right + 40 + arrow, 340), cv2.FONT_HERSHEY_DUPLEX, right_scale), inked
+
+
+def small_bold_print() -> Noted:
+    """Bold print whose letters run together once the page is shrunk."""
+    return notes_on_a_wide_page("gold buttons", cv2.FONT_HERSHEY_SCRIPT_COMPLEX, 0.9, "leather?", 0.9, 110, 15)
+
+
+def a_word_written_joined_up() -> Noted:
+    """A joined-up word ("buttons") as long and as straight as a short arrow."""
+    return notes_on_a_wide_page("gold buttons", cv2.FONT_HERSHEY_SCRIPT_COMPLEX, 1.0, "wider hem", 0.9, 80, 14)
+
+
 NOTES: dict[str, Callable[[], Noted]] = {
     "an arrow from the right, script": arrow_from_the_right,
     "an arrow from the left": arrow_from_the_left,
@@ -89,6 +112,8 @@ NOTES: dict[str, Callable[[], Noted]] = {
     "writing that touches the arrow": writing_that_touches_the_arrow,
     "a line without a head": a_line_without_a_head,
     "a note on either side": a_note_on_either_side,
+    "small bold print on a wide page": small_bold_print,
+    "a word written joined up": a_word_written_joined_up,
 }
 
 
