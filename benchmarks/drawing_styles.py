@@ -8,8 +8,9 @@ thin pen on a large page, with a marker, small in a corner of the page, going ov
 broken strokes, with shading, filled in, with the item's pattern drawn in, in pencil photographed with a
 phone, in blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an
 arrow beside, photographed lying on a table, scanned in light pencil or a pale pen (yellow, pink...), in
-pencil on ruled paper, or with notes on other sides, in other fonts and words. The two ruled pages have twins,
-the same drawing on a plain page ("blue pen, plain page", "pencil, plain page"): what erasing the rules aims at.
+pencil on ruled paper, with notes on other sides, in other fonts and words, or in pencil on a dot-grid journal
+page. The two ruled pages have twins, the same drawing on a plain page ("blue pen, plain page", "pencil, plain
+page"): what erasing the rules aims at; the dot-grid pencil is drawn as the plain-page pencil is.
 The demo keeps each test drawing's strokes (an SVG beside its PNG), so every test item of a demo run is
 drawn again in each of those styles from the same strokes and searched through `sbkit.Retriever`, sketch
 only, as `sbkit search` does. A style that loses much against "as drawn" is one the query cleaning
@@ -203,6 +204,17 @@ def ruled_page(side: int = 800) -> np.ndarray:
     return page
 
 
+def dot_grid_page(rng: np.random.Generator, side: int = 800) -> np.ndarray:
+    """A page of a dot-grid journal: grey dots 3 to 7 px across, 24 to 32 px apart."""
+    page = plain_page(side)
+    spacing, radius, grey = int(rng.integers(24, 33)), int(rng.integers(1, 4)), int(rng.integers(130, 201))
+    start_x, start_y = (int(start) for start in rng.integers(0, spacing, 2))
+    for y in range(start_y, side, spacing):
+        for x in range(start_x, side, spacing):
+            cv2.circle(page, (x, y), radius, (grey, grey, grey), -1, cv2.LINE_AA)
+    return page
+
+
 def blue_pen(drawn: Drawn, page: np.ndarray) -> np.ndarray:
     return draw(drawn.strokes, drawn.frame, (800, 800), (110, 60, 660), 3, page, (30, 40, 140))
 
@@ -231,6 +243,10 @@ def pencil_on_ruled_paper(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
 
 def pencil_plain_page(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     return scanned_pencil(drawn, rng, plain_page())
+
+
+def pencil_on_dot_grid(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    return scanned_pencil(drawn, rng, dot_grid_page(rng))
 
 
 def chalk(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
@@ -372,6 +388,7 @@ STYLES: dict[str, Style] = {
     "notes, other layouts": notes_elsewhere,
     "blue pen, plain page": blue_pen_plain_page,
     "pencil, plain page": pencil_plain_page,
+    "pencil on dot-grid paper": pencil_on_dot_grid,
 }
 TWINS = {"blue pen, plain page": "ruled paper", "pencil, plain page": "pencil on ruled paper"}  # same draws
 AS_DRAWN = "as drawn"

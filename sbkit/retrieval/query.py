@@ -37,6 +37,7 @@ from PIL import Image, UnidentifiedImageError
 
 from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
+from sbkit.retrieval.dotted import erase_grid_dots
 from sbkit.retrieval.levels import levels
 from sbkit.retrieval.marks import drop_notes, drop_pointed_notes, drop_specks
 from sbkit.retrieval.masks import disc, extent, full_size, shrunk
@@ -350,7 +351,7 @@ def clean_drawing(image: np.ndarray) -> np.ndarray:
     if max(gray.shape) > MAX_SIDE:
         gray = resize_longest(gray, MAX_SIDE)
     gray = dark_on_light(blank_outside_page(gray))
-    gray = darken_faint_ink(erase_printed_lines(flatten_background(gray)))
+    gray = darken_faint_ink(erase_grid_dots(erase_printed_lines(flatten_background(gray))))
     ink = outline_areas(drop_pointed_notes(drop_notes(drop_specks(ink_mask(gray)))))
     return np.where(ink, 0, 255).astype(np.uint8)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from sbkit.retrieval.query import prepare_query
+
 
 def ink_iou(a: np.ndarray, b: np.ndarray) -> float:
     """IoU of the two sketches' ink after a 3x3 dilation (forgives one-pixel shifts)."""
@@ -37,6 +39,28 @@ def scanned(page: np.ndarray, grain: float = 2.0, seed: int = 0) -> np.ndarray:
     ok, jpeg = cv2.imencode(".jpg", blurred, [cv2.IMWRITE_JPEG_QUALITY, 85])
     assert ok
     return cv2.imdecode(jpeg, cv2.IMREAD_UNCHANGED)
+
+
+SIDE = 600  # a page in pencil
+
+
+def plain_page() -> np.ndarray:
+    return np.full((SIDE, SIDE, 3), 252, np.uint8)
+
+
+def in_pencil(page: np.ndarray, grey: int, turn: float = 0.0) -> np.ndarray:
+    """The drawing in pencil of level ``grey`` on ``page``, the page then turned by ``turn`` degrees."""
+    page = page.copy()
+    lines = np.full((SIDE, SIDE), 255, np.uint8)
+    lines[90:490, 130:530] = drawing(400, 4)
+    page[lines < 128] = grey
+    rotation = cv2.getRotationMatrix2D((SIDE / 2, SIDE / 2), turn, 1.0)
+    return cv2.warpAffine(page, rotation, (SIDE, SIDE), borderValue=(252, 252, 252))
+
+
+def plain(turn: float = 0.0) -> np.ndarray:
+    """The same drawing in black on plain paper, turned like the page: what the pencil should come out as."""
+    return prepare_query(in_pencil(plain_page(), 0, turn), SIZE, WIDTH)
 
 
 def paper_photo(side: int = 800, stroke_darkness: float = 0.45, seed: int = 0) -> np.ndarray:

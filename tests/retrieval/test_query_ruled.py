@@ -5,18 +5,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from sketch_helpers import FORMS, SIZE, WIDTH, drawing, ink_iou, scanned
+from sketch_helpers import FORMS, SIDE, SIZE, WIDTH, drawing, in_pencil, ink_iou, plain, plain_page, scanned
 
 import sbkit.retrieval.query as query
 from sbkit.retrieval.query import clean_drawing, prepare_query, to_gray
 from sbkit.retrieval.ruled import erase_printed_lines, printed_lines
 
-SIDE = 600
 RULE, MARGIN = (170, 200, 235), (235, 150, 150)  # pale blue rules, a red margin
-
-
-def plain_page() -> np.ndarray:
-    return np.full((SIDE, SIDE, 3), 252, np.uint8)
 
 
 def ruled_page(squared: bool = False) -> np.ndarray:
@@ -28,21 +23,6 @@ def ruled_page(squared: bool = False) -> np.ndarray:
     if not squared:
         cv2.line(page, (70, 0), (70, SIDE), MARGIN, 2, cv2.LINE_AA)
     return page
-
-
-def in_pencil(page: np.ndarray, grey: int, turn: float = 0.0) -> np.ndarray:
-    """The drawing in pencil of level ``grey`` on ``page``, the page then turned by ``turn`` degrees."""
-    page = page.copy()
-    lines = np.full((SIDE, SIDE), 255, np.uint8)
-    lines[90:490, 130:530] = drawing(400, 4)
-    page[lines < 128] = grey
-    rotation = cv2.getRotationMatrix2D((SIDE / 2, SIDE / 2), turn, 1.0)
-    return cv2.warpAffine(page, rotation, (SIDE, SIDE), borderValue=(252, 252, 252))
-
-
-def plain(turn: float = 0.0) -> np.ndarray:
-    """The same drawing in black on plain paper, turned like the page: what the pencil should come out as."""
-    return prepare_query(in_pencil(plain_page(), 0, turn), SIZE, WIDTH)
 
 
 @pytest.mark.parametrize("grey", [100, 160, 200])
