@@ -11,7 +11,7 @@ person handed in into crisp dark strokes on white:
   (:func:`ink_gray`, :func:`darken_faint_ink`), so they are not taken for a blank page;
 - ruled or squared paper: printed lines that run across the page in a ruling, and a margin square to them,
   are erased, except where a darker stroke crosses them (:mod:`sbkit.retrieval.ruled`), so a pencil as light
-  as the rules is not lost among them;
+  as the rules is not lost among them; so are the printed dots of dot-grid paper (:mod:`sbkit.retrieval.dotted`);
 - a photo of paper: a page lying on a darker surface is taken alone (:func:`blank_outside_page`), and
   uneven lighting is flattened by dividing by the paper's own brightness (a grey closing, which removes
   strokes thinner than its kernel), so a shadow is never taken for ink;
