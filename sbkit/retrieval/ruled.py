@@ -96,10 +96,15 @@ def _line_kernel(angle: float, length: int) -> np.ndarray:
     return kernel
 
 
-def _fit_line(columns: np.ndarray, rows: np.ndarray) -> tuple[float, float, float, float]:
-    """The least-squares line through pixels: its direction (vx, vy) and a point (x0, y0) on it."""
-    points = np.column_stack([columns, rows]).astype(np.float32)
-    return tuple(float(value) for value in cv2.fitLine(points, cv2.DIST_L2, 0, 0.01, 0.01).ravel())
+def _fitted(columns: np.ndarray, rows: np.ndarray, chosen: np.ndarray, own: np.ndarray,
+            widest: float) -> tuple[tuple[float, float, float, float], np.ndarray, float]:
+    """The least-squares line through a run's ``chosen`` pixels (its direction (vx, vy) and a point (x0, y0) on
+    it), every pixel's distance to it, and its half width (:func:`_half_width`) from the run's dark pixels
+    (``own``) within ``widest`` of it."""
+    points = np.column_stack([columns[chosen], rows[chosen]]).astype(np.float32)
+    vx, vy, x0, y0 = line = tuple(float(value) for value in cv2.fitLine(points, cv2.DIST_L2, 0, 0.01, 0.01).ravel())
+    distance = np.abs((columns - x0) * vy - (rows - y0) * vx)
+    return line, distance, _half_width(distance[own & (distance <= widest)])
 
 
 def _half_width(distances: np.ndarray) -> float:
@@ -137,18 +142,14 @@ def _traced_lines(dark: np.ndarray, angle: float) -> Iterator[tuple[np.ndarray, 
         rows, columns = rows + where[0].start, columns + where[1].start
         offset = columns * -np.sin(angle) + rows * np.cos(angle)
         near = np.abs(offset - np.median(offset)) <= widest  # the run's middle, in the ruling's direction ...
-        vx, vy, x0, y0 = _fit_line(columns[near], rows[near])  # ... fitted: its own direction and place
+        own = dark[rows, columns]
+        (vx, vy, _, _), distance, half = _fitted(columns, rows, near, own, widest)  # ... its own direction and place
         if _angle_apart(np.arctan2(vy, vx), angle) > np.deg2rad(RULE_ANGLE):
             continue  # a straight stroke at a slant to the ruling
-        own = dark[rows, columns]
-        distance = np.abs((columns - x0) * vy - (rows - y0) * vx)
-        half = _half_width(distance[own & (distance <= widest)])
         if half > widest:
             continue  # a dark area, such as a shadow's
-        on_line = own & (distance <= half)  # fitted again to the line's own pixels: a stroke that joins it pulls less
-        vx, vy, x0, y0 = _fit_line(columns[on_line], rows[on_line])
-        distance = np.abs((columns - x0) * vy - (rows - y0) * vx)
-        half = _half_width(distance[own & (distance <= widest)])
+        # fitted again to the line's own pixels: a stroke that joins it pulls less
+        (vx, vy, x0, y0), distance, half = _fitted(columns, rows, own & (distance <= half), own, widest)
         on = distance <= half
         along = (columns[on] - x0) * vx + (rows[on] - y0) * vy
         inked = np.unique(np.floor(along / run * 4)).size * run / 4
