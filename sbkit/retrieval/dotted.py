@@ -41,9 +41,9 @@ def _dot_sized(labels: np.ndarray, stats: np.ndarray, small: np.ndarray, dots: n
     return (small & (area <= DOT_AREA * np.median(area[np.unique(labels[dots])])))[labels]
 
 
-def grid_dots(gray: np.ndarray) -> np.ndarray | None:
+def grid_dots(gray: np.ndarray) -> tuple[np.ndarray, int] | None:
     """The printed dots of dot-grid paper under a dark-on-light drawing, as a bool mask of the dots laid out
-    evenly; None for a drawing on any other paper."""
+    evenly, and the paper's level; None for a drawing on any other paper."""
     _, paper, _ = levels(gray)
     dark = gray < paper - DOT_CONTRAST
     labels, stats, centres, small = _small_blobs(dark)
@@ -64,17 +64,17 @@ def grid_dots(gray: np.ndarray) -> np.ndarray | None:
     left, top, right, bottom = box(drawing)
     x, y = centres[dots].T
     outside = (x < left) | (x >= right) | (y < top) | (y >= bottom)
-    return printed if outside.mean() >= DOT_BEYOND else None
+    return (printed, paper) if outside.mean() >= DOT_BEYOND else None
 
 
 def erase_grid_dots(gray: np.ndarray) -> np.ndarray:
     """Paint the printed dots of dot-grid paper (:func:`grid_dots`) the paper's level; any other drawing is
     returned as it is. Dots are read at half their own darkness, where one that touches a stroke only through
     both fringes stands apart, and painted out with a 2 px fringe; a dot that a stroke runs over stays on it."""
-    printed = grid_dots(gray)
-    if printed is None:
+    found = grid_dots(gray)
+    if found is None:
         return gray
-    _, paper, _ = levels(gray)
+    printed, paper = found
     half = gray < (paper + np.median(gray[printed])) / 2
     labels, stats, _, small = _small_blobs(half)
     dots = printed | _dot_sized(labels, stats, small, printed & half)

@@ -41,8 +41,9 @@ def test_without_erasing_the_dots_the_same_page_is_lost(monkeypatch):
 
 def test_only_the_dots_go():
     page = to_gray(in_pencil(dot_grid_page(), 120))
-    dots = grid_dots(page)
-    assert dots is not None
+    found = grid_dots(page)
+    assert found is not None
+    dots, _ = found
     assert not (dots & (to_gray(in_pencil(plain_page(), 0)) < 128)).any()  # no stroke pixel is taken for a dot
     printed = to_gray(dot_grid_page()) < 200
     assert dots[printed].mean() > 0.8  # most dots are found on their own; those under a stroke stay with it
