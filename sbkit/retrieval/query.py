@@ -18,8 +18,9 @@ person handed in into crisp dark strokes on white:
 - specks of noise are dropped, and so are marks set well apart from the drawing, such as a signature or a
   page number, and a note written beside it with a line or an arrow pointing at it
   (:mod:`sbkit.retrieval.marks`); drawings over ``MAX_SIDE`` px are scaled down;
-- areas coloured in or shaded are reduced to their outlines (:func:`outline_areas`): training sketches are
-  lines, and thinning a filled area would leave its medial axis, a shape no photo's sketch has.
+- areas coloured in or hatched are reduced to their outlines, and hatching to the lines drawn across it
+  (:mod:`sbkit.retrieval.areas`): training sketches are lines, and thinning a filled area would leave its
+  medial axis, a shape no photo's sketch has.
 
 :func:`prepare_query` then widens strokes too thin to survive the scale-down inside ``normalize_sketch``
 (a 1 px pen line in a large drawing would otherwise vanish), and normalises.
@@ -37,21 +38,17 @@ from PIL import Image, UnidentifiedImageError
 
 from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
+from sbkit.retrieval.areas import outline_areas
 from sbkit.retrieval.dotted import erase_grid_dots
 from sbkit.retrieval.levels import levels
 from sbkit.retrieval.marks import drop_notes, drop_pointed_notes, drop_specks
-from sbkit.retrieval.masks import disc, extent, full_size, shrunk
+from sbkit.retrieval.masks import disc
 from sbkit.retrieval.ruled import erase_printed_lines
 from sbkit.sketch import ink_mask, normalize_sketch
 from sbkit.sketch.job_read import resize_longest
 
 BACKGROUND_SIDE = 256  # the paper's brightness is estimated at this resolution
 UNEVEN = 0.08  # flatten when the paper's brightness varies by more than this fraction
-AREA_WIDTH = 0.15  # ink wider than this fraction of the drawing's extent is an area, not a line
-SHADING_GAP = 0.05  # lines closer together than this fraction of the extent may shade one area
-SHADING_LINES = 4  # ... when they cut it into at least this many separate gaps
-HATCH_PAPER = 0.4  # ... and paper is more than this fraction of it (lines closed over are mostly ink)
-AREA_SIDE = 512  # areas are found at this extent at most: closing a large drawing costs seconds
 PAGE_CONTRAST = 0.7  # a surface under the page is darker than this fraction of the paper's brightness
 PAGE_AROUND = 0.2  # ... and lines at least this fraction of the photo's edge (a thick line run off it does not)
 PAGE_EDGE = 0.05  # ... and meets the paper in a step of at least this fraction of it per pixel (at 256 px)
@@ -290,59 +287,6 @@ def flatten_background(gray: np.ndarray) -> np.ndarray:
     height, width = gray.shape
     paper = field if field.shape == gray.shape else cv2.resize(field, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.clip(gray.astype(np.float32) / np.maximum(paper, 1.0) * 255, 0, 255).astype(np.uint8)
-
-
-def _depth(mask: np.ndarray) -> np.ndarray:
-    """Each pixel's distance to the nearest pixel outside ``mask`` (the image's edge counts as outside)."""
-    return cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
-
-
-def _hatched(ink: np.ndarray, within: np.ndarray) -> bool:
-    """Whether lines cross ``within`` as hatching does: much paper there (over ``HATCH_PAPER``), cut into
-    several gaps."""
-    paper = within & ~ink
-    gaps = cv2.connectedComponents(paper.astype(np.uint8), connectivity=4)[0] - 1
-    return gaps >= SHADING_LINES and paper.sum() > within.sum() * HATCH_PAPER
-
-
-def _area_parts(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The parts of ``ink`` that hold an area (see :func:`outline_areas`) and the band along edges to keep there."""
-    ink_extent = extent(ink)
-    wide = ink_extent * AREA_WIDTH / 2
-    closed = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE,
-                              disc(max(3, round(ink_extent * SHADING_GAP) | 1))) > 0
-    closed_depth = _depth(closed)
-    if closed_depth.max() <= wide:
-        return None
-    _, parts = cv2.connectedComponents(closed.astype(np.uint8), connectivity=8)
-    areas = set(np.unique(parts[_depth(ink) > wide]))
-    cores = closed_depth > wide
-    areas |= {part for part in set(np.unique(parts[cores])) - areas if _hatched(ink, cores & (parts == part))}
-    if not areas:
-        return None
-    return np.isin(parts, list(areas)), closed & (closed_depth <= max(1.0, ink_extent * 0.03))
-
-
-def outline_areas(ink: np.ndarray) -> np.ndarray:
-    """Reduce coloured-in or hatched areas of a boolean ink mask to their outlines; leave line drawings as they are.
-
-    An area is ink wider than ``AREA_WIDTH`` of the drawing's extent (coloured in), or a part of the drawing
-    whose lines, closed over gaps up to ``SHADING_GAP`` of the extent, are that wide, where paper shows
-    (over ``HATCH_PAPER`` of it), cut by the lines into at least ``SHADING_LINES`` separate gaps (hatching;
-    a narrow shape closed over, such as a hat's brim or a sleeve beside the body, is mostly ink with a gap
-    or two).
-    Each connected part holding an area keeps only a band along its edges (3% of the extent, so that its
-    lines stay whole), which becomes its outline once the sketch is thinned. Plain line drawings are returned
-    untouched. Areas are found with the drawing's extent scaled to ``AREA_SIDE`` px at most.
-    """
-    ink_extent = extent(ink)
-    if not ink_extent:
-        return ink
-    found = _area_parts(shrunk(ink, ink_extent, AREA_SIDE))
-    if found is None:
-        return ink
-    areas, band = (full_size(mask, ink.shape) for mask in found)
-    return np.where(areas, band, ink)
 
 
 def clean_drawing(image: np.ndarray) -> np.ndarray:

@@ -1,13 +1,15 @@
-"""Coloured-in and hatched areas of a query drawing are searched by their outlines; line drawings are untouched."""
+"""Coloured-in and hatched areas of a query drawing are searched by their outlines, hatched ones with the lines
+drawn across the hatching; line drawings are untouched."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 import pytest
-from sketch_helpers import ink_iou
+from sketch_helpers import drawing, ink_iou
 
-from sbkit.retrieval.query import outline_areas, prepare_query
+from sbkit.retrieval.areas import hatching_directions, outline_areas
+from sbkit.retrieval.query import prepare_query
 from sbkit.sketch import ink_mask, normalize_sketch
 
 SIZE, WIDTH = 64, 2
@@ -27,13 +29,23 @@ def filled() -> np.ndarray:
     return image
 
 
-def hatched(spacing: int = 12) -> np.ndarray:
+def hatching(angle: float, spacing: int = 12) -> np.ndarray:
+    """Grey 2 px lines across the whole page, ``spacing`` px apart, at ``angle`` degrees (counter-clockwise)."""
     lines = np.full((SIDE, SIDE), 255, np.uint8)
-    for x in range(-SIDE, SIDE, spacing):
-        cv2.line(lines, (x, SIDE), (x + SIDE, 0), 60, 2, cv2.LINE_AA)
+    along = np.array([np.cos(np.radians(angle)), -np.sin(np.radians(angle))])
+    centre, normal = np.array([SIDE / 2, SIDE / 2]), np.array([along[1], -along[0]])
+    for offset in range(-SIDE, SIDE, spacing):
+        start, end = (np.round(centre + normal * offset + along * SIDE * sign).astype(int) for sign in (-1, 1))
+        cv2.line(lines, tuple(start.tolist()), tuple(end.tolist()), 60, 2, cv2.LINE_AA)
+    return lines
+
+
+def hatched(spacing: int = 12, angles: tuple[float, ...] = (45,), drawn: np.ndarray | None = None) -> np.ndarray:
+    """The skirt hatched inside at each of ``angles``, under ``drawn`` (default: its outline alone)."""
+    lines = np.min([hatching(angle, spacing) for angle in angles], axis=0)
     inside = np.zeros((SIDE, SIDE), np.uint8)
     cv2.fillPoly(inside, [SKIRT], 1)
-    return np.minimum(np.where(inside > 0, lines, 255), outline()).astype(np.uint8)
+    return np.minimum(np.where(inside > 0, lines, 255), outline() if drawn is None else drawn).astype(np.uint8)
 
 
 @pytest.mark.parametrize("shaded", [filled, hatched], ids=["filled in", "hatched"])
@@ -42,6 +54,28 @@ def test_a_shaded_area_is_searched_by_its_outline(shaded):
     drawing = shaded()
     assert ink_iou(normalize_sketch(drawing, size=SIZE, line_width=WIDTH), reference) < 0.5  # medial axis, hatching
     assert ink_iou(prepare_query(drawing, SIZE, WIDTH), reference) > 0.8
+
+
+@pytest.mark.parametrize("angles", [(45,), (135,), (0,), (20,), (30,), (60,), (45, 135), (30, 120)],
+                         ids=lambda angles: "x".join(map(str, angles)))
+def test_lines_drawn_across_hatching_are_kept(angles):
+    lines = drawing(SIDE, 4)  # the skirt with a seam down its middle and a curve at its waist
+    reference = prepare_query(lines, SIZE, WIDTH)
+    shaded = prepare_query(hatched(angles=angles, drawn=lines), SIZE, WIDTH)
+    assert ink_iou(prepare_query(outline(), SIZE, WIDTH), reference) < 0.75  # the outline alone
+    assert ink_iou(shaded, reference) > 0.8, angles
+
+
+def test_hatching_runs_along_one_or_two_directions_or_none():
+    rng = np.random.default_rng(0)
+    weights = np.ones(2000)
+    one = np.mod(np.radians(40) + rng.normal(0, 0.03, 2000), np.pi)
+    assert np.degrees(hatching_directions(one, weights)) == pytest.approx([40], abs=1)
+    crossed = np.mod(np.radians(np.r_[np.full(1000, 170), np.full(1000, 80)]) + rng.normal(0, 0.03, 2000), np.pi)
+    assert sorted(np.degrees(hatching_directions(crossed, weights))) == pytest.approx([80, 170], abs=1)
+    scribbled = rng.uniform(0, np.pi, 2000)  # shading scribbled every way: nothing reads as a line across it
+    assert hatching_directions(scribbled, weights) == []
+    assert hatching_directions(one, np.zeros(2000)) == []
 
 
 def line_drawings() -> dict[str, np.ndarray]:
