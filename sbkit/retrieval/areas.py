@@ -14,6 +14,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from sbkit.retrieval.angles import angle_apart
 from sbkit.retrieval.masks import box, disc, extent, full_size, shrunk
 
 AREA_WIDTH = 0.15  # ink wider than this fraction of the drawing's extent is an area, not a line
@@ -48,13 +49,12 @@ def _hatched(ink: np.ndarray, within: np.ndarray) -> bool:
     """Whether lines cross ``within`` as hatching does: much paper there (over ``HATCH_PAPER``), cut into
     several gaps."""
     paper = within & ~ink
-    gaps = cv2.connectedComponents(paper.astype(np.uint8), connectivity=4)[0] - 1
-    return gaps >= SHADING_LINES and paper.sum() > within.sum() * HATCH_PAPER
+    return _count_pieces(paper, connectivity=4) >= SHADING_LINES and paper.sum() > within.sum() * HATCH_PAPER
 
 
-def _count_pieces(mask: np.ndarray) -> int:
-    """How many separate (8-connected) pieces a mask has."""
-    return cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)[0] - 1
+def _count_pieces(mask: np.ndarray, connectivity: int = 8) -> int:
+    """How many separate pieces a mask has."""
+    return cv2.connectedComponents(mask.astype(np.uint8), connectivity=connectivity)[0] - 1
 
 
 def _line_directions(ink: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,19 +70,13 @@ def _line_directions(ink: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np
     return np.mod(across + np.pi / 2, np.pi), clarity
 
 
-def _angle_apart(a: np.ndarray | float, b: float) -> np.ndarray:
-    """How far apart two line directions are, in radians (0 to pi / 2)."""
-    gap = np.abs(np.asarray(a) - b) % np.pi
-    return np.minimum(gap, np.pi - gap)
-
-
 def _main_direction(angles: np.ndarray, weights: np.ndarray) -> float:
     """The direction most of the weighted ``angles`` run along: the peak of their histogram, refined by the
     mean of the angles near it (doubled, since a line's direction is the same turned by pi)."""
     counts, _ = np.histogram(angles, bins=DIRECTION_BINS, range=(0, np.pi), weights=weights)
     counts = np.convolve(np.r_[counts[-2:], counts, counts[:2]], np.ones(5), "valid")  # wraps at 0 / pi
     peak = (np.argmax(counts) + 0.5) * np.pi / DIRECTION_BINS
-    near = _angle_apart(angles, peak) < HATCH_SPREAD
+    near = angle_apart(angles, peak) < HATCH_SPREAD
     return float(np.mod(np.angle(np.sum(weights[near] * np.exp(2j * angles[near]))) / 2, np.pi))
 
 
@@ -92,12 +86,12 @@ def hatching_directions(angles: np.ndarray, weights: np.ndarray) -> list[float]:
     if not weights.any():
         return []
     first = _main_direction(angles, weights)
-    along = _angle_apart(angles, first) < HATCH_SPREAD
+    along = angle_apart(angles, first) < HATCH_SPREAD
     directions = [first]
-    rest = _angle_apart(angles, first) >= 2 * HATCH_SPREAD
+    rest = angle_apart(angles, first) >= 2 * HATCH_SPREAD
     if weights[rest].any():
         second = _main_direction(angles[rest], weights[rest])
-        along_second = _angle_apart(angles, second) < HATCH_SPREAD
+        along_second = angle_apart(angles, second) < HATCH_SPREAD
         if along_second.sum() >= HATCH_CROSS * along.sum():
             directions.append(second)
             along |= along_second
@@ -106,15 +100,15 @@ def hatching_directions(angles: np.ndarray, weights: np.ndarray) -> list[float]:
 
 def _drawn_across(ink: np.ndarray, part: np.ndarray, middle: np.ndarray, ink_extent: int) -> np.ndarray:
     """The drawing's own lines across the hatching of ``part``: its ink that runs another way than the hatching
-    in the part's ``middle`` does, in pieces spanning at least ``KEPT_LENGTH`` of the extent. A direction with fewer than
-    ``SHADING_LINES`` lines there is not hatching, and with none, nothing is kept."""
+    in the part's ``middle`` does, in pieces spanning at least ``KEPT_LENGTH`` of the extent. A direction with
+    fewer than ``SHADING_LINES`` lines there is not hatching, and with none, nothing is kept."""
     inside = ink & part
     directions, clarity = _line_directions(ink, inside)
     in_middle = middle[inside]
     along = []  # for each hatching direction, the part's ink that runs along it
     for direction in hatching_directions(directions[in_middle], clarity[in_middle]):
         lines = np.zeros_like(ink)
-        lines[inside] = _angle_apart(directions, direction) < HATCH_SPREAD
+        lines[inside] = angle_apart(directions, direction) < HATCH_SPREAD
         # Hatching is many lines. A few are the drawing's own (a seam, a hem), or a few thick strokes (a marker)
         # that closed over into an area.
         if _count_pieces(lines & middle) >= SHADING_LINES:
@@ -145,19 +139,18 @@ def _find_areas(ink: np.ndarray) -> _Areas | None:
     _, parts = cv2.connectedComponents(closed.astype(np.uint8), connectivity=8)
     coloured_in = set(np.unique(parts[_depth(ink) > wide]))
     cores = closed_depth > wide
-    hatched = {part for part in set(np.unique(parts[cores])) - coloured_in
-               if _hatched(ink, cores & (parts == part))}
-    if not coloured_in | hatched:
+    candidates = {part: parts == part for part in set(np.unique(parts[cores])) - coloured_in}
+    hatched = {part: this for part, this in candidates.items() if _hatched(ink, cores & this)}
+    if not coloured_in | hatched.keys():
         return None
     drawn_across = np.zeros_like(ink)
-    for part in hatched:
-        this = parts == part
+    for this in hatched.values():
         left, top, right, bottom = box(this)
         margin = round(4 * DIRECTION_SIGMA) + 2  # the reach of the blur and the gradient: directions as uncropped
         window = np.s_[max(0, top - margin) : bottom + margin, max(0, left - margin) : right + margin]
         drawn_across[window] |= _drawn_across(ink[window], this[window], cores[window], ink_extent)
     band = closed & (closed_depth <= max(1.0, ink_extent * EDGE_BAND))
-    return _Areas(np.isin(parts, list(coloured_in | hatched)), band, drawn_across)
+    return _Areas(np.isin(parts, list(coloured_in | hatched.keys())), band, drawn_across)
 
 
 def outline_areas(ink: np.ndarray) -> np.ndarray:

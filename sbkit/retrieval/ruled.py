@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from sbkit.retrieval.angles import angle_apart, turn
 from sbkit.retrieval.levels import levels
 from sbkit.retrieval.marks import drop_specks
 from sbkit.retrieval.masks import box
@@ -48,16 +49,6 @@ def _angles(segments: np.ndarray) -> np.ndarray:
     return np.mod(np.arctan2(segments[:, 3] - segments[:, 1], segments[:, 2] - segments[:, 0]), np.pi)
 
 
-def _turn(theta: np.ndarray, angle: float) -> np.ndarray:
-    """The turn from ``angle`` to each line direction, in radians (-pi/2 to pi/2; directions are taken modulo pi)."""
-    return (theta - angle + np.pi / 2) % np.pi - np.pi / 2
-
-
-def _angle_apart(theta: np.ndarray, angle: float) -> np.ndarray:
-    """How far apart line directions are, in radians (0 to pi/2)."""
-    return np.abs(_turn(theta, angle))
-
-
 def _ruling(segments: np.ndarray) -> np.ndarray | None:
     """The segments that make a ruling (at least ``RULE_COUNT`` distinct lines within ``RULE_ANGLE`` of one
     direction) and any margin square to it (within ``RULE_SQUARE``); None when there is no ruling."""
@@ -66,23 +57,23 @@ def _ruling(segments: np.ndarray) -> np.ndarray | None:
     lines, direction = 0, 0.0
     for angle in np.unique(np.round(theta / tolerance)) * tolerance:
         normal = np.array([-np.sin(angle), np.cos(angle)])
-        offsets = np.sort(segments[_angle_apart(theta, angle) <= tolerance, :2] @ normal)
+        offsets = np.sort(segments[angle_apart(theta, angle) <= tolerance, :2] @ normal)
         lines, direction = max((lines, direction), (1 + int(np.sum(np.diff(offsets) > 3)), angle))
     if lines < RULE_COUNT:
         return None
-    apart = _angle_apart(theta, direction)
+    apart = angle_apart(theta, direction)
     return segments[(apart <= tolerance) | (np.abs(apart - np.pi / 2) <= np.deg2rad(RULE_SQUARE))]
 
 
 def _directions(lines: np.ndarray) -> list[float]:
     """The directions of a ruling's lines (:func:`_ruling`): the ruling's, and the margin's when there is one."""
     theta = _angles(lines)
-    square = _angle_apart(theta, theta[0]) > np.pi / 4
+    square = angle_apart(theta, theta[0]) > np.pi / 4
     directions = []
     for group in (~square, square):
         if group.any():
             reference = theta[group][0]  # directions wrap at pi: take their median around one of them
-            directions.append(reference + float(np.median(_turn(theta[group], reference))))
+            directions.append(reference + float(np.median(turn(theta[group], reference))))
     return directions
 
 
@@ -144,7 +135,7 @@ def _traced_lines(dark: np.ndarray, angle: float) -> Iterator[tuple[np.ndarray, 
         near = np.abs(offset - np.median(offset)) <= widest  # the run's middle, in the ruling's direction ...
         own = dark[rows, columns]
         (vx, vy, _, _), distance, half = _fitted(columns, rows, near, own, widest)  # ... its own direction and place
-        if _angle_apart(np.arctan2(vy, vx), angle) > np.deg2rad(RULE_ANGLE):
+        if angle_apart(np.arctan2(vy, vx), angle) > np.deg2rad(RULE_ANGLE):
             continue  # a straight stroke at a slant to the ruling
         if half > widest:
             continue  # a dark area, such as a shadow's
