@@ -98,6 +98,18 @@ def hatching_directions(angles: np.ndarray, weights: np.ndarray) -> list[float]:
     return directions if along.mean() >= HATCH_SHARE else []
 
 
+def _joined_along(mask: np.ndarray, direction: float) -> np.ndarray:
+    """``mask`` with its pieces that lie end to end along ``direction`` joined over the gaps where other lines
+    cross them (a crossing blurs the direction over about ``4 * DIRECTION_SIGMA`` px); lines beside each other
+    stay apart."""
+    reach = round(4 * DIRECTION_SIGMA)
+    step = np.array([np.cos(direction), np.sin(direction)]) * reach
+    kernel = np.zeros((2 * reach + 1, 2 * reach + 1), np.uint8)
+    cv2.line(kernel, tuple(np.round(reach - step).astype(int).tolist()),
+             tuple(np.round(reach + step).astype(int).tolist()), 1)
+    return cv2.dilate(mask.astype(np.uint8), kernel) > 0
+
+
 def _drawn_across(ink: np.ndarray, part: np.ndarray, middle: np.ndarray, ink_extent: int) -> np.ndarray:
     """The drawing's own lines across the hatching of ``part``: its ink that runs another way than the hatching
     in the part's ``middle`` does, in pieces spanning at least ``KEPT_LENGTH`` of the extent. A direction with
@@ -110,8 +122,8 @@ def _drawn_across(ink: np.ndarray, part: np.ndarray, middle: np.ndarray, ink_ext
         lines = np.zeros_like(ink)
         lines[inside] = angle_apart(directions, direction) < HATCH_SPREAD
         # Hatching is many lines. A few are the drawing's own (a seam, a hem), or a few thick strokes (a marker)
-        # that closed over into an area.
-        if _count_pieces(lines & middle) >= SHADING_LINES:
+        # that closed over into an area; the hatching crossing them cuts each into pieces, joined again here.
+        if _count_pieces(_joined_along(lines & middle, direction)) >= SHADING_LINES:
             along.append(lines)
     if not along:
         return np.zeros_like(ink)

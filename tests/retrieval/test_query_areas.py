@@ -66,6 +66,27 @@ def test_lines_drawn_across_hatching_are_kept(angles):
     assert ink_iou(shaded, reference) > 0.8, angles
 
 
+def with_bold_lines(count: int, width: int) -> np.ndarray:
+    """The skirt's outline with ``count`` upright lines ``width`` px wide inside it (pleats, creases)."""
+    lines = outline()
+    for k in range(count):
+        x = round(200 + (k - (count - 1) / 2) * 40)
+        cv2.line(lines, (x, 50), (x, 350), 0, width)
+    return lines
+
+
+@pytest.mark.parametrize(("spacing", "count", "width", "angle"),
+                         [(16, 2, 10, 45), (8, 3, 14, 45), (16, 3, 6, 20), (12, 3, 10, 20)])
+def test_a_few_lines_another_way_than_the_hatching_are_not_hatching(spacing, count, width, angle):
+    """Two or three lines running one way are the drawing's own, even bold and even cut into many pieces by the
+    hatching crossing them; hatching is many lines."""
+    lines = with_bold_lines(count, width)
+    reference = prepare_query(lines, SIZE, WIDTH)
+    assert ink_iou(prepare_query(outline(), SIZE, WIDTH), reference) < 0.65  # the outline alone
+    shaded = prepare_query(hatched(spacing, (angle,), drawn=lines), SIZE, WIDTH)
+    assert ink_iou(shaded, reference) > 0.8
+
+
 def test_hatching_runs_along_one_or_two_directions_or_none():
     rng = np.random.default_rng(0)
     weights = np.ones(2000)
