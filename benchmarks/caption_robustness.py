@@ -3,12 +3,13 @@
     python benchmarks/caption_robustness.py RUN_DIR [--seed 0]
 
 For every item of the run's test gallery, the caption is sent as it is, with every word of four or more letters
-misspelt (one letter dropped, doubled or swapped with its neighbour), with its words in random order, and cut to
-three random words; plus a few captions in other scripts, which the model should flag as not understood. The
-table gives text-only R@1 and R@10 per variant through `sbkit.Retriever` (the API that `sbkit search` and
-`sbkit serve` use), the share of queries whose words were all readable, and the share in which search read a
-typo as a catalogue word (`sbkit.retrieval.spelling`). The misspelt captions are searched twice: as search
-reads them by default, and with ``exact_text`` (the words as typed, as before typos were read).
+misspelt (one letter dropped, doubled or swapped with its neighbour), with the last two letters swapped in every
+word of three letters ("hta"), with its words in random order, and cut to three random words (also with
+their three-letter words swapped); plus a few captions in other scripts, which the model should flag as not
+understood. The table gives text-only R@1 and R@10 per variant through `sbkit.Retriever` (the API that `sbkit
+search` and `sbkit serve` use), the share of queries whose words were all readable, and the share in which
+search read a typo as a catalogue word (`sbkit.retrieval.spelling`). The misspelt captions are searched twice:
+as search reads them by default, and with ``exact_text`` (the words as typed, as before typos were read).
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def misspell(caption: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def swap_short(caption: str, rng: random.Random) -> str:
+    """The last two letters swapped in every word of three letters ("hat" -> "hta"). It draws nothing from
+    ``rng``, so a variant that swaps after cutting the caption cuts it as the plain cut does."""
+    return " ".join(word[0] + word[2] + word[1] if len(word) == 3 and word.isalpha() else word
+                    for word in caption.split())
+
+
 def shuffle(caption: str, rng: random.Random) -> str:
     words = caption.split()
     rng.shuffle(words)
@@ -42,12 +50,20 @@ def three_words(caption: str, rng: random.Random) -> str:
     return cut_caption(caption, 3, rng)
 
 
+def three_words_swapped(caption: str, rng: random.Random) -> str:
+    return swap_short(three_words(caption, rng), rng)
+
+
 VARIANTS: dict[str, tuple[Callable[[str, random.Random], str], bool]] = {  # (change, exact_text)
     "catalogue caption": (lambda caption, rng: caption, False),
     "misspelt": (misspell, False),
     "misspelt, read exactly as typed": (misspell, True),
+    "three-letter words with two letters swapped": (swap_short, False),
+    "three-letter words swapped, read exactly as typed": (swap_short, True),
     "shuffled": (shuffle, False),
     "three random words": (three_words, False),
+    "three random words, three-letter ones swapped": (three_words_swapped, False),
+    "three random words, three-letter ones swapped, read as typed": (three_words_swapped, True),
 }
 OTHER_SCRIPTS = ["красное платье", "赤いドレス", "फ़ैशन बैग", "!?.,;:"]
 

@@ -5,7 +5,8 @@ the ranking drifts (text-only R@10 on the demo falls from 1.000 to 0.443 when ev
 :class:`Speller` reads a word the catalogue's captions never use as the catalogue word one typo away (two for
 words of eight letters and more), the way a shop's search box does. It leaves alone:
 
-- words of three letters or fewer ("tan", "red"), where one edit reaches too many other words;
+- words of two letters or fewer, and words of three letters ("tan", "red") unless two neighbours were swapped
+  ("rde", "hta"): any other edit of a three-letter word reaches too many other words;
 - words the catalogue uses, and words the text model knows as a whole word (``Encoder.knows_word``), so
   "navy" is never read as "wavy" in a catalogue that has only the latter;
 - words with no catalogue word within reach, as most words of another language are.
@@ -25,13 +26,19 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 WORD = re.compile(r"[^\W\d_]+")  # a run of letters, in any script
-SHORTEST = 4  # shorter words are never corrected
+SHORTEST = 4  # shorter words are read as a catalogue word only ...
+SWAPPED = 3  # ... when they are this long and two neighbours were swapped
 LONG = 8  # words this long may hold two typos
 
 
 def typos_allowed(word: str) -> int:
-    """How many typos a word of this length may hold and still be read as a catalogue word."""
+    """How many typos (of any kind) a word of this length may hold and still be read as a catalogue word."""
     return 0 if len(word) < SHORTEST else 1 if len(word) < LONG else 2
+
+
+def neighbours_swapped(word: str) -> set[str]:
+    """The words ``word`` is a swap of two neighbouring letters away from."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
 
 
 class Speller:
@@ -47,8 +54,11 @@ class Speller:
     def _nearest(self, word: str) -> str | None:
         """The catalogue word a lower-case ``word`` is a typo of, or None when it is to be read as typed."""
         allowed = typos_allowed(word)
-        if not allowed or word in self.counts or self.known(word):
+        if not (allowed or len(word) == SWAPPED) or word in self.counts or self.known(word):
             return None
+        if not allowed:
+            swapped = neighbours_swapped(word) & self.counts.keys()
+            return min(swapped, key=lambda match: (-self.counts[match], match)) if swapped else None
         found = process.extract(word, self.words, scorer=OSA.distance, score_cutoff=allowed, limit=None)
         if not found:
             return None

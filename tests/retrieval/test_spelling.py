@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from sbkit.retrieval.retriever import Retriever
-from sbkit.retrieval.spelling import Speller, typos_allowed
+from sbkit.retrieval.spelling import Speller, neighbours_swapped, typos_allowed
 
-CAPTIONS = ["a long black leather trouser", "a quilted black clutch", "an ivory dress", "a wavy ivory dress"]
+CAPTIONS = ["a long black leather trouser", "a quilted black clutch", "an ivory dress", "a wavy ivory dress",
+            "a red hat", "a tan bag"]
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,14 @@ def test_short_known_and_catalogue_words_stay_as_typed(speller: Speller) -> None
         assert speller.correct(text) == (text, {})
 
 
+def test_three_letter_words_are_read_only_through_two_swapped_neighbours(speller: Speller) -> None:
+    assert speller.correct("a rde hta, bga") == ("a red hat, bag", {"rde": "red", "hta": "hat", "bga": "bag"})
+    assert speller.correct("atn")[0] == "tan"
+    for typed in ("rad", "rd", "bg", "nat", "dre", "gba"):  # a letter changed or dropped, or two swaps
+        assert speller.correct(typed)[0] == typed
+    assert neighbours_swapped("red") == {"erd", "rde"} and neighbours_swapped("aab") == {"aba"}
+
+
 def test_words_far_from_every_catalogue_word_stay_as_typed(speller: Speller) -> None:
     for text in ("красное платье", "赤いドレス", "a sequinned gown", "!?.,;:", "", "1990s"):
         assert speller.correct(text) == (text, {})
@@ -55,7 +64,7 @@ def test_case_punctuation_and_spacing_are_kept(speller: Speller) -> None:
 
 def test_the_more_frequent_of_two_equally_near_words_is_taken() -> None:
     speller = Speller(["a coat", "a coat", "a boat"])
-    assert speller.correct("a cot")[0] == "a cot"  # three letters: never corrected
+    assert speller.correct("a cot")[0] == "a cot"  # three letters: a letter changed is never corrected
     assert speller.correct("a goat")[0] == "a coat"
     assert Speller(["a boat", "a boat", "a coat"]).correct("goat")[0] == "boat"
 
