@@ -130,6 +130,23 @@ def filled_in(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
     return draw(drawn.strokes, drawn.frame, (side, side), (0, 0, side), 3, canvas)
 
 
+MARKERS = {"navy": (25, 35, 110), "burgundy": (110, 25, 45), "forest green": (30, 85, 45),
+           "chocolate": (85, 55, 35), "charcoal": (70, 70, 75), "red": (190, 35, 45)}  # RGB
+MARKER_SWEEP = 12  # px: the width of one sweep of the marker
+
+
+def marker_under_pen(drawn: Drawn, rng: np.random.Generator) -> np.ndarray:
+    """Coloured in with a marker of a dark or strong colour, as people colour an item in its own, in streaks
+    a little lighter or darker, then every line drawn over it in a black pen."""
+    side = 512
+    inside = silhouette(drawn.strokes, drawn.frame, side)
+    colour = np.array(list(MARKERS.values())[int(rng.integers(len(MARKERS)))], np.float32)
+    sweeps = np.repeat(rng.normal(1, 0.06, side // MARKER_SWEEP + 1), MARKER_SWEEP)[:side]  # a shade per sweep
+    fill = np.clip(colour * sweeps[:, None, None], 0, 255)
+    canvas = np.where(inside[..., None], np.broadcast_to(fill, (side, side, 3)), 255).astype(np.uint8)
+    return draw(drawn.strokes, drawn.frame, (side, side), (0, 0, side), 3, canvas, (0, 0, 0))
+
+
 def pattern_lines(pattern: str, side: int, spacing: float, rng: np.random.Generator) -> np.ndarray:
     """A person's rendering of a surface ``pattern`` over a (side, side) page, lines ``spacing`` px apart, in a
     2 px pen held a little off square: stripes and pinstripes as lines, checks as a grid, dots as small rings,
@@ -389,6 +406,7 @@ STYLES: dict[str, Style] = {
     "blue pen, plain page": blue_pen_plain_page,
     "pencil, plain page": pencil_plain_page,
     "pencil on dot-grid paper": pencil_on_dot_grid,
+    "marker under a pen": marker_under_pen,
 }
 TWINS = {"blue pen, plain page": "ruled paper", "pencil, plain page": "pencil on ruled paper"}  # same draws
 AS_DRAWN = "as drawn"

@@ -40,7 +40,7 @@ class _Areas(NamedTuple):
     drawn_across: np.ndarray  # the drawing's own lines across hatching
 
 
-def _depth(mask: np.ndarray) -> np.ndarray:
+def depth(mask: np.ndarray) -> np.ndarray:
     """Each pixel's distance to the nearest pixel outside ``mask`` (the image's edge counts as outside)."""
     return cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
 
@@ -145,11 +145,11 @@ def _find_areas(ink: np.ndarray) -> _Areas | None:
     wide = ink_extent * AREA_WIDTH / 2
     closed = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE,
                               disc(max(3, round(ink_extent * SHADING_GAP) | 1))) > 0
-    closed_depth = _depth(closed)
+    closed_depth = depth(closed)
     if closed_depth.max() <= wide:
         return None
     _, parts = cv2.connectedComponents(closed.astype(np.uint8), connectivity=8)
-    coloured_in = set(np.unique(parts[_depth(ink) > wide]))
+    coloured_in = set(np.unique(parts[depth(ink) > wide]))
     cores = closed_depth > wide
     candidates = {part: parts == part for part in set(np.unique(parts[cores])) - coloured_in}
     hatched = {part: this for part, this in candidates.items() if _hatched(ink, cores & this)}

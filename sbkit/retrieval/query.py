@@ -18,6 +18,8 @@ person handed in into crisp dark strokes on white:
 - specks of noise are dropped, and so are marks set well apart from the drawing, such as a signature or a
   page number, and a note written beside it with a line or an arrow pointing at it
   (:mod:`sbkit.retrieval.marks`); drawings over ``MAX_SIDE`` px are scaled down;
+- an item coloured in and outlined in a darker pen has its fill made paper, so its lines remain
+  (:mod:`sbkit.retrieval.fills`);
 - areas coloured in or hatched are reduced to their outlines, and hatching to the lines drawn across it
   (:mod:`sbkit.retrieval.areas`): training sketches are lines, and thinning a filled area would leave its
   medial axis, a shape no photo's sketch has.
@@ -40,6 +42,7 @@ from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.retrieval.areas import outline_areas
 from sbkit.retrieval.dotted import erase_grid_dots
+from sbkit.retrieval.fills import lift_fills
 from sbkit.retrieval.levels import levels
 from sbkit.retrieval.marks import drop_notes, drop_pointed_notes, drop_specks
 from sbkit.retrieval.masks import disc
@@ -166,9 +169,14 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return image[..., 0] if image.shape[2] == 1 else cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
 
 
+def light_on_dark(gray: np.ndarray) -> bool:
+    """Whether a drawing has light lines on a dark ground: the ground is the larger part, so the median tells."""
+    return float(np.median(gray)) < 128
+
+
 def dark_on_light(gray: np.ndarray) -> np.ndarray:
-    """Invert a light-on-dark drawing; the background is the larger part, so the median tells polarity."""
-    return 255 - gray if float(np.median(gray)) < 128 else gray
+    """Invert a light-on-dark drawing."""
+    return 255 - gray if light_on_dark(gray) else gray
 
 
 def _faint(gray: np.ndarray) -> tuple[int, int] | None:
@@ -292,9 +300,14 @@ def flatten_background(gray: np.ndarray) -> np.ndarray:
 def clean_drawing(image: np.ndarray) -> np.ndarray:
     """Any drawing (see the module docs) -> (H, W) uint8, pure black strokes on white, at most ``MAX_SIDE`` px."""
     gray = ink_gray(image)
+    colours = as_uint8(image) if image.ndim == 3 and image.shape[2] == 3 else None
     if max(gray.shape) > MAX_SIDE:
         gray = resize_longest(gray, MAX_SIDE)
-    gray = dark_on_light(blank_outside_page(gray))
+        colours = None if colours is None else resize_longest(colours, MAX_SIDE)
+    gray = blank_outside_page(gray)
+    if light_on_dark(gray):
+        gray, colours = 255 - gray, None  # lines over a fill are then told apart in the inverted grey
+    gray = lift_fills(gray, gray if colours is None else colours)
     gray = darken_faint_ink(erase_grid_dots(erase_printed_lines(flatten_background(gray))))
     ink = outline_areas(drop_pointed_notes(drop_notes(drop_specks(ink_mask(gray)))))
     return np.where(ink, 0, 255).astype(np.uint8)
