@@ -1,14 +1,18 @@
-"""Lines drawn over a coloured-in area, told apart from the fill by their colour.
+"""Coloured-in parts of a drawing, settled before it is read in grey.
 
 People colour an item in with a marker or a drawing app's fill, often in the item's own colour, and draw its
 lines over the fill in a darker pen. In grey, a dark fill (navy, burgundy, forest green) is ink as much as
 the lines are, and reducing the area to its outline (:mod:`sbkit.retrieval.areas`) loses every line inside
-it. In colour the lines stand apart: :func:`lift_fills` makes the fill paper and leaves them, when they also
-trace the area's edge (the item was outlined, then coloured in). A fill with no distinct outline, or lines
-in the fill's own colour, are left to :func:`sbkit.retrieval.areas.outline_areas`.
+it; and a fill darker than the paper but not black is taken for uneven light by the lighting correction,
+which lightens it into a broad band. :func:`settle_fills` reads each coloured-in part in colour: when lines
+darker than the fill trace its edge (the item was outlined, then coloured in), the fill is made paper and
+the lines stay; when there are none and its edge is a sharp step, as a fill's is and a shadow's is not, the
+part is made solid ink, to be reduced to its outline like a black fill.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -21,6 +25,8 @@ FILL_APART = 48  # a pixel this far from the fill's colour (in its most differen
 OUTLINED = 0.8  # an area is outlined when lines lie along at least this share of its edge
 EDGE_REACH = 3  # px: how near a line must be to a point of the area's edge to count as tracing it
 LINE_WIDTH = 0.04  # ink wider than this fraction of the extent is not a line (a shadow across the fill is not)
+RING = 2  # px, at the shrunk size: a fill's edge is a step from paper to fill within this far either side of it
+SHARP = 0.6  # ... that holds at least this share of the fill's contrast with the paper (a shadow's is gradual)
 
 
 def _darker_lines(colours: np.ndarray, fill: np.ndarray) -> np.ndarray:
@@ -40,11 +46,33 @@ def _luma(colours: np.ndarray) -> np.ndarray:
     return colours if colours.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(colours), cv2.COLOR_RGB2GRAY)
 
 
-def _outlined_fills(ink: np.ndarray, deep: np.ndarray, colours: np.ndarray, ink_extent: int,
-                    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Each part of ``ink`` coloured in (holding ``deep`` ink) and outlined in darker lines: its mask, its fill
-    colour, and where darker ink is too wide to be a line (a shadow across the fill)."""
+class _Fill(NamedTuple):
+    """A coloured-in part of a drawing, as found at the shrunk size."""
+
+    part: np.ndarray  # the connected part of the ink that holds the fill
+    colour: np.ndarray  # the fill's median colour
+    wide: np.ndarray  # where darker ink is too wide to be a line (a shadow across the fill)
+    outlined: bool  # darker lines run along its edge: the fill is lifted
+    sharp: bool  # its edge is a step, as a fill's is and a shadow's is not: with no outline, it becomes solid ink
+
+
+def _step(luma: np.ndarray, ink: np.ndarray, body: np.ndarray, fill: float) -> float:
+    """How much of the fill's contrast with the paper happens within ``RING`` px either side of its edge."""
+    ring = disc(2 * RING + 1)
+    inside = (body > 0) & ~(cv2.erode(body, ring) > 0)
+    outside = (cv2.dilate(body, ring) > 0) & ~ink
+    if not (inside.any() and outside.any()):
+        return 0.0
+    contrast = float(np.median(luma[~ink])) - fill
+    step = float(np.median(luma[outside])) - float(np.median(luma[inside]))
+    return step / contrast if contrast > 0 else 0.0
+
+
+def _fills(ink: np.ndarray, deep: np.ndarray, colours: np.ndarray, ink_extent: int) -> list[_Fill]:
+    """Each part of ``ink`` coloured in (holding ``deep`` ink), with what tells its fill from its lines and from
+    a shadow."""
     _, parts = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
+    luma = _luma(colours)
     found = []
     for part in sorted(set(np.unique(parts[deep])) - {0}):
         this = parts == part
@@ -55,16 +83,19 @@ def _outlined_fills(ink: np.ndarray, deep: np.ndarray, colours: np.ndarray, ink_
         body = cv2.morphologyEx(this.astype(np.uint8), cv2.MORPH_OPEN, not_lines)  # the area, without lines off it
         edge = (body > 0) & ~(cv2.erode(body, disc(3)) > 0)
         near_lines = cv2.dilate((lines & ~wide).astype(np.uint8), disc(2 * EDGE_REACH + 1)) > 0
-        if edge.any() and (near_lines & edge).sum() >= OUTLINED * edge.sum():
-            found.append((this, fill, wide))
+        outlined = bool(edge.any()) and (near_lines & edge).sum() >= OUTLINED * edge.sum()
+        sharp = _step(luma, ink, body, float(np.median(luma[this & deep]))) >= SHARP
+        found.append(_Fill(this, fill, wide, outlined, sharp))
     return found
 
 
-def lift_fills(gray: np.ndarray, colours: np.ndarray) -> np.ndarray:
-    """``gray`` with the fill of each coloured-in part that is outlined in a darker colour than its fill made
-    the paper's grey, so that the lines drawn over it are what is left; any other drawing is returned as it
-    is. Fills are found with the drawing's extent scaled to ``AREA_SIDE`` px at most; the fill lifted is
-    full-size pixels.
+def settle_fills(gray: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """``gray`` with each coloured-in part settled for the steps that read it in grey: outlined in a darker
+    colour than its fill, the fill is made the paper's grey, so that the lines drawn over it are what is left;
+    with no such outline and a sharp edge, the part is made solid ink, which
+    :func:`sbkit.retrieval.areas.outline_areas` reduces to its outline (a dark fill in grey would otherwise be
+    taken for uneven light, and lightened into a broad band). Any other drawing is returned as it is. Fills are
+    found with the drawing's extent scaled to ``AREA_SIDE`` px at most, and changed in full-size pixels.
 
     Args:
         gray: the drawing in grey, dark on light.
@@ -80,15 +111,20 @@ def lift_fills(gray: np.ndarray, colours: np.ndarray) -> np.ndarray:
     height, width = small_ink.shape
     small_colours = colours if small_ink.shape == ink.shape else cv2.resize(colours, (width, height),
                                                                             interpolation=cv2.INTER_AREA)
-    fill = np.zeros_like(ink)
-    for part, colour, wide in _outlined_fills(small_ink, deep, small_colours, small_extent):
+    lifted, inked = np.zeros_like(ink), np.zeros_like(ink)
+    for fill in _fills(small_ink, deep, small_colours, small_extent):
+        if not (fill.outlined or fill.sharp):
+            continue
         # A part's edge at full size can reach a pixel past its scaled-up mask.
-        part = ink & full_size(cv2.dilate(part.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0, ink.shape)
+        part = ink & full_size(cv2.dilate(fill.part.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0, ink.shape)
+        if not fill.outlined:
+            inked |= part
+            continue
         left, top, right, bottom = box(part)
         window = np.s_[top:bottom, left:right]
-        lines = _darker_lines(colours[window], colour) & ~full_size(wide, ink.shape)[window]
-        fill[window] |= part[window] & ~lines
-    if not fill.any():
+        lines = _darker_lines(colours[window], fill.colour) & ~full_size(fill.wide, ink.shape)[window]
+        lifted[window] |= part[window] & ~lines
+    if not (lifted.any() or inked.any()):
         return gray
     paper = np.median(gray[~ink]) if not ink.all() else 255  # a fill may cover most of the picture
-    return np.where(fill, np.uint8(paper), gray)
+    return np.where(lifted, np.uint8(paper), np.where(inked, np.uint8(0), gray))

@@ -18,8 +18,8 @@ person handed in into crisp dark strokes on white:
 - specks of noise are dropped, and so are marks set well apart from the drawing, such as a signature or a
   page number, and a note written beside it with a line or an arrow pointing at it
   (:mod:`sbkit.retrieval.marks`); drawings over ``MAX_SIDE`` px are scaled down;
-- an item coloured in and outlined in a darker pen has its fill made paper, so its lines remain
-  (:mod:`sbkit.retrieval.fills`);
+- an item coloured in and outlined in a darker pen has its fill made paper, so its lines remain; coloured
+  in with no such outline, it is made solid ink (:mod:`sbkit.retrieval.fills`);
 - areas coloured in or hatched are reduced to their outlines, and hatching to the lines drawn across it
   (:mod:`sbkit.retrieval.areas`): training sketches are lines, and thinning a filled area would leave its
   medial axis, a shape no photo's sketch has.
@@ -42,7 +42,7 @@ from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.retrieval.areas import outline_areas
 from sbkit.retrieval.dotted import erase_grid_dots
-from sbkit.retrieval.fills import lift_fills
+from sbkit.retrieval.fills import settle_fills
 from sbkit.retrieval.levels import levels
 from sbkit.retrieval.marks import drop_notes, drop_pointed_notes, drop_specks
 from sbkit.retrieval.masks import disc
@@ -307,7 +307,7 @@ def clean_drawing(image: np.ndarray) -> np.ndarray:
     gray = blank_outside_page(gray)
     if light_on_dark(gray):
         gray, colours = 255 - gray, None  # lines over a fill are then told apart in the inverted grey
-    gray = lift_fills(gray, gray if colours is None else colours)
+    gray = settle_fills(gray, gray if colours is None else colours)
     gray = darken_faint_ink(erase_grid_dots(erase_printed_lines(flatten_background(gray))))
     ink = outline_areas(drop_pointed_notes(drop_notes(drop_specks(ink_mask(gray)))))
     return np.where(ink, 0, 255).astype(np.uint8)
