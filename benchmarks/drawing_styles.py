@@ -3,19 +3,19 @@
     python benchmarks/drawing_styles.py RUN_DIR [--limit N] [--markdown docs/drawing-styles-table.md]
         [--sheet docs/img/drawing-styles.png [--sheet-item ID]]
 
-The demo's drawn sketches are 128 px PNGs, dark 1-3 px strokes on white. People draw on a tablet with a
-thin pen on a large page, with a marker, small in a corner of the page, going over each line twice, in
-broken strokes, with shading, filled in, with the item's pattern drawn in, in pencil photographed with a
-phone, in blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an
-arrow beside, photographed lying on a table, scanned in light pencil or a pale pen (yellow, pink...), in
-pencil on ruled paper, with notes on other sides, in other fonts and words, or in pencil on a dot-grid journal
-page. The two ruled pages have twins, the same drawing on a plain page ("blue pen, plain page", "pencil, plain
-page"): what erasing the rules aims at; the dot-grid pencil is drawn as the plain-page pencil is.
-The demo keeps each test drawing's strokes (an SVG beside its PNG), so every test item of a demo run is
-drawn again in each of those styles from the same strokes and searched through `sbkit.Retriever`, sketch
-only, as `sbkit search` does. A style that loses much against "as drawn" is one the query cleaning
-(`sbkit.retrieval.query`) does not yet undo. ``--sheet PATH`` draws one item in every style, beside the
-sketch the model is given for it.
+The demo's drawn sketches are 128 px PNGs, dark 1-3 px strokes on white. People draw on a tablet with a thin
+pen on a large page, with a marker, small in a corner of the page, going over each line twice, in broken
+strokes, with shading, filled in, with the item's pattern drawn in, in pencil photographed with a phone, in
+blue ink on ruled paper, in chalk, on a transparent layer, signed in a corner, with a note and an arrow
+beside, photographed lying on a table, scanned in light pencil or a pale pen (yellow, pink...), in pencil on
+ruled paper, with notes on other sides, in other fonts and words, in pencil on a dot-grid journal page, or
+coloured in with a dark marker under lines in a black pen. The two ruled pages have twins, the same drawing on
+a plain page ("blue pen, plain page", "pencil, plain page"): what erasing the rules aims at; the dot-grid
+pencil is drawn as the plain-page pencil is. The demo keeps each test drawing's strokes (an SVG beside its
+PNG), so every test item of a demo run is drawn again in each of those styles from the same strokes and
+searched through `sbkit.Retriever`, sketch only, as `sbkit search` does. A style that loses much against "as
+drawn" is one the query cleaning (`sbkit.retrieval.query`) does not yet undo. ``--sheet PATH`` draws one item
+in every style, beside the sketch the model is given for it.
 """
 
 from __future__ import annotations
