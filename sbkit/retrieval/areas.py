@@ -45,6 +45,11 @@ def depth(mask: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
 
 
+def coloured_in(ink: np.ndarray, ink_extent: int) -> np.ndarray:
+    """The ink deeper than half ``AREA_WIDTH`` of the drawing's extent: the cores of areas coloured in."""
+    return depth(ink) > ink_extent * AREA_WIDTH / 2
+
+
 def _hatched(ink: np.ndarray, within: np.ndarray) -> bool:
     """Whether lines cross ``within`` as hatching does: much paper there (over ``HATCH_PAPER``), cut into
     several gaps."""
@@ -149,11 +154,11 @@ def _find_areas(ink: np.ndarray) -> _Areas | None:
     if closed_depth.max() <= wide:
         return None
     _, parts = cv2.connectedComponents(closed.astype(np.uint8), connectivity=8)
-    coloured_in = set(np.unique(parts[depth(ink) > wide]))
+    filled = set(np.unique(parts[coloured_in(ink, ink_extent)]))
     cores = closed_depth > wide
-    candidates = {part: parts == part for part in set(np.unique(parts[cores])) - coloured_in}
+    candidates = {part: parts == part for part in set(np.unique(parts[cores])) - filled}
     hatched = {part: this for part, this in candidates.items() if _hatched(ink, cores & this)}
-    if not coloured_in | hatched.keys():
+    if not filled | hatched.keys():
         return None
     drawn_across = np.zeros_like(ink)
     for this in hatched.values():
@@ -162,7 +167,7 @@ def _find_areas(ink: np.ndarray) -> _Areas | None:
         window = np.s_[max(0, top - margin) : bottom + margin, max(0, left - margin) : right + margin]
         drawn_across[window] |= _drawn_across(ink[window], this[window], cores[window], ink_extent)
     band = closed & (closed_depth <= max(1.0, ink_extent * EDGE_BAND))
-    return _Areas(np.isin(parts, list(coloured_in | hatched.keys())), band, drawn_across)
+    return _Areas(np.isin(parts, list(filled | hatched.keys())), band, drawn_across)
 
 
 def outline_areas(ink: np.ndarray) -> np.ndarray:

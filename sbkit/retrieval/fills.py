@@ -17,7 +17,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from sbkit.retrieval.areas import AREA_SIDE, AREA_WIDTH, depth
+from sbkit.retrieval.areas import AREA_SIDE, coloured_in
 from sbkit.retrieval.masks import box, disc, extent, full_size, shrunk
 from sbkit.sketch import ink_mask
 
@@ -56,14 +56,14 @@ class _Fill(NamedTuple):
     sharp: bool  # its edge is a step, as a fill's is and a shadow's is not: with no outline, it becomes solid ink
 
 
-def _step(luma: np.ndarray, ink: np.ndarray, body: np.ndarray, fill: float) -> float:
-    """How much of the fill's contrast with the paper happens within ``RING`` px either side of its edge."""
+def _step(luma: np.ndarray, ink: np.ndarray, body: np.ndarray, fill: float, paper: float) -> float:
+    """How much of the fill's contrast with the ``paper`` happens within ``RING`` px either side of its edge."""
     ring = disc(2 * RING + 1)
     inside = (body > 0) & ~(cv2.erode(body, ring) > 0)
     outside = (cv2.dilate(body, ring) > 0) & ~ink
     if not (inside.any() and outside.any()):
         return 0.0
-    contrast = float(np.median(luma[~ink])) - fill
+    contrast = paper - fill
     step = float(np.median(luma[outside])) - float(np.median(luma[inside]))
     return step / contrast if contrast > 0 else 0.0
 
@@ -73,6 +73,7 @@ def _fills(ink: np.ndarray, deep: np.ndarray, colours: np.ndarray, ink_extent: i
     a shadow."""
     _, parts = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
     luma = _luma(colours)
+    paper = float(np.median(luma[~ink])) if not ink.all() else 255.0
     found = []
     for part in sorted(set(np.unique(parts[deep])) - {0}):
         this = parts == part
@@ -84,7 +85,7 @@ def _fills(ink: np.ndarray, deep: np.ndarray, colours: np.ndarray, ink_extent: i
         edge = (body > 0) & ~(cv2.erode(body, disc(3)) > 0)
         near_lines = cv2.dilate((lines & ~wide).astype(np.uint8), disc(2 * EDGE_REACH + 1)) > 0
         outlined = bool(edge.any()) and (near_lines & edge).sum() >= OUTLINED * edge.sum()
-        sharp = _step(luma, ink, body, float(np.median(luma[this & deep]))) >= SHARP
+        sharp = _step(luma, ink, body, float(np.median(luma[this & deep])), paper) >= SHARP
         found.append(_Fill(this, fill, wide, outlined, sharp))
     return found
 
@@ -105,7 +106,7 @@ def settle_fills(gray: np.ndarray, colours: np.ndarray) -> np.ndarray:
     ink_extent = extent(ink)
     small_ink = shrunk(ink, ink_extent, AREA_SIDE)
     small_extent = extent(small_ink)
-    deep = depth(small_ink) > small_extent * AREA_WIDTH / 2
+    deep = coloured_in(small_ink, small_extent)
     if not deep.any():
         return gray
     height, width = small_ink.shape

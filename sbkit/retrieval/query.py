@@ -174,11 +174,6 @@ def light_on_dark(gray: np.ndarray) -> bool:
     return float(np.median(gray)) < 128
 
 
-def dark_on_light(gray: np.ndarray) -> np.ndarray:
-    """Invert a light-on-dark drawing."""
-    return 255 - gray if light_on_dark(gray) else gray
-
-
 def _faint(gray: np.ndarray) -> tuple[int, int] | None:
     """The ink's and the paper's levels of a dark-on-light drawing whose strokes are faint, yet stand clear of
     the paper's noise (see ``FAINT_INK``, ``FAINT_CONTRAST`` and ``FAINT_NOISE``); None for any other drawing,
