@@ -19,11 +19,21 @@ def ink_iou(a: np.ndarray, b: np.ndarray) -> float:
 SIZE, WIDTH = 64, 2
 
 
+SKIRT = np.array([[150, 40], [250, 40], [290, 120], [330, 360], [70, 360], [110, 120]], np.int32)  # at 400 px
+
+
+def skirt_outline(width: int = 4) -> np.ndarray:
+    """The outline of :func:`drawing` at 400 px alone: no seam, no curve at the waist."""
+    image = np.full((400, 400), 255, np.uint8)
+    cv2.polylines(image, [SKIRT], True, 0, width, cv2.LINE_AA)
+    return image
+
+
 def drawing(side: int, thickness: float, ink: int = 0, ground: int = 255) -> np.ndarray:
     """A skirt-like line drawing on a square canvas; every size gives the same shape."""
     image = np.full((side, side), ground, np.uint8)
     s = side / 400
-    outline = (np.array([[150, 40], [250, 40], [290, 120], [330, 360], [70, 360], [110, 120]]) * s).astype(np.int32)
+    outline = (SKIRT * s).astype(np.int32)
     width = max(1, round(thickness * s))
     cv2.polylines(image, [outline], True, ink, width, cv2.LINE_AA)
     cv2.line(image, (round(200 * s), round(40 * s)), (round(200 * s), round(360 * s)), ink, width, cv2.LINE_AA)

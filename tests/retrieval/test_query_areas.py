@@ -6,25 +6,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from sketch_helpers import drawing, ink_iou
+from sketch_helpers import SIZE, SKIRT, WIDTH, drawing, ink_iou, skirt_outline
 
 from sbkit.retrieval.areas import hatching_directions, outline_areas
 from sbkit.retrieval.query import prepare_query
 from sbkit.sketch import ink_mask, normalize_sketch
 
-SIZE, WIDTH = 64, 2
 SIDE = 400
-SKIRT = np.array([[150, 40], [250, 40], [290, 120], [330, 360], [70, 360], [110, 120]], np.int32)
-
-
-def outline(width: int = 4) -> np.ndarray:
-    image = np.full((SIDE, SIDE), 255, np.uint8)
-    cv2.polylines(image, [SKIRT], True, 0, width, cv2.LINE_AA)
-    return image
-
-
 def filled() -> np.ndarray:
-    image = outline()
+    image = skirt_outline()
     cv2.fillPoly(image, [SKIRT], 0)
     return image
 
@@ -45,12 +35,12 @@ def hatched(spacing: int = 12, angles: tuple[float, ...] = (45,), drawn: np.ndar
     lines = np.min([hatching(angle, spacing) for angle in angles], axis=0)
     inside = np.zeros((SIDE, SIDE), np.uint8)
     cv2.fillPoly(inside, [SKIRT], 1)
-    return np.minimum(np.where(inside > 0, lines, 255), outline() if drawn is None else drawn).astype(np.uint8)
+    return np.minimum(np.where(inside > 0, lines, 255), skirt_outline() if drawn is None else drawn).astype(np.uint8)
 
 
 @pytest.mark.parametrize("shaded", [filled, hatched], ids=["filled in", "hatched"])
 def test_a_shaded_area_is_searched_by_its_outline(shaded):
-    reference = prepare_query(outline(), SIZE, WIDTH)
+    reference = prepare_query(skirt_outline(), SIZE, WIDTH)
     drawing = shaded()
     assert ink_iou(normalize_sketch(drawing, size=SIZE, line_width=WIDTH), reference) < 0.5  # medial axis, hatching
     assert ink_iou(prepare_query(drawing, SIZE, WIDTH), reference) > 0.8
@@ -62,13 +52,13 @@ def test_lines_drawn_across_hatching_are_kept(angles):
     lines = drawing(SIDE, 4)  # the skirt with a seam down its middle and a curve at its waist
     reference = prepare_query(lines, SIZE, WIDTH)
     shaded = prepare_query(hatched(angles=angles, drawn=lines), SIZE, WIDTH)
-    assert ink_iou(prepare_query(outline(), SIZE, WIDTH), reference) < 0.75  # the outline alone
+    assert ink_iou(prepare_query(skirt_outline(), SIZE, WIDTH), reference) < 0.75  # the outline alone
     assert ink_iou(shaded, reference) > 0.8, angles
 
 
 def with_bold_lines(count: int, width: int) -> np.ndarray:
     """The skirt's outline with ``count`` upright lines ``width`` px wide inside it (pleats, creases)."""
-    lines = outline()
+    lines = skirt_outline()
     for k in range(count):
         x = round(200 + (k - (count - 1) / 2) * 40)
         cv2.line(lines, (x, 50), (x, 350), 0, width)
@@ -82,7 +72,7 @@ def test_a_few_lines_another_way_than_the_hatching_are_not_hatching(spacing, cou
     hatching crossing them; hatching is many lines."""
     lines = with_bold_lines(count, width)
     reference = prepare_query(lines, SIZE, WIDTH)
-    assert ink_iou(prepare_query(outline(), SIZE, WIDTH), reference) < 0.65  # the outline alone
+    assert ink_iou(prepare_query(skirt_outline(), SIZE, WIDTH), reference) < 0.65  # the outline alone
     shaded = prepare_query(hatched(spacing, (angle,), drawn=lines), SIZE, WIDTH)
     assert ink_iou(shaded, reference) > 0.8
 
@@ -100,13 +90,13 @@ def test_hatching_runs_along_one_or_two_directions_or_none():
 
 
 def line_drawings() -> dict[str, np.ndarray]:
-    marker = outline(width=SIDE // 25)
+    marker = skirt_outline(width=SIDE // 25)
     brim = np.full((SIDE, SIDE), 255, np.uint8)  # a hat: a crown over a narrow closed brim
     cv2.rectangle(brim, (130, 120), (270, 250), 0, 4)
     cv2.ellipse(brim, (200, 262), (170, 18), 0, 0, 360, 0, 4)
-    twice = outline()
+    twice = skirt_outline()
     cv2.polylines(twice, [SKIRT + 7], True, 0, 3, cv2.LINE_AA)  # every line traced a second time, close by
-    sleeves = outline()  # a shirt's sleeve lines running close beside its body
+    sleeves = skirt_outline()  # a shirt's sleeve lines running close beside its body
     cv2.line(sleeves, (125, 120), (95, 330), 0, 4)
     cv2.line(sleeves, (275, 120), (305, 330), 0, 4)
     return {"marker": marker, "narrow closed brim": brim, "traced twice": twice, "lines beside the body": sleeves}

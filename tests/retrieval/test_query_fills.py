@@ -6,13 +6,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from sketch_helpers import SIZE, WIDTH, drawing, ink_iou, scanned
+from sketch_helpers import SIZE, SKIRT, WIDTH, drawing, ink_iou, scanned, skirt_outline
 
 from sbkit.retrieval.fills import settle_fills
 from sbkit.retrieval.query import prepare_query, to_gray
 
 SIDE = 400
-SKIRT = np.array([[150, 40], [250, 40], [290, 120], [330, 360], [70, 360], [110, 120]], np.int32)  # its outline
 FILLS = {"navy": (0, 0, 128), "burgundy": (128, 0, 32), "forest green": (0, 80, 0), "chocolate": (90, 60, 40),
          "red": (200, 40, 40), "grey": (70, 70, 70)}
 
@@ -46,12 +45,6 @@ def test_an_outlined_fill_becomes_paper_and_the_lines_stay():
     assert in_grey[gray < 128].max() == 0 and (in_grey[gray >= 128] == gray[gray >= 128]).all()
 
 
-def plain_outline() -> np.ndarray:
-    image = np.full((SIDE, SIDE), 255, np.uint8)
-    cv2.polylines(image, [SKIRT], True, 0, 4, cv2.LINE_AA)
-    return image
-
-
 def not_outlined() -> dict[str, np.ndarray]:
     """The skirt coloured in with no darker outline of its own."""
     navy, blank = FILLS["navy"], np.full((SIDE, SIDE), 255, np.uint8)
@@ -75,7 +68,7 @@ def test_a_fill_with_no_darker_outline_searches_by_its_outline_as_a_black_one_do
     cv2.fillPoly(inside, [SKIRT], 1)
     inside = cv2.erode(inside, np.ones((5, 5), np.uint8)) > 0
     assert (settled[inside] == 0).all()
-    assert ink_iou(prepare_query(image, SIZE, WIDTH), prepare_query(plain_outline(), SIZE, WIDTH)) > 0.78
+    assert ink_iou(prepare_query(image, SIZE, WIDTH), prepare_query(skirt_outline(), SIZE, WIDTH)) > 0.78
 
 
 def test_line_drawings_and_light_fills_cost_nothing():
