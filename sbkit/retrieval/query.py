@@ -6,7 +6,8 @@ person handed in into crisp dark strokes on white:
 
 - transparency: strokes are the opaque pixels, whatever colour hides under the transparent ones;
 - polarity: light strokes on a dark ground are inverted (judged by the median, since background is the
-  larger part of any line drawing);
+  larger part of any line drawing, and by the picture's outermost pixels, which are paper round an item
+  coloured in over most of the page);
 - faint ink: strokes in light pencil or a light-coloured pen are made as dark as any other
   (:func:`ink_gray`, :func:`darken_faint_ink`), so they are not taken for a blank page;
 - ruled or squared paper: printed lines that run across the page in a ruling, and a margin square to them,
@@ -38,7 +39,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from sbkit.data.images import MAX_PIXELS, absent_reason, to_rgb
+from sbkit.data.images import MAX_PIXELS, absent_reason, border_pixels, to_rgb
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.retrieval.areas import outline_areas
 from sbkit.retrieval.dotted import erase_grid_dots
@@ -170,8 +171,10 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 
 def light_on_dark(gray: np.ndarray) -> bool:
-    """Whether a drawing has light lines on a dark ground: the ground is the larger part, so the median tells."""
-    return float(np.median(gray)) < 128
+    """Whether a drawing has light lines on a dark ground: its median pixel and its outermost pixels are both
+    dark. The ground is the larger part of a line drawing, but an item coloured in over most of the page is
+    larger still, with paper round it; a dark edge alone could be a table round a photographed page."""
+    return float(np.median(gray)) < 128 and float(np.median(border_pixels(gray))) < 128
 
 
 def _faint(gray: np.ndarray) -> tuple[int, int] | None:

@@ -9,7 +9,7 @@ import pytest
 from sketch_helpers import SIZE, SKIRT, WIDTH, drawing, ink_iou, scanned, skirt_outline
 
 from sbkit.retrieval.fills import settle_fills
-from sbkit.retrieval.query import prepare_query, to_gray
+from sbkit.retrieval.query import light_on_dark, prepare_query, to_gray
 
 SIDE = 400
 FILLS = {"navy": (0, 0, 128), "burgundy": (128, 0, 32), "forest green": (0, 80, 0), "chocolate": (90, 60, 40),
@@ -91,3 +91,29 @@ def test_a_shadow_across_a_photo_is_not_a_fill():
     gray = to_gray(photo)
     assert (settle_fills(gray, photo) == gray).all()
     assert ink_iou(prepare_query(photo, SIZE, WIDTH), prepare_query(drawing(SIDE, 4), SIZE, WIDTH)) > 0.9
+
+
+def most_of_the_page(image: np.ndarray) -> np.ndarray:
+    """The skirt's picture cut close, so that it covers three quarters of it, paper only at its sides."""
+    return np.ascontiguousarray(image[36:364, 66:334])
+
+
+@pytest.mark.parametrize("fill", ["navy", "burgundy", "grey", "black"])
+def test_an_item_coloured_in_over_most_of_the_page_is_not_taken_for_a_dark_ground(fill):
+    """Its picture's median is dark, yet the band along the edges is paper; it was inverted as light lines on
+    a dark ground (IoU 0.18-0.31 before)."""
+    colour = FILLS.get(fill, (0, 0, 0))
+    fill_only = most_of_the_page(coloured_in(colour, np.full((SIDE, SIDE), 255, np.uint8)))
+    assert not light_on_dark(to_gray(fill_only))
+    outline = prepare_query(most_of_the_page(skirt_outline()), SIZE, WIDTH)
+    assert ink_iou(prepare_query(fill_only, SIZE, WIDTH), outline) > 0.65
+    if fill != "black":  # black lines on a black fill cannot be told apart
+        lines = prepare_query(most_of_the_page(drawing(SIDE, 4)), SIZE, WIDTH)
+        assert ink_iou(prepare_query(most_of_the_page(coloured_in(colour)), SIZE, WIDTH), lines) > 0.95
+
+
+def test_light_lines_on_a_dark_ground_are_still_inverted_when_they_run_off_the_edges():
+    board = 255 - most_of_the_page(drawing(SIDE, 4))  # the skirt's lines touch the top and the bottom
+    assert light_on_dark(board)
+    lines = prepare_query(most_of_the_page(drawing(SIDE, 4)), SIZE, WIDTH)
+    assert ink_iou(prepare_query(board, SIZE, WIDTH), lines) > 0.95
