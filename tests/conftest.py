@@ -37,6 +37,18 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory):
         os.environ["SBKIT_CACHE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def _torch_threads_restored():
+    """Each test leaves torch's thread count as it found it: `sbkit serve` sets it in-process, and a run
+    trained on another count differs in the last bits from one resumed in a subprocess."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def fresh_plugins():
     """Reload plugins from entry points before and after the test, so registrations never leak."""
