@@ -31,6 +31,7 @@ from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.images import MAX_PIXELS
 from sbkit.errors import DataError, check
 from sbkit.limits import check_query_text
+from sbkit.retrieval.colours import ColourReader
 from sbkit.retrieval.gallery import Gallery
 from sbkit.retrieval.query import decode_drawing, drawing_pixels, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
@@ -81,7 +82,8 @@ class Timings:
 class SearchResult:
     """The query as the model saw it (the normalised sketch, the text, the mode), the ranked hits, the time each
     stage took, the caption's words the model cannot read (when every one is unknown, the caption cannot
-    steer the ranking), and the typos read as catalogue words (as typed -> as read; ``text`` is as read)."""
+    steer the ranking), and the typos and colour names read as catalogue words (as typed -> as read; ``text`` is
+    as read)."""
 
     sketch: np.ndarray | None
     text: str | None
@@ -100,7 +102,8 @@ class SearchResult:
 
     @property
     def reading(self) -> str | None:
-        """Which typos were read as which catalogue words, in one line; None when the caption was read as typed."""
+        """Which typos and colour names were read as which catalogue words, in one line; None when the caption
+        was read as typed."""
         if not self.corrections:
             return None
         return "read " + ", ".join(f"{typed!r} as {word!r}" for typed, word in self.corrections.items()) + (
@@ -191,11 +194,20 @@ class Retriever:
         return self.gallery.get(item_id)
 
     @cached_property
+    def _captions(self) -> list[str]:
+        """The captions of the gallery's items."""
+        return [] if self.gallery is None else [item.caption for item in self.gallery.items.values()
+                                                if item.caption and item.id in self._ids]
+
+    @cached_property
     def speller(self) -> Speller:
         """Reads a caption's typos as the words of the gallery's captions (built on the first caption searched)."""
-        captions = [] if self.gallery is None else [item.caption for item in self.gallery.items.values()
-                                                    if item.caption and item.id in self._ids]
-        return Speller(captions, self.run.model.encoder.knows_word)
+        return Speller(self._captions, self.run.model.encoder.knows_word)
+
+    @cached_property
+    def colour_reader(self) -> ColourReader:
+        """Reads a colour name the gallery's captions never use as their nearest (built on the first caption)."""
+        return ColourReader(self._captions)
 
     def search(self, sketch: Drawing | None = None, text: str | None = None, k: int = 10,
                mode: str | None = None, exact_text: bool = False) -> SearchResult:
@@ -210,7 +222,8 @@ class Retriever:
             mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
                 inputs given.
             exact_text: read the caption as typed; by default a word the gallery's captions never use, a typo
-                away from one they do, is read as that word (:mod:`sbkit.retrieval.spelling`).
+                away from one they do, is read as that word (:mod:`sbkit.retrieval.spelling`), and a colour
+                name they never use as their nearest colour (:mod:`sbkit.retrieval.colours`).
 
         Raises:
             DataError: a missing input for the mode, a bad mode or k, a caption that is not a str or is over
@@ -239,6 +252,8 @@ class Retriever:
         start = time.perf_counter()
         if query_text is not None and not exact_text:
             query_text, corrections = self.speller.correct(query_text)
+            query_text, colours = self.colour_reader.read(query_text)
+            corrections.update(colours)
         vector = self.embed(prepared, query_text)
         unknown = [] if query_text is None else self.run.model.encoder.unknown_words(query_text)
         timings.encode = (time.perf_counter() - start) * 1000

@@ -27,8 +27,9 @@ class SearchQuery(BaseModel):
     k: StrictInt = Field(10, ge=1, le=MAX_K, description="How many results to return (a whole number; true or "
                          "2.5 are refused).")
     exact_text: bool = Field(False, description="Read the caption as typed. By default a word the gallery's "
-                             "captions never use, one typo from a word they do, is read as that word (see "
-                             "corrections in the answer).")
+                             "captions never use, one typo from a word they do, is read as that word, and a "
+                             "colour name they never use as their nearest colour (see corrections in the "
+                             "answer).")
 
 
 class Timings(BaseModel):
@@ -60,8 +61,8 @@ class SearchResponse(BaseModel):
     results: list[Result]
     timings_ms: Timings
     unknown_words: list[str] = Field(description="words of the caption the model cannot read")
-    corrections: dict[str, str] = Field(description="typos read as words of the catalogue, as typed -> as read; "
-                                        "text is the caption as read")
+    corrections: dict[str, str] = Field(description="typos and colour names read as words of the catalogue, "
+                                        "as typed -> as read; text is the caption as read")
     warnings: list[str] = Field(description="what the person searching should know, e.g. a caption the model "
                                 "cannot read at all")
 

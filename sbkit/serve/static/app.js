@@ -226,7 +226,7 @@ function show(answer, roundTrip) {
             `${t.decode.toFixed(1)}, normalise ${t.normalise.toFixed(1)}, encode ${t.encode.toFixed(1)}, search ` +
             `${t.search.toFixed(1)}); ${roundTrip.toFixed(0)} ms round trip` +
             (answer.warnings.length ? ". Note: " + answer.warnings.join(" ") : ""));
-  spelling.hidden = Object.keys(answer.corrections).length === 0;  // a typo was read as a catalogue word
+  spelling.hidden = Object.keys(answer.corrections).length === 0;  // a typo or colour was read as a catalogue word
   document.getElementById("read-as").textContent = answer.text || "";
   const items = answer.results.map((hit) => {
     const li = document.createElement("li");

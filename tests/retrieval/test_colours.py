@@ -1,0 +1,76 @@
+"""Colour names the catalogue never uses are read as its nearest colour; every other caption as typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from sbkit.retrieval.colours import ColourReader, colour_names
+from sbkit.retrieval.retriever import Retriever
+
+CAPTIONS = ["a long black leather trouser", "a burgundy dress", "a sky blue coat", "a mustard hat",
+            "a chocolate bag", "a camel coat", "an ivory t-shirt", "a cream skirt"]
+
+
+@pytest.fixture(scope="module")
+def reader() -> ColourReader:
+    return ColourReader(CAPTIONS)
+
+
+def test_the_catalogue_colours_are_the_names_its_captions_give(reader: ColourReader) -> None:
+    assert reader.targets == ["black", "burgundy", "camel", "chocolate", "cream", "ivory", "mustard", "sky blue"]
+    assert {"blue", "sky"} <= reader.used  # within "sky blue": a caption naming them is left alone
+    assert len(colour_names()) == 949 and colour_names()["maroon"] != colour_names()["burgundy"]
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("maroon", "burgundy"),
+    ("brown", "chocolate"),
+    ("dark brown", "chocolate"),  # a name of two words
+    ("tan", "camel"),
+    ("yellow", "mustard"),  # hue outweighs lightness (kL 2); at kL 1 it is read as cream
+    ("charcoal", "black"),
+    ("light blue", "light blue"),  # "blue" is the catalogue's own word
+])
+def test_a_colour_the_catalogue_never_names_is_read_as_its_nearest(reader: ColourReader, typed: str,
+                                                                    read: str) -> None:
+    assert reader.read(f"a {typed} coat") == (f"a {read} coat", {typed: read} if typed != read else {})
+
+
+def test_a_caption_naming_a_catalogue_colour_stays_as_typed(reader: ColourReader) -> None:
+    for text in ("a black maroon bag", "a maroon bag, sky blue lining", "a blue dress", "a burgundy dress"):
+        assert reader.read(text) == (text, {})
+
+
+def test_only_the_first_colour_is_read_and_case_and_punctuation_are_kept(reader: ColourReader) -> None:
+    assert reader.read("Maroon, tan and teal!") == ("Burgundy, tan and teal!", {"Maroon": "Burgundy"})
+
+
+def test_a_colour_with_nothing_near_in_the_catalogue_stays_as_typed(reader: ColourReader) -> None:
+    """Purple is 20 from navy and red 24 from burgundy (CIEDE2000): the catalogue has no such colour, and the
+    text model may still read the word better than any one of its colours."""
+    for text in ("a purple coat", "a red coat", "a white coat", "an orange coat"):
+        assert reader.read(text) == (text, {})
+    assert reader.nearest("white") is None and reader.nearest("off white") == "ivory"
+
+
+def test_shade_words_alone_and_captions_with_no_colour_stay_as_typed(reader: ColourReader) -> None:
+    for text in ("a pale dress", "a light coat", "a dark hat", "a long trouser", "красное платье", "!?", ""):
+        assert reader.read(text) == (text, {})
+
+
+def test_a_catalogue_that_names_no_colour_reads_nothing() -> None:
+    reader = ColourReader(["a long trouser", "a quilted clutch"])
+    assert reader.targets == [] and reader.read("a maroon clutch") == ("a maroon clutch", {})
+
+
+def test_search_reads_a_colour_the_gallery_never_names_and_says_so(retriever: Retriever) -> None:
+    colours = retriever.colour_reader
+    assert colours.targets, "the demo's captions name colours"
+    typed = next(name for name in ("maroon", "tan", "brown", "scarlet") if name not in colours.used)
+    read = colours.nearest(typed)
+    result = retriever.search(text=f"a {typed} coat", k=5)
+    assert result.text == f"a {read} coat" and result.corrections == {typed: read}
+    assert f"{typed!r} as {read!r}" in (result.reading or "")
+    exact = retriever.search(text=f"a {typed} coat", k=5, exact_text=True)
+    assert exact.text == f"a {typed} coat" and exact.corrections == {}
+    assert typed in exact.unknown_words and typed not in result.unknown_words  # the small encoder's word list
