@@ -2,10 +2,11 @@
 
 A shop names its colours its own way, and a shopper types their own: "brown" for chocolate, "tan" for camel,
 "yellow" for mustard. A sentence model reads such pairs as related words at best (MiniLM puts "brown" nearer
-"grey" and "green" than "chocolate"), so the caption steers the search to the wrong colour. :class:`ColourReader`
-knows the colour of every name in the xkcd colour survey's 949 names (shipped with matplotlib), finds the
-names a catalogue's captions use, and reads a caption's colour name that the catalogue never uses as the
-catalogue's name nearest in colour (CIEDE2000 in CIELAB), when that is near. It leaves alone:
+"grey" and "green" than "chocolate"), so the caption steers the search to the wrong colour.
+:class:`ColourReader` knows the colour of each of the xkcd colour survey's 949 names (shipped with matplotlib;
+"grey" may be spelt "gray"), finds the names a catalogue's captions use, and reads a caption's colour name that
+the catalogue never uses as the catalogue's name nearest in colour (CIEDE2000 in CIELAB), when that is near.
+It leaves alone:
 
 - a caption that already names one of the catalogue's colours ("dark blue" where the catalogue has "sky blue":
   "blue" is its word), and every colour after the first in a caption;
@@ -33,10 +34,12 @@ FURTHEST = 15.0  # CIEDE2000 difference past which the gallery has no such colou
 
 
 def colour_names() -> dict[str, tuple[float, float, float]]:
-    """The xkcd survey's colour names (lower case, hyphens as spaces) and their RGB in [0, 1]."""
+    """The xkcd survey's colour names (lower case, hyphens as spaces, "grey" also spelt "gray") and their RGB
+    in [0, 1]."""
     from matplotlib.colors import XKCD_COLORS, to_rgb
 
-    return {name.removeprefix("xkcd:").replace("-", " "): to_rgb(value) for name, value in XKCD_COLORS.items()}
+    names = {name.removeprefix("xkcd:").replace("-", " "): to_rgb(value) for name, value in XKCD_COLORS.items()}
+    return names | {name.replace("grey", "gray"): rgb for name, rgb in names.items() if "grey" in name}
 
 
 class ColourReader:
