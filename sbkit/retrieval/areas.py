@@ -4,7 +4,8 @@ Training sketches are lines, and thinning a filled area would leave its medial a
 sketch has. So an area coloured in keeps only a band along its edges, which thinning turns into its outline.
 A hatched area keeps that band too, and also the drawing's own lines inside it: hatching runs along one
 direction (two for cross-hatching), found from the ink's local direction in the area's middle, and the ink
-that runs another way (a pocket, a seam, a hat's band) is a line of the drawing.
+that runs another way (a pocket, a seam, a hat's band) is a line of the drawing. An area coloured in keeps
+the few lines drawn across it in the paper's colour (a white pen, an eraser), as lines.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ DIRECTION_SIGMA = 2.0  # px, as areas are found: the window over which a pixel's
 KEPT_LENGTH = 0.05  # a line across hatching is kept when it spans at least this fraction of the extent
 LINE_CLARITY = 0.4  # ... counting ink whose direction is this clear (where lines cross, a pixel's blends theirs)
 DIRECTION_BINS = 36  # the histogram of directions that hatching's peaks are read from: 5 degrees a bin
+PAPER_LINES = 3  # an area coloured in keeps at most this many lines of paper across it; more are gaps in the fill
 
 
 class _Areas(NamedTuple):
@@ -38,6 +40,7 @@ class _Areas(NamedTuple):
     areas: np.ndarray  # the connected parts of the drawing that hold an area
     band: np.ndarray  # the band along their edges
     drawn_across: np.ndarray  # the drawing's own lines across hatching
+    paper_lines: np.ndarray  # lines in the paper's colour across an area coloured in
 
 
 def depth(mask: np.ndarray) -> np.ndarray:
@@ -144,6 +147,20 @@ def _drawn_across(ink: np.ndarray, part: np.ndarray, middle: np.ndarray, ink_ext
     return inside & np.isin(pieces, long_pieces[long_pieces > 0])
 
 
+def _paper_lines(ink: np.ndarray, part: np.ndarray, ink_extent: int) -> np.ndarray:
+    """Lines drawn in paper's colour across a ``part`` coloured in (a white pen, an eraser): the paper the
+    closing covered there, in pieces spanning at least ``KEPT_LENGTH`` of the extent, no wider than
+    ``EDGE_BAND`` of it and at most ``PAPER_LINES`` of them; none when there are more (gaps left in the fill)."""
+    paper = (part & ~ink).astype(np.uint8)
+    _, pieces, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=8)
+    spans = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    long_pieces = np.flatnonzero(spans >= ink_extent * KEPT_LENGTH) + 1
+    lines = np.isin(pieces, long_pieces)
+    if not 0 < len(long_pieces) <= PAPER_LINES or depth(lines).max() > ink_extent * EDGE_BAND:
+        return np.zeros_like(ink)
+    return lines
+
+
 def _find_areas(ink: np.ndarray) -> _Areas | None:
     """The parts of ``ink`` that hold an area (see :func:`outline_areas`) and what to keep there."""
     ink_extent = extent(ink)
@@ -166,8 +183,11 @@ def _find_areas(ink: np.ndarray) -> _Areas | None:
         margin = round(4 * DIRECTION_SIGMA) + 2  # the reach of the blur and the gradient: directions as uncropped
         window = np.s_[max(0, top - margin) : bottom + margin, max(0, left - margin) : right + margin]
         drawn_across[window] |= _drawn_across(ink[window], this[window], cores[window], ink_extent)
+    paper_lines = np.zeros_like(ink)
+    for part in filled - {0}:
+        paper_lines |= _paper_lines(ink, parts == part, ink_extent)
     band = closed & (closed_depth <= max(1.0, ink_extent * EDGE_BAND))
-    return _Areas(np.isin(parts, list(filled | hatched.keys())), band, drawn_across)
+    return _Areas(np.isin(parts, list(filled | hatched.keys())), band, drawn_across, paper_lines)
 
 
 def outline_areas(ink: np.ndarray) -> np.ndarray:
@@ -182,7 +202,8 @@ def outline_areas(ink: np.ndarray) -> np.ndarray:
     Each connected part holding an area keeps a band along its edges (``EDGE_BAND`` of the extent, so that its
     lines stay whole), which becomes its outline once the sketch is thinned. A hatched part also keeps its
     ink that runs at least ``HATCH_SPREAD`` away from the hatching's one or two directions, in pieces at
-    least ``KEPT_LENGTH`` of the extent long. Plain line drawings are returned untouched. Areas are found with
+    least ``KEPT_LENGTH`` of the extent long; a part coloured in, its lines of paper (:func:`_paper_lines`) as
+    ink. Plain line drawings are returned untouched. Areas are found with
     the drawing's extent scaled to ``AREA_SIDE`` px at most.
     """
     ink_extent = extent(ink)
@@ -191,7 +212,9 @@ def outline_areas(ink: np.ndarray) -> np.ndarray:
     found = _find_areas(shrunk(ink, ink_extent, AREA_SIDE))
     if found is None:
         return ink
-    # The lines drawn across are found at the shrunk size; their pixels come from the full-size ink.
-    drawn_across = cv2.dilate(found.drawn_across.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    areas, band, drawn_across = (full_size(mask, ink.shape) for mask in (found.areas, found.band, drawn_across))
-    return np.where(areas, band | (drawn_across & ink), ink)
+    # The lines drawn across are found at the shrunk size; their pixels come from the full-size ink (paper).
+    drawn_across, paper_lines = (cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+                                 for mask in (found.drawn_across, found.paper_lines))
+    areas, band, drawn_across, paper_lines = (full_size(mask, ink.shape) for mask in
+                                              (found.areas, found.band, drawn_across, paper_lines))
+    return np.where(areas, band | (drawn_across & ink) | (paper_lines & ~ink), ink)

@@ -117,3 +117,31 @@ def test_light_lines_on_a_dark_ground_are_still_inverted_when_they_run_off_the_e
     assert light_on_dark(board)
     lines = prepare_query(most_of_the_page(drawing(SIDE, 4)), SIZE, WIDTH)
     assert ink_iou(prepare_query(board, SIZE, WIDTH), lines) > 0.95
+
+
+def white_lines_over(fill: tuple[int, int, int], rows: tuple[int, ...] = ()) -> np.ndarray:
+    """The skirt coloured in with ``fill``, its seam and waist drawn over it in white (a white pen, an eraser),
+    or else short white gaps across it at ``rows``."""
+    image = coloured_in(fill, np.full((SIDE, SIDE), 255, np.uint8))
+    if rows:
+        for row in rows:
+            image[row:row + 3, 150:250] = 255
+    else:
+        image[(drawing(SIDE, 4) < 128) & ~(skirt_outline(12) < 128)] = 255  # the lines inside, clear of the edge
+    return image
+
+
+@pytest.mark.parametrize("fill", ["black", "navy", "grey"])
+def test_lines_drawn_in_white_across_a_fill_are_kept(fill):
+    """They were lost with the fill, which left its outline alone (IoU 0.61 against the line drawing)."""
+    lines = prepare_query(drawing(SIDE, 4), SIZE, WIDTH)
+    assert ink_iou(prepare_query(white_lines_over(FILLS.get(fill, (0, 0, 0))), SIZE, WIDTH), lines) > 0.8
+
+
+def test_many_gaps_across_a_fill_are_not_lines():
+    """Four or more are the paper a quick fill leaves showing: the part searches by its outline alone."""
+    solid = prepare_query(coloured_in((0, 0, 0), np.full((SIDE, SIDE), 255, np.uint8)), SIZE, WIDTH)
+    gaps = prepare_query(white_lines_over((0, 0, 0), rows=(120, 170, 220, 270, 320)), SIZE, WIDTH)
+    assert ink_iou(gaps, solid) > 0.95
+    few = prepare_query(white_lines_over((0, 0, 0), rows=(170, 270)), SIZE, WIDTH)
+    assert ink_iou(few, solid) < 0.9  # two are lines
