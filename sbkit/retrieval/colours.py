@@ -47,10 +47,13 @@ class ColourReader:
 
     def __init__(self, captions: Iterable[str]) -> None:
         self.names = colour_names()
-        self.longest = max(len(name.split()) for name in self.names)
+        self.longest: dict[str, int] = {}  # the most words of a name starting with each first word
+        for name in self.names:
+            first, *rest = name.split()
+            self.longest[first] = max(self.longest.get(first, 0), 1 + len(rest))
         self.used: set[str] = set()  # every name in the captions: "blue" within "sky blue", "leather" after "black"
         targets: set[str] = set()  # each caption's first name, whole: "sky blue", "black"
-        for caption in captions:
+        for caption in set(captions):
             spans = self._spans(WORD.findall(caption.lower()))
             self.used.update(name for name, _ in spans)
             targets.update(name for name, _ in spans[:1])
@@ -60,8 +63,8 @@ class ColourReader:
     def _spans(self, words: list[str]) -> list[tuple[str, int]]:
         """The colour names among ``words`` and the word each starts at, leftmost first and longest first at
         each start ("sky blue", then "sky", then "blue"); a shade word alone is none."""
-        return [(name, start) for start in range(len(words))
-                for end in range(min(len(words), start + self.longest), start, -1)
+        return [(name, start) for start, word in enumerate(words) if word in self.longest
+                for end in range(min(len(words), start + self.longest[word]), start, -1)
                 if (name := " ".join(words[start:end])) in self.names and not (end - start == 1 and name in SHADES)]
 
     def nearest(self, name: str) -> str | None:
