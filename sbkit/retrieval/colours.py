@@ -21,12 +21,12 @@ It leaves alone:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
 
-WORD = re.compile(r"[^\W\d_]+")  # a run of letters, as spelling reads words; "off-white" is two of them
+from sbkit.retrieval.spelling import WORD  # a run of letters: "off-white" is two words
+
 SHADES = frozenset({"light", "dark", "pale", "bright", "deep", "very", "dull", "dusty", "pastel", "faded", "dirty",
                     "medium", "neon", "soft", "muted", "vivid"})
 LIGHTNESS_WEIGHT = 2.0  # CIEDE2000's kL as textile colour matching sets it: hue outweighs lightness

@@ -20,6 +20,7 @@ import numpy as np
 from sbkit.retrieval.areas import AREA_SIDE, coloured_in
 from sbkit.retrieval.masks import box, disc, extent, full_size, shrunk
 from sbkit.sketch import ink_mask
+from sbkit.sketch.edges import to_gray
 
 FILL_APART = 48  # a pixel this far from the fill's colour (in its most different channel) is not fill
 OUTLINED = 0.8  # an area is outlined when lines lie along at least this share of its edge
@@ -38,12 +39,7 @@ def _darker_lines(colours: np.ndarray, fill: np.ndarray) -> np.ndarray:
     if difference.ndim == 3:
         red, green, blue = cv2.split(difference)
         difference = cv2.max(cv2.max(red, green), blue)
-    return (difference > FILL_APART) & (_luma(colours) < _luma(filled[:1, :1]))
-
-
-def _luma(colours: np.ndarray) -> np.ndarray:
-    """Grey levels of (H, W) grey or (H, W, 3) RGB pixels."""
-    return colours if colours.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(colours), cv2.COLOR_RGB2GRAY)
+    return (difference > FILL_APART) & (to_gray(colours) < to_gray(filled[:1, :1]))
 
 
 class _Fill(NamedTuple):
@@ -72,7 +68,7 @@ def _fills(ink: np.ndarray, deep: np.ndarray, colours: np.ndarray, ink_extent: i
     """Each part of ``ink`` coloured in (holding ``deep`` ink), with what tells its fill from its lines and from
     a shadow."""
     _, parts = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
-    luma = _luma(colours)
+    luma = to_gray(colours)
     paper = float(np.median(luma[~ink])) if not ink.all() else 255.0
     found = []
     for part in sorted(set(np.unique(parts[deep])) - {0}):
