@@ -9,10 +9,11 @@ the catalogue never uses as the catalogue's name nearest in colour (CIEDE2000 in
 It leaves alone:
 
 - a caption that already names one of the catalogue's colours ("dark blue" where the catalogue has "sky blue":
-  "blue" is its word), and every colour after the first in a caption;
-- the names that come after a caption's first colour in the catalogue: "leather" in "a black leather bag" is a
-  word of the catalogue (a caption with it stays as typed), but no colour to read another as; the survey
-  names materials too (leather, denim, stone) by their colour, and a caption names the colour first;
+  "blue" is its word), and every colour in a caption but its main one: the name the survey's people gave most
+  often. The survey names materials and things by their colour too (leather, denim, stone, straw), far less
+  often than colour words, so "a leather bag in maroon" is read by "maroon";
+- the names a catalogue uses only beside a caption's main colour: "leather" in "a black leather bag" is a word
+  of the catalogue (a caption with it stays as typed), but no colour to read another as;
 - a colour the catalogue has nothing near (a CIEDE2000 difference over ``FURTHEST``): "black" where the
   nearest is chocolate, "purple" where it is navy;
 - a shade word on its own ("light", "dark", "pale"), which says how light a colour is, not which;
@@ -35,11 +36,17 @@ FURTHEST = 15.0  # CIEDE2000 difference past which the gallery has no such colou
 
 def colour_names() -> dict[str, tuple[float, float, float]]:
     """The xkcd survey's colour names (lower case, hyphens as spaces, "grey" also spelt "gray") and their RGB
-    in [0, 1]."""
+    in [0, 1], the names its people gave least often first (the order of its rgb.txt; its web page lists the
+    most common first: purple, green, blue, pink, brown, red, ...)."""
     from matplotlib.colors import XKCD_COLORS, to_rgb
 
-    names = {name.removeprefix("xkcd:").replace("-", " "): to_rgb(value) for name, value in XKCD_COLORS.items()}
-    return names | {name.replace("grey", "gray"): rgb for name, rgb in names.items() if "grey" in name}
+    names: dict[str, tuple[float, float, float]] = {}
+    for key, value in XKCD_COLORS.items():
+        name = key.removeprefix("xkcd:").replace("-", " ")
+        names[name] = to_rgb(value)
+        if "grey" in name:
+            names[name.replace("grey", "gray")] = names[name]
+    return names
 
 
 class ColourReader:
@@ -47,16 +54,17 @@ class ColourReader:
 
     def __init__(self, captions: Iterable[str]) -> None:
         self.names = colour_names()
+        self.commonness = {name: rank for rank, name in enumerate(self.names)}  # higher: named more often
         self.longest: dict[str, int] = {}  # the most words of a name starting with each first word
         for name in self.names:
             first, *rest = name.split()
             self.longest[first] = max(self.longest.get(first, 0), 1 + len(rest))
         self.used: set[str] = set()  # every name in the captions: "blue" within "sky blue", "leather" after "black"
-        targets: set[str] = set()  # each caption's first name, whole: "sky blue", "black"
+        targets: set[str] = set()  # each caption's main name, whole: "sky blue", "black"
         for caption in set(captions):
             spans = self._spans(WORD.findall(caption.lower()))
             self.used.update(name for name, _ in spans)
-            targets.update(name for name, _ in spans[:1])
+            targets.update(name for name, _ in self._main(spans))
         self.targets = sorted(targets)
         self._lab = _to_lab([self.names[name] for name in self.targets])
 
@@ -66,6 +74,18 @@ class ColourReader:
         return [(name, start) for start, word in enumerate(words) if word in self.longest
                 for end in range(min(len(words), start + self.longest[word]), start, -1)
                 if (name := " ".join(words[start:end])) in self.names and not (end - start == 1 and name in SHADES)]
+
+    def _main(self, spans: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """The one colour a caption's ``spans`` name, as a list of at most one: among the whole names (not
+        "blue" within "sky blue"), the one the survey's people gave most often. A material or thing that names
+        a colour too is named less often than a colour word: "maroon", not "leather", in "a leather bag in
+        maroon"."""
+        whole, end = [], 0
+        for name, start in spans:  # leftmost first, longest first at each start
+            if start >= end:
+                whole.append((name, start))
+                end = start + len(name.split())
+        return [max(whole, key=lambda span: self.commonness[span[0]])] if whole else []
 
     def nearest(self, name: str) -> str | None:
         """The catalogue's colour name nearest in colour to the survey's ``name``; None when none is within
@@ -79,15 +99,15 @@ class ColourReader:
         return self.targets[nearest] if distances[nearest] <= FURTHEST else None
 
     def read(self, text: str) -> tuple[str, dict[str, str]]:
-        """``text`` with its first colour name read as the catalogue's nearest, and the change (typed -> read);
-        ``text`` as it is when the caption names one of the catalogue's colours, or the catalogue has none near
-        its first."""
+        """``text`` with its main colour name (:meth:`_main`) read as the catalogue's nearest, and the change
+        (typed -> read); ``text`` as it is when the caption names one of the catalogue's colours, or the
+        catalogue has none near its main one."""
         matches = list(WORD.finditer(text))
         words = [match.group(0).lower() for match in matches]
         spans = self._spans(words)
         if not spans or any(name in self.used for name, _ in spans):
             return text, {}
-        name, start = spans[0]
+        (name, start), = self._main(spans)
         left, right = matches[start].start(), matches[start + len(name.split()) - 1].end()
         read = self.nearest(name)
         if read is None:

@@ -49,8 +49,19 @@ def test_a_caption_naming_a_catalogue_colour_stays_as_typed(reader: ColourReader
         assert reader.read(text) == (text, {})
 
 
-def test_only_the_first_colour_is_read_and_case_and_punctuation_are_kept(reader: ColourReader) -> None:
-    assert reader.read("Maroon, tan and teal!") == ("Burgundy, tan and teal!", {"Maroon": "Burgundy"})
+def test_only_the_commonest_colour_is_read_and_case_and_punctuation_are_kept(reader: ColourReader) -> None:
+    assert reader.read("Maroon and tan!") == ("Maroon and camel!", {"tan": "camel"})
+    assert reader.read("Maroon and khaki!") == ("Burgundy and khaki!", {"Maroon": "Burgundy"})
+    assert reader.read("Maroon, tan and teal!") == ("Maroon, tan and teal!", {})  # teal: the catalogue has none
+
+
+def test_a_material_named_before_the_colour_is_not_read_as_the_colour() -> None:
+    """The survey names materials by their colour ("leather" is a brown), but gave them far less often."""
+    reader = ColourReader(["a camel coat", "a burgundy dress", "a sky blue coat"])
+    assert reader.read("a leather bag in maroon") == ("a leather bag in burgundy", {"maroon": "burgundy"})
+    assert reader.read("a denim jacket, tan") == ("a denim jacket, camel", {"tan": "camel"})
+    assert reader.read("a leather bag") == ("a camel bag", {"leather": "camel"})  # the only colour it names
+    assert ColourReader(["leather bag in camel"]).targets == ["camel"]  # a catalogue's caption alike
 
 
 def test_a_colour_with_nothing_near_in_the_catalogue_stays_as_typed(reader: ColourReader) -> None:
