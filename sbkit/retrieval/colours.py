@@ -8,12 +8,13 @@ A shop names its colours its own way, and a shopper types their own: "brown" for
 the catalogue never uses as the catalogue's name nearest in colour (CIEDE2000 in CIELAB), when that is near.
 It leaves alone:
 
-- a caption that already names one of the catalogue's colours ("dark blue" where the catalogue has "sky blue":
-  "blue" is its word), and every colour in a caption but its main one: the name the survey's people gave most
-  often. The survey names materials and things by their colour too (leather, denim, stone, straw), far less
-  often than colour words, so "a leather bag in maroon" is read by "maroon";
-- the names a catalogue uses only beside a caption's main colour: "leather" in "a black leather bag" is a word
-  of the catalogue (a caption with it stays as typed), but no colour to read another as;
+- a caption that already names one of the catalogue's colours, whole ("a black bag", "a sky blue coat");
+- every colour in a caption but its main one: the name the survey's people gave most often. The survey names
+  materials and things by their colour too (leather, denim, stone, straw), far less often than colour words,
+  so "a leather bag in maroon" is read by "maroon";
+- the names a catalogue uses only within or beside its colours: "blue" within "sky blue" ("a blue dress"
+  stays as typed, while "dark blue" may read as navy), "leather" in "a black leather bag" (a word of the
+  catalogue, but no colour to read another as);
 - a colour the catalogue has nothing near (a CIEDE2000 difference over ``FURTHEST``): "black" where the
   nearest is chocolate, "purple" where it is navy;
 - a shade word on its own ("light", "dark", "pale"), which says how light a colour is, not which;
@@ -64,8 +65,8 @@ class ColourReader:
         for caption in set(captions):
             spans = self._spans(WORD.findall(caption.lower()))
             self.used.update(name for name, _ in spans)
-            targets.update(name for name, _ in self._main(spans))
-        self.targets = sorted(targets)
+            targets.update(name for name, _ in self._main(self._whole(spans)))
+        self.targets, self._targets = sorted(targets), targets
         self._lab = _to_lab([self.names[name] for name in self.targets])
 
     def _spans(self, words: list[str]) -> list[tuple[str, int]]:
@@ -75,16 +76,20 @@ class ColourReader:
                 for end in range(min(len(words), start + self.longest[word]), start, -1)
                 if (name := " ".join(words[start:end])) in self.names and not (end - start == 1 and name in SHADES)]
 
-    def _main(self, spans: list[tuple[str, int]]) -> list[tuple[str, int]]:
-        """The one colour a caption's ``spans`` name, as a list of at most one: among the whole names (not
-        "blue" within "sky blue"), the one the survey's people gave most often. A material or thing that names
-        a colour too is named less often than a colour word: "maroon", not "leather", in "a leather bag in
-        maroon"."""
+    @staticmethod
+    def _whole(spans: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """The whole names among ``spans``: "sky blue", not "sky" or "blue" within it."""
         whole, end = [], 0
         for name, start in spans:  # leftmost first, longest first at each start
             if start >= end:
                 whole.append((name, start))
                 end = start + len(name.split())
+        return whole
+
+    def _main(self, whole: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """The one colour among a caption's ``whole`` names, as a list of at most one: the name the survey's
+        people gave most often. A material or thing that names a colour too is named less often than a colour
+        word: "maroon", not "leather", in "a leather bag in maroon"."""
         return [max(whole, key=lambda span: self.commonness[span[0]])] if whole else []
 
     def nearest(self, name: str) -> str | None:
@@ -100,14 +105,18 @@ class ColourReader:
 
     def read(self, text: str) -> tuple[str, dict[str, str]]:
         """``text`` with its main colour name (:meth:`_main`) read as the catalogue's nearest, and the change
-        (typed -> read); ``text`` as it is when the caption names one of the catalogue's colours, or the
+        (typed -> read). ``text`` as it is when the caption names one of the catalogue's colours, names only
+        colours its captions use otherwise ("blue" within "sky blue", "leather" after "black"), or the
         catalogue has none near its main one."""
         matches = list(WORD.finditer(text))
         words = [match.group(0).lower() for match in matches]
-        spans = self._spans(words)
-        if not spans or any(name in self.used for name, _ in spans):
+        whole = self._whole(self._spans(words))
+        if any(name in self._targets for name, _ in whole):
             return text, {}
-        (name, start), = self._main(spans)
+        main = self._main([(name, start) for name, start in whole if name not in self.used])
+        if not main:
+            return text, {}
+        (name, start), = main
         left, right = matches[start].start(), matches[start + len(name.split()) - 1].end()
         read = self.nearest(name)
         if read is None:

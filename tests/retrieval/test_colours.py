@@ -37,7 +37,9 @@ def test_grey_and_gray_are_one_colour() -> None:
     ("tan", "camel"),
     ("yellow", "mustard"),  # hue outweighs lightness (kL 2); at kL 1 it is read as cream
     ("charcoal", "black"),
-    ("light blue", "light blue"),  # "blue" is the catalogue's own word
+    ("light blue", "sky blue"),  # "blue" is a word of the catalogue's, "light blue" a colour it never names
+    ("baby blue", "sky blue"),
+    ("blue", "blue"),  # used only within "sky blue": no colour of the catalogue's to read it by
 ])
 def test_a_colour_the_catalogue_never_names_is_read_as_its_nearest(reader: ColourReader, typed: str,
                                                                     read: str) -> None:
@@ -46,6 +48,14 @@ def test_a_colour_the_catalogue_never_names_is_read_as_its_nearest(reader: Colou
 
 def test_a_caption_naming_a_catalogue_colour_stays_as_typed(reader: ColourReader) -> None:
     for text in ("a black maroon bag", "a maroon bag, sky blue lining", "a blue dress", "a burgundy dress"):
+        assert reader.read(text) == (text, {})
+
+
+def test_a_shade_of_a_word_the_catalogue_uses_within_its_colours_is_read_by_its_colour() -> None:
+    reader = ColourReader(["a navy coat", "a sky blue coat", "a forest green hat", "a light grey skirt"])
+    assert reader.read("a dark blue coat") == ("a navy coat", {"dark blue": "navy"})
+    assert reader.read("a dark green hat") == ("a forest green hat", {"dark green": "forest green"})
+    for text in ("a blue coat", "a green hat", "a grey skirt"):  # words of its colours, no colour of their own
         assert reader.read(text) == (text, {})
 
 
