@@ -4,15 +4,16 @@
 
 For every item of the run's test gallery, the caption is sent as it is, with every word of four or more letters
 misspelt (one letter dropped, doubled or swapped with its neighbour), with the last two letters swapped in every
-word of three letters ("hta"), with its words in random order, cut to three random words (also with
-their three-letter words swapped), and in everyday words instead of the catalogue's ("pants", "maroon",
-"plaid"; :data:`EVERYDAY`), whole or cut to three words; plus a few captions in other scripts, which the model
-should flag as not understood. The table gives text-only R@1 and R@10 per variant through `sbkit.Retriever`
-(the API that `sbkit search` and `sbkit serve` use), the share of queries whose words were all readable, and
-the share in which search read a typo or a colour name as a catalogue word (`sbkit.retrieval.spelling`,
-`sbkit.retrieval.colours`). Changed captions are searched twice: as search reads them by default, and with
-``exact_text`` (the words as typed). With ``--drawn`` each caption is also searched with its item's drawn
-sketch (sketch+text).
+word of three letters ("hta"), with its words in random order, with its category word in the plural ("boots",
+"dresses"), cut to its colour and category words (also with the category in the plural: "navy trousers"), cut to
+three random words (also with their three-letter words swapped), and in everyday words instead of the catalogue's
+("pants", "maroon", "plaid"; :data:`EVERYDAY`), whole or cut to three words; plus a few captions in other scripts,
+which the model should flag as not understood. The table gives text-only R@1 and R@10 per variant through
+`sbkit.Retriever` (the API that `sbkit search` and `sbkit serve` use), the share of queries whose words were all
+readable, and the share in which search read a typo, a plural or a colour name as a catalogue word
+(`sbkit.retrieval.spelling`, `sbkit.retrieval.colours`). Changed captions are searched twice: as search reads them
+by default, and with ``exact_text`` (the words as typed). With ``--drawn`` each caption is also searched with its
+item's drawn sketch (sketch+text).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import argparse
 import random
 import re
 from collections.abc import Callable
+
+from sbkit.data.demo.vocab import CATEGORIES, COLOURS
 
 
 def misspell(caption: str, rng: random.Random) -> str:
@@ -69,6 +72,30 @@ def three_words_everyday(caption: str, rng: random.Random) -> str:
     return everyday(three_words(caption, rng), rng)
 
 
+CATEGORY_WORD = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(CATEGORIES, key=len, reverse=True)))
+                           + r")(?![\w-])")
+PLURALS = {"dress": "dresses", "clutch": "clutches"}  # the other categories take -s
+
+
+def plural(caption: str, rng: random.Random) -> str:
+    """The demo's category word in the plural, as shoppers often type it ("black boots", "red dresses")."""
+    return CATEGORY_WORD.sub(lambda match: PLURALS.get(match.group(1), match.group(1) + "s"), caption)
+
+
+COLOUR_WORD = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(COLOURS, key=len, reverse=True)))
+                         + r")(?![\w-])")
+
+
+def colour_and_category(caption: str, rng: random.Random) -> str:
+    """The caption's colour and category words alone, the two words a shopper types most ("navy trouser")."""
+    return " ".join(match.group(1) for match in (COLOUR_WORD.search(caption), CATEGORY_WORD.search(caption))
+                    if match)
+
+
+def colour_and_plural(caption: str, rng: random.Random) -> str:
+    return plural(colour_and_category(caption, rng), rng)
+
+
 def shuffle(caption: str, rng: random.Random) -> str:
     words = caption.split()
     rng.shuffle(words)
@@ -92,6 +119,11 @@ VARIANTS: dict[str, tuple[Callable[[str, random.Random], str], bool]] = {  # (ch
     "three-letter words with two letters swapped": (swap_short, False),
     "three-letter words swapped, read exactly as typed": (swap_short, True),
     "shuffled": (shuffle, False),
+    "category word in the plural": (plural, False),
+    "category word in the plural, read exactly as typed": (plural, True),
+    "colour and category words alone": (colour_and_category, False),
+    "colour and category words alone, category in the plural": (colour_and_plural, False),
+    "colour and category words alone, category in the plural, read as typed": (colour_and_plural, True),
     "three random words": (three_words, False),
     "three random words, three-letter ones swapped": (three_words_swapped, False),
     "three random words, three-letter ones swapped, read as typed": (three_words_swapped, True),

@@ -201,7 +201,8 @@ class Retriever:
 
     @cached_property
     def speller(self) -> Speller:
-        """Reads a caption's typos as the words of the gallery's captions (built on the first caption searched)."""
+        """Reads a caption's typos and plurals as the words of the gallery's captions (built on the first caption
+        searched)."""
         return Speller(self._captions, self.run.model.encoder.knows_word)
 
     @cached_property
@@ -221,9 +222,10 @@ class Retriever:
             k: results to return (at most the gallery size).
             mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
                 inputs given.
-            exact_text: read the caption as typed; by default a word the gallery's captions never use, a typo
-                away from one they do, is read as that word (:mod:`sbkit.retrieval.spelling`), and a colour
-                name they never use as their nearest colour (:mod:`sbkit.retrieval.colours`).
+            exact_text: read the caption as typed; by default a word the gallery's captions never use, the
+                plural or singular of one they do or a typo away from it, is read as that word
+                (:mod:`sbkit.retrieval.spelling`), and a colour name they never use as their nearest colour
+                (:mod:`sbkit.retrieval.colours`).
 
         Raises:
             DataError: a missing input for the mode, a bad mode or k, a caption that is not a str or is over

@@ -3,7 +3,11 @@
 People misspell: "a blak lether bagg". A subword text model still reads such words, but as other pieces, and
 the ranking drifts (text-only R@10 on the demo falls from 1.000 to 0.443 when every longer word has one typo).
 :class:`Speller` reads a word the catalogue's captions never use as the catalogue word one typo away (two for
-words of eight letters and more), the way a shop's search box does. It leaves alone:
+words of eight letters and more), the way a shop's search box does, and a word whose singular or plural the
+catalogue uses as that form: "boots" as "boot", "trousers" as "trouser", "dress" as "dresses", even where the
+text model knows the word as typed (a catalogue word plus or minus an English noun ending: -s, -es, -ies for -y,
+-ves for -f or -fe; both words of three letters or more, so "as" is never "a"; "shorts" is read as "short"
+where the catalogue uses only the latter). It leaves alone:
 
 - words of two letters or fewer, and words of three letters ("tan", "red") unless two neighbours were swapped
   ("rde", "hta"): any other edit of a three-letter word reaches too many other words;
@@ -36,6 +40,25 @@ def typos_allowed(word: str) -> int:
     return 0 if len(word) < SHORTEST else 1 if len(word) < LONG else 2
 
 
+def number_forms(word: str) -> set[str]:
+    """The spellings ``word`` may have in the other grammatical number, by the regular English noun endings:
+    "boot" -> "boots", "dress" -> "dresses", "accessory" -> "accessories", "scarf" -> "scarves", and back."""
+    forms = {word + "s", word + "es"}
+    if word.endswith("y"):
+        forms.add(word[:-1] + "ies")
+    if word.endswith(("f", "fe")):
+        forms.add(word.removesuffix("e")[:-1] + "ves")
+    if word.endswith("s"):
+        forms.add(word[:-1])
+    if word.endswith("es"):
+        forms.add(word[:-2])
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    if word.endswith("ves"):
+        forms.update({word[:-3] + "f", word[:-3] + "fe"})
+    return forms - {word, ""}
+
+
 def neighbours_swapped(word: str) -> set[str]:
     """The words ``word`` is a swap of two neighbouring letters away from."""
     return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
@@ -52,9 +75,15 @@ class Speller:
         self.nearest = lru_cache(maxsize=4096)(self._nearest)
 
     def _nearest(self, word: str) -> str | None:
-        """The catalogue word a lower-case ``word`` is a typo of, or None when it is to be read as typed."""
+        """The catalogue word a lower-case ``word`` is the other number or a typo of, or None when it is to be read
+        as typed."""
+        if word in self.counts:
+            return None
+        numbered = {form for form in number_forms(word) & self.counts.keys() if len(form) >= SWAPPED}
+        if numbered and len(word) >= SHORTEST:
+            return min(numbered, key=lambda match: (-self.counts[match], match))
         allowed = typos_allowed(word)
-        if not (allowed or len(word) == SWAPPED) or word in self.counts or self.known(word):
+        if not (allowed or len(word) == SWAPPED) or self.known(word):
             return None
         if not allowed:
             swapped = neighbours_swapped(word) & self.counts.keys()

@@ -27,9 +27,9 @@ class SearchQuery(BaseModel):
     k: StrictInt = Field(10, ge=1, le=MAX_K, description="How many results to return (a whole number; true or "
                          "2.5 are refused).")
     exact_text: bool = Field(False, description="Read the caption as typed. By default a word the gallery's "
-                             "captions never use, one typo from a word they do, is read as that word, and a "
-                             "colour name they never use as their nearest colour (see corrections in the "
-                             "answer).")
+                             "captions never use, the plural or singular of a word they do or one typo from "
+                             "it, is read as that word, and a colour name they never use as their nearest "
+                             "colour (see corrections in the answer).")
 
 
 class Timings(BaseModel):

@@ -254,3 +254,22 @@ def test_quickdraw_check_unpacks_the_package_once_and_refuses_a_raw_mix_it_canno
     done = subprocess.run([sys.executable, str(BENCHMARKS / "quickdraw_check.py"), str(run_dir), "--drawings",
                            str(unpacked), "--raw-mix", "0.5"], capture_output=True, text=True, timeout=240)
     assert done.returncode != 0 and "no fitted raw_mix part" in done.stderr
+
+
+def test_caption_robustness_reports_every_variant_and_reads_plurals_as_catalogue_words(run_dir):
+    spec = importlib.util.spec_from_file_location("caption_robustness", BENCHMARKS / "caption_robustness.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "caption_robustness.py"), str(run_dir)], check=True,
+                          capture_output=True, text=True, timeout=240)
+    rows = {line.split(" | ")[0].lstrip("| "): [float(v) for v in line.rstrip(" |").split(" | ")[1:]]
+            for line in done.stdout.splitlines() if line.startswith("| ") and "---" not in line
+            and not line.startswith("| captions ")}
+    assert set(rows) == set(module.VARIANTS)
+    assert all(0.0 <= value <= 1.0 for values in rows.values() for value in values)
+    read = {name: values[3] for name, values in rows.items()}  # share read as catalogue words
+    assert read["catalogue caption"] == 0.0  # the catalogue's own words are never changed
+    assert read["category word in the plural"] == 1.0  # every demo caption names its category
+    assert read["colour and category words alone, category in the plural"] == 1.0
+    assert all(read[name] == 0.0 for name, (_, exact) in module.VARIANTS.items() if exact)
+    assert done.stdout.count("understood=False") == len(module.OTHER_SCRIPTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sbkit.retrieval.retriever import Retriever
-from sbkit.retrieval.spelling import Speller, neighbours_swapped, typos_allowed
+from sbkit.retrieval.spelling import Speller, neighbours_swapped, number_forms, typos_allowed
 
 CAPTIONS = ["a long black leather trouser", "a quilted black clutch", "an ivory dress", "a wavy ivory dress",
             "a red hat", "a tan bag"]
@@ -37,6 +37,26 @@ def test_long_words_may_hold_two_typos_and_shorter_ones_one(speller: Speller) ->
     assert speller.correct("lnog blcak tosruer") == ("long black tosruer", {"lnog": "long", "blcak": "black"})
     assert speller.correct("cluttchh")[0] == "clutch"  # 8 letters, two letters added
     assert speller.correct("clutchhes")[0] == "clutchhes"  # three typos
+
+
+def test_a_plural_or_singular_of_a_catalogue_word_is_read_as_it_even_when_the_model_knows_it() -> None:
+    speller = Speller(CAPTIONS, known=lambda word: word in {"trousers", "clutches", "hats", "bags", "dresses"})
+    assert speller.correct("long black trousers, quilted clutches") == (
+        "long black trouser, quilted clutch", {"trousers": "trouser", "clutches": "clutch"})
+    assert speller.correct("Red Hats and tan bags; ivory dresses")[0] == "Red Hat and tan bag; ivory dress"
+    plural = Speller(["a pair of trousers", "white sneakers", "wool scarves", "travel accessories"])
+    assert plural.correct("a trouser, a sneaker, a scarf, an accessory")[0] == (
+        "a trousers, a sneakers, a scarves, an accessories")
+    assert Speller(["a wool scarf", "a knife"]).correct("scarves, knives")[0] == "scarf, knife"
+
+
+def test_number_forms_follow_the_regular_noun_endings_and_leave_short_words_alone() -> None:
+    assert {"boots", "boot"} & number_forms("boot") == {"boots"} and "boot" in number_forms("boots")
+    assert {"dresses", "accessories", "scarves"} <= number_forms("dress") | number_forms("accessory") | \
+        number_forms("scarf")
+    speller = Speller(["a hat", "it is a bu"])
+    for text in ("as", "its", "bus", "is"):  # a form of two letters, or a word of three
+        assert speller.correct(text) == (text, {})
 
 
 def test_short_known_and_catalogue_words_stay_as_typed(speller: Speller) -> None:
