@@ -6,8 +6,8 @@ the ranking drifts (text-only R@10 on the demo falls from 1.000 to 0.443 when ev
 words of eight letters and more), the way a shop's search box does, and a word whose singular or plural the
 catalogue uses as that form: "boots" as "boot", "trousers" as "trouser", "dress" as "dresses", even where the
 text model knows the word as typed (a catalogue word plus or minus an English noun ending: -s, -es, -ies for -y,
--ves for -f or -fe; both words of three letters or more, so "as" is never "a"; "shorts" is read as "short"
-where the catalogue uses only the latter). It leaves alone:
+-ves for -f or -fe; the word typed four letters or more and the catalogue's three, so "as" is never "a";
+"shorts" is read as "short" where the catalogue uses only the latter). It leaves alone:
 
 - words of two letters or fewer, and words of three letters ("tan", "red") unless two neighbours were swapped
   ("rde", "hta"): any other edit of a three-letter word reaches too many other words;
