@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sbkit.data.demo.vocab import CATEGORIES, COLOURS
 
@@ -59,8 +59,15 @@ EVERYDAY = {
     "maxi": "floor-length", "midi": "mid-length", "long-sleeved": "long sleeve", "short-sleeved": "short sleeve",
     "knee-high": "tall", "wide-brimmed": "wide brim", "narrow-brimmed": "small brim", "large": "big",
 }
-EVERYDAY_PHRASE = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, EVERYDAY), key=len, reverse=True))
-                             + r")(?![\w-])")
+
+
+def phrases(words: Iterable[str]) -> re.Pattern[str]:
+    """Any of ``words`` as a whole word or phrase (not within "off-white" or "long-sleeved"), longest first."""
+    return re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+                      + r")(?![\w-])")
+
+
+EVERYDAY_PHRASE = phrases(EVERYDAY)
 
 
 def everyday(caption: str, rng: random.Random) -> str:
@@ -72,8 +79,7 @@ def three_words_everyday(caption: str, rng: random.Random) -> str:
     return everyday(three_words(caption, rng), rng)
 
 
-CATEGORY_WORD = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(CATEGORIES, key=len, reverse=True)))
-                           + r")(?![\w-])")
+CATEGORY_WORD = phrases(CATEGORIES)
 PLURALS = {"dress": "dresses", "clutch": "clutches"}  # the other categories take -s
 
 
@@ -82,8 +88,7 @@ def plural(caption: str, rng: random.Random) -> str:
     return CATEGORY_WORD.sub(lambda match: PLURALS.get(match.group(1), match.group(1) + "s"), caption)
 
 
-COLOUR_WORD = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(COLOURS, key=len, reverse=True)))
-                         + r")(?![\w-])")
+COLOUR_WORD = phrases(COLOURS)
 
 
 def colour_and_category(caption: str, rng: random.Random) -> str:

@@ -173,7 +173,7 @@ class Rankers:
 
     def rank(self, sketch: np.ndarray, caption: str) -> dict[str, list[str]]:
         """The first hits of each way for a prepared sketch and its category name as typed."""
-        read = self.retriever.colour_reader.read(self.retriever.speller.correct(caption)[0])[0]
+        read = self.retriever.read_caption(caption)[0]
         out = {"trained": self._top(self.trained @ self._query(self.weight, sketch, None)[0]),
                "trained, category word": self._top(self.trained @ self._query(self.weight, sketch, read)[0])}
         if self.frozen is not None:

@@ -65,7 +65,8 @@ class ColourReader:
         for caption in set(captions):
             spans = self._spans(WORD.findall(caption.lower()))
             self.used.update(name for name, _ in spans)
-            targets.update(name for name, _ in self._main(self._whole(spans)))
+            if main := self._main(self._whole(spans)):
+                targets.add(main[0])
         self.targets, self._targets = sorted(targets), targets
         self._lab = _to_lab([self.names[name] for name in self.targets])
 
@@ -86,11 +87,11 @@ class ColourReader:
                 end = start + len(name.split())
         return whole
 
-    def _main(self, whole: list[tuple[str, int]]) -> list[tuple[str, int]]:
-        """The one colour among a caption's ``whole`` names, as a list of at most one: the name the survey's
-        people gave most often. A material or thing that names a colour too is named less often than a colour
-        word: "maroon", not "leather", in "a leather bag in maroon"."""
-        return [max(whole, key=lambda span: self.commonness[span[0]])] if whole else []
+    def _main(self, whole: list[tuple[str, int]]) -> tuple[str, int] | None:
+        """The one colour among a caption's ``whole`` names: the name the survey's people gave most often (None
+        without any). A material or thing that names a colour too is named less often than a colour word:
+        "maroon", not "leather", in "a leather bag in maroon"."""
+        return max(whole, key=lambda span: self.commonness[span[0]], default=None)
 
     def nearest(self, name: str) -> str | None:
         """The catalogue's colour name nearest in colour to the survey's ``name``; None when none is within
@@ -114,9 +115,9 @@ class ColourReader:
         if any(name in self._targets for name, _ in whole):
             return text, {}
         main = self._main([(name, start) for name, start in whole if name not in self.used])
-        if not main:
+        if main is None:
             return text, {}
-        (name, start), = main
+        name, start = main
         left, right = matches[start].start(), matches[start + len(name.split()) - 1].end()
         read = self.nearest(name)
         if read is None:

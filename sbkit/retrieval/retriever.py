@@ -253,9 +253,7 @@ class Retriever:
         corrections: dict[str, str] = {}
         start = time.perf_counter()
         if query_text is not None and not exact_text:
-            query_text, corrections = self.speller.correct(query_text)
-            query_text, colours = self.colour_reader.read(query_text)
-            corrections.update(colours)
+            query_text, corrections = self.read_caption(query_text)
         vector = self.embed(prepared, query_text)
         unknown = [] if query_text is None else self.run.model.encoder.unknown_words(query_text)
         timings.encode = (time.perf_counter() - start) * 1000
@@ -265,6 +263,13 @@ class Retriever:
                 enumerate(zip(ids[0], scores[0].tolist()), 1)]
         timings.search = (time.perf_counter() - start) * 1000
         return SearchResult(prepared, query_text, hits, mode, timings, unknown, corrections)
+
+    def read_caption(self, text: str) -> tuple[str, dict[str, str]]:
+        """``text`` as search reads it by default: typos and plurals as the gallery's words, then a colour name
+        it never uses as its nearest; and the words changed (as typed -> as read)."""
+        text, corrections = self.speller.correct(text)
+        text, colours = self.colour_reader.read(text)
+        return text, corrections | colours
 
     def embed(self, sketch: np.ndarray | None, text: str | None) -> torch.Tensor:
         """A prepared (S, S) uint8 sketch and/or a caption -> the query vector (1, D) float32 on the CPU."""

@@ -79,9 +79,10 @@ class Speller:
         as typed."""
         if word in self.counts:
             return None
-        numbered = {form for form in number_forms(word) & self.counts.keys() if len(form) >= SWAPPED}
-        if numbered and len(word) >= SHORTEST:
-            return min(numbered, key=lambda match: (-self.counts[match], match))
+        if len(word) >= SHORTEST:
+            numbered = {form for form in number_forms(word) & self.counts.keys() if len(form) >= SWAPPED}
+            if numbered:
+                return min(numbered, key=lambda match: (-self.counts[match], match))
         allowed = typos_allowed(word)
         if not (allowed or len(word) == SWAPPED) or self.known(word):
             return None
