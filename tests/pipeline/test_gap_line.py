@@ -19,3 +19,13 @@ def test_gap_line_says_why_there_is_no_ratio_rather_than_nan() -> None:
 
 def test_no_gap_line_without_drawn_sketches() -> None:
     assert gap_line({"sketch": {"synthetic": {"R@1": 0.1, "R@10": 0.2}}}) is None
+
+
+def test_report_puts_drawn_sketches_beside_the_sketchifier_s_or_says_there_are_none() -> None:
+    from sbkit.pipeline.report import drawn_section
+
+    lines = "\n".join(drawn_section(metrics(0.2, 0.4)))
+    assert "beside drawn sketches" in lines and "(0.50x)" in lines
+    alone = {"sketch": {"synthetic": {"R@1": 0.1, "R@10": 0.2}}, "text": {"caption": {"R@1": 0.1, "R@10": 0.3}}}
+    lines = "\n".join(drawn_section(alone))
+    assert "No test item has a drawn sketch" in lines and "|" not in lines  # no table of empty cells
