@@ -44,8 +44,9 @@ def search_command(
     exact_text: bool = typer.Option(False, "--exact-text", help="Read the caption as typed. By default a word "
                                     "the gallery's captions never use, the plural or singular of a word they "
                                     "do ('boots': boot) or one typo from it (two for words of 8+ letters), is "
-                                    "read as that word, a colour name they never use as their nearest colour, "
-                                    "and a note says so."),
+                                    "read as that word, a garment word they never use as their word for the "
+                                    "same item ('pants': trouser, by WordNet), a colour name they never use as "
+                                    "their nearest colour, and a note says so."),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
     force: bool = typer.Option(False, "--force", help="Replace a --sheet file that sbkit did not write."),
 ) -> None:

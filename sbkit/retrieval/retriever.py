@@ -33,6 +33,7 @@ from sbkit.errors import DataError, check
 from sbkit.limits import check_query_text
 from sbkit.retrieval.colours import ColourReader
 from sbkit.retrieval.gallery import Gallery
+from sbkit.retrieval.garment_words import GarmentWordReader
 from sbkit.retrieval.query import decode_drawing, drawing_pixels, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
 from sbkit.retrieval.search import gallery_for, gallery_index
@@ -206,6 +207,14 @@ class Retriever:
         return Speller(self._captions, self.run.model.encoder.knows_word)
 
     @cached_property
+    def garment_reader(self) -> GarmentWordReader:
+        """Reads a garment word the gallery's captions never use as its word for the same item (built on the first
+        caption)."""
+        categories = [] if self.gallery is None else [item.category for item in self.gallery.items.values()
+                                                       if item.category and item.id in self._ids]
+        return GarmentWordReader(self._captions, categories)
+
+    @cached_property
     def colour_reader(self) -> ColourReader:
         """Reads a colour name the gallery's captions never use as their nearest (built on the first caption)."""
         return ColourReader(self._captions)
@@ -224,8 +233,9 @@ class Retriever:
                 inputs given.
             exact_text: read the caption as typed; by default a word the gallery's captions never use, the
                 plural or singular of one they do or a typo away from it, is read as that word
-                (:mod:`sbkit.retrieval.spelling`), and a colour name they never use as their nearest colour
-                (:mod:`sbkit.retrieval.colours`).
+                (:mod:`sbkit.retrieval.spelling`), a garment word they never use as their word for the same
+                item (:mod:`sbkit.retrieval.garment_words`), and a colour name they never use as their nearest
+                colour (:mod:`sbkit.retrieval.colours`).
 
         Raises:
             DataError: a missing input for the mode, a bad mode or k, a caption that is not a str or is over
@@ -265,11 +275,13 @@ class Retriever:
         return SearchResult(prepared, query_text, hits, mode, timings, unknown, corrections)
 
     def read_caption(self, text: str) -> tuple[str, dict[str, str]]:
-        """``text`` as search reads it by default: typos and plurals as the gallery's words, then a colour name
-        it never uses as its nearest; and the words changed (as typed -> as read)."""
+        """``text`` as search reads it by default: typos and plurals as the gallery's words, then garment words
+        it never uses as its words for the same item, then a colour name it never uses as its nearest; and the
+        words changed (as typed -> as read)."""
         text, corrections = self.speller.correct(text)
+        text, garments = self.garment_reader.read(text)
         text, colours = self.colour_reader.read(text)
-        return text, corrections | colours
+        return text, corrections | garments | colours
 
     def embed(self, sketch: np.ndarray | None, text: str | None) -> torch.Tensor:
         """A prepared (S, S) uint8 sketch and/or a caption -> the query vector (1, D) float32 on the CPU."""

@@ -28,8 +28,9 @@ class SearchQuery(BaseModel):
                          "2.5 are refused).")
     exact_text: bool = Field(False, description="Read the caption as typed. By default a word the gallery's "
                              "captions never use, the plural or singular of a word they do or one typo from "
-                             "it, is read as that word, and a colour name they never use as their nearest "
-                             "colour (see corrections in the answer).")
+                             "it, is read as that word, a garment word they never use as their word for the "
+                             "same item ('pants': trouser), and a colour name they never use as their "
+                             "nearest colour (see corrections in the answer).")
 
 
 class Timings(BaseModel):
