@@ -79,11 +79,12 @@ def main() -> None:
     table = csv.writer(rows, lineterminator="\n")
     table.writerow(["id", "image", "caption", "category"])
     for number, (category, caption) in CLASSES.items():
+        slug = category.replace(" ", "-")
         for n, photo in enumerate(class_photos(folder, number, args.per_class)):
-            image = f"images/{category.replace(' ', '-')}/{n:04d}.png"
+            image = f"images/{slug}/{n:04d}.png"
             big = cv2.resize(photo, (args.size, args.size), interpolation=cv2.INTER_CUBIC)
             atomic_write_png(args.out / image, big)
-            table.writerow([f"{category.replace(' ', '-')}-{n:04d}", image, caption, category])
+            table.writerow([f"{slug}-{n:04d}", image, caption, category])
     atomic_write_text(captions, rows.getvalue())  # last, so a folder with captions.csv is whole
     print(f"{args.per_class * len(CLASSES)} photos in {len(CLASSES)} classes: {args.out}")
 

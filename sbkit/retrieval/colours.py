@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from sbkit.retrieval.spelling import WORD  # a run of letters: "off-white" is two words
+from sbkit.retrieval.spelling import WORD, phrase_lengths  # a run of letters: "off-white" is two words
 
 SHADES = frozenset({"light", "dark", "pale", "bright", "deep", "very", "dull", "dusty", "pastel", "faded", "dirty",
                     "medium", "neon", "soft", "muted", "vivid"})
@@ -56,10 +56,7 @@ class ColourReader:
     def __init__(self, captions: Iterable[str]) -> None:
         self.names = colour_names()
         self.commonness = {name: rank for rank, name in enumerate(self.names)}  # higher: named more often
-        self.longest: dict[str, int] = {}  # the most words of a name starting with each first word
-        for name in self.names:
-            first, *rest = name.split()
-            self.longest[first] = max(self.longest.get(first, 0), 1 + len(rest))
+        self.longest = phrase_lengths(self.names)  # the most words of a name starting with each first word
         self.used: set[str] = set()  # every name in the captions: "blue" within "sky blue", "leather" after "black"
         targets: set[str] = set()  # each caption's main name, whole: "sky blue", "black"
         for caption in set(captions):

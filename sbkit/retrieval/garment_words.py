@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
-from sbkit.retrieval.spelling import WORD, number_forms
+from sbkit.retrieval.spelling import WORD, number_forms, phrase_lengths
 
 TABLE = Path(__file__).with_name("garment_words.json")
 ARTICLE = re.compile(r"\b(an?)(\s+)$", re.IGNORECASE)  # "a" or "an" just before a word read anew
@@ -45,6 +45,21 @@ STEPS_UP = 2  # how many senses more general a reading may go
 def garment_table() -> dict:
     """The WordNet table: ``senses`` (words, hypernyms, general) and ``lemmas`` (senses, first_in_domain)."""
     return json.loads(TABLE.read_text(encoding="utf-8"))
+
+
+def other_numbers(phrase: str) -> list[str]:
+    """``phrase`` with its last word in the other number ("pair of trousers" -> "pair of trouser", ...)."""
+    *head, last = phrase.split(" ")
+    return [" ".join([*head, form]) for form in sorted(number_forms(last))]
+
+
+@cache
+def garment_phrases() -> tuple[frozenset[str], dict[str, int]]:
+    """The table's words and phrases, each also with its last word in the other number, and for each first
+    word the most words of one it starts: what a catalogue's captions are scanned for."""
+    lemmas = garment_table()["lemmas"]
+    wanted = frozenset(lemmas).union(*map(other_numbers, lemmas))
+    return wanted, phrase_lengths(wanted)
 
 
 def article(match: re.Match[str], word: str) -> str:
@@ -59,14 +74,7 @@ class GarmentWordReader:
 
     def __init__(self, captions: Iterable[str], categories: Iterable[str] = ()) -> None:
         self.table = garment_table()
-        # Only the captions' garment phrases matter, in WordNet's form or their last word in the other number.
-        wanted = set(self.table["lemmas"])
-        wanted |= {" ".join([*head, form]) for *head, last in map(str.split, self.table["lemmas"])
-                   for form in number_forms(last)}
-        starts: dict[str, int] = {}  # first word -> the most words of a wanted phrase it starts
-        for phrase in wanted:
-            first, *rest = phrase.split(" ")
-            starts[first] = max(starts.get(first, 0), 1 + len(rest))
+        wanted, starts = garment_phrases()  # only the captions' garment phrases matter
         self.used: Counter[str] = Counter()  # the captions' garment phrases: "trouser", "t shirt"
         self.surface: dict[str, Counter[str]] = {}  # a phrase -> how the captions write it ("t shirt" -> "t-shirt")
         for caption in set(captions):
@@ -90,9 +98,8 @@ class GarmentWordReader:
         """``phrase`` as one of the catalogue's targets: itself, or its last word in the other number."""
         if phrase in self.targets:
             return phrase
-        *head, last = phrase.split(" ")
-        forms = [" ".join([*head, form]) for form in sorted(number_forms(last))]
-        return max((form for form in forms if form in self.targets), key=self.used.__getitem__, default=None)
+        return max((form for form in other_numbers(phrase) if form in self.targets), key=self.used.__getitem__,
+                   default=None)
 
     def _senses(self, phrase: str) -> list[int]:
         """The senses of a typed ``phrase`` whose first sense is an item, then those of its other number."""
@@ -100,15 +107,12 @@ class GarmentWordReader:
         entry = lemmas.get(phrase)
         if entry is None or not entry["first_in_domain"]:
             return []
-        *head, last = phrase.split(" ")
-        others = [lemmas[form]["senses"] for word in sorted(number_forms(last))
-                  if (form := " ".join([*head, word])) in lemmas]
-        return list(dict.fromkeys([*entry["senses"], *(sense for senses in others for sense in senses)]))
+        others = [sense for form in other_numbers(phrase) if form in lemmas for sense in lemmas[form]["senses"]]
+        return list(dict.fromkeys([*entry["senses"], *others]))
 
     def _reading(self, phrase: str) -> str | None:
-        """The catalogue phrase a typed garment ``phrase`` is read as; None to keep it as typed."""
-        if phrase in self.used:
-            return None
+        """The catalogue phrase a typed garment ``phrase``, one the captions never use, is read as; None to keep
+        it as typed."""
         senses = self.table["senses"]
         for sense in self._senses(phrase):
             level = [sense]

@@ -59,6 +59,15 @@ def number_forms(word: str) -> set[str]:
     return forms - {word, ""}
 
 
+def phrase_lengths(phrases: Iterable[str]) -> dict[str, int]:
+    """Each first word of ``phrases`` (words joined by spaces) -> the most words of a phrase it starts."""
+    lengths: dict[str, int] = {}
+    for phrase in phrases:
+        first, *rest = phrase.split(" ")
+        lengths[first] = max(lengths.get(first, 0), 1 + len(rest))
+    return lengths
+
+
 def neighbours_swapped(word: str) -> set[str]:
     """The words ``word`` is a swap of two neighbouring letters away from."""
     return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
