@@ -2,9 +2,9 @@
 
     python benchmarks/fuser_table.py --fusers avg,concat,mlp --epochs 12 --size 3000 --markdown fusers.md
 
-Each fuser gets one ``sbkit.run`` (the Python API of ``sbkit run``) with everything else at its defaults,
-so the rows differ only in the fuser. Columns: sketch+text and sketch queries with sketchifier sketches and
-with drawn sketches, and text queries. Every run folder stays under ``--out``.
+Each fuser gets one ``sbkit.run`` (the Python API of ``sbkit run``) with everything else at its defaults
+(``--epochs`` too, unless given), so the rows differ only in the fuser. Columns: sketch+text and sketch
+queries with sketchifier sketches and with drawn sketches, and text queries. Every run folder stays under ``--out``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import sbkit
+from sbkit.config import RunConfig
 from sbkit.io import atomic_write_json, atomic_write_text
 from sbkit.registry import get_registry
 
@@ -45,7 +46,7 @@ def markdown(rows: list[dict[str, Any]], epochs: int, size: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fusers", default="", help="comma-separated fuser names (default: every registered one)")
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=RunConfig.epochs, help="epochs per run [sbkit run's default]")
     parser.add_argument("--size", type=int, default=3000, help="products in the demo catalogue")
     parser.add_argument("--out", default="runs/fuser-table", help="folder for the run folders and results.json")
     parser.add_argument("--markdown", default="", help="write the table here (default: print it)")

@@ -65,8 +65,11 @@ class RawMix(nn.Module):
     Untrained frozen features, each modality centred on its training mean, already find drawings about as
     well as trained heads do, and better on categories the heads never saw. A photo or sketch vector becomes
     ``[sqrt(1 - w) * head, sqrt(w) * |head| * unit(P (features - mean))]``, so the cosine of two such vectors
-    is ``(1 - w) * head cosine + w * raw cosine``; a caption vector is ``[sqrt(1 - w) * head, 0]``, so text
-    only ever meets the heads' part, and a sketch+text query keeps the sketch's raw part. ``P`` is the top
+    is ``(1 - w) * head cosine + w * raw cosine``; a caption vector is ``[head, 0]``, so text only ever meets
+    the heads' part, and a sketch+text query keeps the sketch's raw part. Like a sketch vector, a caption vector
+    keeps its trained length: the fuser then meets the lengths it was trained on, and a caption does not lose
+    weight beside the sketch as ``w`` grows (shrinking it by ``sqrt(1 - w)`` was measured worse for doodles
+    with a category word). ``P`` is the top
     ``dim`` principal directions of the centred training features (photos and sketches together); ``dim`` 0
     keeps every feature. The means and ``P`` are buffers, saved and loaded with the model.
 
@@ -112,9 +115,8 @@ class RawMix(nn.Module):
         return torch.cat([math.sqrt(1 - weight) * vectors, math.sqrt(weight) * raw.to(vectors.dtype)], dim=1)
 
     def text(self, vectors: torch.Tensor) -> torch.Tensor:
-        """Head vectors (B, D) of captions -> (B, D + dim), zero in the raw part."""
-        scale = math.sqrt(1 - self._scale())
-        return torch.cat([scale * vectors, vectors.new_zeros(len(vectors), self.dim)], dim=1)
+        """Head vectors (B, D) of captions -> (B, D + dim), unchanged and zero in the raw part."""
+        return torch.cat([vectors, vectors.new_zeros(len(vectors), self.dim)], dim=1)
 
 
 class LiteMiniLMEncoder(Encoder):
