@@ -67,11 +67,11 @@ class RawMix(nn.Module):
     ``[sqrt(1 - w) * head, sqrt(w) * |head| * unit(P (features - mean))]``, so the cosine of two such vectors
     is ``(1 - w) * head cosine + w * raw cosine``; a caption vector is ``[head, 0]``, so text only ever meets
     the heads' part, and a sketch+text query keeps the sketch's raw part. Like a sketch vector, a caption vector
-    keeps its trained length: the fuser then meets the lengths it was trained on, and a caption does not lose
-    weight beside the sketch as ``w`` grows (shrinking it by ``sqrt(1 - w)`` was measured worse for doodles
-    with a category word). ``P`` is the top
-    ``dim`` principal directions of the centred training features (photos and sketches together); ``dim`` 0
-    keeps every feature. The means and ``P`` are buffers, saved and loaded with the model.
+    keeps its trained length: the fuser meets the lengths it was trained on, and a caption does not lose weight
+    beside the sketch as ``w`` grows (shrinking it by ``sqrt(1 - w)`` was measured worse for drawings with a
+    caption). ``P`` is the top ``dim`` principal directions of the centred training features (photos and
+    sketches together); ``dim`` 0 keeps every feature. The means and ``P`` are buffers, saved and loaded with
+    the model.
 
     While training (``self.training``) the raw part is zero, so the heads train exactly as without it
     (training through it was measured worse); it joins at evaluation and search. Until :meth:`fit` has run

@@ -219,10 +219,10 @@ def test_raw_mix_cosine_blends_head_and_centred_features(mixed: LiteMiniLMEncode
         # Captions meet the heads' part only, at their trained length: text-to-photo cosines are the heads'
         # own, scaled alike.
         text = mixed.encode_text(["a red dress", "boots"])
+        text_head = mixed.text_head(mixed.text_features(["a red dress", "boots"]))
         assert torch.all(text[:, mixed.dim:] == 0)
-        torch.testing.assert_close(text[:, :mixed.dim], mixed.text_head(mixed.text_features(["a red dress", "boots"])))
-        head_cosine = F.normalize(mixed.text_head(mixed.text_features(["a red dress", "boots"])), dim=-1) @ \
-            F.normalize(image_head, dim=-1).T
+        torch.testing.assert_close(text[:, :mixed.dim], text_head)
+        head_cosine = F.normalize(text_head, dim=-1) @ F.normalize(image_head, dim=-1).T
         mixed_cosine = F.normalize(text, dim=-1) @ F.normalize(mixed.encode_image(images), dim=-1).T
         torch.testing.assert_close(mixed_cosine, head_cosine * 0.6 ** 0.5, atol=1e-5, rtol=0)
 
