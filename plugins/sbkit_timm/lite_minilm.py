@@ -108,7 +108,7 @@ class RawMix(nn.Module):
         """Head vectors (B, D) of photos or sketches and their frozen features (B, F) -> (B, D + dim)."""
         weight = self._scale()
         if weight == 0:
-            return torch.cat([vectors, vectors.new_zeros(len(vectors), self.dim)], dim=1)
+            return self._without_raw(vectors)
         centred = features.float() - (self.image_mean if kind == "image" else self.sketch_mean)
         raw = F.normalize(centred @ self.basis if self.basis.numel() else centred, dim=-1)
         raw = raw * vectors.detach().norm(dim=-1, keepdim=True)
@@ -116,6 +116,10 @@ class RawMix(nn.Module):
 
     def text(self, vectors: torch.Tensor) -> torch.Tensor:
         """Head vectors (B, D) of captions -> (B, D + dim), unchanged and zero in the raw part."""
+        return self._without_raw(vectors)
+
+    def _without_raw(self, vectors: torch.Tensor) -> torch.Tensor:
+        """(B, D) -> (B, D + dim): the vectors as they are, then zeros where the raw part goes."""
         return torch.cat([vectors, vectors.new_zeros(len(vectors), self.dim)], dim=1)
 
 
