@@ -151,6 +151,28 @@ def test_drawn_errors_reports_each_level_of_the_first_hit(run_dir):
         assert category >= length >= options >= r1  # the right item has the right category, length and options
 
 
+def test_category_word_counts_the_queries_the_word_helps_and_hurts(run_dir):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "category_word.py"), str(run_dir), "--weights", "0.5,1"],
+                          check=True, capture_output=True, text=True, timeout=240)
+    rows = [line.rstrip(" |").split(" | ")[1:] for line in done.stdout.splitlines()
+            if line.startswith(f"| {run_dir} |")]
+    assert [row[0] for row in rows] == ["0.5", "1"]
+    import sbkit
+
+    retriever = sbkit.Retriever.from_run(run_dir)
+    queries = sum(1 for i in retriever.index.ids if retriever.item(i).sketch)
+    for _, alone, with_word, helped, hurt in rows:
+        # the net change in R@10 is exactly the queries the word brought in minus those it pushed out
+        assert round((float(with_word) - float(alone)) * queries) == int(helped) - int(hurt)
+        assert 0 <= int(helped) <= queries and 0 <= int(hurt) <= queries
+
+
+def test_category_word_names_a_bad_weight(run_dir):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "category_word.py"), str(run_dir), "--weights", "0,x"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--weights" in done.stderr
+
+
 def test_backgrounds_scores_every_sketchifier_on_every_background(tmp_path):
     table, sheet = tmp_path / "backgrounds.md", tmp_path / "backgrounds.png"
     subprocess.run([sys.executable, str(BENCHMARKS / "backgrounds.py"), "--size", "6", "--markdown", str(table),
