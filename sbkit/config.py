@@ -64,6 +64,7 @@ class RunConfig:
     caption_augment: float = field(default=0.5, metadata={"min": 0, "max": 1})
     sketch_variants: int = field(default=3, metadata={"min": 1, "max": 16})
     caption_variants: int = field(default=6, metadata={"min": 1, "max": 32})
+    caption_positives: bool = True  # a text-only query's positives include the items its caption describes
     holdout: str = "auto"
     line_width: int = field(default=2, metadata={"min": 1, "max": 16})
     modality_dropout: float = field(default=0.2, metadata={"min": 0, "max": 0.5})  # sketch-only + text-only <= 1

@@ -31,8 +31,10 @@ def multi_positive_nce(logits: torch.Tensor, positives: torch.Tensor) -> torch.T
 class InfoNCE(Loss):
     """Symmetric InfoNCE on L2-normalised vectors: ``(L(q -> t) + L(t -> q)) / 2`` with logits ``q t^T / T``.
 
-    Rows with equal labels are positives of each other (their log-probabilities are averaged) and
-    never serve as negatives; without labels, only row ``i`` of the targets is positive for query ``i``.
+    Rows with equal labels are positives of each other (their log-probabilities are averaged) and never serve
+    as negatives; without labels, only row ``i`` of the targets is positive for query ``i``. ``positives`` adds
+    targets a query fits (a short caption and every item it describes) in the query -> target direction only;
+    each target still picks its own queries, which keeps the photos apart.
     ``T`` is learned as ``log(1/T)`` and kept in [0.01, 1].
 
     Args:
@@ -42,6 +44,7 @@ class InfoNCE(Loss):
 
     name = "infonce"
     description = "Symmetric InfoNCE with a learnable temperature; equal labels are positives (multi-positive)."
+    takes_positives = True
 
     def __init__(self, temperature: float = 0.07, learn_temperature: bool = True) -> None:
         super().__init__()
@@ -63,8 +66,10 @@ class InfoNCE(Loss):
     def scale(self) -> torch.Tensor:
         return self.log_scale.clamp(math.log(1 / MAX_TEMPERATURE), math.log(1 / MIN_TEMPERATURE)).exp()
 
-    def compute(self, query: torch.Tensor, target: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def compute(self, query: torch.Tensor, target: torch.Tensor, labels: torch.Tensor | None,
+                positives: torch.Tensor | None = None) -> torch.Tensor:
         q, t = F.normalize(query.float(), dim=-1), F.normalize(target.float(), dim=-1)
         logits = self.scale() * q @ t.T
-        positives = positives_mask(labels, len(q), q.device)
-        return (multi_positive_nce(logits, positives) + multi_positive_nce(logits.T, positives.T)) / 2
+        own = positives_mask(labels, len(q), q.device)
+        fits = own if positives is None else own | positives.to(q.device)
+        return (multi_positive_nce(logits, fits) + multi_positive_nce(logits.T, own.T)) / 2

@@ -31,12 +31,15 @@ class Triplet(Loss):
 
     name = "triplet"
     description = "Batch-hard triplet loss on cosine similarity, both directions."
+    takes_positives = True
 
     def __init__(self, margin: float = 0.2) -> None:
         super().__init__()
         self.margin = margin
 
-    def compute(self, query: torch.Tensor, target: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def compute(self, query: torch.Tensor, target: torch.Tensor, labels: torch.Tensor | None,
+                positives: torch.Tensor | None = None) -> torch.Tensor:
         sim = F.normalize(query.float(), dim=-1) @ F.normalize(target.float(), dim=-1).T
-        positives = positives_mask(labels, len(sim), sim.device)
-        return (batch_hard(sim, positives, self.margin) + batch_hard(sim.T, positives.T, self.margin)) / 2
+        own = positives_mask(labels, len(sim), sim.device)
+        fits = own if positives is None else own | positives.to(sim.device)  # query -> target only, as infonce
+        return (batch_hard(sim, fits, self.margin) + batch_hard(sim.T, own.T, self.margin)) / 2

@@ -64,6 +64,11 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
                                       "then augmented copies), featurised once and cached."),
     RunOption("caption_variants", int, "Captions per training item (the caption, then short forms) that training "
                                        "picks from."),
+    RunOption("caption_positives", bool, "Train a text-only query against every item in the batch that its "
+                                         "caption describes (each word of \"navy skirt\" in the item's own "
+                                         "caption) as well as its own item (--caption-positives), or against its "
+                                         "own item only (--no-caption-positives).",
+              "--caption-positives/--no-caption-positives"),
     RunOption("holdout", str, "Categories for the held-out check, comma-separated: a second model trains without "
                               "them and is tested on them. auto = two at random for frozen-feature encoders; '' = "
                               "no check."),

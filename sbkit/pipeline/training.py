@@ -20,7 +20,7 @@ from sbkit.pipeline.frozen import Featurised, drawings_of, featurise
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import SketchAugment
 from sbkit.training import RetrievalModel, TrainData, TrainOptions, build_model, fit
-from sbkit.training.captions import CaptionAugment
+from sbkit.training.captions import CaptionAugment, item_description
 from sbkit.training.features import (FeatureHeads, FeatureTrainData, SplitFeatures, fit_feature_mix,
                                     uses_frozen_features)
 
@@ -58,13 +58,16 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
     if leave_out:
         rows = torch.tensor([i for i, item in enumerate(train.items) if item.category not in leave_out])
     kept_captions = captions if isinstance(rows, slice) else [captions[i] for i in rows.tolist()]
+    kept_items = train.items if isinstance(rows, slice) else [train.items[i] for i in rows.tolist()]
+    descriptions = ([item_description(item.caption, item.category, item.attributes) for item in kept_items]
+                    if config.caption_positives else None)
     if uses_frozen_features(encoder):
         features = features or featurise(encoder, splits, captions, config.sketch_variants, config.augment,
                                          config.seed,  # rows are read in this process: the tower is the cost
                                          train_drawings=config.train_drawings, mirror=config.mirror)
         whole = features.train
         data = FeatureTrainData(take(whole.images, rows), take(whole.sketches, rows), kept_captions,
-                                whole.labels[rows], whole.seed)
+                                whole.labels[rows], whole.seed, descriptions=descriptions)
         fit_feature_mix(encoder, data)
         heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
         return Trainee(heads, data, features.val, features.test, features)
@@ -74,7 +77,8 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
                      captions=[c[0] for c in kept_captions], labels=train.labels[rows], sketch_transform=transform,
                      caption_variants=kept_captions, seed=config.seed,
                      drawings=None if drawings is None else take(drawings[0], rows),
-                     has_drawing=None if drawings is None else drawings[1][rows])
+                     has_drawing=None if drawings is None else drawings[1][rows],
+                     descriptions=descriptions)
     return Trainee(model, data, splits.get("val"), splits.get("test"))
 
 

@@ -272,7 +272,8 @@ def _fuser_behaves(fuser: Any, where: Path) -> None:
 
 
 def check_loss(target: Any, folder: Path | str | None = None, *, check_class: bool = True) -> None:
-    """A finite scalar with a gradient to the query, with and without labels, for two batch shapes."""
+    """A finite scalar with a gradient to the query, with and without labels (and with extra positives), for two
+    batch shapes."""
     _run("loss", target, folder, check_class, _loss_behaves)
 
 
@@ -290,6 +291,10 @@ def _loss_behaves(component: Any, where: Path) -> None:
         labels = torch.arange(batch) // 2
         labelled = component(query.detach(), target_vectors, labels)
         assert labelled.ndim == 0 and torch.isfinite(labelled), f"loss {name!r}: with labels, got {labelled}"
+        described = torch.eye(batch, dtype=torch.bool)
+        described[0] = True  # a query that fits every target (an empty caption): positives beyond the labels
+        extra = component(query.detach(), target_vectors, labels, described)
+        assert extra.ndim == 0 and torch.isfinite(extra), f"loss {name!r}: with positives, got {extra}"
 
 
 def check_index(target: Any, folder: Path | str | None = None, *, check_class: bool = True) -> None:

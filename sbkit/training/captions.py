@@ -13,11 +13,17 @@ by one of these, each built from the item itself:
 - empty.
 
 Options an item cannot fill (no category, no colour) are skipped for that item.
+
+A short caption fits many items: "skirt" fits every skirt in a batch, not only the one it was cut from.
+:func:`described_by` says which, against each item's :func:`item_description`, so that a text-only query is
+not trained to push away items it describes as well as its own (``caption_positives`` of ``sbkit run``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import torch
@@ -94,3 +100,39 @@ class CaptionAugment:
 
     def __repr__(self) -> str:
         return f"CaptionAugment(strength={self.strength}, seed={self.seed})"
+
+
+WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")  # "t-shirt" and "l'or" are one word; "&" and "," are none
+
+
+@functools.lru_cache(maxsize=1 << 16)  # every batch asks again for the same captions and descriptions
+def caption_words(text: str) -> frozenset[str]:
+    """The lower-case words of ``text``."""
+    return frozenset(WORD.findall(text.lower()))
+
+
+def item_description(caption: str, category: str | None, attributes: Mapping[str, Any] | None) -> str:
+    """Every word a caption of this item may use: its catalogue caption and the short forms' words
+    (category, colour, brand)."""
+    return " ".join([caption, *caption_options(caption, category, attributes).values()])
+
+
+def described_by(texts: list[str], descriptions: list[str]) -> torch.Tensor:
+    """(B, B) bool: ``[i, j]`` when every word of ``texts[i]`` is a word of item ``j``'s ``descriptions[j]``
+    (:func:`item_description`), i.e. the (possibly shortened) caption of row ``i`` describes item ``j`` as well.
+
+    An empty text describes every item; a text with a word that item ``j``'s description lacks does not.
+    """
+    check(len(texts) == len(descriptions), f"{len(texts)} texts but {len(descriptions)} descriptions", ConfigError)
+    asked = [caption_words(text) for text in texts]
+    vocabulary = {word: n for n, word in enumerate(frozenset().union(*asked))}
+    wanted, known = _word_matrix(asked, vocabulary), _word_matrix(map(caption_words, descriptions), vocabulary)
+    return (wanted @ (1 - known).T) == 0  # no word of text i is missing from description j
+
+
+def _word_matrix(word_sets: Iterable[frozenset[str]], vocabulary: dict[str, int]) -> torch.Tensor:
+    """(N, V) float: 1 where set ``n`` holds word ``v`` of ``vocabulary`` (other words are dropped)."""
+    found = [[vocabulary[w] for w in words if w in vocabulary] for words in word_sets]
+    matrix = torch.zeros(len(found), len(vocabulary))
+    matrix[[n for n, columns in enumerate(found) for _ in columns], [c for columns in found for c in columns]] = 1
+    return matrix

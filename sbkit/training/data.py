@@ -11,6 +11,7 @@ import torch
 
 from sbkit.data.rows import Rows
 from sbkit.errors import DataError, ShapeError, check
+from sbkit.training.captions import described_by
 
 
 @dataclass
@@ -24,6 +25,8 @@ class Batch:
     sketches: torch.Tensor  # uint8 or float (b, 1, S, S), this rank's rows
     texts: list[str]  # b captions, this rank's rows
     labels: torch.Tensor  # long (B,), every rank's rows in rank order
+    # bool (B, B), every rank's rows: row i's caption also describes row j's item (text-only positives), or None
+    text_positives: torch.Tensor | None = None
 
     @property
     def size(self) -> int:
@@ -66,6 +69,10 @@ def pick_captions(variants: list[list[str]], rows: torch.Tensor, seed: int) -> l
     return [variants[i][k % len(variants[i])] for i, k in zip(rows.tolist(), draws)]
 
 
+def to_device(tensor: torch.Tensor | None, device: torch.device) -> torch.Tensor | None:
+    return None if tensor is None else tensor.to(device, non_blocking=True)
+
+
 @dataclass
 class TrainData:
     """Aligned photos, sketches, captions and product ids; row ``i`` of each is one catalogue item.
@@ -82,6 +89,9 @@ class TrainData:
         seed: seeds the caption and drawing picks.
         drawings: uint8 (N, 1, S, S) drawings of the items by people (or drawn-style), where ``has_drawing``
             (N,) bool says an item has one; such an item trains on its drawing in about half of its batches.
+        descriptions: per item, every word its captions may use
+            (:func:`sbkit.training.captions.item_description`); given, a text-only query's positives are also
+            the batch's items whose description holds every word of its caption, not only its own.
     """
 
     images: Rows
@@ -93,6 +103,7 @@ class TrainData:
     seed: int = 0
     drawings: Rows | None = None
     has_drawing: torch.Tensor | None = None
+    descriptions: list[str] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.images)
@@ -114,6 +125,8 @@ class TrainData:
               "train captions must all be strings; use '' for an item without a caption", DataError)
         check(self.caption_variants is None or (len(self.caption_variants) == n and all(self.caption_variants)),
               f"caption_variants needs a non-empty list for each of the {n} items", DataError)
+        check(self.descriptions is None or len(self.descriptions) == n,
+              f"descriptions needs one string for each of the {n} items", DataError)
         self.labels = self.labels.long()
 
     def __len__(self) -> int:
@@ -133,10 +146,12 @@ class TrainData:
         sketches = self.sketches[rows]
         if self.drawings is not None:
             sketches = with_drawings(sketches, rows, self.drawings, self.has_drawing, self.seed)
+        texts = ([self.captions[i] for i in rows.tolist()] if self.caption_variants is None
+                 else pick_captions(self.caption_variants, rows, self.seed))
+        described = (None if self.descriptions is None
+                     else described_by(texts, [self.descriptions[i] for i in rows.tolist()]))
         return {"images": self.images[mine], "sketches": sketches, "piece": (start, stop),
-                "texts": ([self.captions[i] for i in mine.tolist()] if self.caption_variants is None
-                          else pick_captions(self.caption_variants, rows, self.seed)[start:stop]),
-                "labels": self.labels[rows]}
+                "texts": texts[start:stop], "labels": self.labels[rows], "text_positives": described}
 
     def finish(self, read: dict[str, Any], device: torch.device) -> Batch:
         """The batch from :meth:`read`'s rows: the sketch transform (in this process, in batch order), then
@@ -147,4 +162,6 @@ class TrainData:
             sketches = self.sketch_transform(sketches)
         return Batch(images=read["images"].to(device, non_blocking=True),
                      sketches=sketches[start:stop].to(device, non_blocking=True), texts=read["texts"],
-                     labels=read["labels"].to(device, non_blocking=True))
+                     labels=read["labels"].to(device, non_blocking=True),
+                     text_positives=to_device(read["text_positives"], device))
+

@@ -34,7 +34,8 @@ from sbkit.data.workers import loader_options
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
-from sbkit.training.data import Batch, pick_captions, pick_variants
+from sbkit.training.captions import described_by
+from sbkit.training.data import Batch, pick_captions, pick_variants, to_device
 
 FEATURE_BATCH = 64
 MIX_FIT_ROWS = 20_000  # raw_mix fits on an even sample: means and directions settle long before this
@@ -280,7 +281,9 @@ class FeatureTrainData:
     """Training data as features: photos (N, F), V sketch variants (N, V, F), K caption variants per item.
 
     ``batch`` takes one sketch variant and one caption variant per row, drawn from the batch's own rows
-    (:func:`sbkit.training.data.pick_variants`), so a resumed run draws the same ones.
+    (:func:`sbkit.training.data.pick_variants`), so a resumed run draws the same ones. With ``descriptions``
+    (one per item, :func:`sbkit.training.captions.item_description`) a text-only query's positives are also the
+    batch's items whose description holds every word of its caption.
     """
 
     images: Rows  # (N, F)
@@ -288,6 +291,7 @@ class FeatureTrainData:
     captions: list[list[str]]
     labels: torch.Tensor
     seed: int = 0
+    descriptions: list[str] | None = None
     sketch_transform: ClassVar[None] = None  # variants are stored, not drawn per batch
 
     def __post_init__(self) -> None:
@@ -297,6 +301,8 @@ class FeatureTrainData:
               f"{tuple(self.sketches.shape)}", ShapeError)
         check(len(self.captions) == n and all(self.captions), f"need caption variants for each of the {n} items",
               ShapeError)
+        check(self.descriptions is None or len(self.descriptions) == n,
+              f"need a description for each of the {n} items, got {len(self.descriptions or [])}", ShapeError)
         check(n >= 2, f"training needs at least 2 items, got {n}", DataError)
         self.labels = self.labels.long()
 
@@ -311,9 +317,12 @@ class FeatureTrainData:
         start, stop = piece if piece is not None else (0, len(rows))
         sketch_pick = pick_variants(rows, self.sketches.shape[1], self.seed, "sketch")
         mine = rows[start:stop]
+        texts = pick_captions(self.captions, rows, self.seed)
+        described = (None if self.descriptions is None
+                     else described_by(texts, [self.descriptions[i] for i in rows.tolist()]))
         return Batch(images=self.images[mine], sketches=self.sketches[mine, sketch_pick[start:stop]],
-                     texts=pick_captions(self.captions, rows, self.seed)[start:stop], labels=self.labels[rows])
+                     texts=texts[start:stop], labels=self.labels[rows], text_positives=described)
 
     def finish(self, read: Batch, device: torch.device) -> Batch:
         return Batch(images=read.images.to(device), sketches=read.sketches.to(device), texts=read.texts,
-                     labels=read.labels.to(device))
+                     labels=read.labels.to(device), text_positives=to_device(read.text_positives, device))

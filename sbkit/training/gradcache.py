@@ -69,7 +69,7 @@ def cached_backward(ctx: StepContext, batch: Batch, mode: int, weight: float, ch
 
     query = torch.cat(queries).requires_grad_()
     target = torch.cat(targets).requires_grad_()
-    value = ctx.contrastive(query, target, batch)
+    value = ctx.contrastive(query, target, batch, mode)
     ctx.scaler.scale(value * weight).backward()
     grads = [torch.zeros_like(x) if x.grad is None else x.grad for x in (query, target)]  # None: loss ignored it
 

@@ -53,17 +53,20 @@ class StepContext:
             query, target = self.net(images, sketches, texts, every=every)
         return query.float(), target.float()
 
-    def contrastive(self, query: torch.Tensor, target: torch.Tensor, batch: Batch) -> torch.Tensor:
+    def contrastive(self, query: torch.Tensor, target: torch.Tensor, batch: Batch, mode: int) -> torch.Tensor:
         """The loss of the whole batch: each rank's (b_r, D) rows are gathered first when training on several.
 
-        Queries (M, b, D) of M query modes give the mean of their M losses against the one target.
+        Queries (3, b, D) of :data:`EVERY` mode (sketch+text, sketch only, text only) give the mean of their
+        three losses against the one target. Text-only queries also count the items their caption describes
+        as positives, where the batch says which (``Batch.text_positives``).
         """
-        if query.ndim == 3:
-            return torch.stack([self.contrastive(q, target, batch) for q in query]).mean()
+        if mode == EVERY:
+            return torch.stack([self.contrastive(q, target, batch, m)
+                                for q, m in zip(query, (BOTH, SKETCH_ONLY, TEXT_ONLY), strict=True)]).mean()
         if self.ranks.world > 1:
             sizes = piece_sizes(batch.size, self.ranks.world)
             query, target = gather_rows(query, sizes), gather_rows(target, sizes)
-        return self.loss(query, target, batch.labels)
+        return self.loss(query, target, batch.labels, batch.text_positives if mode == TEXT_ONLY else None)
 
 
 def inputs(batch: Batch, mode: int) -> tuple[torch.Tensor, torch.Tensor | None, list[str] | None]:
@@ -75,6 +78,6 @@ def inputs(batch: Batch, mode: int) -> tuple[torch.Tensor, torch.Tensor | None, 
 def plain_backward(ctx: StepContext, batch: Batch, mode: int, weight: float) -> torch.Tensor:
     """Forward and backward of one batch at once; gradients are scaled by ``weight``. Returns the loss, detached."""
     query, target = ctx.embed(*inputs(batch, mode), every=mode == EVERY)
-    value = ctx.contrastive(query, target, batch)
+    value = ctx.contrastive(query, target, batch, mode)
     ctx.scaler.scale(value * weight).backward()
     return value.detach()

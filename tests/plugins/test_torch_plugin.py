@@ -311,3 +311,37 @@ def test_pml_errors_name_the_problem():
         PML(params="{temperature: 1}")
     with pytest.raises(ConfigError, match="rejected"):
         PML(params='{"no_such_arg": 1}')
+
+
+def test_positives_add_targets_a_query_fits_in_that_direction_only():
+    torch.manual_seed(0)
+    q, t = torch.randn(4, 6), torch.randn(4, 6)
+    fits = torch.eye(4, dtype=torch.bool)
+    fits[0, 3] = True  # query 0 (say "skirt") fits target 3 too; target 3 still picks its own query
+    logits = torch.nn.functional.normalize(q, dim=-1) @ torch.nn.functional.normalize(t, dim=-1).T / 0.5
+    by_hand = -(logits.log_softmax(1)[0, [0, 3]].mean() + logits.log_softmax(1).diagonal()[1:].sum()) / 4
+    by_hand = (by_hand - logits.T.log_softmax(1).diagonal().mean()) / 2
+    loss = InfoNCE(temperature=0.5, learn_temperature=False)
+    assert loss.takes_positives and loss(q, t, None, fits).item() == pytest.approx(by_hand.item(), rel=1e-5)
+    labels = torch.tensor([0, 0, 1, 2])
+    same = labels.view(-1, 1) == labels.view(1, -1)
+    for each in (loss, Triplet(margin=0.5)):
+        assert each.takes_positives
+        assert each(q, t, labels, same).item() == pytest.approx(each(q, t, labels).item(), rel=1e-6)
+        assert each(q, t, None, fits).item() != pytest.approx(each(q, t).item(), rel=1e-4)
+
+
+def test_a_loss_that_takes_no_positives_trains_on_labels_alone():
+    class LabelsOnly(Loss):
+        name = "labels-only"
+
+        def compute(self, query, target, labels):
+            return (query * target).sum() + (0 if labels is None else labels.sum())
+
+    q, t, labels = torch.ones(3, 2), torch.ones(3, 2), torch.tensor([1, 1, 2])
+    everything = torch.ones(3, 3, dtype=torch.bool)
+    assert LabelsOnly()(q, t, labels, everything).item() == LabelsOnly()(q, t, labels).item()
+    with pytest.raises(ShapeError, match="positives must be bool"):
+        InfoNCE()(q, t, labels, torch.ones(3, 2, dtype=torch.bool))
+    with pytest.raises(ShapeError, match="positives must be bool"):
+        LabelsOnly()(q, t, labels, torch.ones(3, 3))

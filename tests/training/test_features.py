@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from sbkit.errors import ShapeError
 from sbkit.registry import create
 from sbkit.training import RetrievalModel, build_model
+from sbkit.training.captions import described_by
 from sbkit.training.data import pick_captions, pick_variants
 from sbkit.training.features import FeatureHeads, FeatureStore, FeatureTrainData, TextLookup
 from sbkit_timm.lite_minilm import LiteMiniLMEncoder
@@ -75,3 +77,19 @@ def test_feature_train_data_batches(encoder) -> None:
     with pytest.raises(Exception, match="caption variants"):
         FeatureTrainData(torch.randn(2, 8), torch.randn(2, 1, 8), [["a"], []], torch.arange(2))
     assert np.isfinite(batch.images.numpy()).all()
+
+
+def test_feature_train_data_marks_the_items_a_short_caption_describes() -> None:
+    captions = [["a navy skirt", "skirt"], ["a red skirt", "skirt"], ["a navy boot", "navy"], ["a red boot", ""]]
+    descriptions = [c[0] for c in captions]
+    data = FeatureTrainData(images=torch.randn(4, 8), sketches=torch.randn(4, 2, 8), labels=torch.arange(4),
+                            captions=captions, seed=0, descriptions=descriptions)
+    rows = torch.tensor([3, 0, 1, 2])
+    batch = data.batch(rows, torch.device("cpu"), piece=(0, 2))
+    texts = pick_captions(captions, rows, 0)  # every row's caption, though the piece holds two
+    assert batch.text_positives.tolist() == described_by(texts, [descriptions[i] for i in rows.tolist()]).tolist()
+    assert batch.text_positives.shape == (4, 4) and batch.text_positives.diagonal().all()
+    assert FeatureTrainData(images=torch.randn(4, 8), sketches=torch.randn(4, 2, 8), labels=torch.arange(4),
+                            captions=captions).batch(rows, torch.device("cpu")).text_positives is None
+    with pytest.raises(ShapeError, match="description for each of the 4 items"):
+        FeatureTrainData(torch.randn(4, 8), torch.randn(4, 2, 8), captions, torch.arange(4), descriptions=["a"])

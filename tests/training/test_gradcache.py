@@ -15,6 +15,7 @@ from sbkit.training.gradcache import cached_backward
 from sbkit.training.precision import grad_scaler
 from sbkit.training.step import (
     BOTH,
+    EVERY,
     TEXT_ONLY,
     PairModel,
     StepContext,
@@ -50,7 +51,7 @@ def chunked_reference(ctx: StepContext, batch, mode: int, chunk: int) -> torch.T
     images, sketches, texts = inputs(batch, mode)
     parts = [ctx.embed(images[a:a + chunk], None if sketches is None else sketches[a:a + chunk],
                        None if texts is None else texts[a:a + chunk]) for a in range(0, len(images), chunk)]
-    value = ctx.contrastive(torch.cat([q for q, _ in parts]), torch.cat([t for _, t in parts]), batch)
+    value = ctx.contrastive(torch.cat([q for q, _ in parts]), torch.cat([t for _, t in parts]), batch, mode)
     value.backward()
     return value.detach()
 
@@ -149,3 +150,26 @@ def test_fit_with_grad_cache_matches_fit_without(data):
     assert [r["loss"] for r in histories[0]] == pytest.approx([r["loss"] for r in histories[1]], rel=1e-5)
     for name, tensor in weights[0].items():
         assert torch.allclose(tensor, weights[1][name], atol=1e-5), name
+
+
+class SpyLoss(InfoNCE):
+    """InfoNCE that records the positives each call gets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[torch.Tensor | None] = []
+
+    def forward(self, query, target, labels=None, positives=None):
+        self.seen.append(positives)
+        return super().forward(query, target, labels, positives)
+
+
+def test_only_text_only_queries_get_the_items_their_caption_describes(data):
+    model, loss = tiny_model(data, "mlp", dropout=0.0), SpyLoss()
+    ctx = context(model, loss)
+    batch = data.batch(torch.arange(8), CPU)
+    batch.text_positives = torch.ones(8, 8, dtype=torch.bool)
+    for mode in (BOTH, TEXT_ONLY):
+        plain_backward(ctx, batch, mode, weight=1.0)
+    plain_backward(context(model, loss), batch, EVERY, weight=1.0)
+    assert [seen is batch.text_positives for seen in loss.seen] == [False, True, False, False, True]

@@ -15,6 +15,7 @@ from sbkit.errors import ConfigError, DataError, ShapeError
 from sbkit.plugins import PluginHost, reset_host
 from sbkit.training import TrainData, TrainOptions, build_model, fit
 from sbkit.training.checkpoint import STATE
+from sbkit.training.data import pick_captions
 from sbkit.training.precision import autocast_dtype
 from sbkit.training.schedule import WarmupCosine
 from sbkit.training.trainer import make_optimizer
@@ -162,3 +163,20 @@ def test_options_and_data_are_checked():
         TrainData(good.images, good.sketches, good.captions[:3], good.labels)
     with pytest.raises(ShapeError, match="sketches"):
         TrainData(good.images, good.sketches.float(), good.captions, good.labels)
+
+
+def test_picture_batches_mark_the_items_a_short_caption_describes():
+    good = synthetic_data(n=6)
+    variants = [[caption, caption.split()[1]] for caption in good.captions]  # "a red box on the left", "red"
+    data = TrainData(good.images, good.sketches, good.captions, good.labels, caption_variants=variants,
+                     descriptions=good.captions)
+    rows = torch.tensor([5, 0, 2, 3])
+    batch = data.batch(rows, torch.device("cpu"), piece=(2, 4))
+    texts = pick_captions(variants, rows, 0)
+    colours = [good.captions[i].split()[1] for i in rows.tolist()]
+    expected = [[text == colours[j] or text == good.captions[rows[j]] for j in range(4)] for text in texts]
+    assert batch.texts == texts[2:] and batch.text_positives.tolist() == expected
+    assert TrainData(good.images, good.sketches, good.captions, good.labels).batch(rows, torch.device("cpu")) \
+        .text_positives is None
+    with pytest.raises(DataError, match="descriptions"):
+        TrainData(good.images, good.sketches, good.captions, good.labels, descriptions=["x"])
