@@ -21,6 +21,11 @@ def positives_mask(labels: torch.Tensor | None, batch: int, device: torch.device
     return labels.view(-1, 1) == labels.view(1, -1)
 
 
+def query_positives(own: torch.Tensor, extra: torch.Tensor | None) -> torch.Tensor:
+    """The query -> target positives: ``own`` (from the labels) and the targets ``extra`` says a query also fits."""
+    return own if extra is None else own | extra.to(own.device)
+
+
 def multi_positive_nce(logits: torch.Tensor, positives: torch.Tensor) -> torch.Tensor:
     """Mean over rows of ``-mean_{j in P(i)} log softmax(logits_i)_j`` (supervised-contrastive style)."""
     log_prob = F.log_softmax(logits, dim=1)
@@ -71,5 +76,4 @@ class InfoNCE(Loss):
         q, t = F.normalize(query.float(), dim=-1), F.normalize(target.float(), dim=-1)
         logits = self.scale() * q @ t.T
         own = positives_mask(labels, len(q), q.device)
-        fits = own if positives is None else own | positives.to(q.device)
-        return (multi_positive_nce(logits, fits) + multi_positive_nce(logits.T, own.T)) / 2
+        return (multi_positive_nce(logits, query_positives(own, positives)) + multi_positive_nce(logits.T, own.T)) / 2

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from sbkit.components import Loss
-from sbkit_torch.infonce import positives_mask
+from sbkit_torch.infonce import positives_mask, query_positives
 
 
 def batch_hard(sim: torch.Tensor, positives: torch.Tensor, margin: float) -> torch.Tensor:
@@ -40,6 +40,6 @@ class Triplet(Loss):
     def compute(self, query: torch.Tensor, target: torch.Tensor, labels: torch.Tensor | None,
                 positives: torch.Tensor | None = None) -> torch.Tensor:
         sim = F.normalize(query.float(), dim=-1) @ F.normalize(target.float(), dim=-1).T
-        own = positives_mask(labels, len(sim), sim.device)
-        fits = own if positives is None else own | positives.to(sim.device)  # query -> target only, as infonce
+        own = positives_mask(labels, len(sim), sim.device)  # extra positives: query -> target only, as infonce
+        fits = query_positives(own, positives)
         return (batch_hard(sim, fits, self.margin) + batch_hard(sim.T, own.T, self.margin)) / 2

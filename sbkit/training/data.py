@@ -73,6 +73,12 @@ def to_device(tensor: torch.Tensor | None, device: torch.device) -> torch.Tensor
     return None if tensor is None else tensor.to(device, non_blocking=True)
 
 
+def text_positives(texts: list[str], descriptions: list[str] | None, rows: torch.Tensor) -> torch.Tensor | None:
+    """(B, B) bool: which of the batch's items (``rows``) each of its B captions describes; None without
+    ``descriptions`` (:func:`sbkit.training.captions.described_by`)."""
+    return None if descriptions is None else described_by(texts, [descriptions[i] for i in rows.tolist()])
+
+
 @dataclass
 class TrainData:
     """Aligned photos, sketches, captions and product ids; row ``i`` of each is one catalogue item.
@@ -148,10 +154,9 @@ class TrainData:
             sketches = with_drawings(sketches, rows, self.drawings, self.has_drawing, self.seed)
         texts = ([self.captions[i] for i in rows.tolist()] if self.caption_variants is None
                  else pick_captions(self.caption_variants, rows, self.seed))
-        described = (None if self.descriptions is None
-                     else described_by(texts, [self.descriptions[i] for i in rows.tolist()]))
         return {"images": self.images[mine], "sketches": sketches, "piece": (start, stop),
-                "texts": texts[start:stop], "labels": self.labels[rows], "text_positives": described}
+                "texts": texts[start:stop], "labels": self.labels[rows],
+                "text_positives": text_positives(texts, self.descriptions, rows)}
 
     def finish(self, read: dict[str, Any], device: torch.device) -> Batch:
         """The batch from :meth:`read`'s rows: the sketch transform (in this process, in batch order), then
@@ -164,4 +169,3 @@ class TrainData:
                      sketches=sketches[start:stop].to(device, non_blocking=True), texts=read["texts"],
                      labels=read["labels"].to(device, non_blocking=True),
                      text_positives=to_device(read["text_positives"], device))
-

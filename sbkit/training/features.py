@@ -34,8 +34,7 @@ from sbkit.data.workers import loader_options
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.io import atomic_write, cache_root
 from sbkit.progress import track
-from sbkit.training.captions import described_by
-from sbkit.training.data import Batch, pick_captions, pick_variants, to_device
+from sbkit.training.data import Batch, pick_captions, pick_variants, text_positives, to_device
 
 FEATURE_BATCH = 64
 MIX_FIT_ROWS = 20_000  # raw_mix fits on an even sample: means and directions settle long before this
@@ -318,10 +317,9 @@ class FeatureTrainData:
         sketch_pick = pick_variants(rows, self.sketches.shape[1], self.seed, "sketch")
         mine = rows[start:stop]
         texts = pick_captions(self.captions, rows, self.seed)
-        described = (None if self.descriptions is None
-                     else described_by(texts, [self.descriptions[i] for i in rows.tolist()]))
         return Batch(images=self.images[mine], sketches=self.sketches[mine, sketch_pick[start:stop]],
-                     texts=texts[start:stop], labels=self.labels[rows], text_positives=described)
+                     texts=texts[start:stop], labels=self.labels[rows],
+                     text_positives=text_positives(texts, self.descriptions, rows))
 
     def finish(self, read: Batch, device: torch.device) -> Batch:
         return Batch(images=read.images.to(device), sketches=read.sketches.to(device), texts=read.texts,

@@ -14,6 +14,7 @@ from sbkit.training.model import RetrievalModel
 from sbkit.training.precision import autocast
 
 SKETCH_ONLY, TEXT_ONLY, BOTH, EVERY = 0, 1, 2, 3  # EVERY: sketch+text, sketch-only and text-only in one batch
+EVERY_ORDER = (BOTH, SKETCH_ONLY, TEXT_ONLY)  # the modes of an EVERY batch, in the order its queries are stacked
 
 
 class PairModel(nn.Module):
@@ -28,8 +29,9 @@ class PairModel(nn.Module):
         """``every=True`` returns queries (3, b, D): sketch+text, sketch only and text only, for one target."""
         target = self.model.embed_images(images)
         if every:
-            query = torch.stack([self.model.embed_queries(sketches, texts), self.model.embed_queries(sketches, None),
-                                 self.model.embed_queries(None, texts)])
+            query = torch.stack([self.model.embed_queries(None if mode == TEXT_ONLY else sketches,
+                                                          None if mode == SKETCH_ONLY else texts)
+                                 for mode in EVERY_ORDER])
         else:
             query = self.model.embed_queries(sketches, texts)
         return query, target
@@ -62,7 +64,7 @@ class StepContext:
         """
         if mode == EVERY:
             return torch.stack([self.contrastive(q, target, batch, m)
-                                for q, m in zip(query, (BOTH, SKETCH_ONLY, TEXT_ONLY), strict=True)]).mean()
+                                for q, m in zip(query, EVERY_ORDER, strict=True)]).mean()
         if self.ranks.world > 1:
             sizes = piece_sizes(batch.size, self.ranks.world)
             query, target = gather_rows(query, sizes), gather_rows(target, sizes)
