@@ -20,6 +20,14 @@ def _run(script: str, *args: str, out: Path, timeout: int = 240) -> dict:
     return json.loads(out.read_text())
 
 
+def _script(name: str):
+    """The benchmark script ``benchmarks/NAME.py`` imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_sketchify_speed_reports_every_variant(tmp_path):
     report = _run("sketchify_speed.py", "--sketchifiers", "canny", "--n", "12", "--sizes", "64", "--repeats", "1",
                   out=tmp_path / "sketchify.json")
@@ -99,9 +107,7 @@ def test_alignment_undoes_a_turn_and_stretch_that_rigid_iou_pays_for():
     import cv2
     import numpy as np
 
-    spec = importlib.util.spec_from_file_location("silhouette_oracle", BENCHMARKS / "silhouette_oracle.py")
-    oracle = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(oracle)
+    oracle = _script("silhouette_oracle")
     item = np.zeros((64, 64), np.float32)
     cv2.fillPoly(item, [np.array([[20, 8], [44, 8], [50, 56], [14, 56]], np.int32)], 1.0)  # a skirt-like trapezoid
     matrix = cv2.getRotationMatrix2D((32, 32), 5.0, 1.0) @ np.diag([1.06, 1.0, 1.0])
@@ -173,13 +179,54 @@ def test_category_word_names_a_bad_weight(run_dir):
     assert done.returncode == 2 and "--weights" in done.stderr
 
 
+def test_hub_correction_lets_the_right_item_win_over_a_hub():
+    import torch
+
+    hub_correction = _script("hub_correction")
+    # gallery: item 0 (the hub) sits between every query and the bank; item 1 is the query's own
+    gallery = torch.nn.functional.normalize(torch.tensor([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), dim=-1)
+    bank = torch.nn.functional.normalize(torch.tensor([[1.0, 0.9, 0.0], [0.9, 1.0, 0.1], [1.0, 0.0, 0.2]]), dim=-1)
+    hubs = hub_correction.hub_scores(bank, gallery, k=2)
+    by_hand = torch.stack([(bank @ g).topk(2).values.mean() for g in gallery])
+    assert torch.allclose(hubs, by_hand)
+    query = torch.nn.functional.normalize(torch.tensor([[0.55, 1.0, 0.0]]), dim=-1)
+    plain = query @ gallery.T
+    assert plain.argmax() == 0  # the hub wins plainly
+    assert hub_correction.corrected(plain, hubs).argmax() == 1  # and pays for being near every bank query
+    assert hub_correction.hub_scores(bank, gallery, k=50).shape == (3,)  # k larger than the bank: the whole bank
+
+
+def test_hub_correction_repeats_the_runs_own_figures_uncorrected(tmp_path, run_dir):
+    out = tmp_path / "hubs.json"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "hub_correction.py"), str(run_dir), "--k", "2,5",
+                           "--out", str(out)], check=True, capture_output=True, text=True, timeout=240)
+    rows = json.loads(out.read_text())
+    assert [(row["bank"], row["k"]) for row in rows] == [("none", 0), ("training", 2), ("training", 5),
+                                                          ("drawings", 2), ("drawings", 5)]
+    metrics = json.loads((run_dir / "metrics.json").read_text())["metrics"]
+    plain = rows[0]
+    assert plain["sketchifier R@1"] == pytest.approx(metrics["sketch"]["synthetic"]["R@1"])
+    assert plain["drawn R@1"] == pytest.approx(metrics["sketch"]["drawn"]["R@1"])
+    assert plain["drawn R@10"] == pytest.approx(metrics["sketch"]["drawn"]["R@10"])
+    assert plain["s+t drawn R@1"] == pytest.approx(metrics["sketch+text"]["drawn"]["R@1"])
+    assert plain["text R@1"] == pytest.approx(metrics["text"]["caption"]["R@1"])
+    for row in rows[3:]:  # the drawings bank changes only what drawn queries get
+        same_k = next(r for r in rows if r["bank"] == "training" and r["k"] == row["k"])
+        assert row["sketchifier R@1"] == same_k["sketchifier R@1"] and row["text R@1"] == same_k["text R@1"]
+    assert "| drawings | 5 |" in done.stdout
+
+
+def test_hub_correction_names_a_bad_k(run_dir):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "hub_correction.py"), str(run_dir), "--k", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--k" in done.stderr
+
+
 def test_backgrounds_scores_every_sketchifier_on_every_background(tmp_path):
     table, sheet = tmp_path / "backgrounds.md", tmp_path / "backgrounds.png"
     subprocess.run([sys.executable, str(BENCHMARKS / "backgrounds.py"), "--size", "6", "--markdown", str(table),
                     "--sheet", str(sheet)], check=True, capture_output=True, timeout=240)
-    spec = importlib.util.spec_from_file_location("backgrounds", BENCHMARKS / "backgrounds.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("backgrounds")
     text = table.read_text()
     for background in module.BACKGROUNDS:
         assert f"| {background} | " in text
@@ -194,9 +241,7 @@ def test_drawing_styles_searches_every_style_and_draws_the_sheet(tmp_path, run_d
     table, sheet = tmp_path / "styles.md", tmp_path / "styles.png"
     subprocess.run([sys.executable, str(BENCHMARKS / "drawing_styles.py"), str(run_dir), "--limit", "3",
                     "--markdown", str(table), "--sheet", str(sheet)], check=True, capture_output=True, timeout=240)
-    spec = importlib.util.spec_from_file_location("drawing_styles", BENCHMARKS / "drawing_styles.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("drawing_styles")
     rows = {line.split(" | ")[0].lstrip("| "): line.rstrip(" |").split(" | ")[1:]
             for line in table.read_text().splitlines() if line.startswith("| ") and "---" not in line}
     assert set(rows) - {"style"} == {module.AS_DRAWN, *module.STYLES}
@@ -229,9 +274,7 @@ def _doodle_folder(folder: Path, names: list[str], count: int = 3) -> Path:
 
 
 def test_quickdraw_check_reports_every_category_and_draws_the_sheet(tmp_path, run_dir):
-    spec = importlib.util.spec_from_file_location("quickdraw_check", BENCHMARKS / "quickdraw_check.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("quickdraw_check")
     folder = _doodle_folder(tmp_path / "drawings", list(module.MAPPINGS["demo"]))
     sheet = tmp_path / "sheet.jpg"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "quickdraw_check.py"), str(run_dir), "--drawings",
@@ -257,9 +300,7 @@ def test_quickdraw_check_unpacks_the_package_once_and_refuses_a_raw_mix_it_canno
                                                                                        monkeypatch):
     import tarfile
 
-    spec = importlib.util.spec_from_file_location("quickdraw_check", BENCHMARKS / "quickdraw_check.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("quickdraw_check")
     demo = module.MAPPINGS["demo"]
     folder = _doodle_folder(tmp_path / "src" / "drawings", [*demo, "airplane"], count=1)
     (folder / "README.md").write_text("not a drawing")
@@ -285,9 +326,7 @@ def test_quickdraw_check_unpacks_the_package_once_and_refuses_a_raw_mix_it_canno
 
 
 def test_quickdraw_check_reads_a_category_map_and_names_categories_the_catalogue_lacks(tmp_path, run_dir):
-    spec = importlib.util.spec_from_file_location("quickdraw_check", BENCHMARKS / "quickdraw_check.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("quickdraw_check")
     assert module.parse_mapping("shoe=sneaker+boot; purse=handbag;") == {"shoe": ("sneaker", "boot"),
                                                                           "purse": ("handbag",)}
     assert module.parse_mapping("fashion-mnist")["purse"] == ("bag",)
@@ -341,9 +380,7 @@ def test_fashion_mnist_catalogue_writes_a_folder_sbkit_reads(tmp_path):
 
 
 def test_caption_robustness_reports_every_variant_and_reads_plurals_as_catalogue_words(run_dir):
-    spec = importlib.util.spec_from_file_location("caption_robustness", BENCHMARKS / "caption_robustness.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _script("caption_robustness")
     done = subprocess.run([sys.executable, str(BENCHMARKS / "caption_robustness.py"), str(run_dir)], check=True,
                           capture_output=True, text=True, timeout=240)
     rows = {line.split(" | ")[0].lstrip("| "): [float(v) for v in line.rstrip(" |").split(" | ")[1:]]

@@ -1,0 +1,145 @@
+"""Hub correction at search time: does ranking against a bank of past queries lift drawings more than traces?
+
+    python benchmarks/hub_correction.py RUN_DIR [--k 5,10,20] [--out FILE.json]
+
+Some gallery items are "hubs": close to many queries whatever they show, so they take first place from the
+right item. Cross-domain similarity local scaling (CSLS, Conneau et al., 2018) ranks item g for query q by
+``2 cos(q, g) - r(g)``, where ``r(g)`` is the mean similarity of g to its k nearest queries in a bank of queries
+seen before, so an item close to every query pays for it. The gallery is the run's test photos; each query mode
+has its own bank, made by the run's own model:
+
+- ``training``: every training item as a query in that mode (the run's sketchifier applied to its photo, with
+  its caption for sketch+text, the caption alone for text);
+- ``drawings``: where the catalogue's validation items have drawings, those drawings (sketch only and with
+  their captions), standing in for the drawings people sent before. It ranks drawn queries only, and
+  sketchifier queries keep the training bank.
+
+The row with k 0 is the plain ranking, and must repeat the run's own figures. The ratio is drawn sketch-only
+R@1 over sketchifier sketch-only R@1.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+import sbkit
+from sbkit.data.tensors import SplitTensors
+from sbkit.io import atomic_write_json
+from sbkit.pipeline.prepare import prepare_split
+from sbkit.pipeline.run import load_catalogue
+from sbkit.registry import create
+from sbkit.training.model import RetrievalModel
+
+CHUNK = 256
+# (query mode, sketch source) -> the name of the row's column
+QUERIES = {("sketch", "synthetic"): "sketchifier R@1", ("sketch", "drawn"): "drawn R@1",
+           ("sketch+text", "synthetic"): "s+t sketchifier R@1", ("sketch+text", "drawn"): "s+t drawn R@1",
+           ("text", None): "text R@1"}
+
+
+def hub_scores(bank: torch.Tensor, gallery: torch.Tensor, k: int) -> torch.Tensor:
+    """(G,) mean similarity of each gallery vector to its ``k`` nearest bank vectors (both unit length)."""
+    k = min(k, len(bank))
+    return torch.cat([(bank @ part.T).topk(k, dim=0).values.mean(0) for part in gallery.split(CHUNK)])
+
+
+def corrected(scores: torch.Tensor, hubs: torch.Tensor) -> torch.Tensor:
+    """CSLS scores (Q, G) from cosine ``scores`` (Q, G) and the gallery's ``hubs`` (G,)."""
+    return 2 * scores - hubs[None]
+
+
+def recall(scores: torch.Tensor, at: int) -> float:
+    """R@``at`` of query i finding gallery item i (ties counted against the query)."""
+    rank = (scores > scores.diagonal()[:, None]).sum(1)
+    return float((rank < at).float().mean())
+
+
+@torch.inference_mode()
+def queries(model: RetrievalModel, split: SplitTensors, mode: str, source: str | None) -> torch.Tensor:
+    """(N, D) unit query vectors of every row of ``split`` in ``mode``, sketches from ``source``."""
+    sketches = None if source is None else (split.sketches if source == "synthetic" else split.drawn)
+    out = []
+    for start in range(0, len(split.items), CHUNK):
+        rows = slice(start, min(start + CHUNK, len(split.items)))
+        sketch = None if sketches is None else sketches[rows]
+        text = split.captions[rows] if mode != "sketch" else None
+        out.append(model.embed_queries(sketch, text).float().cpu())
+    return F.normalize(torch.cat(out), dim=-1)
+
+
+@torch.inference_mode()
+def gallery_vectors(model: RetrievalModel, split: SplitTensors) -> torch.Tensor:
+    """(N, D) unit vectors of every photo of ``split``."""
+    count = len(split.items)
+    return torch.cat([model.embed_images(split.images[start:min(start + CHUNK, count)]).float().cpu()
+                      for start in range(0, count, CHUNK)])
+
+
+def k_option(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--k takes whole numbers separated by commas, got {text!r}") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"--k takes whole numbers of at least 1, got {text!r}; try 5,10")
+    return values
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dir", help="a run folder whose catalogue has drawn sketches for its test items")
+    parser.add_argument("--k", type=k_option, default=k_option("5,10,20"),
+                        help="neighbours in the bank that make an item's hub score, comma-separated [5,10,20]")
+    parser.add_argument("--out", type=Path, help="also write the rows as JSON")
+    args = parser.parse_args()
+
+    run = sbkit.Retriever.from_run(args.run_dir).run
+    config, model = run.config, run.model.eval()
+    catalogue = load_catalogue(config)
+    sketchifier = create("sketchifier", config.sketchifier.name, dict(config.sketchifier.params))
+
+    def split(name: str, drawn: bool) -> SplitTensors | None:
+        items = [item for item in catalogue.split(name) if item.sketch is not None or not drawn]
+        if not items:
+            return None
+        return prepare_split(items, sketchifier, config.image_size, config.line_width, f"sketchify {name}")[0]
+
+    test, train, val = split("test", drawn=True), split("train", drawn=False), split("val", drawn=True)
+    if test is None or train is None:
+        parser.error(f"{args.run_dir}: its catalogue needs training items and test items with drawn sketches")
+    gallery = gallery_vectors(model, test)
+    plain = {key: queries(model, test, *key) @ gallery.T for key in QUERIES}
+    banks = {"training": {key: queries(model, train, key[0], None if key[1] is None else "synthetic")
+                          for key in QUERIES}}
+    if val is not None:
+        banks["drawings"] = {key: queries(model, val, *key) for key in QUERIES if key[1] == "drawn"}
+
+    rows = [{"bank": "none", "k": 0, **{name: recall(plain[key], 1) for key, name in QUERIES.items()},
+             "drawn R@10": recall(plain["sketch", "drawn"], 10)}]
+    for bank_name, bank in banks.items():
+        for k in args.k:
+            scores = {key: corrected(plain[key], hub_scores(bank.get(key, banks["training"][key]), gallery, k))
+                      for key in QUERIES}
+            rows.append({"bank": bank_name, "k": k, **{name: recall(scores[key], 1) for key, name in QUERIES.items()},
+                         "drawn R@10": recall(scores["sketch", "drawn"], 10)})
+    for row in rows:
+        row["ratio"] = row["drawn R@1"] / max(row["sketchifier R@1"], 1e-9)
+
+    print(f"{len(test.items)} test queries, banks of {len(train.items)} training items"
+          + ("" if val is None else f" and {len(val.items)} validation drawings") + f", run {args.run_dir}")
+    print("| bank | k | sketchifier R@1 | drawn R@1 / R@10 | ratio | s+t R@1 sketchifier / drawn | text-only R@1 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        print(f"| {row['bank']} | {row['k']} | {row['sketchifier R@1']:.3f} | {row['drawn R@1']:.3f} / "
+              f"{row['drawn R@10']:.3f} | {row['ratio']:.2f}x | {row['s+t sketchifier R@1']:.3f} / "
+              f"{row['s+t drawn R@1']:.3f} | {row['text R@1']:.3f} |")
+    if args.out:
+        atomic_write_json(args.out, rows)
+
+
+if __name__ == "__main__":
+    main()
