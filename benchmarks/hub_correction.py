@@ -24,21 +24,23 @@ import argparse
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 import sbkit
 from sbkit.data.tensors import SplitTensors
+from sbkit.evaluation.embed import embed_gallery
+from sbkit.evaluation.metrics import rank_of_targets
 from sbkit.io import atomic_write_json
+from sbkit.pipeline.evaluate import embed_queries
 from sbkit.pipeline.prepare import prepare_split
 from sbkit.pipeline.run import load_catalogue
 from sbkit.registry import create
 from sbkit.training.model import RetrievalModel
 
 CHUNK = 256
-# (query mode, sketch source) -> the name of the row's column
+# (query mode, sketch source) -> the name of the row's column; text-only queries use no sketch
 QUERIES = {("sketch", "synthetic"): "sketchifier R@1", ("sketch", "drawn"): "drawn R@1",
            ("sketch+text", "synthetic"): "s+t sketchifier R@1", ("sketch+text", "drawn"): "s+t drawn R@1",
-           ("text", None): "text R@1"}
+           ("text", "synthetic"): "text R@1"}
 
 
 def hub_scores(bank: torch.Tensor, gallery: torch.Tensor, k: int) -> torch.Tensor:
@@ -47,36 +49,22 @@ def hub_scores(bank: torch.Tensor, gallery: torch.Tensor, k: int) -> torch.Tenso
     return torch.cat([(bank @ part.T).topk(k, dim=0).values.mean(0) for part in gallery.split(CHUNK)])
 
 
-def corrected(scores: torch.Tensor, hubs: torch.Tensor) -> torch.Tensor:
-    """CSLS scores (Q, G) from cosine ``scores`` (Q, G) and the gallery's ``hubs`` (G,)."""
-    return 2 * scores - hubs[None]
+def corrected(queries: torch.Tensor, gallery: torch.Tensor, hubs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Query (Q, D + 1) and gallery (G, D + 1) vectors whose inner products are the CSLS scores
+    ``2 q.g - hubs[g]``, so that the project's own ranking (:func:`rank_of_targets`) ranks by them."""
+    return (torch.cat([2 * queries, torch.ones(len(queries), 1)], dim=1),
+            torch.cat([gallery, -hubs[:, None]], dim=1))
 
 
-def recall(scores: torch.Tensor, at: int) -> float:
-    """R@``at`` of query i finding gallery item i (ties counted against the query)."""
-    rank = (scores > scores.diagonal()[:, None]).sum(1)
-    return float((rank < at).float().mean())
+def recall(queries: torch.Tensor, gallery: torch.Tensor, at: int) -> float:
+    """R@``at`` of query i finding gallery item i, ties counted against the query as the run's metrics count them."""
+    ranks = rank_of_targets(queries, gallery, torch.arange(len(queries)))
+    return float((ranks <= at).float().mean())
 
 
-@torch.inference_mode()
-def queries(model: RetrievalModel, split: SplitTensors, mode: str, source: str | None) -> torch.Tensor:
-    """(N, D) unit query vectors of every row of ``split`` in ``mode``, sketches from ``source``."""
-    sketches = None if source is None else (split.sketches if source == "synthetic" else split.drawn)
-    out = []
-    for start in range(0, len(split.items), CHUNK):
-        rows = slice(start, min(start + CHUNK, len(split.items)))
-        sketch = None if sketches is None else sketches[rows]
-        text = split.captions[rows] if mode != "sketch" else None
-        out.append(model.embed_queries(sketch, text).float().cpu())
-    return F.normalize(torch.cat(out), dim=-1)
-
-
-@torch.inference_mode()
-def gallery_vectors(model: RetrievalModel, split: SplitTensors) -> torch.Tensor:
-    """(N, D) unit vectors of every photo of ``split``."""
-    count = len(split.items)
-    return torch.cat([model.embed_images(split.images[start:min(start + CHUNK, count)]).float().cpu()
-                      for start in range(0, count, CHUNK)])
+def vectors(model: RetrievalModel, split: SplitTensors, key: tuple[str, str]) -> torch.Tensor:
+    """(N, D) unit query vectors of every row of ``split`` in ``key``'s mode, sketches from its source."""
+    return embed_queries(model, split, *key, CHUNK, model.device)
 
 
 def k_option(text: str) -> list[int]:
@@ -111,21 +99,21 @@ def main() -> None:
     test, train, val = split("test", drawn=True), split("train", drawn=False), split("val", drawn=True)
     if test is None or train is None:
         parser.error(f"{args.run_dir}: its catalogue needs training items and test items with drawn sketches")
-    gallery = gallery_vectors(model, test)
-    plain = {key: queries(model, test, *key) @ gallery.T for key in QUERIES}
-    banks = {"training": {key: queries(model, train, key[0], None if key[1] is None else "synthetic")
-                          for key in QUERIES}}
+    gallery = embed_gallery(model, test, CHUNK, model.device)
+    plain = {key: (vectors(model, test, key), gallery) for key in QUERIES}
+    banks = {"training": {key: vectors(model, train, (key[0], "synthetic")) for key in QUERIES}}
     if val is not None:
-        banks["drawings"] = {key: queries(model, val, *key) for key in QUERIES if key[1] == "drawn"}
+        banks["drawings"] = {key: vectors(model, val, key) for key in QUERIES if key[1] == "drawn"}
 
-    rows = [{"bank": "none", "k": 0, **{name: recall(plain[key], 1) for key, name in QUERIES.items()},
-             "drawn R@10": recall(plain["sketch", "drawn"], 10)}]
+    def row(bank: str, k: int, ranked: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]]) -> dict:
+        return {"bank": bank, "k": k, **{name: recall(*ranked[key], 1) for key, name in QUERIES.items()},
+                "drawn R@10": recall(*ranked["sketch", "drawn"], 10)}
+
+    rows = [row("none", 0, plain)]
     for bank_name, bank in banks.items():
         for k in args.k:
-            scores = {key: corrected(plain[key], hub_scores(bank.get(key, banks["training"][key]), gallery, k))
-                      for key in QUERIES}
-            rows.append({"bank": bank_name, "k": k, **{name: recall(scores[key], 1) for key, name in QUERIES.items()},
-                         "drawn R@10": recall(scores["sketch", "drawn"], 10)})
+            rows.append(row(bank_name, k, {key: corrected(queries, gallery, hub_scores(
+                bank.get(key, banks["training"][key]), gallery, k)) for key, (queries, _) in plain.items()}))
     for row in rows:
         row["ratio"] = row["drawn R@1"] / max(row["sketchifier R@1"], 1e-9)
 

@@ -70,6 +70,7 @@ def pick_captions(variants: list[list[str]], rows: torch.Tensor, seed: int) -> l
 
 
 def to_device(tensor: torch.Tensor | None, device: torch.device) -> torch.Tensor | None:
+    """``tensor`` moved to ``device`` without waiting; None stays None."""
     return None if tensor is None else tensor.to(device, non_blocking=True)
 
 

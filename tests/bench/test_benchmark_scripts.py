@@ -192,7 +192,9 @@ def test_hub_correction_lets_the_right_item_win_over_a_hub():
     query = torch.nn.functional.normalize(torch.tensor([[0.55, 1.0, 0.0]]), dim=-1)
     plain = query @ gallery.T
     assert plain.argmax() == 0  # the hub wins plainly
-    assert hub_correction.corrected(plain, hubs).argmax() == 1  # and pays for being near every bank query
+    scored_query, scored_gallery = hub_correction.corrected(query, gallery, hubs)
+    assert torch.allclose(scored_query @ scored_gallery.T, 2 * plain - hubs)
+    assert (scored_query @ scored_gallery.T).argmax() == 1  # and pays for being near every bank query
     assert hub_correction.hub_scores(bank, gallery, k=50).shape == (3,)  # k larger than the bank: the whole bank
 
 
