@@ -105,14 +105,14 @@ def main() -> None:
     if val is not None:
         banks["drawings"] = {key: vectors(model, val, key) for key in QUERIES if key[1] == "drawn"}
 
-    def row(bank: str, k: int, ranked: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]]) -> dict:
+    def recalls(bank: str, k: int, ranked: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]]) -> dict:
         return {"bank": bank, "k": k, **{name: recall(*ranked[key], 1) for key, name in QUERIES.items()},
                 "drawn R@10": recall(*ranked["sketch", "drawn"], 10)}
 
-    rows = [row("none", 0, plain)]
+    rows = [recalls("none", 0, plain)]
     for bank_name, bank in banks.items():
         for k in args.k:
-            rows.append(row(bank_name, k, {key: corrected(queries, gallery, hub_scores(
+            rows.append(recalls(bank_name, k, {key: corrected(queries, gallery, hub_scores(
                 bank.get(key, banks["training"][key]), gallery, k)) for key, (queries, _) in plain.items()}))
     for row in rows:
         row["ratio"] = row["drawn R@1"] / max(row["sketchifier R@1"], 1e-9)
