@@ -12,25 +12,21 @@ already says reorders the items within the category.
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
 import torch
 
-import sbkit
-from sbkit.data.images import read_image
-from sbkit.retrieval.query import prepare_query
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from number_lists import positive_numbers  # noqa: E402 - a sibling script, not a package
+
+import sbkit  # noqa: E402
+from sbkit.data.images import read_image  # noqa: E402
+from sbkit.retrieval.query import prepare_query  # noqa: E402
 
 TOP = 10
-
-
-def weights_option(text: str) -> list[float]:
-    try:
-        weights = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--weights takes numbers separated by commas, got {text!r}") from None
-    if not weights or any(w <= 0 for w in weights):
-        raise argparse.ArgumentTypeError(f"--weights takes positive numbers, got {text!r}; try 0.5,1")
-    return weights
+WEIGHTS = positive_numbers("--weights", float, "0.5,1")
 
 
 @torch.inference_mode()
@@ -44,7 +40,7 @@ def found_in_top(retriever: sbkit.Retriever, queries: torch.Tensor, ids: list[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run_dirs", nargs="+", help="run folders trained and indexed on a catalogue with drawings")
-    parser.add_argument("--weights", type=weights_option, default=weights_option("0.25,0.5,0.75,1,1.5"),
+    parser.add_argument("--weights", type=WEIGHTS, default=WEIGHTS("0.25,0.5,0.75,1,1.5"),
                         help="scales of the category word's vector before fusion, comma-separated (1: as searched)")
     args = parser.parse_args()
 

@@ -21,22 +21,27 @@ R@1 over sketchifier sketch-only R@1.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import torch
 
-import sbkit
-from sbkit.data.tensors import SplitTensors
-from sbkit.evaluation.embed import embed_gallery
-from sbkit.evaluation.metrics import rank_of_targets
-from sbkit.io import atomic_write_json
-from sbkit.pipeline.evaluate import embed_queries
-from sbkit.pipeline.prepare import prepare_split
-from sbkit.pipeline.run import load_catalogue
-from sbkit.registry import create
-from sbkit.training.model import RetrievalModel
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from number_lists import positive_numbers  # noqa: E402 - a sibling script, not a package
+
+import sbkit  # noqa: E402
+from sbkit.data.tensors import SplitTensors  # noqa: E402
+from sbkit.evaluation.embed import embed_gallery  # noqa: E402
+from sbkit.evaluation.metrics import rank_of_targets  # noqa: E402
+from sbkit.io import atomic_write_json  # noqa: E402
+from sbkit.pipeline.evaluate import embed_queries  # noqa: E402
+from sbkit.pipeline.prepare import prepare_split  # noqa: E402
+from sbkit.pipeline.run import load_catalogue  # noqa: E402
+from sbkit.registry import create  # noqa: E402
+from sbkit.training.model import RetrievalModel  # noqa: E402
 
 CHUNK = 256
+K = positive_numbers("--k", int, "5,10")
 # (query mode, sketch source) -> the name of the row's column; text-only queries use no sketch
 QUERIES = {("sketch", "synthetic"): "sketchifier R@1", ("sketch", "drawn"): "drawn R@1",
            ("sketch+text", "synthetic"): "s+t sketchifier R@1", ("sketch+text", "drawn"): "s+t drawn R@1",
@@ -67,25 +72,10 @@ def vectors(model: RetrievalModel, split: SplitTensors, key: tuple[str, str]) ->
     return embed_queries(model, split, *key, CHUNK, model.device)
 
 
-def k_option(text: str) -> list[int]:
-    try:
-        values = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--k takes whole numbers separated by commas, got {text!r}") from None
-    if not values or any(v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"--k takes whole numbers of at least 1, got {text!r}; try 5,10")
-    return values
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_dir", help="a run folder whose catalogue has drawn sketches for its test items")
-    parser.add_argument("--k", type=k_option, default=k_option("5,10,20"),
-                        help="neighbours in the bank that make an item's hub score, comma-separated [5,10,20]")
-    parser.add_argument("--out", type=Path, help="also write the rows as JSON")
-    args = parser.parse_args()
-
-    run = sbkit.Retriever.from_run(args.run_dir).run
+def run_splits(run_dir: str) -> tuple[RetrievalModel, SplitTensors | None, SplitTensors | None, SplitTensors | None]:
+    """A run's model and its test, training and validation items prepared as the run prepares them; test and
+    validation keep only the items with drawn sketches. A split with no such items is None."""
+    run = sbkit.Retriever.from_run(run_dir).run
     config, model = run.config, run.model.eval()
     catalogue = load_catalogue(config)
     sketchifier = create("sketchifier", config.sketchifier.name, dict(config.sketchifier.params))
@@ -96,7 +86,18 @@ def main() -> None:
             return None
         return prepare_split(items, sketchifier, config.image_size, config.line_width, f"sketchify {name}")[0]
 
-    test, train, val = split("test", drawn=True), split("train", drawn=False), split("val", drawn=True)
+    return model, split("test", drawn=True), split("train", drawn=False), split("val", drawn=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dir", help="a run folder whose catalogue has drawn sketches for its test items")
+    parser.add_argument("--k", type=K, default=K("5,10,20"),
+                        help="neighbours in the bank that make an item's hub score, comma-separated [5,10,20]")
+    parser.add_argument("--out", type=Path, help="also write the rows as JSON")
+    args = parser.parse_args()
+
+    model, test, train, val = run_splits(args.run_dir)
     if test is None or train is None:
         parser.error(f"{args.run_dir}: its catalogue needs training items and test items with drawn sketches")
     gallery = embed_gallery(model, test, CHUNK, model.device)

@@ -198,6 +198,16 @@ def test_hub_correction_lets_the_right_item_win_over_a_hub():
     assert hub_correction.hub_scores(bank, gallery, k=50).shape == (3,)  # k larger than the bank: the whole bank
 
 
+def _assert_repeats_the_run(plain: dict, run_dir: Path) -> None:
+    """A search-time check's row without its correction repeats the run's own metrics."""
+    metrics = json.loads((run_dir / "metrics.json").read_text())["metrics"]
+    assert plain["sketchifier R@1"] == pytest.approx(metrics["sketch"]["synthetic"]["R@1"])
+    assert plain["drawn R@1"] == pytest.approx(metrics["sketch"]["drawn"]["R@1"])
+    assert plain["drawn R@10"] == pytest.approx(metrics["sketch"]["drawn"]["R@10"])
+    assert plain["s+t drawn R@1"] == pytest.approx(metrics["sketch+text"]["drawn"]["R@1"])
+    assert plain["text R@1"] == pytest.approx(metrics["text"]["caption"]["R@1"])
+
+
 def test_hub_correction_repeats_the_runs_own_figures_uncorrected(tmp_path, run_dir):
     out = tmp_path / "hubs.json"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "hub_correction.py"), str(run_dir), "--k", "2,5",
@@ -205,13 +215,7 @@ def test_hub_correction_repeats_the_runs_own_figures_uncorrected(tmp_path, run_d
     rows = json.loads(out.read_text())
     assert [(row["bank"], row["k"]) for row in rows] == [("none", 0), ("training", 2), ("training", 5),
                                                           ("drawings", 2), ("drawings", 5)]
-    metrics = json.loads((run_dir / "metrics.json").read_text())["metrics"]
-    plain = rows[0]
-    assert plain["sketchifier R@1"] == pytest.approx(metrics["sketch"]["synthetic"]["R@1"])
-    assert plain["drawn R@1"] == pytest.approx(metrics["sketch"]["drawn"]["R@1"])
-    assert plain["drawn R@10"] == pytest.approx(metrics["sketch"]["drawn"]["R@10"])
-    assert plain["s+t drawn R@1"] == pytest.approx(metrics["sketch+text"]["drawn"]["R@1"])
-    assert plain["text R@1"] == pytest.approx(metrics["text"]["caption"]["R@1"])
+    _assert_repeats_the_run(rows[0], run_dir)
     for row in rows[3:]:  # the drawings bank changes only what drawn queries get
         same_k = next(r for r in rows if r["bank"] == "training" and r["k"] == row["k"])
         assert row["sketchifier R@1"] == same_k["sketchifier R@1"] and row["text R@1"] == same_k["text R@1"]
@@ -222,6 +226,56 @@ def test_hub_correction_names_a_bad_k(run_dir):
     done = subprocess.run([sys.executable, str(BENCHMARKS / "hub_correction.py"), str(run_dir), "--k", "0"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--k" in done.stderr
+
+
+def test_drawing_metric_discounts_the_direction_queries_stray_along():
+    import torch
+
+    drawing_metric = _script("drawing_metric")
+    # queries miss their photos mostly along the first axis
+    photos = torch.randn(200, 3)
+    misses = torch.randn(200, 3) * torch.tensor([1.0, 0.05, 0.05])
+    inverse = drawing_metric.shrunk_inverse(drawing_metric.miss_covariance(photos + misses, photos), 0.01)
+    gallery = torch.tensor([[0.0, 0.1, 0.0], [0.6, 0.0, 0.0]])
+    query = torch.tensor([[0.2, 0.0, 0.0]])  # item 1's query, far off along the first axis
+    assert torch.cdist(query, gallery).argmin() == 0  # plainly, item 0 is nearer
+    scored_query, scored_gallery = drawing_metric.metric_scored(query, gallery, inverse)
+    scores = (scored_query @ scored_gallery.T)[0]
+    distances = torch.stack([(query[0] - g) @ inverse @ (query[0] - g) for g in gallery])
+    assert torch.allclose(scores, -distances + query[0] @ inverse @ query[0], atol=1e-4)  # the same ranking
+    assert scores.argmax() == 1  # a miss along the first axis costs little, one along the second much
+
+
+def test_drawing_metric_repeats_the_runs_own_figures_without_a_metric(tmp_path, run_dir):
+    import sbkit
+
+    out = tmp_path / "metric.json"
+    retriever = sbkit.Retriever.from_run(run_dir)
+    held = retriever.item(retriever.index.ids[0]).category
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "drawing_metric.py"), str(run_dir), "--shrink", "1,10",
+                           "--holdout", held, "--out", str(out)], check=True, capture_output=True, text=True,
+                          timeout=240)
+    report = json.loads(out.read_text())
+    rows = report["rows"]
+    assert [(row["metric"], row["shrink"]) for row in rows] == [
+        ("none", 0), ("traces", 1), ("traces", 10), ("drawings", 1), ("drawings", 10), ("both", 1), ("both", 10)]
+    _assert_repeats_the_run(rows[0], run_dir)
+    for row in rows[3:5]:  # text-only queries keep the traces' metric
+        same_shrink = next(r for r in rows if r["metric"] == "traces" and r["shrink"] == row["shrink"])
+        assert row["text R@1"] == same_shrink["text R@1"]
+    held_rows = report["holdout"]
+    assert [(row["metric"], row["shrink"]) for row in held_rows] == [("none", 0), ("drawings", 1), ("drawings", 10)]
+    assert held_rows[0]["queries"] == sum(1 for i in retriever.index.ids
+                                          if retriever.item(i).category == held and retriever.item(i).sketch)
+    assert all(0 <= row["drawn R@1"] <= row["drawn R@10"] <= 1 for row in held_rows)
+    assert "| drawings | 10 |" in done.stdout
+
+
+def test_drawing_metric_names_a_bad_shrink_and_an_unknown_category(run_dir):
+    for args, option in ((["--shrink", "0"], "--shrink"), (["--holdout", "no-such-category"], "--holdout")):
+        done = subprocess.run([sys.executable, str(BENCHMARKS / "drawing_metric.py"), str(run_dir), *args],
+                              capture_output=True, text=True, timeout=240)
+        assert done.returncode == 2 and option in done.stderr, done.stderr
 
 
 def test_backgrounds_scores_every_sketchifier_on_every_background(tmp_path):
