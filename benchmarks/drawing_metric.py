@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hub_correction import CHUNK, QUERIES, recall, run_splits, vectors  # noqa: E402 - sibling scripts
 from number_lists import positive_numbers  # noqa: E402
 
+from sbkit.data.tensors import SplitTensors  # noqa: E402
 from sbkit.evaluation.embed import embed_gallery  # noqa: E402
 from sbkit.evaluation.metrics import rank_of_targets  # noqa: E402
 from sbkit.io import atomic_write_json  # noqa: E402
@@ -141,8 +142,9 @@ def main() -> None:
         atomic_write_json(args.out, report)
 
 
-def held_out_rows(categories: list[str], shrinks: list[float], test, val, plain: dict, gallery: torch.Tensor,
-                  drawn: dict[str, torch.Tensor], val_photos: torch.Tensor) -> list[dict]:
+def held_out_rows(categories: list[str], shrinks: list[float], test: SplitTensors, val: SplitTensors,
+                  plain: dict[tuple[str, str], torch.Tensor], gallery: torch.Tensor, drawn: dict[str, torch.Tensor],
+                  val_photos: torch.Tensor) -> list[dict]:
     """R@1 and R@10 of the test drawings of ``categories``, plainly and with the drawings' metric fitted on the
     other categories' validation drawings."""
     held = torch.tensor([i for i, item in enumerate(test.items) if item.category in categories])
