@@ -32,7 +32,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_correction import CHUNK, QUERIES, recall, run_splits, vectors  # noqa: E402 - sibling scripts
+from hub_correction import (CHUNK, QUERIES, RECALL_ALIGN, RECALL_HEADER, recall_cells,  # noqa: E402 - sibling scripts
+                            recall_row, run_splits, vectors)
 from number_lists import positive_numbers  # noqa: E402
 
 from sbkit.data.tensors import SplitTensors  # noqa: E402
@@ -111,9 +112,7 @@ def main() -> None:
     def recalls(source: str, shrink: float, inverses: dict[str, torch.Tensor] | None) -> dict:
         ranked = {key: (queries, gallery) if inverses is None else metric_scored(queries, gallery, inverses[key[0]])
                   for key, queries in plain.items()}
-        row = {"metric": source, "shrink": shrink, **{name: recall(*ranked[key], 1) for key, name in QUERIES.items()},
-               "drawn R@10": recall(*ranked["sketch", "drawn"], 10)}
-        return row | {"ratio": row["drawn R@1"] / max(row["sketchifier R@1"], 1e-9)}
+        return {"metric": source, "shrink": shrink, **recall_row(ranked)}
 
     rows = [recalls("none", 0.0, None)]
     for source, covariances in sources.items():
@@ -122,12 +121,10 @@ def main() -> None:
 
     print(f"{len(test.items)} test queries; metrics fitted on {len(train.items)} training items' traces and "
           f"{len(val.items)} validation drawings; run {args.run_dir}")
-    print("| metric | shrink | sketchifier R@1 | drawn R@1 / R@10 | ratio | s+t R@1 sketchifier / drawn | text-only R@1 |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| metric | shrink | {RECALL_HEADER}")
+    print(f"| --- | ---: |{RECALL_ALIGN}")
     for row in rows:
-        print(f"| {row['metric']} | {row['shrink']:g} | {row['sketchifier R@1']:.3f} | {row['drawn R@1']:.3f} / "
-              f"{row['drawn R@10']:.3f} | {row['ratio']:.2f}x | {row['s+t sketchifier R@1']:.3f} / "
-              f"{row['s+t drawn R@1']:.3f} | {row['text R@1']:.3f} |")
+        print(f"| {row['metric']} | {row['shrink']:g} | {recall_cells(row)}")
     report = {"rows": rows}
     if args.holdout:
         report["holdout"] = held_out_rows(args.holdout, args.shrink, test, val, plain, gallery, drawn, val_photos)
@@ -149,14 +146,14 @@ def held_out_rows(categories: list[str], shrinks: list[float], test: SplitTensor
     other categories' validation drawings."""
     held = torch.tensor([i for i, item in enumerate(test.items) if item.category in categories])
     seen = torch.tensor([i for i, item in enumerate(val.items) if item.category not in categories])
+    covariances = {mode: miss_covariance(drawn[mode][seen], val_photos[seen]) for mode in MODES[:2]}
 
     def row(metric: str, shrink: float) -> dict:
         out = {"metric": metric, "shrink": shrink, "queries": len(held)}
         for mode, label in (("sketch", "drawn"), ("sketch+text", "s+t drawn")):
             queries, items = plain[mode, "drawn"], gallery
             if metric != "none":
-                inverse = shrunk_inverse(miss_covariance(drawn[mode][seen], val_photos[seen]), shrink)
-                queries, items = metric_scored(queries, gallery, inverse)
+                queries, items = metric_scored(queries, gallery, shrunk_inverse(covariances[mode], shrink))
             ranks = rank_of_targets(queries[held], items, held)
             out |= {f"{label} R@1": float((ranks <= 1).float().mean()),
                     f"{label} R@10": float((ranks <= 10).float().mean())}

@@ -72,6 +72,24 @@ def vectors(model: RetrievalModel, split: SplitTensors, key: tuple[str, str]) ->
     return embed_queries(model, split, *key, CHUNK, model.device)
 
 
+def recall_row(ranked: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
+    """Each :data:`QUERIES` column's R@1, drawn sketch-only R@10 and the ratio, from every query kind's (query
+    vectors, gallery vectors)."""
+    row = {name: recall(*ranked[key], 1) for key, name in QUERIES.items()}
+    row["drawn R@10"] = recall(*ranked["sketch", "drawn"], 10)
+    return row | {"ratio": row["drawn R@1"] / max(row["sketchifier R@1"], 1e-9)}
+
+
+RECALL_HEADER = "sketchifier R@1 | drawn R@1 / R@10 | ratio | s+t R@1 sketchifier / drawn | text-only R@1 |"
+RECALL_ALIGN = " ---: | ---: | ---: | ---: | ---: |"
+
+
+def recall_cells(row: dict[str, float]) -> str:
+    """A :func:`recall_row` as the Markdown cells under :data:`RECALL_HEADER`."""
+    return (f"{row['sketchifier R@1']:.3f} | {row['drawn R@1']:.3f} / {row['drawn R@10']:.3f} | {row['ratio']:.2f}x | "
+            f"{row['s+t sketchifier R@1']:.3f} / {row['s+t drawn R@1']:.3f} | {row['text R@1']:.3f} |")
+
+
 def run_splits(run_dir: str) -> tuple[RetrievalModel, SplitTensors | None, SplitTensors | None, SplitTensors | None]:
     """A run's model and its test, training and validation items prepared as the run prepares them; test and
     validation keep only the items with drawn sketches. A split with no such items is None."""
@@ -107,25 +125,20 @@ def main() -> None:
         banks["drawings"] = {key: vectors(model, val, key) for key in QUERIES if key[1] == "drawn"}
 
     def recalls(bank: str, k: int, ranked: dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]]) -> dict:
-        return {"bank": bank, "k": k, **{name: recall(*ranked[key], 1) for key, name in QUERIES.items()},
-                "drawn R@10": recall(*ranked["sketch", "drawn"], 10)}
+        return {"bank": bank, "k": k, **recall_row(ranked)}
 
     rows = [recalls("none", 0, plain)]
     for bank_name, bank in banks.items():
         for k in args.k:
             rows.append(recalls(bank_name, k, {key: corrected(queries, gallery, hub_scores(
                 bank.get(key, banks["training"][key]), gallery, k)) for key, (queries, _) in plain.items()}))
-    for row in rows:
-        row["ratio"] = row["drawn R@1"] / max(row["sketchifier R@1"], 1e-9)
 
     print(f"{len(test.items)} test queries, banks of {len(train.items)} training items"
           + ("" if val is None else f" and {len(val.items)} validation drawings") + f", run {args.run_dir}")
-    print("| bank | k | sketchifier R@1 | drawn R@1 / R@10 | ratio | s+t R@1 sketchifier / drawn | text-only R@1 |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| bank | k | {RECALL_HEADER}")
+    print(f"| --- | ---: |{RECALL_ALIGN}")
     for row in rows:
-        print(f"| {row['bank']} | {row['k']} | {row['sketchifier R@1']:.3f} | {row['drawn R@1']:.3f} / "
-              f"{row['drawn R@10']:.3f} | {row['ratio']:.2f}x | {row['s+t sketchifier R@1']:.3f} / "
-              f"{row['s+t drawn R@1']:.3f} | {row['text R@1']:.3f} |")
+        print(f"| {row['bank']} | {row['k']} | {recall_cells(row)}")
     if args.out:
         atomic_write_json(args.out, rows)
 
