@@ -32,8 +32,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_correction import (CHUNK, QUERIES, RECALL_ALIGN, RECALL_HEADER, recall_cells,  # noqa: E402 - sibling scripts
-                            recall_row, run_splits, vectors)
+from hub_correction import (CHUNK, QUERIES, print_recall_table, recall_row, run_splits,  # noqa: E402 - sibling
+                            vectors)
 from number_lists import positive_numbers  # noqa: E402
 
 from sbkit.data.tensors import SplitTensors  # noqa: E402
@@ -121,10 +121,7 @@ def main() -> None:
 
     print(f"{len(test.items)} test queries; metrics fitted on {len(train.items)} training items' traces and "
           f"{len(val.items)} validation drawings; run {args.run_dir}")
-    print(f"| metric | shrink | {RECALL_HEADER}")
-    print(f"| --- | ---: |{RECALL_ALIGN}")
-    for row in rows:
-        print(f"| {row['metric']} | {row['shrink']:g} | {recall_cells(row)}")
+    print_recall_table(rows, ("metric", "shrink"), ("metric", "shrink"))
     report = {"rows": rows}
     if args.holdout:
         report["holdout"] = held_out_rows(args.holdout, args.shrink, test, val, plain, gallery, drawn, val_photos)

@@ -90,6 +90,15 @@ def recall_cells(row: dict[str, float]) -> str:
             f"{row['s+t sketchifier R@1']:.3f} / {row['s+t drawn R@1']:.3f} | {row['text R@1']:.3f} |")
 
 
+def print_recall_table(rows: list[dict], columns: tuple[str, str], heads: tuple[str, str]) -> None:
+    """Print ``rows`` as a Markdown table: two leading columns (the row keys ``columns``, headed ``heads``; the
+    second a number), then the :data:`RECALL_HEADER` cells."""
+    print(f"| {heads[0]} | {heads[1]} | {RECALL_HEADER}")
+    print(f"| --- | ---: |{RECALL_ALIGN}")
+    for row in rows:
+        print(f"| {row[columns[0]]} | {row[columns[1]]:g} | {recall_cells(row)}")
+
+
 def run_splits(run_dir: str) -> tuple[RetrievalModel, SplitTensors | None, SplitTensors | None, SplitTensors | None]:
     """A run's model and its test, training and validation items prepared as the run prepares them; test and
     validation keep only the items with drawn sketches. A split with no such items is None."""
@@ -135,10 +144,7 @@ def main() -> None:
 
     print(f"{len(test.items)} test queries, banks of {len(train.items)} training items"
           + ("" if val is None else f" and {len(val.items)} validation drawings") + f", run {args.run_dir}")
-    print(f"| bank | k | {RECALL_HEADER}")
-    print(f"| --- | ---: |{RECALL_ALIGN}")
-    for row in rows:
-        print(f"| {row['bank']} | {row['k']} | {recall_cells(row)}")
+    print_recall_table(rows, ("bank", "k"), ("bank", "k"))
     if args.out:
         atomic_write_json(args.out, rows)
 

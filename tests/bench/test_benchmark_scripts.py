@@ -259,11 +259,46 @@ def test_drawing_metric_repeats_the_runs_own_figures_without_a_metric(tmp_path, 
     assert "| drawings | 10 |" in done.stdout
 
 
+def test_query_alignment_moves_each_query_set_onto_the_gallery():
+    import torch
+
+    query_alignment = _script("query_alignment")
+    torch.manual_seed(0)
+    gallery = torch.nn.functional.normalize(torch.randn(400, 4) * torch.tensor([1.0, 1.0, 0.2, 0.2]), dim=1)
+    queries = torch.nn.functional.normalize(torch.randn(300, 4) * torch.tensor([0.2, 0.2, 1.0, 1.0]) + 0.5, dim=1)
+    for aligned in (query_alignment.recentred(queries, gallery), query_alignment.coral(queries, gallery, 1e-6),
+                    query_alignment.expanded(queries, gallery, 3)):
+        assert aligned.shape == queries.shape and torch.allclose(aligned.norm(dim=1), torch.ones(len(queries)))
+    # before normalising, CORAL gives the queries the gallery's mean and covariance; after, the spread still follows
+    coral = query_alignment.coral(queries, gallery, 1e-6)
+    assert coral[:, :2].var(0).sum() > coral[:, 2:].var(0).sum()
+    assert queries[:, :2].var(0).sum() < queries[:, 2:].var(0).sum()
+    assert (query_alignment.recentred(queries, gallery).mean(0) - gallery.mean(0)).norm() < (
+        queries.mean(0) - gallery.mean(0)).norm()
+    # expansion with one neighbour: the query plus its nearest photo, weighted by the cosine cubed
+    nearest = (queries @ gallery.T).max(1)
+    by_hand = queries + nearest.values.clamp(min=0)[:, None] ** 3 * gallery[nearest.indices]
+    assert torch.allclose(query_alignment.expanded(queries, gallery, 1), torch.nn.functional.normalize(by_hand, dim=1))
+
+
+def test_query_alignment_repeats_the_runs_own_figures_unaligned(tmp_path, run_dir):
+    out = tmp_path / "aligned.json"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "query_alignment.py"), str(run_dir), "--k", "2",
+                           "--shrink", "3", "--out", str(out)], check=True, capture_output=True, text=True, timeout=240)
+    rows = json.loads(out.read_text())
+    assert [(row["alignment"], row["setting"]) for row in rows] == [("none", 0), ("recentre", 0), ("expansion", 2),
+                                                                    ("coral", 3)]
+    _assert_repeats_the_run(rows[0], run_dir)
+    assert all(0 <= row["drawn R@1"] <= row["drawn R@10"] <= 1 for row in rows)
+    assert "| coral | 3 |" in done.stdout
+
+
 @pytest.mark.parametrize(("script", "args", "option", "timeout"), [
     ("category_word.py", ["--weights", "0,x"], "--weights", 60),
     ("hub_correction.py", ["--k", "0"], "--k", 60),
     ("drawing_metric.py", ["--shrink", "0"], "--shrink", 240),
     ("drawing_metric.py", ["--holdout", "no-such-category"], "--holdout", 240),  # known only once the run is read
+    ("query_alignment.py", ["--k", "0"], "--k", 60),
 ])
 def test_a_benchmark_script_names_its_bad_option(run_dir, script, args, option, timeout):
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), str(run_dir), *args],
