@@ -50,10 +50,15 @@ def miss_covariance(queries: torch.Tensor, photos: torch.Tensor) -> torch.Tensor
     return torch.cov((queries - photos).T)
 
 
-def shrunk_inverse(covariance: torch.Tensor, shrink: float) -> torch.Tensor:
-    """The inverse of ``covariance`` shrunk towards the identity by ``shrink`` times its mean eigenvalue."""
+def shrunk(covariance: torch.Tensor, shrink: float) -> torch.Tensor:
+    """``covariance`` shrunk towards the identity by ``shrink`` times its mean eigenvalue."""
     size = covariance.shape[0]
-    return torch.linalg.inv(covariance + shrink * covariance.trace() / size * torch.eye(size))
+    return covariance + shrink * covariance.trace() / size * torch.eye(size)
+
+
+def shrunk_inverse(covariance: torch.Tensor, shrink: float) -> torch.Tensor:
+    """The inverse of :func:`shrunk` ``covariance``."""
+    return torch.linalg.inv(shrunk(covariance, shrink))
 
 
 def metric_scored(queries: torch.Tensor, gallery: torch.Tensor, inverse: torch.Tensor

@@ -28,7 +28,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_correction import (CHUNK, QUERIES, print_recall_table, recall_row, run_splits,  # noqa: E402 - sibling
+from drawing_metric import shrunk  # noqa: E402 - sibling scripts
+from hub_correction import (CHUNK, QUERIES, print_recall_table, recall_row, run_splits,  # noqa: E402
                             vectors)
 from number_lists import positive_numbers  # noqa: E402
 
@@ -57,16 +58,11 @@ def _matrix_power(covariance: torch.Tensor, power: float) -> torch.Tensor:
     return vectors_ @ torch.diag(values.clamp(min=1e-12) ** power) @ vectors_.T
 
 
-def _shrunk(covariance: torch.Tensor, shrink: float) -> torch.Tensor:
-    size = covariance.shape[0]
-    return covariance + shrink * covariance.trace() / size * torch.eye(size)
-
-
 def coral(queries: torch.Tensor, gallery: torch.Tensor, shrink: float) -> torch.Tensor:
     """Unit queries whitened by their own shrunk covariance, coloured by the gallery's, centred on its mean."""
     centred = queries - queries.mean(0)
-    whiten = _matrix_power(_shrunk(torch.cov(centred.T), shrink), -0.5)
-    colour = _matrix_power(_shrunk(torch.cov(gallery.T), shrink), 0.5)
+    whiten = _matrix_power(shrunk(torch.cov(centred.T), shrink), -0.5)
+    colour = _matrix_power(shrunk(torch.cov(gallery.T), shrink), 0.5)
     return F.normalize(centred @ whiten @ colour + gallery.mean(0), dim=1)
 
 

@@ -266,15 +266,13 @@ def test_query_alignment_moves_each_query_set_onto_the_gallery():
     torch.manual_seed(0)
     gallery = torch.nn.functional.normalize(torch.randn(400, 4) * torch.tensor([1.0, 1.0, 0.2, 0.2]), dim=1)
     queries = torch.nn.functional.normalize(torch.randn(300, 4) * torch.tensor([0.2, 0.2, 1.0, 1.0]) + 0.5, dim=1)
-    for aligned in (query_alignment.recentred(queries, gallery), query_alignment.coral(queries, gallery, 1e-6),
-                    query_alignment.expanded(queries, gallery, 3)):
+    recentred, coral = query_alignment.recentred(queries, gallery), query_alignment.coral(queries, gallery, 1e-6)
+    for aligned in (recentred, coral, query_alignment.expanded(queries, gallery, 3)):
         assert aligned.shape == queries.shape and torch.allclose(aligned.norm(dim=1), torch.ones(len(queries)))
     # before normalising, CORAL gives the queries the gallery's mean and covariance; after, the spread still follows
-    coral = query_alignment.coral(queries, gallery, 1e-6)
     assert coral[:, :2].var(0).sum() > coral[:, 2:].var(0).sum()
     assert queries[:, :2].var(0).sum() < queries[:, 2:].var(0).sum()
-    assert (query_alignment.recentred(queries, gallery).mean(0) - gallery.mean(0)).norm() < (
-        queries.mean(0) - gallery.mean(0)).norm()
+    assert (recentred.mean(0) - gallery.mean(0)).norm() < (queries.mean(0) - gallery.mean(0)).norm()
     # expansion with one neighbour: the query plus its nearest photo, weighted by the cosine cubed
     nearest = (queries @ gallery.T).max(1)
     by_hand = queries + nearest.values.clamp(min=0)[:, None] ** 3 * gallery[nearest.indices]
