@@ -99,9 +99,11 @@ def print_recall_table(rows: list[dict], columns: tuple[str, str], heads: tuple[
         print(f"| {row[columns[0]]} | {row[columns[1]]:g} | {recall_cells(row)}")
 
 
-def run_splits(run_dir: str) -> tuple[RetrievalModel, SplitTensors | None, SplitTensors | None, SplitTensors | None]:
+def run_splits(run_dir: str, test_only: bool = False
+               ) -> tuple[RetrievalModel, SplitTensors | None, SplitTensors | None, SplitTensors | None]:
     """A run's model and its test, training and validation items prepared as the run prepares them; test and
-    validation keep only the items with drawn sketches. A split with no such items is None."""
+    validation keep only the items with drawn sketches. A split with no such items is None, and so are training
+    and validation with ``test_only``, which skips preparing them."""
     run = sbkit.Retriever.from_run(run_dir).run
     config, model = run.config, run.model.eval()
     catalogue = load_catalogue(config)
@@ -113,6 +115,8 @@ def run_splits(run_dir: str) -> tuple[RetrievalModel, SplitTensors | None, Split
             return None
         return prepare_split(items, sketchifier, config.image_size, config.line_width, f"sketchify {name}")[0]
 
+    if test_only:
+        return model, split("test", drawn=True), None, None
     return model, split("test", drawn=True), split("train", drawn=False), split("val", drawn=True)
 
 

@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="also write the rows as JSON")
     args = parser.parse_args()
 
-    model, test, _, _ = run_splits(args.run_dir)
+    model, test, _, _ = run_splits(args.run_dir, test_only=True)
     if test is None:
         parser.error(f"{args.run_dir}: its catalogue needs test items with drawn sketches")
     with torch.inference_mode():
