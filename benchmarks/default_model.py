@@ -92,12 +92,17 @@ def main() -> None:
     lines.append("")
     lines.append(f"Random R@10 = {metrics['random_R@10']:.4f} ({metrics['counts']['test']} gallery items; every run "
                  "has the same test split).")
+    show_table(lines, args.table)
+
+
+def show_table(lines: list[str], path: str = "") -> None:
+    """Print the Markdown table ``lines``, and write it to ``path`` too when one is given."""
     table = "\n".join(lines) + "\n"
     print(table)
-    if args.table:
+    if path:
         from sbkit.io import atomic_write_text
 
-        atomic_write_text(Path(args.table), table)
+        atomic_write_text(Path(path), table)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ class ComponentSpec:
     params: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, **self.params}
+        """Plain data for TOML/JSON; a path parameter (``--data.path``, coerced to a Path) is written as text."""
+        return {"name": self.name, **{k: str(v) if isinstance(v, Path) else v for k, v in self.params.items()}}
 
 
 @dataclass

@@ -61,7 +61,8 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
                                         "words, category only, colour + category, brand, empty); 0 trains on full "
                                         "captions."),
     RunOption("sketch_variants", int, "Frozen-feature encoders: stored variants per training sketch (the sketch, "
-                                      "then augmented copies), featurised once and cached."),
+                                      "then augmented copies), featurised once and cached. Where items have "
+                                      "drawings, every other variant holds one of them: 2K+1 store K drawings."),
     RunOption("caption_variants", int, "Captions per training item (the caption, then short forms) that training "
                                        "picks from."),
     RunOption("caption_positives", bool, "Train a text-only query against every item in the batch that its "
@@ -76,8 +77,8 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
                                   "(--every-mode), or on one mode per batch drawn by the modality dropout "
                                   "(--one-mode).", "--every-mode/--one-mode"),
     RunOption("train_drawings", bool, "Where the catalogue has drawings of its training items (Sketchy, "
-                                      "QMUL-Shoe-V2, a sketch column of your own), train on them half of the time "
-                                      "in place of their sketchifier sketches (--train-drawings), or only on "
+                                      "QMUL-Shoe-V2, sketch or sketches columns of your own), train on every one "
+                                      "of them beside their sketchifier sketches (--train-drawings), or only on "
                                       "sketchifier sketches (--no-train-drawings).",
               "--train-drawings/--no-train-drawings"),
     RunOption("early_stopping", int, "Stop when validation R@10 has not improved for this many epochs and keep "

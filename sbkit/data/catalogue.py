@@ -30,6 +30,16 @@ class CatalogueItem:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
+def other_drawings(item: CatalogueItem) -> list[Path]:
+    """``item``'s drawings beyond ``item.sketch``: the ``;``-joined paths of ``attributes["sketches"]`` (Sketchy,
+    QMUL-Shoe-V2, a folder catalogue's ``sketches`` column), in order, without ``item.sketch`` itself. An item
+    with no ``sketch`` has none: its first drawing is the one evaluation asks with."""
+    if item.sketch is None:
+        return []
+    listed = [Path(p.strip()) for p in item.attributes.get("sketches", "").split(";") if p.strip()]
+    return [p for p in dict.fromkeys(listed) if str(p) != str(item.sketch)]
+
+
 @dataclass
 class Skipped:
     """An input that was left out: ``reason`` for a person, ``kind`` from :mod:`sbkit.data.skip_reasons`."""

@@ -4,7 +4,9 @@ Columns (CSV header or JSON keys): ``id``, ``image`` (a path relative to the fol
 fine; a path leading outside the folder is refused unless allowed, see :mod:`sbkit.paths`), ``caption``,
 and optionally ``sketch`` (a path to a real drawing of the item), ``category``, ``split`` (train, val or
 test), ``product`` (pictures sharing it show one product), ``strokes`` (an SVG of the sketch's strokes in
-drawing order, a path like ``sketch``). Any other column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
+drawing order, a path like ``sketch``), ``sketches`` (every drawing of the item, ``;``-joined paths or a JSON
+list; training reads them all, see :func:`sbkit.data.catalogue.other_drawings`; without ``sketch`` the first
+becomes it). Any other column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
 it names exist is checked later by :mod:`sbkit.data.validate`.
 """
 
@@ -187,7 +189,7 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) ->
     split = normalize_split(_text(row.get("split")))
     if split and split not in SPLITS:
         return f"item {item_id!r}: split {row.get('split')!r} is not one of {', '.join(SPLITS)}"
-    sketch = _text(row.get("sketch"))
+    sketch = _text(row.get("sketch")) or _text(row.get("sketches")).split(";")[0].strip()
     attributes = {str(k): _text(v) for k, v in row.items() if k not in KNOWN and _text(v)}
     try:
         image_path = path_in_folder(root, image, allow_outside, "image path")
@@ -195,6 +197,9 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) ->
         for key in PATH_ATTRIBUTES:
             if key in attributes:
                 attributes[key] = str(path_in_folder(root, attributes[key], allow_outside, f"{key} path"))
+        if "sketches" in attributes:
+            attributes["sketches"] = ";".join(str(path_in_folder(root, p.strip(), allow_outside, "sketches path"))
+                                              for p in attributes["sketches"].split(";") if p.strip())
     except OutsideFolderError as exc:
         return f"item {item_id!r}: {exc}"
     return CatalogueItem(

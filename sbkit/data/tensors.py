@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from sbkit.data.catalogue import CatalogueItem
+from sbkit.data.drawings import Drawings
 from sbkit.data.rows import Rows
 
 
@@ -22,3 +23,14 @@ class SplitTensors:
     has_drawn: torch.Tensor  # (N,) bool
     captions: list[str]
     labels: torch.Tensor  # (N,) int64, equal for pictures of the same product
+    # the items' drawings beyond ``drawn`` (M, 1, S, S), item after item, and how many drawings each item has
+    # in all; read for training splits only (see sbkit.data.drawings)
+    more_drawn: Rows | None = None
+    drawn_count: torch.Tensor | None = None
+
+    def drawings(self) -> Drawings | None:
+        """Every drawing of the items, or None when no item has one."""
+        if self.drawn is None or not bool(self.has_drawn.any()):
+            return None
+        count = self.drawn_count if self.drawn_count is not None else self.has_drawn.long()
+        return Drawings(self.drawn, count, self.more_drawn)

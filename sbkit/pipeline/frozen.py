@@ -7,17 +7,17 @@ of it) and captions ``caption_variants`` people-like variants, all featurised up
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from sbkit.components import Encoder
-from sbkit.data.rows import DiskRows, Rows, StackedRows, rows_key
+from sbkit.data.drawings import Drawings
+from sbkit.data.rows import DiskRows, StackedRows
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import augment_sketches
-from sbkit.training.data import swap_in
+from sbkit.progress import console
 from sbkit.training.features import FeatureStore, FeatureTrainData, SplitFeatures, TextLookup
 
 
@@ -32,13 +32,13 @@ class Featurised:
     computed: int
 
 
-def variant_transform(number: int, strength: float, seed: int, drawings: tuple[Rows, torch.Tensor] | None = None,
-                      mirror: float = 0.0) -> Callable[[torch.Tensor], torch.Tensor]:
+def variant_transform(number: int, strength: float, seed: int, drawings: Drawings | None = None,
+                      mirror: float = 0.0, drawing: int = 0) -> Callable[[torch.Tensor], torch.Tensor]:
     """Sketch variant ``number``'s augmentation, batch after batch from one seeded generator: applied to the
     batches of a split in order it gives the same sketches as applied to the whole split at once.
 
-    With ``drawings`` (rows, has_drawing), an item that has a drawing is augmented from its drawing instead.
-    ``mirror`` is the chance that a sketch is also flipped left-right.
+    With ``drawings``, an item that has one is augmented from its drawing number ``drawing`` instead (counted
+    round its own drawings). ``mirror`` is the chance that a sketch is also flipped left-right.
     """
     generator = torch.Generator().manual_seed(seed * 7919 + number)
     start = 0
@@ -46,31 +46,18 @@ def variant_transform(number: int, strength: float, seed: int, drawings: tuple[R
     def transform(batch: torch.Tensor) -> torch.Tensor:
         nonlocal start
         if drawings is not None:
-            rows, has_drawing = drawings
             where = torch.arange(start, start + len(batch))
             start += len(batch)
-            batch = swap_in(batch, where, rows, has_drawing[where])
+            batch = drawings.swap_in(batch, where, drawings.has[where], torch.full_like(where, drawing))
         return augment_sketches(batch, strength, generator, mirror) if strength > 0 else batch
 
     return transform
 
 
-def drawings_of(split: SplitTensors) -> tuple[Rows, torch.Tensor] | None:
-    """The split's drawings and which items have one, or None when no item has a drawing."""
-    if split.drawn is None or not bool(split.has_drawn.any()):
-        return None
-    return split.drawn, split.has_drawn
-
-
-def drawings_key(drawings: tuple[Rows, torch.Tensor]) -> str:
-    """A short digest of the drawings and of which items have one, for feature cache keys."""
-    rows, has_drawing = drawings
-    return hashlib.sha256(rows_key(rows) + has_drawing.numpy().tobytes()).hexdigest()[:16]
-
-
 def variant_name(number: int, strength: float, seed: int, drawings: str = "", mirror: float = 0.0) -> str:
     """Sketch variant ``number``'s name in the feature cache key (variant 0, the sketch itself, has none);
-    ``drawings`` is the :func:`drawings_key` of the drawings the variant is made from, if any."""
+    ``drawings`` is the :meth:`~sbkit.data.drawings.Drawings.key` of the drawings the variant is made from, if
+    any (which of an item's drawings follows from ``number``)."""
     if not number:
         return ""
     return (f"augment {strength} seed {seed} number {number}" + (f" drawings {drawings}" if drawings else "")
@@ -93,9 +80,9 @@ def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variant
               mirror: float = 0.0) -> Featurised:
     """Features of every split, and the training data over them (see the module docstring).
 
-    With ``train_drawings``, training items that have a drawing take it in every other stored variant from the
-    second on (variants 1, 3, ...), augmented like the sketchifier sketches. Augmented variants are flipped
-    left-right with chance ``mirror``.
+    With ``train_drawings``, training items that have drawings take them in every other stored variant from
+    the second on, augmented like the sketchifier sketches: variant 1 the first drawing, variant 3 the second,
+    and so on round the item's own drawings. Augmented variants are flipped left-right with chance ``mirror``.
 
     Splits on disk are featurised a batch at a time and their features streamed to disk, so memory does not
     grow with the catalogue; splits in memory give features in memory.
@@ -104,14 +91,19 @@ def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variant
     train = splits["train"]
     on_disk = isinstance(train.images, DiskRows)
     images = store.pictures(encoder, train.images, "features train photos", workers=workers)
-    drawings = drawings_of(train) if train_drawings else None
-    key = drawings_key(drawings) if drawings is not None else ""
+    drawings = train.drawings() if train_drawings else None
+    key = drawings.key() if drawings is not None else ""
+    if drawings is not None and drawings.most > variants // 2:
+        console.print(f"[dim]training items have up to {drawings.most} drawings; --sketch-variants {variants} "
+                      f"stores {variants // 2} of each item's; --sketch-variants {2 * drawings.most + 1} stores "
+                      f"them all[/dim]")
 
-    def of_variant(n: int) -> tuple[Rows, torch.Tensor] | None:
+    def of_variant(n: int) -> Drawings | None:
         return drawings if n % 2 else None
 
     stores = [store.pictures(encoder, train.sketches, f"features train sketches {n + 1}/{variants}",
-                             transform=variant_transform(n, augment, seed, of_variant(n), mirror) if n else None,
+                             transform=variant_transform(n, augment, seed, of_variant(n), mirror, (n - 1) // 2)
+                             if n else None,
                              variant=variant_name(n, augment, seed, key if of_variant(n) else "", mirror),
                              workers=workers)
               for n in range(variants)]

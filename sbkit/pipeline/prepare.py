@@ -15,6 +15,7 @@ import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 
 from sbkit.components import Sketchifier, component_config
-from sbkit.data.catalogue import CatalogueItem, Skipped
+from sbkit.data.catalogue import CatalogueItem, Skipped, other_drawings
 from sbkit.data import skip_reasons as why
 from sbkit.data.images import ImageError, read_image, read_sketch, sketch_input, square
 from sbkit.data.rows import DiskRows
@@ -41,7 +42,7 @@ META = "meta.json"
 
 
 def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
-                 made: list[Path | None]) -> str:
+                 made: list[Path | None], all_drawings: bool = False) -> str:
     digest = hashlib.sha256()
     # "disk-rows": caches written before splits were streamed to row files are not read back; the code
     # fingerprint: nor are rows that another version of the sketchifier or of the squaring made
@@ -52,6 +53,8 @@ def _fingerprint(items: list[CatalogueItem], sketchifier: Sketchifier, size: int
         digest.update(f"{item.id}\0{_file_key(item.image)}\0{item.caption}\0{item.sketch}\n".encode())
         if sketch is not None:  # a sketch read from a sketchify job folder, not made here
             digest.update(f"made\0{_file_key(sketch)}\n".encode())
+        for drawing in other_drawings(item) if all_drawings else []:  # none: the key it always had
+            digest.update(f"drawing\0{_file_key(drawing)}\n".encode())
     return digest.hexdigest()[:24]
 
 
@@ -61,8 +64,29 @@ def _file_key(path: ImageSource) -> str:
     return f"{path}\0{stat and stat.st_size}\0{stat and stat.st_mtime_ns}"
 
 
+@dataclass
+class LoadedItem:
+    """One item's rows: its square photo, its sketch, its first drawing (or None) and its other drawings, with
+    those of its other drawings that could not be read (the item itself is kept)."""
+
+    photo: np.ndarray
+    sketch: np.ndarray
+    drawn: np.ndarray | None
+    more: list[np.ndarray] = field(default_factory=list)
+    dropped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def drawings(self) -> int:
+        return (self.drawn is not None) + len(self.more)
+
+
+def _read_drawing(source: ImageSource, size: int, line_width: int) -> np.ndarray:
+    """A person's drawing, cleaned as `sbkit search` cleans a query drawing."""
+    return normalize_sketch(clean_drawing(read_sketch(source)), size=size, line_width=line_width)
+
+
 def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_width: int,
-               made_file: Path | None = None):
+               made_file: Path | None = None, all_drawings: bool = False) -> LoadedItem:
     photo = sketch_input(read_image(item.image))
     if made_file is not None:
         sketch = read_sketch(made_file)
@@ -72,10 +96,14 @@ def _load_item(item: CatalogueItem, sketchifier: Sketchifier, size: int, line_wi
         except Exception as exc:  # noqa: BLE001 - as in `sbkit sketchify`: a sketchifier bug skips the item
             raise ImageError(why.sketchify_failed(item.image, sketchifier.name, exc), why.SKETCHIFY_FAILED) from exc
     made = normalize_sketch(sketch, size=size, line_width=line_width)
-    drawn = None
-    if item.sketch is not None:  # a person's drawing: cleaned as `sbkit search` cleans a query drawing
-        drawn = normalize_sketch(clean_drawing(read_sketch(item.sketch)), size=size, line_width=line_width)
-    return square(photo, size), made, drawn
+    loaded = LoadedItem(square(photo, size), made, None if item.sketch is None else
+                        _read_drawing(item.sketch, size, line_width))
+    for drawing in other_drawings(item) if all_drawings else []:
+        try:
+            loaded.more.append(_read_drawing(drawing, size, line_width))
+        except DataError as exc:  # one unreadable drawing of many: the item keeps the rest
+            loaded.dropped.append(Skipped(str(drawing), f"{item.id}: {exc}", reason_of(exc)))
+    return loaded
 
 
 def default_workers() -> int:
@@ -86,15 +114,16 @@ def default_workers() -> int:
 class ItemStream(torch.utils.data.Dataset):
     """Catalogue items decoded, squared and sketchified one at a time, in DataLoader worker processes.
 
-    Item ``i`` gives ``(i, photo, sketch, drawn or None, None)``, or ``(i, None, None, None, Skipped)`` when
-    its files cannot be read. ``made[i]``, when given, is a sketch file (from a sketchify job) read instead of
-    sketchifying item ``i``.
+    Item ``i`` gives ``(i, LoadedItem, None)``, or ``(i, None, Skipped)`` when its files cannot be read.
+    ``made[i]``, when given, is a sketch file (from a sketchify job) read instead of sketchifying item ``i``.
+    With ``all_drawings`` an item's other drawings (:func:`~sbkit.data.catalogue.other_drawings`) are read too.
     """
 
     def __init__(self, items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
-                 made: list[Path | None] | None = None) -> None:
+                 made: list[Path | None] | None = None, all_drawings: bool = False) -> None:
         self.items, self.sketchifier, self.size, self.line_width = items, sketchifier, size, line_width
         self.made = made if made is not None else [None] * len(items)
+        self.all_drawings = all_drawings
         self.spec = (sketchifier.name, component_config(sketchifier))
 
     def __len__(self) -> int:
@@ -115,9 +144,10 @@ class ItemStream(torch.utils.data.Dataset):
             self.sketchifier = get_registry().create("sketchifier", *self.spec)
         item = self.items[i]
         try:
-            return (i, *_load_item(item, self.sketchifier, self.size, self.line_width, self.made[i]), None)
+            return i, _load_item(item, self.sketchifier, self.size, self.line_width, self.made[i],
+                                 self.all_drawings), None
         except DataError as exc:
-            return i, None, None, None, Skipped(item.id, str(exc), reason_of(exc))
+            return i, None, Skipped(item.id, str(exc), reason_of(exc))
 
 
 def _single_threaded(_worker: int) -> None:
@@ -126,12 +156,12 @@ def _single_threaded(_worker: int) -> None:
 
 def stream_items(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
                  description: str, workers: int | None = None,
-                 made: list[Path | None] | None = None) -> Iterator[tuple]:
+                 made: list[Path | None] | None = None, all_drawings: bool = False) -> Iterator[tuple]:
     """:class:`ItemStream`'s rows in catalogue order, decoded by ``workers`` processes (0, or fewer items than
     :data:`~sbkit.data.workers.WORKERS_FROM_ROWS`: in this one)."""
     workers = default_workers() if workers is None else workers
     loader = torch.utils.data.DataLoader(
-        ItemStream(items, sketchifier, size, line_width, made), batch_size=16, collate_fn=list,
+        ItemStream(items, sketchifier, size, line_width, made, all_drawings), batch_size=16, collate_fn=list,
         **loader_options(workers, rows=len(items), init=_single_threaded))
     with progress_bar(description, len(items)) as advance:
         for chunk in loader:
@@ -141,8 +171,12 @@ def stream_items(items: list[CatalogueItem], sketchifier: Sketchifier, size: int
 
 def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: int, line_width: int,
                   description: str, use_cache: bool = True, workers: int | None = None,
-                  made: Mapping[str, Path] | None = None) -> tuple[SplitTensors, list[Skipped]]:
+                  made: Mapping[str, Path] | None = None,
+                  all_drawings: bool = False) -> tuple[SplitTensors, list[Skipped]]:
     """Read, square and sketchify ``items``; unreadable ones are skipped.
+
+    With ``all_drawings`` (for a training split) every drawing of an item is read, not only ``item.sketch``
+    (:class:`~sbkit.data.tensors.SplitTensors` ``more_drawn``); an unreadable one is skipped alone.
 
     ``made`` maps item ids to sketch files (a sketchify job's, ``--sketches``) that are read, and normalised,
     instead of sketchifying those items. With ``use_cache`` the rows stream into a folder in the cache keyed by
@@ -150,10 +184,10 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
     not grow with the catalogue; without it they are gathered in memory.
     """
     files = [(made or {}).get(item.id) for item in items]
-    fingerprint = _fingerprint(items, sketchifier, size, line_width, files)
+    fingerprint = _fingerprint(items, sketchifier, size, line_width, files, all_drawings)
+    rows = stream_items(items, sketchifier, size, line_width, description, workers, files, all_drawings)
     if not use_cache:
-        return _in_memory(items, stream_items(items, sketchifier, size, line_width, description, workers, files),
-                          size)
+        return _in_memory(items, rows, size)
     folder = cache_root() / "prepared" / fingerprint
     if (folder / META).is_file():
         try:
@@ -167,8 +201,7 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{fingerprint}-", dir=folder.parent))
     try:
-        _write_folder(tmp, items, stream_items(items, sketchifier, size, line_width, description, workers, files),
-                      size)
+        _write_folder(tmp, items, rows, size)
         try:
             tmp.rename(folder)
         except OSError:  # another process made it first: theirs is the same
@@ -201,44 +234,53 @@ def check_sketchified(sketchifier: Sketchifier, splits: Mapping[str, SplitTensor
 
 
 def _in_memory(items: list[CatalogueItem], rows: Iterator[tuple], size: int) -> tuple[SplitTensors, list[Skipped]]:
-    kept, images, made, drawn, skipped = [], [], [], [], []
+    kept, images, made, drawn, more, counts, skipped = [], [], [], [], [], [], []
     blank = np.full((size, size), 255, dtype=np.uint8)
-    for i, image, sketch, drawing, skip in rows:
+    for i, loaded, skip in rows:
         if skip is not None:
             skipped.append(skip)
             continue
         kept.append(items[i])
-        images.append(image)
-        made.append(sketch)
-        drawn.append(blank if drawing is None else drawing)
-    arrays = {
-        "images": np.stack(images) if images else np.zeros((0, size, size, 3), np.uint8),
-        "sketches": np.stack(made) if made else np.zeros((0, size, size), np.uint8),
-        "drawn": np.stack(drawn) if drawn else np.zeros((0, size, size), np.uint8),
-        "has_drawn": np.array([item.sketch is not None for item in kept], dtype=bool),
-    }
-    return _to_tensors(kept, arrays), skipped
+        images.append(loaded.photo)
+        made.append(loaded.sketch)
+        drawn.append(blank if loaded.drawn is None else loaded.drawn)
+        more.extend(loaded.more)
+        counts.append(loaded.drawings)
+        skipped.extend(loaded.dropped)
+
+    def stacked(arrays: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+        return np.stack(arrays) if arrays else np.zeros((0, *shape), np.uint8)
+
+    arrays = {"images": stacked(images, (size, size, 3)), "sketches": stacked(made, (size, size)),
+              "drawn": stacked(drawn, (size, size)), "more_drawn": stacked(more, (size, size))}
+    return _to_tensors(kept, arrays, np.array(counts, dtype=np.int64)), skipped
 
 
 def _write_folder(folder: Path, items: list[CatalogueItem], rows: Iterator[tuple], size: int) -> None:
-    """Append each kept item's photo, sketch and drawn sketch to raw files; ids and skips go to meta.json."""
-    ids, has_drawn, skipped = [], [], []
+    """Append each kept item's photo, sketch and drawings to raw files; ids, drawing counts and skips go to
+    meta.json."""
+    ids, counts, skipped = [], [], []
     blank = np.full((size, size), 255, dtype=np.uint8).tobytes()
     with ((folder / "images.u8").open("wb") as images, (folder / "sketches.u8").open("wb") as sketches,
-          (folder / "drawn.u8").open("wb") as drawn):
-        for i, image, sketch, drawing, skip in rows:
+          (folder / "drawn.u8").open("wb") as drawn, (folder / "more_drawn.u8").open("wb") as more):
+        for i, loaded, skip in rows:
+            for record in [skip] if skip is not None else loaded.dropped:
+                skipped.append([record.source, record.reason, record.kind])
             if skip is not None:
-                skipped.append([skip.source, skip.reason, skip.kind])
                 continue
             ids.append(items[i].id)
-            images.write(np.ascontiguousarray(image.transpose(2, 0, 1)).tobytes())
-            sketches.write(np.ascontiguousarray(sketch).tobytes())
-            drawn.write(blank if drawing is None else np.ascontiguousarray(drawing).tobytes())
-            has_drawn.append(drawing is not None)
-    if not any(has_drawn):
-        (folder / "drawn.u8").unlink()
+            images.write(np.ascontiguousarray(loaded.photo.transpose(2, 0, 1)).tobytes())
+            sketches.write(np.ascontiguousarray(loaded.sketch).tobytes())
+            drawn.write(blank if loaded.drawn is None else np.ascontiguousarray(loaded.drawn).tobytes())
+            for drawing in loaded.more:
+                more.write(np.ascontiguousarray(drawing).tobytes())
+            counts.append(loaded.drawings)
+    for name, used in (("drawn", any(counts)), ("more_drawn", any(c > 1 for c in counts))):
+        if not used:
+            (folder / f"{name}.u8").unlink()
     atomic_write_json(folder / META, {"format": "sbkit-prepared", "version": 1, "size": size, "ids": ids,
-                                      "has_drawn": has_drawn, "skipped": skipped})
+                                      "has_drawn": [c > 0 for c in counts], "drawn_count": counts,
+                                      "skipped": skipped})
 
 
 def _from_folder(items: list[CatalogueItem], folder: Path) -> tuple[SplitTensors, list[Skipped]]:
@@ -248,31 +290,35 @@ def _from_folder(items: list[CatalogueItem], folder: Path) -> tuple[SplitTensors
     kept = [by_id[str(i)] for i in meta["ids"]]
     skipped = [Skipped(*record) for record in meta["skipped"]]
     has_drawn = torch.tensor(meta["has_drawn"], dtype=torch.bool).reshape(count)
-    rows = {name: DiskRows(folder / f"{name}.u8", (count, *shape), np.uint8)
-            for name, shape in (("images", (3, size, size)), ("sketches", (1, size, size)),
-                                ("drawn", (1, size, size)))}
-    for name, store in rows.items():
-        if name != "drawn" or bool(has_drawn.any()):
-            check((folder / f"{name}.u8").stat().st_size == count * store.row_bytes,
+    drawn_count = torch.tensor(meta.get("drawn_count", meta["has_drawn"]), dtype=torch.long).reshape(count)
+    extra = int((drawn_count - 1).clamp(min=0).sum())
+    stored = {"images": (count, 3), "sketches": (count, 1), "drawn": (count if bool(has_drawn.any()) else 0, 1),
+              "more_drawn": (extra, 1)}
+    rows = {}
+    for name, (length, channels) in stored.items():
+        if length or name in ("images", "sketches"):
+            rows[name] = DiskRows(folder / f"{name}.u8", (length, channels, size, size), np.uint8)
+            check((folder / f"{name}.u8").stat().st_size == length * rows[name].row_bytes,
                   f"{folder / name}.u8 has the wrong size", DataError)
-    products: dict[str, int] = {}
-    labels = [products.setdefault(item.product or item.id, len(products)) for item in kept]
-    return SplitTensors(items=kept, images=rows["images"], sketches=rows["sketches"],
-                        drawn=rows["drawn"] if bool(has_drawn.any()) else None, has_drawn=has_drawn,
-                        captions=[item.caption for item in kept],
-                        labels=torch.tensor(labels, dtype=torch.long)), skipped
+    split = _split(kept, rows["images"], rows["sketches"], rows.get("drawn"), has_drawn)
+    split.more_drawn, split.drawn_count = rows.get("more_drawn"), drawn_count
+    return split, skipped
 
 
-def _to_tensors(items: list[CatalogueItem], arrays: dict[str, np.ndarray]) -> SplitTensors:
+def _split(items: list[CatalogueItem], images, sketches, drawn, has_drawn: torch.Tensor) -> SplitTensors:
     products: dict[str, int] = {}
     labels = [products.setdefault(item.product or item.id, len(products)) for item in items]
-    has_drawn = torch.from_numpy(arrays["has_drawn"].astype(bool))
-    return SplitTensors(
-        items=items,
-        images=torch.from_numpy(arrays["images"]).permute(0, 3, 1, 2).contiguous(),
-        sketches=torch.from_numpy(arrays["sketches"]).unsqueeze(1),
-        drawn=torch.from_numpy(arrays["drawn"]).unsqueeze(1) if bool(has_drawn.any()) else None,
-        has_drawn=has_drawn,
-        captions=[item.caption for item in items],
-        labels=torch.tensor(labels, dtype=torch.long),
-    )
+    return SplitTensors(items=items, images=images, sketches=sketches, drawn=drawn, has_drawn=has_drawn,
+                        captions=[item.caption for item in items], labels=torch.tensor(labels, dtype=torch.long))
+
+
+def _to_tensors(items: list[CatalogueItem], arrays: dict[str, np.ndarray], counts: np.ndarray) -> SplitTensors:
+    has_drawn = torch.from_numpy(counts > 0)
+    drawn_count = torch.from_numpy(counts).reshape(len(items))
+    split = _split(items, torch.from_numpy(arrays["images"]).permute(0, 3, 1, 2).contiguous(),
+                   torch.from_numpy(arrays["sketches"]).unsqueeze(1),
+                   torch.from_numpy(arrays["drawn"]).unsqueeze(1) if bool(has_drawn.any()) else None, has_drawn)
+    if bool((drawn_count > 1).any()):
+        split.more_drawn = torch.from_numpy(arrays["more_drawn"]).unsqueeze(1)
+    split.drawn_count = drawn_count
+    return split

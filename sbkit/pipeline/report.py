@@ -81,6 +81,14 @@ def category_section(metrics: dict[str, dict[str, dict[str, float]]]) -> list[st
             markdown_table(rows, ["query", "sketches", *(k.removeprefix("cat_") for k in CATEGORY)]), ""]
 
 
+def drawings_line(drawings: dict[str, int] | None) -> str:
+    """" Trained on N drawings of M items ..." when the run trained on drawings of its training items."""
+    if not drawings:
+        return ""
+    return (f" Trained on {drawings['drawings']} drawings of {drawings['items']} training items beside the "
+            "sketchifier's sketches.")
+
+
 def partial_section(partial: dict[str, Any] | None, run_dir: Path) -> list[str]:
     """Retrieval while drawing: rank per share of strokes, m@A and m@B, and the rank plot."""
     if not partial:
@@ -168,7 +176,8 @@ def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], histo
         "",
         "## Data",
         "",
-        f"Items per split: {counts}. Skipped inputs: {result['skipped']} (listed in `skipped.jsonl`).",
+        f"Items per split: {counts}. Skipped inputs: {result['skipped']} (listed in `skipped.jsonl`)."
+        + drawings_line(result.get("train_drawings")),
         "",
         "## Test results",
         "",

@@ -208,7 +208,8 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
         for name, items in (("train", train_items), ("val", val_items), ("test", test_items)):
             if items:
                 splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
-                                                  f"sketchify {name}", workers=config.workers, made=made)
+                                                  f"sketchify {name}", workers=config.workers, made=made,
+                                                  all_drawings=name == "train" and config.train_drawings)
                 skipped.extend(bad)
     write_skipped(run_dir, skipped)
     check_sketchified(sketchifier, splits, skipped)
@@ -248,6 +249,7 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
         "random_R@10": min(1.0, 10 / len(test.items)),
         "counts": {name: len(split.items) for name, split in splits.items()},
         "skipped": len(skipped),
+        **training_drawings(splits["train"], config),
         **extra,
         "timings": timer.seconds,
     }
@@ -265,6 +267,14 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
     result["timings"] = timer.seconds
     atomic_write_json(run_dir / "metrics.json", result)
     return RunResult(run_dir, result, timer.seconds)
+
+
+def training_drawings(train: SplitTensors, config: RunConfig) -> dict[str, dict[str, int]]:
+    """``{"train_drawings": {"items": ..., "drawings": ...}}`` when the run trained on drawings of its items."""
+    drawings = train.drawings() if config.train_drawings else None
+    if drawings is None:
+        return {}
+    return {"train_drawings": {"items": int(drawings.has.sum()), "drawings": int(drawings.count.sum())}}
 
 
 def write_skipped(folder: Path, skipped: list[Skipped]) -> None:

@@ -142,7 +142,8 @@ def _prepare(catalogue, config: RunConfig, sketchifier, timer: Timer) -> tuple[d
             items = catalogue.split(name)
             if items:
                 splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
-                                                  f"sketchify {name}", workers=config.workers, made=made)
+                                                  f"sketchify {name}", workers=config.workers, made=made,
+                                                  all_drawings=name == "train" and config.train_drawings)
                 skipped.extend(bad)
     return splits, skipped
 

@@ -16,7 +16,7 @@ from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.rows import StackedRows, row_mean, take
 from sbkit.pipeline.checks import caption_length_curve, untrained_metrics
 from sbkit.pipeline.evaluate import evaluate_split
-from sbkit.pipeline.frozen import Featurised, drawings_of, featurise
+from sbkit.pipeline.frozen import Featurised, featurise
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import SketchAugment
 from sbkit.training import RetrievalModel, TrainData, TrainOptions, build_model, fit
@@ -72,13 +72,11 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
         heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
         return Trainee(heads, data, features.val, features.test, features)
     transform = SketchAugment(config.augment, seed=config.seed, mirror=config.mirror) if config.augment > 0 else None
-    drawings = drawings_of(train) if config.train_drawings else None
+    drawings = train.drawings() if config.train_drawings else None
     data = TrainData(images=take(train.images, rows), sketches=take(train.sketches, rows),
                      captions=[c[0] for c in kept_captions], labels=train.labels[rows], sketch_transform=transform,
                      caption_variants=kept_captions, seed=config.seed,
-                     drawings=None if drawings is None else take(drawings[0], rows),
-                     has_drawing=None if drawings is None else drawings[1][rows],
-                     descriptions=descriptions)
+                     drawings=None if drawings is None else drawings.take(rows), descriptions=descriptions)
     return Trainee(model, data, splits.get("val"), splits.get("test"))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from sbkit.data.drawings import Drawings
 from sbkit.data.rows import Rows
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.training.captions import described_by
@@ -44,23 +45,18 @@ def pick_variants(rows: torch.Tensor, variants: int, seed: int, what: str) -> to
     return torch.randint(variants, (len(rows),), generator=torch.Generator().manual_seed(key))
 
 
-def swap_in(sketches: torch.Tensor, rows: torch.Tensor, drawings: Rows, use: torch.Tensor) -> torch.Tensor:
-    """``sketches`` (the rows ``rows``) with sketch ``i`` replaced by ``drawings[rows[i]]`` where ``use[i]``; only
-    those drawings are read, and ``sketches`` itself is left as it is."""
-    if not bool(use.any()):
-        return sketches
-    sketches = sketches.clone()
-    sketches[use] = drawings[rows[use]]
-    return sketches
+DRAWING_PICKS = 720_720  # divisible by every count of drawings up to 16: the pick stays even among them
 
 
-def with_drawings(sketches: torch.Tensor, rows: torch.Tensor, drawings: Rows, has_drawing: torch.Tensor,
-                  seed: int) -> torch.Tensor:
-    """``sketches`` (the rows ``rows``) with about half of those whose item has a drawing replaced by it.
+def with_drawings(sketches: torch.Tensor, rows: torch.Tensor, drawings: Drawings, seed: int) -> torch.Tensor:
+    """``sketches`` (the rows ``rows``) with about half of those whose item has a drawing replaced by one of its
+    drawings, each of an item's drawings as likely as the others.
 
-    Which ones is drawn from the rows (:func:`pick_variants`), so a resumed run makes the same choice.
+    Which rows, and which drawing, are drawn from the rows (:func:`pick_variants`), so a resumed run makes the
+    same choice.
     """
-    return swap_in(sketches, rows, drawings, has_drawing[rows] & (pick_variants(rows, 2, seed, "drawing") == 1))
+    use = drawings.has[rows] & (pick_variants(rows, 2, seed, "drawing") == 1)
+    return drawings.swap_in(sketches, rows, use, pick_variants(rows, DRAWING_PICKS, seed, "which drawing"))
 
 
 def pick_captions(variants: list[list[str]], rows: torch.Tensor, seed: int) -> list[str]:
@@ -94,8 +90,9 @@ class TrainData:
         caption_variants: per item, captions to train with instead of ``captions`` (people-like short
             forms, see :class:`sbkit.training.captions.CaptionAugment`); one is picked per row and batch.
         seed: seeds the caption and drawing picks.
-        drawings: uint8 (N, 1, S, S) drawings of the items by people (or drawn-style), where ``has_drawing``
-            (N,) bool says an item has one; such an item trains on its drawing in about half of its batches.
+        drawings: the items' drawings by people (or drawn-style): a :class:`~sbkit.data.drawings.Drawings`
+            (any number per item), or uint8 (N, 1, S, S) with ``has_drawing`` (N,) bool saying which items have
+            one. An item with drawings trains on one of them in about half of its batches.
         descriptions: per item, every word its captions may use
             (:func:`sbkit.training.captions.item_description`); given, a text-only query's positives are also
             the batch's items whose description holds every word of its caption, not only its own.
@@ -108,16 +105,20 @@ class TrainData:
     sketch_transform: Callable[[torch.Tensor], torch.Tensor] | None = None
     caption_variants: list[list[str]] | None = None
     seed: int = 0
-    drawings: Rows | None = None
+    drawings: Drawings | Rows | None = None
     has_drawing: torch.Tensor | None = None
     descriptions: list[str] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.images)
-        check(self.drawings is None or (self.has_drawing is not None and self.drawings.shape == self.sketches.shape
-                                        and self.has_drawing.shape == (n,)),
-              "train drawings must be shaped like the sketches, with has_drawing (N,) saying which items have one",
-              ShapeError)
+        if self.drawings is not None and not isinstance(self.drawings, Drawings):
+            check(self.has_drawing is not None and self.has_drawing.shape == (n,),
+                  "train drawings given as pictures need has_drawing (N,) saying which items have one", ShapeError)
+            self.drawings = Drawings(self.drawings, self.has_drawing.long())
+        check(self.drawings is None or (self.drawings.first.shape == self.sketches.shape
+                                        and (self.drawings.more is None
+                                             or self.drawings.more.shape[1:] == self.sketches.shape[1:])),
+              f"train drawings must be shaped like the sketches {tuple(self.sketches.shape)}", ShapeError)
         check(self.images.ndim == 4 and self.images.shape[1] == 3 and self.images.dtype == torch.uint8,
               f"train images must be uint8 (N, 3, S, S), got {self.images.dtype} {tuple(self.images.shape)}",
               ShapeError)
@@ -152,7 +153,7 @@ class TrainData:
         mine = rows[start:stop]
         sketches = self.sketches[rows]
         if self.drawings is not None:
-            sketches = with_drawings(sketches, rows, self.drawings, self.has_drawing, self.seed)
+            sketches = with_drawings(sketches, rows, self.drawings, self.seed)
         texts = ([self.captions[i] for i in rows.tolist()] if self.caption_variants is None
                  else pick_captions(self.caption_variants, rows, self.seed))
         return {"images": self.images[mine], "sketches": sketches, "piece": (start, stop),

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -476,3 +477,25 @@ def test_caption_robustness_reports_every_variant_and_reads_plurals_as_catalogue
     assert read["colour and category words alone, category in the plural"] == 1.0
     assert all(read[name] == 0.0 for name, (_, exact) in module.VARIANTS.items() if exact)
     assert done.stdout.count("understood=False") == len(module.OTHER_SCRIPTS)
+
+
+def test_train_drawings_check_gives_each_training_item_its_own_drawings(tmp_path):
+    from sbkit.data.catalogue import other_drawings
+    from sbkit.data.folder import read_folder
+    from sbkit.data.resolve import resolve_catalogue
+
+    check = _script("train_drawings_check")
+    demo = {"size": 40, "seed": 0, "image_size": 64}
+    items = resolve_catalogue("demo", demo).items
+    folder = check.write_catalogue(items, 3, tmp_path, demo)
+    copy = {item.id: item for item in read_folder(folder, allow_outside=True).items}
+    assert set(copy) == {item.id for item in items}
+    for item in items:
+        mine = copy[item.id]
+        assert (mine.split, mine.caption, mine.image) == (item.split, item.caption, item.image)
+        if item.split == "train":
+            assert item.sketch is None and len(other_drawings(mine)) == 2 and mine.sketch.is_file()
+        else:
+            assert mine.sketch == item.sketch and other_drawings(mine) == []
+    pixels = [Image.open(path).tobytes() for path in sorted((tmp_path / "drawings").iterdir())[:3]]
+    assert len(set(pixels)) == 3  # three drawings of one item, each with random numbers of its own

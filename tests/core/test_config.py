@@ -16,6 +16,21 @@ def test_toml_round_trip(tmp_path):
     assert again.sketchifier.params == {"sigma": 1.5}
 
 
+def test_a_path_parameter_is_saved_as_text_and_read_back(tmp_path):
+    from pathlib import Path
+
+    from sbkit.pipeline.run import typed_params
+    from sbkit.registry import get_registry
+
+    config = RunConfig().updated({"data": {"name": "folder", "path": "shops/mine", "allow_outside": "true"}})
+    typed_params(config, get_registry())  # as `sbkit run --data folder --data.path shops/mine` does
+    assert config.data.params["path"] == Path("shops/mine")
+    config.save(tmp_path / "c.toml")
+    again = RunConfig.from_toml(tmp_path / "c.toml")
+    typed_params(again, get_registry())
+    assert again == config
+
+
 def test_changing_a_component_name_drops_its_old_params():
     config = RunConfig().updated({"sketchifier": {"name": "canny", "sigma": 2.0}})
     assert config.updated({"sketchifier": "xdog"}).sketchifier.params == {}

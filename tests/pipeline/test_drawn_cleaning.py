@@ -33,7 +33,7 @@ def drawn_row(tmp_path: Path, pixels: np.ndarray) -> np.ndarray:
     Image.fromarray(pixels).save(tmp_path / "sketch.png")
     Image.fromarray(np.full((64, 64, 3), 200, np.uint8)).save(tmp_path / "photo.png")
     item = CatalogueItem("a", tmp_path / "photo.png", "a skirt", sketch=tmp_path / "sketch.png")
-    return _load_item(item, create("sketchifier", "canny", {}), SIZE, WIDTH)[2]
+    return _load_item(item, create("sketchifier", "canny", {}), SIZE, WIDTH).drawn
 
 
 @pytest.mark.parametrize("drawing", ["coloured in", "chalk on a board"])
