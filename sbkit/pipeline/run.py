@@ -200,17 +200,8 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
     from sbkit.retrieval.run_folder import save_run_model
     from sbkit.training import build_model
 
-    train_items, val_items, test_items = (catalogue.split(s) for s in ("train", "val", "test"))
-    skipped: list[Skipped] = list(catalogue.skipped)
-    made = job_sketch_paths(config, catalogue)
     with timer.stage("sketchify"):
-        splits: dict[str, SplitTensors] = {}
-        for name, items in (("train", train_items), ("val", val_items), ("test", test_items)):
-            if items:
-                splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
-                                                  f"sketchify {name}", workers=config.workers, made=made,
-                                                  all_drawings=name == "train" and config.train_drawings)
-                skipped.extend(bad)
+        splits, skipped = prepare_splits(catalogue, config, sketchifier, ("train", "val", "test"))
     write_skipped(run_dir, skipped)
     check_sketchified(sketchifier, splits, skipped)
 
@@ -267,6 +258,23 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
     result["timings"] = timer.seconds
     atomic_write_json(run_dir / "metrics.json", result)
     return RunResult(run_dir, result, timer.seconds)
+
+
+def prepare_splits(catalogue: Catalogue, config: RunConfig, sketchifier: Sketchifier,
+                   names: tuple[str, ...]) -> tuple[dict[str, SplitTensors], list[Skipped]]:
+    """The named splits that have items, prepared as the run trains on them (every drawing of a training item
+    under ``--train-drawings``), and every input left out, the catalogue's own included."""
+    skipped: list[Skipped] = list(catalogue.skipped)
+    made = job_sketch_paths(config, catalogue)
+    splits: dict[str, SplitTensors] = {}
+    for name in names:
+        items = catalogue.split(name)
+        if items:
+            splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
+                                              f"sketchify {name}", workers=config.workers, made=made,
+                                              all_drawings=name == "train" and config.train_drawings)
+            skipped.extend(bad)
+    return splits, skipped
 
 
 def training_drawings(train: SplitTensors, config: RunConfig) -> dict[str, dict[str, int]]:

@@ -19,7 +19,7 @@ from sbkit.data.catalogue import Skipped
 from sbkit.devices import resolve_device
 from sbkit.errors import ConfigError, DataError, check
 from sbkit.io import atomic_write_json
-from sbkit.pipeline.run import (RunResult, Timer, checked_components, job_sketch_paths, load_catalogue, train_options,
+from sbkit.pipeline.run import (RunResult, Timer, checked_components, load_catalogue, prepare_splits, train_options,
                                 write_skipped)
 from sbkit.pipeline.prepare import check_sketchified
 from sbkit.pipeline.run_folder_guard import claim_run_folder, resume_base
@@ -132,20 +132,8 @@ def _follow(config: RunConfig, ranks, device, options, sketchifier, encoder, los
 
 
 def _prepare(catalogue, config: RunConfig, sketchifier, timer: Timer) -> tuple[dict, list[Skipped]]:
-    from sbkit.pipeline.prepare import prepare_split
-
-    skipped: list[Skipped] = list(catalogue.skipped)
-    splits = {}
-    made = job_sketch_paths(config, catalogue)
     with timer.stage("sketchify"):
-        for name in TRAIN_SPLITS:
-            items = catalogue.split(name)
-            if items:
-                splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
-                                                  f"sketchify {name}", workers=config.workers, made=made,
-                                                  all_drawings=name == "train" and config.train_drawings)
-                skipped.extend(bad)
-    return splits, skipped
+        return prepare_splits(catalogue, config, sketchifier, TRAIN_SPLITS)
 
 
 def _trainee(config: RunConfig, splits: dict, encoder, loss, device, timer: Timer):
