@@ -128,7 +128,8 @@ def test_human_sketches_are_evaluated_beside_synthetic_ones(tmp_path, fresh_plug
     run_cli("run", "--data", str(folder), "--image-size", "32", "--epochs", "1", "--batch-size", "16",
             "--device", "cpu", "--out", str(out))
     metrics = check_run_folder(out, {"synthetic", "drawn"})
-    assert metrics["sketch"]["drawn"]["queries"] == 8
+    drawn = metrics["sketch"]["drawn"]
+    assert (drawn["queries"], drawn["items"]) == (16, 8)  # both sketches of each test photo ask, as in QMUL's protocol
 
 
 def test_resume_continues_a_run_folder(tmp_path, fresh_plugins):

@@ -9,8 +9,8 @@ import typer
 from sbkit.progress import console
 
 EVAL_HELP = """Evaluate the model of RUN_DIR (from `sbkit train` or `sbkit run`) on one split of a catalogue:
-every item of the split is in the gallery and its sketch (made by the run's sketchifier, plus its drawn sketch
-where it has one) and caption are its queries. Writes metrics.json, report.md and skipped.jsonl to --out.
+every item of the split is in the gallery and its sketch (made by the run's sketchifier, plus every drawing of
+it the catalogue has, each a query of its own) and caption are its queries. Writes metrics.json, report.md and skipped.jsonl to --out.
 
 Photos stream through the prepared-rows cache, so the catalogue need not fit in memory. Data parameters go as
 --data.<param> VALUE, e.g. --data.size 500."""
@@ -45,17 +45,11 @@ def eval_command(
 
 
 def _table(result: dict) -> None:
-    from rich.table import Table
+    from sbkit.cli.results import results_table
 
     split = result["split"]
-    table = Table(title=f"{split} results ({result['counts'][split]} gallery items, random R@10 = "
-                        f"{result['random_R@10']:.3f})")
-    for column in ("query", "sketches", "R@1", "R@5", "R@10", "mAP", "MRR"):
-        table.add_column(column, justify="right" if column.startswith(("R@", "m", "M")) else "left")
-    for mode, by_source in result["metrics"].items():
-        for source, values in by_source.items():
-            table.add_row(mode, source, *(f"{values[k]:.3f}" for k in ("R@1", "R@5", "R@10", "mAP", "MRR")))
-    console.print(table)
+    console.print(results_table(f"{split} results ({result['counts'][split]} gallery items, random R@10 = "
+                                f"{result['random_R@10']:.3f})", result["metrics"]))
 
 
 def register(app: typer.Typer) -> None:

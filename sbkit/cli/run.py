@@ -72,19 +72,12 @@ def command_settings(ctx: typer.Context, options: dict[str, Any], out: Path | No
 
 
 def _summary(result) -> None:
-    from rich.table import Table
-
+    from sbkit.cli.results import results_table
     from sbkit.console_text import shown
 
     metrics = result.metrics["metrics"]
-    table = Table(title=f"Test results ({result.metrics['counts']['test']} gallery items, "
-                        f"random R@10 = {result.metrics['random_R@10']:.3f})")
-    for column in ("query", "sketches", "R@1", "R@5", "R@10", "mAP", "MRR"):
-        table.add_column(column, justify="right" if column.startswith(("R@", "m", "M")) else "left")
-    for mode, by_source in metrics.items():
-        for source, values in by_source.items():
-            table.add_row(mode, source, *(f"{values[k]:.3f}" for k in ("R@1", "R@5", "R@10", "mAP", "MRR")))
-    console.print(table)
+    console.print(results_table(f"Test results ({result.metrics['counts']['test']} gallery items, "
+                                f"random R@10 = {result.metrics['random_R@10']:.3f})", metrics))
     from sbkit.pipeline.report_checks import gap_line, heldout_line
 
     for line in (gap_line(metrics), heldout_line(result.metrics)):

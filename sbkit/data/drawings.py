@@ -42,6 +42,10 @@ class Drawings:
         """The most drawings any item has."""
         return int(self.count.max()) if len(self.count) else 0
 
+    def owners(self) -> torch.Tensor:
+        """(M,) the item each drawing of ``more`` is of."""
+        return torch.repeat_interleave(torch.arange(len(self.count)), (self.count - 1).clamp(min=0))
+
     def read(self, items: torch.Tensor, number: torch.Tensor) -> torch.Tensor:
         """Drawing ``number % count`` of each of ``items``, which must all have one; only those rows are read."""
         which = number % self.count[items]

@@ -7,8 +7,8 @@ Severities:
 - ``item``: this item is left out of runs (missing, corrupt, too small or too large image; an image
   mode sbkit cannot convert; a repeated id; a row the reader could not use).
 - ``warning``: the item is kept (an empty caption: sketch-only queries and the gallery still use it;
-  a picture identical to another item's; a sketch file that is missing or unreadable: the item stays
-  and its sketch is dropped; one product in two splits).
+  a picture identical to another item's; a sketch file that is missing or unreadable, ``sketch`` or one
+  of ``sketches``: the item stays and that drawing is dropped; one product in two splits).
 
 Image sizes are read from the file header before anything is decoded, so a decompression bomb is
 refused at once; each distinct image file is then decoded once, by :func:`sbkit.data.images.read_image`.
@@ -32,7 +32,7 @@ from typing import Any, Literal
 from PIL import Image, UnidentifiedImageError
 
 from sbkit.data import skip_reasons as why
-from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
+from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, other_drawings
 from sbkit.data.images import (
     MAX_PIXELS,
     MIN_SIDE,
@@ -70,6 +70,8 @@ SEVERITY: dict[str, Severity] = {
     "unreadable_sketch": "warning",
     "product_in_several_splits": "warning",
 }
+
+SKETCH_PROBLEMS = ("missing_sketch", "unreadable_sketch")  # the item stays without that drawing
 
 # Modes that read_image turns into RGB faithfully; anything else is refused rather than guessed at.
 SUPPORTED_MODES: frozenset[str] = frozenset({
@@ -177,23 +179,33 @@ def check_image(path: Path, max_pixels: int = MAX_PIXELS, min_side: int = MIN_SI
     return hashlib.sha256(content).hexdigest()
 
 
-def check_sketch(path: Path, read_header: bool) -> Problem | None:
-    """Sketches are only looked up (and their header read); :mod:`sbkit.pipeline` decodes them later."""
+def check_sketch(path: Path, read_header: bool, what: str = "its sketch") -> Problem | None:
+    """Sketches are only looked up (and their header read); :mod:`sbkit.pipeline` decodes them later. ``what``
+    names the drawing in the reason (the item is kept without it)."""
+    kept = f"the item is kept without {what}"
     if not path.is_file():
         reason = absent_reason(path)
-        return Problem("missing_sketch" if reason == "no such file" else "unreadable_sketch",
-                       f"{reason}; the item is kept without its sketch", path=str(path))
+        return Problem("missing_sketch" if reason == "no such file" else "unreadable_sketch", f"{reason}; {kept}",
+                       path=str(path))
     if read_header:
         try:
             with open_binary(path) as handle, Image.open(handle):
                 pass
         except UnidentifiedImageError:
-            return Problem("unreadable_sketch", f"{unidentified_reason(path)}; the item is kept without it",
-                           path=str(path))
+            return Problem("unreadable_sketch", f"{unidentified_reason(path)}; {kept}", path=str(path))
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-            return Problem("unreadable_sketch", f"not a readable image ({exc}); the item is kept without it",
-                           path=str(path))
+            return Problem("unreadable_sketch", f"not a readable image ({exc}); {kept}", path=str(path))
     return None
+
+
+def without_drawings(item: CatalogueItem, bad: set[str]) -> CatalogueItem:
+    """``item`` without its drawings whose paths are in ``bad``; when its sketch is one of them, its next good
+    drawing (:func:`~sbkit.data.catalogue.other_drawings`) takes the sketch's place."""
+    good = [p for p in [item.sketch, *other_drawings(item)] if p is not None and str(p) not in bad]
+    attributes = dict(item.attributes)
+    if "sketches" in attributes:
+        attributes["sketches"] = ";".join(str(p) for p in good)
+    return replace(item, sketch=good[0] if good else None, attributes=attributes)
 
 
 class CheckCache:
@@ -337,6 +349,10 @@ def _inspect(catalogue: Catalogue, check_images: bool, max_pixels: int, min_side
             sketch_problem = check_sketch(item.sketch, check_images)
             if sketch_problem is not None:
                 add(index, replace(sketch_problem, item_id=item.id))
+        for number, drawing in enumerate(other_drawings(item), start=2):
+            drawing_problem = check_sketch(drawing, check_images, f"this drawing (its drawing {number})")
+            if drawing_problem is not None:
+                add(index, replace(drawing_problem, item_id=item.id))
 
     valid = [item for i, item in enumerate(catalogue.items) if not _dropped(per_item.get(i, []))]
     report.problems.extend(_split_leaks(valid))
@@ -369,10 +385,10 @@ def _no_valid_reason(report: ValidationReport) -> str:
 
 def load_valid(catalogue: Catalogue, check_images: bool = True, max_pixels: int = MAX_PIXELS,
                min_side: int = MIN_SIDE, workers: int | None = None, use_cache: bool = True) -> Catalogue:
-    """``catalogue`` without its bad items; ``skipped`` gains each left-out item and its reason.
+    """``catalogue`` without its bad items; ``skipped`` gains each left-out item, or drawing, and its reason.
 
-    The checks are those of :func:`validate_catalogue` (same arguments). Items whose sketch is missing
-    or unreadable stay, without the sketch. The input catalogue is not changed.
+    The checks are those of :func:`validate_catalogue` (same arguments). Items with a missing or unreadable
+    drawing stay, without it (:func:`without_drawings`). The input catalogue is not changed.
 
     Raises:
         DataError: no item is usable.
@@ -393,8 +409,12 @@ def load_valid(catalogue: Catalogue, check_images: bool = True, max_pixels: int 
             reasons = "; ".join(f"{p.kind}: {p.reason}" for p in dropped)
             kind = dropped[0].kind if dropped else why.UNREADABLE
             skipped.append(Skipped(f"{item.id} ({item.image})", reasons, kind))
-        elif any(p.kind in ("missing_sketch", "unreadable_sketch") for p in problems):
-            items.append(replace(item, sketch=None))
+        elif any(p.kind in SKETCH_PROBLEMS for p in problems):
+            dropped = [p for p in problems if p.kind in SKETCH_PROBLEMS]
+            items.append(without_drawings(item, {str(p.path) for p in dropped}))
+            skipped.extend(Skipped(str(p.path), f"{item.id}: {p.reason}",
+                                   why.MISSING_IMAGE if p.kind == "missing_sketch" else why.UNREADABLE)
+                           for p in dropped)
         else:
             items.append(item)
     return replace(catalogue, items=items, skipped=skipped)

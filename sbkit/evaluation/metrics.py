@@ -196,8 +196,10 @@ def per_query_values(query: torch.Tensor, gallery: torch.Tensor, targets: torch.
 
 
 def summarize(values: dict[str, torch.Tensor], ci: bool = False, ci_ks: Sequence[int] = (1, 10),
-              n_boot: int = 1000, seed: int = 0) -> dict[str, float | list[float]]:
-    """Reduce :func:`per_query_values` to means (category means skip NaN queries), plus bootstrap CIs."""
+              n_boot: int = 1000, seed: int = 0,
+              ci_groups: torch.Tensor | None = None) -> dict[str, float | list[float]]:
+    """Reduce :func:`per_query_values` to means (category means skip NaN queries), plus bootstrap CIs; queries
+    that share a value of ``ci_groups`` (Q,) are resampled together (:func:`bootstrap_ci`)."""
     out: dict[str, float | list[float]] = {}
     for key, per_query in values.items():
         if key == "rank":
@@ -214,9 +216,10 @@ def summarize(values: dict[str, torch.Tensor], ci: bool = False, ci_ks: Sequence
     if ci:
         for key in (*(f"R@{k}" for k in ci_ks), *_CI_KEYS):
             if key in values:
-                valid = values[key][~values[key].isnan()]
-                if len(valid):
-                    out[f"{key}_ci"] = list(bootstrap_ci(valid, n=n_boot, seed=seed))
+                kept = ~values[key].isnan()
+                if bool(kept.any()):
+                    groups = None if ci_groups is None else torch.as_tensor(ci_groups)[kept]
+                    out[f"{key}_ci"] = list(bootstrap_ci(values[key][kept], n=n_boot, seed=seed, groups=groups))
     return out
 
 
@@ -224,6 +227,7 @@ def retrieval_metrics(query: torch.Tensor, gallery: torch.Tensor, targets: torch
                       query_labels: Labels | None = None, gallery_labels: Labels | None = None,
                       ks: Sequence[int] = DEFAULT_KS, map_ks: Sequence[int] = (10,),
                       p_ks: Sequence[int] = (10, 100), ci: bool = False, *,
+                      ci_groups: torch.Tensor | None = None,
                       max_elements: int = MAX_ELEMENTS) -> dict[str, float | list[float]]:
     """Instance- and category-level retrieval metrics as one flat dict.
 
@@ -244,11 +248,13 @@ def retrieval_metrics(query: torch.Tensor, gallery: torch.Tensor, targets: torch
         map_ks: Cut-offs for ``mAP@K`` and ``cat_mAP@K``.
         p_ks: Cut-offs for ``cat_P@K``.
         ci: Add bootstrap confidence intervals.
+        ci_groups: (Q,) the group of each query (e.g. its item, when an item has several drawings): the
+            intervals resample whole groups, since queries of one group are not independent.
         max_elements: Scores computed at once; bounds peak memory.
     """
     values = per_query_values(query, gallery, targets, query_labels, gallery_labels, ks, map_ks, p_ks,
                               max_elements=max_elements)
-    return summarize(values, ci=ci)
+    return summarize(values, ci=ci, ci_groups=ci_groups)
 
 
 def per_group(query: torch.Tensor, gallery: torch.Tensor, targets: torch.Tensor | None, groups: Sequence[str],

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from sbkit.data.rows import whole
 from sbkit.errors import ConfigError, check
 from sbkit.evaluation.metrics import retrieval_metrics
-from sbkit.pipeline.evaluate import batched, category_labels, embed_gallery
+from sbkit.pipeline.evaluate import batched, category_labels, ask, embed_gallery
 from sbkit.training.features import SplitFeatures
 
 CAPTION_WORDS = (0, 1, 2, 3, 5)
@@ -33,19 +33,15 @@ def untrained_metrics(test: SplitFeatures, photo_mean: torch.Tensor, sketch_mean
     image features share no space).
     """
     gallery = F.normalize(whole(test.images) - photo_mean, dim=-1)
-    targets = torch.arange(len(test.items))
     labels = category_labels(test)
     out: dict[str, dict[str, float]] = {}
-    sources = {"synthetic": test.sketches, **({"drawn": test.drawn} if test.drawn is not None else {})}
-    for source, sketches in sources.items():
-        rows = test.has_drawn if source == "drawn" else torch.ones(len(targets), dtype=torch.bool)
-        if queries_from is not None:
-            rows = rows & queries_from
-        queries = F.normalize(whole(sketches) - sketch_mean, dim=-1)
-        out[source] = retrieval_metrics(queries[rows], gallery, targets[rows],
-                                        query_labels=None if labels is None else labels[rows],
+    for source in ["synthetic"] + (["drawn"] if test.drawn is not None else []):
+        vectors, target = ask(test, source, lambda sketches, owner: whole(sketches).float(), queries_from)
+        queries = F.normalize(vectors - sketch_mean, dim=-1)
+        out[source] = retrieval_metrics(queries, gallery, target,
+                                        query_labels=None if labels is None else labels[target],
                                         gallery_labels=labels)
-        out[source]["queries"] = int(rows.sum())
+        out[source]["queries"] = len(target)
     return {"sketch": out}
 
 

@@ -2,7 +2,8 @@
 
 The split is sketchified with the run's own sketchifier, image size and line width, streamed through the
 prepared-rows cache (:mod:`sbkit.pipeline.prepare`), so the catalogue never has to fit in memory; the gallery
-is every item of the split, each item's sketch (and caption) its query.
+is every item of the split, each item's sketchifier sketch and every drawing of it (with its caption) its
+queries.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | N
     sketchifier = get_registry().create("sketchifier", config.sketchifier.name, config.sketchifier.params)
     workers = config.workers if workers is None else workers
     test, skipped = prepare_split(items, sketchifier, config.image_size, config.line_width, f"sketchify {split}",
-                                  workers=workers)
+                                  workers=workers, all_drawings=True)
     check_sketchified(sketchifier, {"test": test}, skipped)
     check(len(test.items) >= 2, f"only {len(test.items)} {split} items of {data!r} could be read; see the skipped "
           "items in the eval folder", DataError)

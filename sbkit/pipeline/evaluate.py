@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
+from sbkit.data.rows import Rows
 from sbkit.data.tensors import SplitTensors
 from sbkit.evaluation.embed import batched, embed_gallery
 from sbkit.evaluation.metrics import retrieval_metrics
@@ -12,19 +15,57 @@ MODES = ("sketch+text", "sketch", "text")
 SOURCES = {"synthetic": "sketchifier sketches", "drawn": "drawn sketches"}
 
 
+def query_groups(split: SplitTensors, source: str) -> list[tuple[Rows | None, torch.Tensor]]:
+    """What ``source`` (``synthetic``, ``drawn`` or ``caption``) asks with, as groups of sketch rows (None for
+    captions alone), each with the item every row asks for (-1: a row that asks nothing, for an item with no
+    drawing). Drawn sketches are every drawing of every item, the first of each and then the others, as
+    Sketchy's and QMUL-Shoe-V2's protocols count every sketch as a query."""
+    every = torch.arange(len(split.items))
+    if source == "caption":
+        return [(None, every)]
+    if source == "synthetic":
+        return [(split.sketches, every)]
+    groups = [(split.drawn, torch.where(split.has_drawn, every, -1))]
+    drawings = split.drawings()
+    if drawings is not None and drawings.more is not None:
+        groups.append((drawings.more, drawings.owners()))
+    return groups
+
+
+def ask(split: SplitTensors, source: str, embed: Callable[[Rows | None, torch.Tensor], torch.Tensor],
+        queries_from: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(Q, D) query vectors of ``source`` and (Q,) the item each asks for, over :func:`query_groups`, limited to
+    the items of ``queries_from`` (N,) bool; ``embed(sketches, owner)`` embeds one group."""
+    asked = torch.ones(len(split.items), dtype=torch.bool) if queries_from is None else queries_from
+    vectors, targets = [], []
+    for sketches, owner in query_groups(split, source):
+        keep = (owner >= 0) & asked[owner.clamp(min=0)]
+        vectors.append(embed(sketches, owner)[keep])
+        targets.append(owner[keep])
+    return torch.cat(vectors), torch.cat(targets)
+
+
 @torch.no_grad()
-def embed_queries(model, split: SplitTensors, mode: str, source: str, batch_size: int,
-                  device: torch.device) -> torch.Tensor:
-    """Query vectors for ``mode`` using ``source`` sketches (rows without a drawn sketch are still computed)."""
-    sketches = split.sketches if source == "synthetic" else split.drawn
-    use_sketch, use_text = mode != "text", mode != "sketch"
+def embed_group(model, sketches: Rows | None, captions: list[str] | None, batch_size: int,
+                device: torch.device) -> torch.Tensor:
+    """Query vectors of ``sketches`` (None: none) with ``captions`` (None: none), row by row, in batches."""
+    count = len(captions) if sketches is None else len(sketches)
 
     def one(rows: slice) -> torch.Tensor:
-        sketch = sketches[rows].to(device) if use_sketch else None
-        text = split.captions[rows] if use_text else None
+        sketch = sketches[rows].to(device) if sketches is not None else None
+        text = captions[rows] if captions is not None else None
         return model.embed_queries(sketch, text).float().cpu()
 
-    return batched(one, len(split.items), batch_size)
+    return batched(one, count, batch_size)
+
+
+def embed_queries(model, split: SplitTensors, mode: str, source: str, batch_size: int,
+                  device: torch.device) -> torch.Tensor:
+    """One query vector per item for ``mode`` using ``source`` sketches, its first drawing for ``drawn`` (rows
+    without a drawn sketch are still computed)."""
+    sketches = split.sketches if source == "synthetic" else split.drawn
+    return embed_group(model, sketches if mode != "text" else None, split.captions if mode != "sketch" else None,
+                       batch_size, device)
 
 
 def category_labels(split: SplitTensors) -> torch.Tensor | None:
@@ -38,30 +79,34 @@ def category_labels(split: SplitTensors) -> torch.Tensor | None:
 def evaluate_split(model, split: SplitTensors, batch_size: int, device: torch.device,
                    gallery: torch.Tensor | None = None, modes: tuple[str, ...] = MODES,
                    queries_from: torch.Tensor | None = None) -> dict[str, dict[str, dict[str, float]]]:
-    """``{mode: {source: metrics}}`` with every gallery item as its own query's target.
+    """``{mode: {source: metrics}}`` with every gallery item as its own query's target; with drawn sketches
+    every drawing of an item is a query (``queries`` counts them, ``items`` the items they ask for).
 
-    ``queries_from`` (N,) bool limits the queries to those rows (e.g. held-out categories); the gallery
+    ``queries_from`` (N,) bool limits the queries to those items (e.g. held-out categories); the gallery
     stays the whole split. ``split`` may hold pictures or features, as long as ``model`` takes them.
     """
     model.eval()
     if gallery is None:
         gallery = embed_gallery(model, split, batch_size, device)
     labels = category_labels(split)
-    targets = torch.arange(len(split.items))
     results: dict[str, dict[str, dict[str, float]]] = {}
     for mode in modes:
         sources = ["caption"] if mode == "text" else ["synthetic"] + (["drawn"] if split.drawn is not None else [])
         results[mode] = {}
+
+        def embed(sketches: Rows | None, owner: torch.Tensor, mode: str = mode) -> torch.Tensor:
+            captions = [split.captions[i] for i in owner.clamp(min=0).tolist()] if mode != "sketch" else None
+            return embed_group(model, sketches if mode != "text" else None, captions, batch_size, device)
+
         for source in sources:
-            queries = embed_queries(model, split, mode, "synthetic" if source == "caption" else source, batch_size,
-                                    device)
-            rows = split.has_drawn if source == "drawn" else torch.ones(len(split.items), dtype=torch.bool)
-            if queries_from is not None:
-                rows = rows & queries_from
+            queries, target = ask(split, source, embed, queries_from)
             metrics = retrieval_metrics(
-                queries[rows], gallery, targets[rows],
-                query_labels=None if labels is None else labels[rows], gallery_labels=labels, ci=True,
+                queries, gallery, target,
+                query_labels=None if labels is None else labels[target], gallery_labels=labels, ci=True,
+                ci_groups=target,
             )
-            metrics["queries"] = int(rows.sum())
+            metrics["queries"] = len(target)
+            if len(target) != len(torch.unique(target)):
+                metrics["items"] = len(torch.unique(target))
             results[mode][source] = metrics
     return results

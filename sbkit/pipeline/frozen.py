@@ -66,13 +66,15 @@ def variant_name(number: int, strength: float, seed: int, drawings: str = "", mi
 
 def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, name: str,
                    workers: int = 0) -> SplitFeatures:
-    """Photos, sketchifier sketches and drawn sketches of one split as features."""
+    """Photos, sketchifier sketches and every drawing of one split as features."""
     def of(pictures, what: str):
         return store.pictures(encoder, pictures, f"features {name} {what}", workers=workers)
 
     drawn = of(split.drawn, "drawn") if split.drawn is not None else None
+    more = of(split.more_drawn, "more drawn") if split.more_drawn is not None else None
     return SplitFeatures(items=split.items, images=of(split.images, "photos"), sketches=of(split.sketches, "sketches"),
-                         drawn=drawn, has_drawn=split.has_drawn, captions=split.captions, labels=split.labels)
+                         drawn=drawn, has_drawn=split.has_drawn, captions=split.captions, labels=split.labels,
+                         more_drawn=more, drawn_count=split.drawn_count)
 
 
 def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variants: list[list[str]],

@@ -175,7 +175,7 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
                   all_drawings: bool = False) -> tuple[SplitTensors, list[Skipped]]:
     """Read, square and sketchify ``items``; unreadable ones are skipped.
 
-    With ``all_drawings`` (for a training split) every drawing of an item is read, not only ``item.sketch``
+    With ``all_drawings`` every drawing of an item is read (to train on, or to ask with), not only ``item.sketch``
     (:class:`~sbkit.data.tensors.SplitTensors` ``more_drawn``); an unreadable one is skipped alone.
 
     ``made`` maps item ids to sketch files (a sketchify job's, ``--sketches``) that are read, and normalised,

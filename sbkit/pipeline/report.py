@@ -27,7 +27,10 @@ def metrics_rows(metrics: dict[str, dict[str, dict[str, float]]]) -> list[dict[s
     rows = []
     for mode, by_source in metrics.items():
         for source, values in by_source.items():
-            row: dict[str, Any] = {"query": mode, "sketches": SOURCES.get(source, "-"), "queries": values["queries"]}
+            queries = values["queries"]
+            if "items" in values:  # several drawings of an item, each a query
+                queries = f"{queries} (of {values['items']} items)"
+            row: dict[str, Any] = {"query": mode, "sketches": SOURCES.get(source, "-"), "queries": queries}
             row.update({key: values[key] for key in HEADLINE})
             low, high = values.get("R@10_ci", (float("nan"), float("nan")))
             row["R@10 95% CI"] = f"{low:.3f}-{high:.3f}"

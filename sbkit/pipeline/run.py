@@ -263,7 +263,8 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
 def prepare_splits(catalogue: Catalogue, config: RunConfig, sketchifier: Sketchifier,
                    names: tuple[str, ...]) -> tuple[dict[str, SplitTensors], list[Skipped]]:
     """The named splits that have items, prepared as the run trains on them (every drawing of a training item
-    under ``--train-drawings``), and every input left out, the catalogue's own included."""
+    under ``--train-drawings``) and tests them (every drawing of a test item is a query), and every input left
+    out, the catalogue's own included."""
     skipped: list[Skipped] = list(catalogue.skipped)
     made = job_sketch_paths(config, catalogue)
     splits: dict[str, SplitTensors] = {}
@@ -272,7 +273,7 @@ def prepare_splits(catalogue: Catalogue, config: RunConfig, sketchifier: Sketchi
         if items:
             splits[name], bad = prepare_split(items, sketchifier, config.image_size, config.line_width,
                                               f"sketchify {name}", workers=config.workers, made=made,
-                                              all_drawings=name == "train" and config.train_drawings)
+                                              all_drawings=name == "test" or (name == "train" and config.train_drawings))
             skipped.extend(bad)
     return splits, skipped
 

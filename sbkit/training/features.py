@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from sbkit.components import Encoder
-from sbkit.data.catalogue import CatalogueItem
+from sbkit.data.tensors import SplitTensors
 from sbkit.data.rows import DiskRows, Rows, StackedRows, rows_key, take, whole
 from sbkit.data.workers import loader_options
 from sbkit.errors import DataError, ShapeError, check
@@ -178,17 +178,9 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 
 @dataclass
-class SplitFeatures:
-    """One split as features; the same fields as :class:`sbkit.pipeline.prepare.SplitTensors`, so evaluation
-    runs on either. ``images``, ``sketches`` and ``drawn`` are (N, F) float features."""
-
-    items: list[CatalogueItem]
-    images: Rows
-    sketches: Rows
-    drawn: Rows | None
-    has_drawn: torch.Tensor
-    captions: list[str]
-    labels: torch.Tensor
+class SplitFeatures(SplitTensors):
+    """One split as features: a :class:`~sbkit.data.tensors.SplitTensors` whose ``images``, ``sketches``,
+    ``drawn`` and ``more_drawn`` are (N, F) float features, so evaluation runs on either."""
 
 
 class TextLookup:

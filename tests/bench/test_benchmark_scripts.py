@@ -499,3 +499,11 @@ def test_train_drawings_check_gives_each_training_item_its_own_drawings(tmp_path
             assert mine.sketch == item.sketch and other_drawings(mine) == []
     pixels = [Image.open(path).tobytes() for path in sorted((tmp_path / "drawings").iterdir())[:3]]
     assert len(set(pixels)) == 3  # three drawings of one item, each with random numbers of its own
+
+    tested = {item.id: item for item in read_folder(check.write_catalogue(items, 0, tmp_path, demo, test_drawings=3),
+                                                    allow_outside=True).items}
+    for item in items:
+        if item.split == "test":  # the demo's own drawing asks first, then two more of the same item
+            assert tested[item.id].sketch == item.sketch and len(other_drawings(tested[item.id])) == 2
+        else:
+            assert other_drawings(tested[item.id]) == []

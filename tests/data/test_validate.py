@@ -98,7 +98,8 @@ def test_load_valid_skips_bad_items_and_changes_no_file(broken: Catalogue) -> No
     assert snapshot(broken.root) == before
     assert {i.id for i in loaded.items} == {f"item{i:03d}" for i in range(8)} | {"empty", "nosketch", "cmyk"}
     skipped = {s.source.split(" ")[0]: s.reason for s in loaded.skipped}
-    assert set(skipped) == {"truncated", "noise", "bomb", "tiny", "gone", "item001"}
+    assert set(skipped) == {"truncated", "noise", "bomb", "tiny", "gone", "item001", str(broken.root / "bad/none.png")}
+    assert skipped[str(broken.root / "bad/none.png")].startswith("nosketch: no such file")  # its drawing alone
     assert skipped["gone"].startswith("missing_image") and skipped["item001"].startswith("duplicate_id")
     assert next(i for i in loaded.items if i.id == "nosketch").sketch is None
     assert next(i for i in loaded.items if i.id == "item001").caption == "a dress number 1"  # the first one stays

@@ -36,3 +36,22 @@ def test_bad_values_are_refused():
         bootstrap_ci([])
     with pytest.raises(DataError, match="NaN"):
         bootstrap_ci([1.0, float("nan")])
+
+
+def test_groups_of_one_give_the_plain_interval() -> None:
+    values = np.random.default_rng(1).random(50)
+    assert bootstrap_ci(values, groups=np.arange(50)[::-1]) == bootstrap_ci(values)
+
+
+def test_queries_of_one_group_are_resampled_together() -> None:
+    # ten items, ten drawings each; every drawing of an item hits or misses alike: ten independent outcomes
+    values = np.repeat([1.0, 0.0] * 5, 10)
+    groups = np.repeat(np.arange(10), 10)
+    plain, clustered = bootstrap_ci(values), bootstrap_ci(values, groups=groups)
+    assert plain[0] <= 0.5 <= plain[1] and clustered[0] <= 0.5 <= clustered[1]
+    assert clustered[1] - clustered[0] > 2 * (plain[1] - plain[0])
+
+
+def test_groups_must_match_the_values() -> None:
+    with pytest.raises(DataError, match="3 groups for 4 values"):
+        bootstrap_ci([1.0, 0.0, 1.0, 0.0], groups=[0, 0, 1])

@@ -81,13 +81,14 @@ def test_reading_every_drawing_keeps_the_cache_key_of_items_with_one(tmp_path: P
 
 def test_a_run_trains_on_every_drawing_and_says_so(tmp_path: Path, capsys) -> None:
     import sbkit
+    from sbkit.pipeline.eval_stage import evaluate_run
     from sbkit_timm.lite_minilm import LiteMiniLMEncoder
 
     root, lines = tmp_path / "shop", []
     for k in range(12):
         split = "train" if k < 8 else "val" if k < 10 else "test"
         save(root / "photos" / f"p{k}.png", picture(k, SIZE))
-        names = [f"drawings/p{k}-{n}.png" for n in range(k % 4 if split == "train" else 1)]
+        names = [f"drawings/p{k}-{n}.png" for n in range(k % 4 if split == "train" else 2)]
         for n, name in enumerate(names):
             save(root / name, sketch(k + n, SIZE, seed=n))
         lines.append(json.dumps({"id": f"p{k}", "image": f"photos/p{k}.png", "caption": f"a bag {k}",
@@ -102,3 +103,25 @@ def test_a_run_trains_on_every_drawing_and_says_so(tmp_path: Path, capsys) -> No
     assert metrics["train_drawings"] == {"items": 6, "drawings": 12}
     assert "Trained on 12 drawings of 6 training items" in (result.run_dir / "report.md").read_text()
     assert "--sketch-variants 7 stores them all" in capsys.readouterr().err
+    # the two test items have two drawings each, and each drawing asks, in the run's test table and its check
+    for table in (metrics["metrics"]["sketch"], metrics["untrained"]["sketch"]):
+        assert (table["drawn"]["queries"], table["synthetic"]["queries"]) == (4, 2)
+    assert "| 4 (of 2 items) |" in (result.run_dir / "report.md").read_text()
+    evaluated = evaluate_run(result.run_dir, str(root), device="cpu").metrics["metrics"]["sketch"]["drawn"]
+    assert (evaluated["queries"], evaluated["items"]) == (4, 2)  # sbkit eval asks with them all as well
+
+
+def test_validation_checks_every_drawing_and_drops_a_bad_one_alone(tmp_path: Path) -> None:
+    from sbkit.data.validate import load_valid, validate_catalogue
+
+    root = shop(tmp_path / "shop")
+    (root / "drawings" / "p2-0.png").unlink()  # item 2's first drawing: the next one takes its place
+    catalogue = read_folder(root)
+    bad = [p for p in validate_catalogue(catalogue, use_cache=False).problems if p.kind == "missing_sketch"]
+    assert sorted((p.item_id, Path(p.path).name) for p in bad) == [("p2", "p2-0.png"), ("p3", "p3-1.png")]
+    assert "its drawing 2" in next(p.reason for p in bad if p.item_id == "p3")
+    loaded = load_valid(catalogue, use_cache=False)
+    items = {item.id: item for item in loaded.items}
+    assert len(items) == 5 and items["p2"].sketch.name == "p2-1.png" and other_drawings(items["p2"]) == []
+    assert items["p3"].sketch.name == "p3-0.png" and [p.name for p in other_drawings(items["p3"])] == ["p3-2.png"]
+    assert sorted(Path(s.source).name for s in loaded.skipped) == ["p2-0.png", "p3-1.png"]
