@@ -33,7 +33,7 @@ class CatalogueItem:
 def other_drawings(item: CatalogueItem) -> list[Path]:
     """``item``'s drawings beyond ``item.sketch``: the ``;``-joined paths of ``attributes["sketches"]`` (Sketchy,
     QMUL-Shoe-V2, a folder catalogue's ``sketches`` column), in order, without ``item.sketch`` itself. An item
-    with no ``sketch`` has none: its first drawing is the one evaluation asks with."""
+    with no ``sketch`` has none: ``sketch`` is always its first drawing."""
     if item.sketch is None:
         return []
     listed = [Path(p.strip()) for p in item.attributes.get("sketches", "").split(";") if p.strip()]

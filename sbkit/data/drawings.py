@@ -1,4 +1,5 @@
-"""Every drawing of a split's items, for training: some catalogues have several per item (Sketchy, QMUL-Shoe-V2)."""
+"""Every drawing of a split's items, to train on and to ask with: some catalogues have several per item (Sketchy,
+QMUL-Shoe-V2)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,16 @@ import torch
 
 from sbkit.data.rows import Rows, rows_key, take
 from sbkit.errors import ShapeError, check
+
+
+def _starts(extra: torch.Tensor) -> torch.Tensor:
+    """Where each item's drawings beyond its first begin in ``more``, given how many each has (``extra``)."""
+    return torch.cumsum(extra, 0) - extra
+
+
+def _owners(extra: torch.Tensor) -> torch.Tensor:
+    """The item of each drawing in ``more``, given how many drawings beyond its first each item has."""
+    return torch.repeat_interleave(torch.arange(len(extra)), extra)
 
 
 @dataclass
@@ -25,7 +36,7 @@ class Drawings:
     def __post_init__(self) -> None:
         self.count = self.count.long().reshape(-1)
         extra = (self.count - 1).clamp(min=0)
-        self.start = torch.cumsum(extra, 0) - extra
+        self.start = _starts(extra)
         check(len(self.first) == len(self.count), f"{len(self.first)} first drawings for {len(self.count)} items",
               ShapeError)
         stored = len(self.more) if self.more is not None else 0
@@ -44,7 +55,7 @@ class Drawings:
 
     def owners(self) -> torch.Tensor:
         """(M,) the item each drawing of ``more`` is of."""
-        return torch.repeat_interleave(torch.arange(len(self.count)), (self.count - 1).clamp(min=0))
+        return _owners((self.count - 1).clamp(min=0))
 
     def read(self, items: torch.Tensor, number: torch.Tensor) -> torch.Tensor:
         """Drawing ``number % count`` of each of ``items``, which must all have one; only those rows are read."""
@@ -72,8 +83,8 @@ class Drawings:
         more = None
         extra = (self.count[items] - 1).clamp(min=0)
         if self.more is not None and int(extra.sum()):
-            owner = torch.repeat_interleave(torch.arange(len(items)), extra)
-            within = torch.arange(int(extra.sum())) - (torch.cumsum(extra, 0) - extra)[owner]
+            owner = _owners(extra)
+            within = torch.arange(int(extra.sum())) - _starts(extra)[owner]
             more = take(self.more, self.start[items][owner] + within)
         return Drawings(take(self.first, items), self.count[items], more)
 

@@ -5,9 +5,9 @@ fine; a path leading outside the folder is refused unless allowed, see :mod:`sbk
 and optionally ``sketch`` (a path to a real drawing of the item), ``category``, ``split`` (train, val or
 test), ``product`` (pictures sharing it show one product), ``strokes`` (an SVG of the sketch's strokes in
 drawing order, a path like ``sketch``), ``sketches`` (every drawing of the item, ``;``-joined paths or a JSON
-list; training reads them all, see :func:`sbkit.data.catalogue.other_drawings`; without ``sketch`` the first
-becomes it). Any other column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files
-it names exist is checked later by :mod:`sbkit.data.validate`.
+list; runs train on and ask with them all, see :func:`sbkit.data.catalogue.other_drawings`; without ``sketch``
+the first becomes it). Any other column becomes an attribute. A row that cannot be read is listed in
+``Catalogue.skipped``; whether the files it names exist is checked later by :mod:`sbkit.data.validate`.
 """
 
 from __future__ import annotations

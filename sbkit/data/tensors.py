@@ -24,7 +24,7 @@ class SplitTensors:
     captions: list[str]
     labels: torch.Tensor  # (N,) int64, equal for pictures of the same product
     # the items' drawings beyond ``drawn`` (M, 1, S, S), item after item, and how many drawings each item has
-    # in all; read for training splits only (see sbkit.data.drawings)
+    # in all; read where a run trains on or asks with every drawing (see sbkit.data.drawings)
     more_drawn: Rows | None = None
     drawn_count: torch.Tensor | None = None
 

@@ -345,14 +345,12 @@ def _inspect(catalogue: Catalogue, check_images: bool, max_pixels: int, min_side
         if not item.caption.strip():
             add(index, Problem("empty_caption", "no caption; the item still serves sketch-only queries and the "
                                "gallery", item.id, str(item.image)))
-        if item.sketch is not None:
-            sketch_problem = check_sketch(item.sketch, check_images)
-            if sketch_problem is not None:
-                add(index, replace(sketch_problem, item_id=item.id))
-        for number, drawing in enumerate(other_drawings(item), start=2):
-            drawing_problem = check_sketch(drawing, check_images, f"this drawing (its drawing {number})")
-            if drawing_problem is not None:
-                add(index, replace(drawing_problem, item_id=item.id))
+        drawings = [item.sketch, *other_drawings(item)] if item.sketch is not None else []
+        for number, drawing in enumerate(drawings, start=1):
+            problem = check_sketch(drawing, check_images,
+                                   "its sketch" if number == 1 else f"this drawing (its drawing {number})")
+            if problem is not None:
+                add(index, replace(problem, item_id=item.id))
 
     valid = [item for i, item in enumerate(catalogue.items) if not _dropped(per_item.get(i, []))]
     report.problems.extend(_split_leaks(valid))

@@ -289,8 +289,9 @@ def _from_folder(items: list[CatalogueItem], folder: Path) -> tuple[SplitTensors
     by_id = {item.id: item for item in items}
     kept = [by_id[str(i)] for i in meta["ids"]]
     skipped = [Skipped(*record) for record in meta["skipped"]]
-    has_drawn = torch.tensor(meta["has_drawn"], dtype=torch.bool).reshape(count)
+    # folders written before drawn_count was kept have one drawing per item at most
     drawn_count = torch.tensor(meta.get("drawn_count", meta["has_drawn"]), dtype=torch.long).reshape(count)
+    has_drawn = drawn_count > 0
     extra = int((drawn_count - 1).clamp(min=0).sum())
     stored = {"images": (count, 3), "sketches": (count, 1), "drawn": (count if bool(has_drawn.any()) else 0, 1),
               "more_drawn": (extra, 1)}
