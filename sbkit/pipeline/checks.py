@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from sbkit.data.rows import whole
 from sbkit.errors import ConfigError, check
 from sbkit.evaluation.metrics import retrieval_metrics
-from sbkit.pipeline.evaluate import batched, category_labels, ask, embed_gallery
+from sbkit.pipeline.evaluate import ask, category_labels, embed_gallery, embed_group
 from sbkit.training.features import SplitFeatures
 
 CAPTION_WORDS = (0, 1, 2, 3, 5)
@@ -61,16 +61,14 @@ def caption_length_curve(model, split, batch_size: int, device: torch.device, se
     """Sketch+text R@10 with captions cut to each number of words (0 = no caption), with the full caption
     (``full``), and with the item's category as a one-word caption (``category``, where every item has one).
 
-    Queries use drawn sketches where the split has them, else sketchifier sketches. ``gallery`` is the split's
-    embedded photos when the caller has them already.
+    Queries are every drawing of every item where the split has drawings (each with its item's caption, cut
+    the same way for all of them), else the sketchifier sketches. ``gallery`` is the split's embedded photos
+    when the caller has them already.
     """
     model.eval()
     if gallery is None:
         gallery = embed_gallery(model, split, batch_size, device)
-    drawn = split.drawn is not None
-    sketches = split.drawn if drawn else split.sketches
-    rows = split.has_drawn if drawn else torch.ones(len(split.items), dtype=torch.bool)
-    targets = torch.arange(len(split.items))[rows]
+    source = "drawn" if split.drawn is not None else "synthetic"
     curve: dict[str, float] = {}
     categories = [item.category for item in split.items]
     variants: list[int | str | None] = [*lengths, None] + (["category"] if all(categories) else [])
@@ -81,11 +79,11 @@ def caption_length_curve(model, split, batch_size: int, device: torch.device, se
         else:
             captions = [c if words is None else cut_caption(c, words, rng) for c in split.captions]
 
-        def one(s: slice, captions=captions, words=words) -> torch.Tensor:
-            texts = None if words == 0 else captions[s]
-            return model.embed_queries(sketches[s].to(device), texts).float().cpu()
+        def embed(sketches, owner: torch.Tensor, captions=captions, words=words) -> torch.Tensor:
+            texts = None if words == 0 else [captions[i] for i in owner.clamp(min=0).tolist()]
+            return embed_group(model, sketches, texts, batch_size, device)
 
-        queries = batched(one, len(split.items), batch_size)[rows]
+        queries, targets = ask(split, source, embed)
         curve["full" if words is None else str(words)] = retrieval_metrics(queries, gallery, targets)["R@10"]
     return curve
 

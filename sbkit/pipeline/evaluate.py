@@ -78,12 +78,15 @@ def category_labels(split: SplitTensors) -> torch.Tensor | None:
 
 def evaluate_split(model, split: SplitTensors, batch_size: int, device: torch.device,
                    gallery: torch.Tensor | None = None, modes: tuple[str, ...] = MODES,
-                   queries_from: torch.Tensor | None = None) -> dict[str, dict[str, dict[str, float]]]:
+                   queries_from: torch.Tensor | None = None, drawn: bool = True,
+                   ci: bool = True) -> dict[str, dict[str, dict[str, float]]]:
     """``{mode: {source: metrics}}`` with every gallery item as its own query's target; with drawn sketches
     every drawing of an item is a query (``queries`` counts them, ``items`` the items they ask for).
 
     ``queries_from`` (N,) bool limits the queries to those items (e.g. held-out categories); the gallery
     stays the whole split. ``split`` may hold pictures or features, as long as ``model`` takes them.
+    ``drawn=False`` leaves the drawn sketches out and ``ci=False`` the bootstrap intervals, for a check that
+    reads one figure (the validation after each epoch).
     """
     model.eval()
     if gallery is None:
@@ -91,7 +94,8 @@ def evaluate_split(model, split: SplitTensors, batch_size: int, device: torch.de
     labels = category_labels(split)
     results: dict[str, dict[str, dict[str, float]]] = {}
     for mode in modes:
-        sources = ["caption"] if mode == "text" else ["synthetic"] + (["drawn"] if split.drawn is not None else [])
+        asks_drawn = drawn and split.drawn is not None
+        sources = ["caption"] if mode == "text" else ["synthetic"] + (["drawn"] if asks_drawn else [])
         results[mode] = {}
 
         def embed(sketches: Rows | None, owner: torch.Tensor, mode: str = mode) -> torch.Tensor:
@@ -102,8 +106,8 @@ def evaluate_split(model, split: SplitTensors, batch_size: int, device: torch.de
             queries, target = ask(split, source, embed, queries_from)
             metrics = retrieval_metrics(
                 queries, gallery, target,
-                query_labels=None if labels is None else labels[target], gallery_labels=labels, ci=True,
-                ci_groups=target,
+                query_labels=None if labels is None else labels[target], gallery_labels=labels, ci=ci,
+                ci_groups=target if ci else None,
             )
             metrics["queries"] = len(target)
             if len(target) != len(torch.unique(target)):

@@ -65,16 +65,18 @@ def variant_name(number: int, strength: float, seed: int, drawings: str = "", mi
 
 
 def split_features(encoder: Encoder, split: SplitTensors, store: FeatureStore, name: str,
-                   workers: int = 0) -> SplitFeatures:
-    """Photos, sketchifier sketches and every drawing of one split as features."""
+                   workers: int = 0, drawings: bool = True) -> SplitFeatures:
+    """Photos, sketchifier sketches and every drawing of one split as features; ``drawings=False`` leaves the
+    drawings out, as though the split had none."""
     def of(pictures, what: str):
         return store.pictures(encoder, pictures, f"features {name} {what}", workers=workers)
 
-    drawn = of(split.drawn, "drawn") if split.drawn is not None else None
-    more = of(split.more_drawn, "more drawn") if split.more_drawn is not None else None
+    drawn = of(split.drawn, "drawn") if drawings and split.drawn is not None else None
+    more = of(split.more_drawn, "more drawn") if drawn is not None and split.more_drawn is not None else None
+    has_drawn = split.has_drawn if drawn is not None else torch.zeros_like(split.has_drawn)
     return SplitFeatures(items=split.items, images=of(split.images, "photos"), sketches=of(split.sketches, "sketches"),
-                         drawn=drawn, has_drawn=split.has_drawn, captions=split.captions, labels=split.labels,
-                         more_drawn=more, drawn_count=split.drawn_count)
+                         drawn=drawn, has_drawn=has_drawn, captions=split.captions, labels=split.labels,
+                         more_drawn=more, drawn_count=split.drawn_count if drawn is not None else None)
 
 
 def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variants: list[list[str]],
@@ -110,8 +112,9 @@ def featurise(encoder: Encoder, splits: dict[str, SplitTensors], caption_variant
                              workers=workers)
               for n in range(variants)]
     sketches = StackedRows(stores) if on_disk else torch.stack(stores, dim=1)
-    evaluated = {name: split_features(encoder, split, store, name, workers) for name, split in splits.items()
-                 if name != "train"}
+    # the validation check after each epoch ranks sketchifier sketches alone, so its drawings are not featurised
+    evaluated = {name: split_features(encoder, split, store, name, workers, drawings=name != "val")
+                 for name, split in splits.items() if name != "train"}
     texts = sorted({c for captions in caption_variants for c in captions}
                    | {c for split in evaluated.values() for c in split.captions})
     lookup = TextLookup(texts, store.texts(encoder, texts, "features captions", on_disk=on_disk))

@@ -86,7 +86,7 @@ def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.dev
     model, validation = trainee.model, trainee.val
 
     def on_epoch_end(epoch: int, row: dict) -> dict:
-        metrics = evaluate_split(model, validation, 256, device, modes=("sketch+text",))
+        metrics = evaluate_split(model, validation, 256, device, modes=("sketch+text",), drawn=False, ci=False)
         model.train()
         return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
 

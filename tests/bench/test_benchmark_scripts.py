@@ -292,12 +292,40 @@ def test_query_alignment_repeats_the_runs_own_figures_unaligned(tmp_path, run_di
     assert "| coral | 3 |" in done.stdout
 
 
+def test_head_ensemble_scores_are_sums_of_each_models_cosines():
+    import torch
+
+    head_ensemble = _script("head_ensemble")
+    first = {("sketch", "drawn"): (torch.randn(4, 3), torch.randn(5, 3))}
+    second = {("sketch", "drawn"): (torch.randn(4, 6), torch.randn(5, 6))}
+    queries, gallery = head_ensemble.side_by_side([first, second])[("sketch", "drawn")]
+
+    def cosines(ranked):
+        q, g = ranked[("sketch", "drawn")]
+        return torch.nn.functional.normalize(q, dim=1) @ torch.nn.functional.normalize(g, dim=1).T
+
+    assert torch.allclose(queries @ gallery.T, cosines(first) + cosines(second), atol=1e-6)
+
+
+def test_head_ensemble_repeats_each_run_and_a_run_with_itself(tmp_path, run_dir):
+    out = tmp_path / "ensemble.json"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "head_ensemble.py"), str(run_dir), str(run_dir),
+                           "--out", str(out)], check=True, capture_output=True, text=True, timeout=240)
+    rows = json.loads(out.read_text())
+    assert [row["count"] for row in rows] == [1, 1, 2]
+    _assert_repeats_the_run(rows[0], run_dir)
+    figures = [key for key in rows[0] if key not in ("models", "count")]
+    assert all(rows[2][key] == pytest.approx(rows[0][key]) for key in figures)  # twice one model ranks as it does
+    assert "| 2 |" in done.stdout
+
+
 @pytest.mark.parametrize(("script", "args", "option", "timeout"), [
     ("category_word.py", ["--weights", "0,x"], "--weights", 60),
     ("hub_correction.py", ["--k", "0"], "--k", 60),
     ("drawing_metric.py", ["--shrink", "0"], "--shrink", 240),
     ("drawing_metric.py", ["--holdout", "no-such-category"], "--holdout", 240),  # known only once the run is read
     ("query_alignment.py", ["--k", "0"], "--k", 60),
+    ("head_ensemble.py", [], "at least two run folders", 60),
 ])
 def test_a_benchmark_script_names_its_bad_option(run_dir, script, args, option, timeout):
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), str(run_dir), *args],

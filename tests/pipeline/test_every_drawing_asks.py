@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 
+from sbkit.config import RunConfig
 from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.tensors import SplitTensors
 from sbkit.evaluation.bootstrap import bootstrap_ci
-from sbkit.pipeline.checks import untrained_metrics
+from sbkit.pipeline.checks import caption_length_curve, untrained_metrics
 from sbkit.pipeline.evaluate import evaluate_split
 from sbkit.pipeline.report import metrics_rows
 from sbkit.training.features import SplitFeatures
@@ -87,3 +90,46 @@ def test_the_printed_table_says_how_many_drawings_asked_and_fits_80_columns() ->
     text = console.export_text()
     assert "every drawing asks: 3 drawings of 2 items" in text
     assert "…" not in text and "sketchifier" in text
+
+
+class HeardCaptions(ReadsTheMark):
+    """Reads the mark, and keeps every batch of captions it was sent beside sketches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heard: list[list[str] | None] = []
+
+    def embed_queries(self, sketches: torch.Tensor | None, texts: list[str] | None) -> torch.Tensor:
+        if sketches is not None:
+            self.heard.append(texts)
+        return super().embed_queries(sketches, texts)
+
+
+def test_the_caption_length_curve_asks_with_every_drawing_and_its_items_caption() -> None:
+    model = HeardCaptions()
+    curve = caption_length_curve(model, split_with_drawings(), 8, torch.device("cpu"), lengths=(0,))
+    assert set(curve) == {"0", "full", "category"}
+    # per variant: the first drawings (item 2 has none: its row is embedded and dropped), then item 0's second
+    assert model.heard[:2] == [None, None]
+    (first, second), category = model.heard[2:4], model.heard[4:]
+    assert first[:2] == ["item 0", "item 1"] and second == ["item 0"]
+    assert category == [["bag"] * 3, ["bag"]]
+
+
+def test_the_caption_probe_asks_with_every_drawing(tmp_path: Path) -> None:
+    from sbkit.evaluation.probes import caption
+    from sbkit.evaluation.probes.common import ProbeContext
+
+    section = caption.run(ProbeContext(HeardCaptions(), split_with_drawings(), RunConfig(), torch.device("cpu"),
+                                       tmp_path))
+    # item 2 has no drawing and asks with its sketchifier sketch; item 0's second drawing finds item 1
+    assert (section.numbers["queries"], section.numbers["items"]) == (4, 3)
+    assert section.numbers["no_caption"]["R@1"] == 0.75
+    assert "4 test sketches (every drawing of 3 items)" in section.markdown
+
+
+def test_the_per_epoch_validation_ranks_sketchifier_sketches_without_intervals() -> None:
+    metrics = evaluate_split(ReadsTheMark(), split_with_drawings(), 2, torch.device("cpu"), modes=("sketch+text",),
+                             drawn=False, ci=False)
+    assert list(metrics["sketch+text"]) == ["synthetic"]
+    assert "R@10" in metrics["sketch+text"]["synthetic"] and "R@1_ci" not in metrics["sketch+text"]["synthetic"]

@@ -93,3 +93,23 @@ def test_feature_train_data_marks_the_items_a_short_caption_describes() -> None:
                             captions=captions).batch(rows, torch.device("cpu")).text_positives is None
     with pytest.raises(ShapeError, match="description for each of the 4 items"):
         FeatureTrainData(torch.randn(4, 8), torch.randn(4, 2, 8), captions, torch.arange(4), descriptions=["a"])
+
+
+def test_a_split_without_its_drawings_computes_none_of_them(encoder, tmp_path) -> None:
+    from sbkit.data.catalogue import CatalogueItem
+    from sbkit.data.tensors import SplitTensors
+    from sbkit.pipeline.frozen import split_features
+
+    def pictures(count: int, channels: int) -> torch.Tensor:
+        return torch.randint(0, 256, (count, channels, 64, 64), dtype=torch.uint8)
+
+    items = [CatalogueItem(f"p{k}", f"p{k}.png", f"item {k}", split="val") for k in range(2)]
+    split = SplitTensors(items=items, images=pictures(2, 3), sketches=pictures(2, 1), drawn=pictures(2, 1),
+                         has_drawn=torch.tensor([True, True]), captions=["item 0", "item 1"],
+                         labels=torch.arange(2), more_drawn=pictures(1, 1), drawn_count=torch.tensor([2, 1]))
+    store = FeatureStore(encoder.feature_fingerprint(), tmp_path)
+    without = split_features(encoder, split, store, "val", drawings=False)
+    assert store.computed == 4 and without.drawn is None and without.drawings() is None
+    assert not bool(without.has_drawn.any())
+    with_them = split_features(encoder, split, store, "val")
+    assert store.computed == 4 + 3 and with_them.drawings().count.tolist() == [2, 1]

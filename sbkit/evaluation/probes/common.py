@@ -74,6 +74,17 @@ class ProbeContext:
         return torch.where(self.test.has_drawn[:, None, None, None], whole(self.test.drawn), sketches)
 
     @cached_property
+    def every_query(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(Q, 1, S, S) uint8 query sketches and (Q,) the test item each asks for: :attr:`query_sketches`,
+        then every item's further drawings, so that each drawing asks, as in the run's test table."""
+        first = torch.arange(len(self.test.items))
+        drawings = self.test.drawings()
+        if drawings is None or drawings.more is None:
+            return self.query_sketches, first
+        return (torch.cat([self.query_sketches, whole(drawings.more)]),
+                torch.cat([first, drawings.owners()]))
+
+    @cached_property
     def native_size(self) -> int:
         """Side of the catalogue's own photos (drawings made for the probes match it), at least 32 px."""
         height, width = read_image(self.test.items[0].image).shape[:2]
