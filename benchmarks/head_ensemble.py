@@ -19,10 +19,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hub_correction import CHUNK, QUERIES, print_recall_table, recall_row, run_splits, vectors  # noqa: E402
+from hub_correction import CHUNK, QUERIES, recall_row, report_rows, run_splits, vectors  # noqa: E402
 
 from sbkit.evaluation.embed import embed_gallery  # noqa: E402
-from sbkit.io import atomic_write_json  # noqa: E402
 
 Ranked = dict[tuple[str, str], tuple[torch.Tensor, torch.Tensor]]
 
@@ -35,7 +34,8 @@ def side_by_side(models: list[Ranked]) -> Ranked:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run_dirs", nargs="+", help="run folders trained on the same catalogue, with drawn test sketches")
+    parser.add_argument("run_dirs", nargs="+",
+                        help="run folders trained on the same catalogue, with drawn test sketches")
     parser.add_argument("--out", type=Path, help="also write the rows as JSON")
     args = parser.parse_args()
     if len(args.run_dirs) < 2:
@@ -59,9 +59,7 @@ def main() -> None:
     rows += [{"models": " + ".join(args.run_dirs[:count]), "count": count, **recall_row(side_by_side(models[:count]))}
              for count in range(2, len(models) + 1)]
     print(f"{len(test.items)} test queries per kind, {len(models)} runs")
-    print_recall_table(rows, ("models", "count"), ("models", "count"))
-    if args.out:
-        atomic_write_json(args.out, rows)
+    report_rows(rows, ("models", "count"), ("models", "count"), args.out)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,13 @@ def print_recall_table(rows: list[dict], columns: tuple[str, str], heads: tuple[
         print(f"| {row[columns[0]]} | {row[columns[1]]:g} | {recall_cells(row)}")
 
 
+def report_rows(rows: list[dict], columns: tuple[str, str], heads: tuple[str, str], out: Path | None) -> None:
+    """Print ``rows`` as :func:`print_recall_table` does and, with ``out``, write them there as JSON."""
+    print_recall_table(rows, columns, heads)
+    if out:
+        atomic_write_json(out, rows)
+
+
 def run_splits(run_dir: str, test_only: bool = False
                ) -> tuple[RetrievalModel, SplitTensors | None, SplitTensors | None, SplitTensors | None]:
     """A run's model and its test, training and validation items prepared as the run prepares them; test and
@@ -148,9 +155,7 @@ def main() -> None:
 
     print(f"{len(test.items)} test queries, banks of {len(train.items)} training items"
           + ("" if val is None else f" and {len(val.items)} validation drawings") + f", run {args.run_dir}")
-    print_recall_table(rows, ("bank", "k"), ("bank", "k"))
-    if args.out:
-        atomic_write_json(args.out, rows)
+    report_rows(rows, ("bank", "k"), ("bank", "k"), args.out)
 
 
 if __name__ == "__main__":

@@ -29,12 +29,10 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from drawing_metric import shrunk  # noqa: E402 - sibling scripts
-from hub_correction import (CHUNK, QUERIES, print_recall_table, recall_row, run_splits,  # noqa: E402
-                            vectors)
+from hub_correction import CHUNK, QUERIES, recall_row, report_rows, run_splits, vectors  # noqa: E402
 from number_lists import positive_numbers  # noqa: E402
 
 from sbkit.evaluation.embed import embed_gallery  # noqa: E402
-from sbkit.io import atomic_write_json  # noqa: E402
 
 K = positive_numbers("--k", int, "3,10")
 SHRINK = positive_numbers("--shrink", float, "1,3")
@@ -91,9 +89,7 @@ def main() -> None:
             for name, setting, align in transforms]
 
     print(f"{len(test.items)} test queries, run {args.run_dir}")
-    print_recall_table(rows, ("alignment", "setting"), ("alignment", "k or shrink"))
-    if args.out:
-        atomic_write_json(args.out, rows)
+    report_rows(rows, ("alignment", "setting"), ("alignment", "k or shrink"), args.out)
 
 
 if __name__ == "__main__":
