@@ -125,7 +125,7 @@ def test_the_caption_probe_asks_with_every_drawing(tmp_path: Path) -> None:
     # item 2 has no drawing and asks with its sketchifier sketch; item 0's second drawing finds item 1
     assert (section.numbers["queries"], section.numbers["items"]) == (4, 3)
     assert section.numbers["no_caption"]["R@1"] == 0.75
-    assert "4 test sketches (every drawing of 3 items)" in section.markdown
+    assert "4 test sketches (every drawing of the 3 items; the sketchifier's for an item with none)" in section.markdown
 
 
 def test_the_per_epoch_validation_ranks_sketchifier_sketches_without_intervals() -> None:

@@ -38,7 +38,7 @@ def run(ctx: ProbeContext) -> ProbeSection:
     rows = [{"caption": variant, **values} for variant, values in results.items()]
     example = next((i for i, c in enumerate(categories) if c), 0)
     lines = [
-        (f"Each of the {asking(len(labels), len(test.items))} (drawn where there is one) is sent three ways: "
+        (f"Each of the {asking(len(labels), len(test.items))} is sent three ways: "
          "alone, through the fuser's missing-text path (\"no caption\"); with its category as a one-word caption "
          f"(\"{categories[example] or ''}\"); and with its full caption (\"{test.captions[example]}\"). "
          "The gap from no caption to the category word is what a single word buys; the gap from there to the "
@@ -53,5 +53,6 @@ def run(ctx: ProbeContext) -> ProbeSection:
 
 
 def asking(queries: int, items: int) -> str:
-    """The query sketches in words: "600 test sketches", or "1800 test sketches (every drawing of 600 items)"."""
-    return f"{queries} test sketches" + ("" if queries == items else f" (every drawing of {items} items)")
+    """The query sketches in words, e.g. "1800 test sketches (every drawing of the 600 items, ...)"."""
+    which = "drawn where there is one" if queries == items else f"every drawing of the {items} items"
+    return f"{queries} test sketches ({which}; the sketchifier's for an item with none)"
