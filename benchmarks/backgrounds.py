@@ -25,7 +25,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 from rich.console import Console
-from rich.table import Table
 
 from sbkit.components import Sketchifier
 from sbkit.data.catalogue import CatalogueItem
@@ -33,8 +32,7 @@ from sbkit.data.demo import LIGHT_COLOURS
 from sbkit.data.images import SKETCH_RESOLUTION, read_image, sketch_input
 from sbkit.evaluation.contact_sheet import photo_sketch_grid
 from sbkit.evaluation.edges import edge_benchmark_parser
-from sbkit.evaluation.tables import markdown_table
-from sbkit.io import atomic_write_text
+from sbkit.evaluation.tables import print_table
 from sbkit.progress import progress_bar
 from sbkit.registry import create
 from sbkit.sketch.quality import edge_quality
@@ -187,14 +185,7 @@ def main() -> None:
     columns = ["background", *sketchifiers]
     title = (f"Edge F1 per background (blank sketches in brackets), tolerance {args.tolerance:g} px, "
              f"{len(items)} demo items (seed {args.seed})")
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(row[c] for c in columns))
-    Console().print(table)
-    if args.markdown:
-        atomic_write_text(args.markdown, f"{title}.\n\n{markdown_table(rows, columns)}\n")
+    print_table(title, rows, columns, args.markdown, left=columns)
     if args.sheet:
         chosen = [item for item in items if item.id == args.sheet_item] if args.sheet_item else \
             [item for item in items if item.attributes.get("colour") in LIGHT_COLOURS]

@@ -28,15 +28,13 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 from rich.console import Console
-from rich.table import Table
 
 import sbkit
 from sbkit.data.adapters.svg import svg_strokes
 from sbkit.data.images import read_image
 from sbkit.errors import DataError
 from sbkit.evaluation.contact_sheet import photo_sketch_grid
-from sbkit.evaluation.tables import markdown_table
-from sbkit.io import atomic_write_text
+from sbkit.evaluation.tables import print_table
 from sbkit.progress import progress_bar
 from sbkit.retrieval.query import prepare_query
 
@@ -482,14 +480,7 @@ def main() -> None:
     columns = ["style", "R@1", "R@10", "median rank", "R@10 x as drawn", "refused"]
     title = (f"Sketch-only retrieval of {len(items)} demo test items by drawing style "
              f"(run {args.run_dir}, {len(retriever)} items in the gallery)")
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, justify="left" if column == "style" else "right")
-    for row in rows:
-        table.add_row(*(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c]) for c in columns))
-    Console().print(table)
-    if args.markdown:
-        atomic_write_text(args.markdown, f"{title}.\n\n{markdown_table(rows, columns)}\n")
+    print_table(title, rows, columns, args.markdown, left=["style"])
     if args.sheet:
         chosen = [item for item in items if item.id == args.sheet_item] if args.sheet_item else items[:1]
         if not chosen:

@@ -14,13 +14,17 @@ details such as a clasp or a belt, so some options cannot be read from a drawing
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
 
-import sbkit
-from sbkit.data.demo.specs import ItemSpec, sample_spec
-from sbkit.data.images import read_image
-from sbkit.registry import create
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_run import open_demo_run  # noqa: E402 - a sibling script, not a package
+
+from sbkit.data.demo.specs import ItemSpec, sample_spec  # noqa: E402
+from sbkit.data.images import read_image  # noqa: E402
+from sbkit.registry import create  # noqa: E402
 
 
 def spec_key(spec: ItemSpec, depth: int) -> tuple:
@@ -33,12 +37,8 @@ def main() -> None:
     parser.add_argument("run_dir", help="a run folder trained and indexed on the demo catalogue")
     args = parser.parse_args()
 
-    retriever = sbkit.Retriever.from_run(args.run_dir)
+    retriever, seed, size, items = open_demo_run(parser, args.run_dir)
     config = retriever.run.config
-    if config.data.name != "demo":
-        parser.error(f"{args.run_dir} ran on {config.data.name!r}; this needs a run on the demo catalogue")
-    seed, size = config.data.params.get("seed", 0), config.data.params.get("size", 3000)
-    items = [item for item in (retriever.item(i) for i in retriever.index.ids) if item and item.sketch]
     specs = {item.id: sample_spec(seed, int(item.id.split("-")[-1]), size) for item in items}
     sketchifier = create("sketchifier", config.sketchifier.name, dict(config.sketchifier.params))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -42,3 +43,22 @@ def markdown_table(rows: list[dict[str, Any]], columns: list[str], floatfmt: str
     rule = "|" + "|".join("---:" if _numeric([r.get(c) for r in rows]) else "---" for c in columns) + "|"
     body = ["| " + " | ".join(_cell(row.get(c), floatfmt) for c in columns) + " |" for row in rows]
     return "\n".join([header, rule, *body]) + "\n"
+
+
+def print_table(title: str, rows: list[dict[str, Any]], columns: list[str], markdown: Path | None = None,
+                left: Sequence[str] = (), floatfmt: str = ".3f") -> None:
+    """Print ``rows`` as a rich table under ``title`` (``left`` columns aligned left, the rest right; floats as
+    ``floatfmt``) and, with ``markdown``, also write the title and a :func:`markdown_table` there, atomically."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sbkit.io import atomic_write_text
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="left" if column in left else "right")
+    for row in rows:
+        table.add_row(*(format(row[c], floatfmt) if isinstance(row[c], float) else str(row[c]) for c in columns))
+    Console().print(table)
+    if markdown:
+        atomic_write_text(markdown, f"{title}.\n\n{markdown_table(rows, columns, floatfmt)}\n")

@@ -158,6 +158,22 @@ def test_drawn_errors_reports_each_level_of_the_first_hit(run_dir):
         assert category >= length >= options >= r1  # the right item has the right category, length and options
 
 
+def test_drawn_gap_searches_every_setting_and_draws_the_sheet(tmp_path, run_dir):
+    table, sheet = tmp_path / "gap.md", tmp_path / "gap.png"
+    subprocess.run([sys.executable, str(BENCHMARKS / "drawn_gap.py"), str(run_dir), "--limit", "3", "--drawings",
+                    "2", "--markdown", str(table), "--sheet", str(sheet)], check=True, capture_output=True, timeout=240)
+    module = _script("drawn_gap")
+    lines = [line for line in table.read_text().splitlines() if line.startswith("| ") and "---" not in line]
+    rows = {cells[1]: cells[2:] for cells in (line.strip("| ").split(" | ") for line in lines)}
+    expected = {module.AS_DRAWN, *module.SETTINGS, module.MASK_OUTLINE, module.SKETCHIFIER}
+    assert set(rows) - {"queries", module.SKETCHIFIER_OUTLINE} == expected
+    for label, (count, r1, r10, median, ratio, *_) in ((k, v) for k, v in rows.items() if k != "queries"):
+        assert int(count) == (6 if label in module.SETTINGS else 3), label  # two redrawings per item and setting
+        assert 0.0 <= float(r1) <= float(r10) <= 1.0 and float(median) >= 1, label
+    with Image.open(sheet) as image:  # the photo and a column per row of the table, a row per item
+        assert image.width > image.height and image.width > len(rows) * 112
+
+
 def test_category_word_counts_the_queries_the_word_helps_and_hurts(run_dir):
     done = subprocess.run([sys.executable, str(BENCHMARKS / "category_word.py"), str(run_dir), "--weights", "0.5,1"],
                           check=True, capture_output=True, text=True, timeout=240)
@@ -326,6 +342,7 @@ def test_head_ensemble_repeats_each_run_and_a_run_with_itself(tmp_path, run_dir)
     ("drawing_metric.py", ["--holdout", "no-such-category"], "--holdout", 240),  # known only once the run is read
     ("query_alignment.py", ["--k", "0"], "--k", 60),
     ("head_ensemble.py", [], "at least two run folders", 60),
+    ("drawn_gap.py", ["--drawings", "0"], "--drawings", 60),
 ])
 def test_a_benchmark_script_names_its_bad_option(run_dir, script, args, option, timeout):
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), str(run_dir), *args],

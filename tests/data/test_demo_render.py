@@ -8,6 +8,7 @@ import pytest
 from sbkit.data.demo import (
     BRANDS, CATEGORIES, COLOURS, LENGTHS, LIGHT_COLOURS, draw_sketch, make_caption, make_spec, render_item, view_spec,
 )
+from sbkit.data.demo.drawn import DrawingErrors, drawn_strokes
 from sbkit.errors import ConfigError
 
 SIZE = 64
@@ -108,6 +109,30 @@ def test_drawn_sketch_is_made_from_the_spec_not_a_trace_of_the_mask():
     mask = render_item(spec)[1]
     edges = mask != np.roll(mask, 1, axis=0)
     assert ((a < 128) & edges).sum() < 0.9 * edges.sum()
+
+
+def _aspect(sketch: np.ndarray) -> float:
+    rows, cols = np.nonzero(sketch < 128)
+    return (cols.max() - cols.min() + 1) / (rows.max() - rows.min() + 1)
+
+
+def test_drawing_errors_switch_off_one_at_a_time():
+    spec = make_spec(np.random.default_rng(12), category="t-shirt", length="short", image_size=128)
+    assert np.array_equal(draw_sketch(spec, np.random.default_rng(3)),
+                          draw_sketch(spec, np.random.default_rng(3), DrawingErrors()))
+    steady = {"wobble": 0.0, "ends": False}
+    exact = [draw_sketch(spec, np.random.default_rng(i), DrawingErrors(proportion=0, stretch=0, turn=0, **steady))
+             for i in range(6)]
+    misjudged = [draw_sketch(spec, np.random.default_rng(i), DrawingErrors(**steady)) for i in range(6)]
+    # an exact drawing keeps the item's proportions whatever else the hand does; a misjudged one does not
+    assert np.ptp([_aspect(s) for s in exact]) < 0.05 < np.ptp([_aspect(s) for s in misjudged])
+    # an error switched off leaves every later random draw as it was: the same ink and pens
+    a, b = drawn_strokes(spec, np.random.default_rng(5)), drawn_strokes(spec, np.random.default_rng(5),
+                                                                        DrawingErrors(proportion=0, turn=0))
+    assert a.ink == b.ink and [len(w) for w in a.widths] == [len(w) for w in b.widths]
+    counts = {lines: len(drawn_strokes(spec, np.random.default_rng(5), DrawingErrors(lines=lines)).strokes)
+              for lines in ("none", "some", "all")}
+    assert counts["none"] < counts["some"] < counts["all"]  # a t-shirt's photo shows a pocket no drawing has
 
 
 def test_captions_are_deterministic_and_name_category_and_colour():

@@ -1,4 +1,4 @@
-from sbkit.evaluation.tables import markdown_table
+from sbkit.evaluation.tables import markdown_table, print_table
 
 
 def test_table_formats_columns_in_order():
@@ -14,3 +14,12 @@ def test_table_formats_columns_in_order():
 def test_cells_escape_pipes_and_blank_nan():
     text = markdown_table([{"a": "x|y", "b": float("nan")}], ["a", "b"])
     assert text.splitlines()[2] == "| x\\|y |  |"
+
+
+def test_print_table_prints_the_rows_and_writes_the_same_table_as_markdown(tmp_path, capsys):
+    rows = [{"queries": "drawn", "R@1": 0.1923, "count": 600}, {"queries": "sketchifier", "R@1": 0.6, "count": 600}]
+    out = tmp_path / "table.md"
+    print_table("Sketch only", rows, ["queries", "R@1", "count"], out, left=["queries"])
+    printed = capsys.readouterr().out
+    assert "Sketch only" in printed and "0.192" in printed and "sketchifier" in printed
+    assert out.read_text() == "Sketch only.\n\n" + markdown_table(rows, ["queries", "R@1", "count"]) + "\n"

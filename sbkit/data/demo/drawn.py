@@ -7,12 +7,14 @@ wobbly strokes of 1-3 px that sometimes overshoot or leave a gap, and one or two
 
 :func:`drawn_strokes` keeps the strokes in the order they were drawn (outline pieces, then construction
 lines); the demo writes them as an SVG beside each sketch PNG, so partial sketches (the first strokes
-only) can be rendered to measure retrieval while a person is still drawing.
+only) can be rendered to measure retrieval while a person is still drawing. :class:`DrawingErrors` switches
+each error off on its own, to measure what it costs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -73,6 +75,12 @@ def _extend(stroke: np.ndarray, rng: np.random.Generator, reach: float) -> np.nd
     return stroke
 
 
+def _ends(stroke: np.ndarray, rng: np.random.Generator, reach: float, move: bool) -> np.ndarray:
+    """:func:`_extend` when ``move``, else the stroke as it was (the random numbers are drawn either way)."""
+    extended = _extend(stroke, rng, reach)
+    return extended if move else stroke
+
+
 def _split(points: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
     """A closed outline as one to three strokes that overlap a little at their joins."""
     count = len(points)
@@ -87,6 +95,29 @@ def _split(points: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
         idx = np.arange(a - (overlap if a else 0), b + overlap + (1 if b == count else 0)) % count
         strokes.append(rolled[idx])
     return strokes
+
+
+@dataclass(frozen=True)
+class DrawingErrors:
+    """How a drawn-style sketch departs from its spec: errors of shape, then of the hand. The demo's drawings use
+    the defaults.
+
+    ``lines`` draws no construction line (``"none"``), the demo's one or two (``"some"``), or every
+    construction line and photo-only detail (pockets, stitching) as the photo shows them (``"all"``).
+
+    Every amount is drawn uniformly within its bound, and the random numbers are drawn whatever the settings
+    (0 turns an error off and leaves every other draw as it was), so the same generator gives the same strokes
+    with one error switched off and the rest unchanged. Only ``lines`` changes how many strokes draw their own
+    wobble and ends, and with them the ink and pens that are drawn after.
+    """
+
+    proportion: float = PROPORTION_ERROR  # each shape param misjudged by up to this fraction
+    stretch: float = 0.06  # the whole stretched sideways by up to this fraction
+    turn: float = 6.0  # and turned by up to this many degrees
+    angle: float = 0.0  # ... about this angle (degrees; a photo's own angle draws the item as it was photographed)
+    wobble: float = 1.0  # the hand's sideways wobble, as a share of the demo's
+    ends: bool = True  # strokes now and then overshoot their ends or stop short of them
+    lines: Literal["none", "some", "all"] = "some"  # which construction lines are drawn
 
 
 @dataclass
@@ -131,15 +162,15 @@ def _pen(stroke: np.ndarray, rng: np.random.Generator, base: float) -> np.ndarra
     return np.clip(np.round(base + rng.normal(0.0, 0.6, chunks)), 2, 6).astype(int)
 
 
-def drawn_strokes(spec: ItemSpec, rng: np.random.Generator) -> DrawnStrokes:
+def drawn_strokes(spec: ItemSpec, rng: np.random.Generator, errors: DrawingErrors = DrawingErrors()) -> DrawnStrokes:
     """The strokes of a drawn-style sketch of ``spec``, outline pieces first, then construction lines."""
     size = spec.image_size
     work = size * SUPERSAMPLE
-    params = {k: v * (1.0 + rng.uniform(-PROPORTION_ERROR, PROPORTION_ERROR)) for k, v in spec.params.items()}
+    params = {k: v * (1.0 + rng.uniform(-errors.proportion, errors.proportion)) for k, v in spec.params.items()}
     shape = spec.shape(params)
-    stretch = (1.0 + rng.uniform(-0.06, 0.06), 1.0)
+    stretch = (1.0 + rng.uniform(-errors.stretch, errors.stretch), 1.0)
     matrix = fit_matrix(np.concatenate(shape.all_polygons()), work, rng.uniform(0.62, 0.8), rng.uniform(-0.04, 0.04),
-                        rng.uniform(-0.04, 0.04), rng.uniform(-6.0, 6.0), stretch)
+                        rng.uniform(-0.04, 0.04), errors.angle + rng.uniform(-errors.turn, errors.turn), stretch)
 
     silhouette = fill(np.zeros((work, work), np.uint8), [apply(matrix, p) for p in shape.all_polygons()])
     contours, _ = cv2.findContours((silhouette >= 128).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
@@ -151,13 +182,15 @@ def drawn_strokes(spec: ItemSpec, rng: np.random.Generator) -> DrawnStrokes:
             continue
         simple = cv2.approxPolyDP(contour, work * 0.004, True)[:, 0, :].astype(np.float64)
         outline = resample(simple, step, closed=True)
-        strokes += [_extend(wobble(s, rng, amplitude, wavelength), rng, work * 0.03)
+        strokes += [_ends(wobble(s, rng, amplitude * errors.wobble, wavelength), rng, work * 0.03, errors.ends)
                     for s in _split(outline, rng)]
 
     lines = shape.lines[:1] + [line for line in shape.lines[1:2] if rng.random() < 0.6]
+    lines = {"none": [], "some": lines, "all": shape.lines + shape.details}[errors.lines]
     for line in lines:
         points = resample(apply(matrix, line), step, closed=False)
-        strokes.append(_extend(wobble(points, rng, amplitude * 0.7, wavelength), rng, work * 0.02))
+        strokes.append(_ends(wobble(points, rng, amplitude * 0.7 * errors.wobble, wavelength), rng, work * 0.02,
+                             errors.ends))
 
     ink = int(rng.integers(0, 60))
     base = rng.uniform(2.0, 5.0)
@@ -168,6 +201,6 @@ def drawn_strokes(spec: ItemSpec, rng: np.random.Generator) -> DrawnStrokes:
     return DrawnStrokes(size, strokes, widths, ink)
 
 
-def draw_sketch(spec: ItemSpec, rng: np.random.Generator) -> np.ndarray:
+def draw_sketch(spec: ItemSpec, rng: np.random.Generator, errors: DrawingErrors = DrawingErrors()) -> np.ndarray:
     """A drawn-style sketch of ``spec``: (H, W) uint8, dark strokes on white, at ``spec.image_size``."""
-    return drawn_strokes(spec, rng).render()
+    return drawn_strokes(spec, rng, errors).render()
