@@ -21,6 +21,7 @@ in every style, beside the sketch the model is given for it.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -29,14 +30,17 @@ import cv2
 import numpy as np
 from rich.console import Console
 
-import sbkit
-from sbkit.data.adapters.svg import svg_strokes
-from sbkit.data.images import read_image
-from sbkit.errors import DataError
-from sbkit.evaluation.contact_sheet import photo_sketch_grid
-from sbkit.evaluation.tables import print_table
-from sbkit.progress import progress_bar
-from sbkit.retrieval.query import prepare_query
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_run import open_demo_run  # noqa: E402 - a sibling script, not a package
+
+import sbkit  # noqa: E402
+from sbkit.data.adapters.svg import svg_strokes  # noqa: E402
+from sbkit.data.images import read_image  # noqa: E402
+from sbkit.errors import DataError  # noqa: E402
+from sbkit.evaluation.contact_sheet import photo_sketch_grid  # noqa: E402
+from sbkit.evaluation.tables import print_table  # noqa: E402
+from sbkit.progress import progress_bar  # noqa: E402
+from sbkit.retrieval.query import prepare_query  # noqa: E402
 
 Strokes = list[np.ndarray]
 
@@ -446,11 +450,8 @@ def main() -> None:
     parser.add_argument("--sheet-item", help="the test item id for --sheet (default: the first)")
     args = parser.parse_args()
 
-    retriever = sbkit.Retriever.from_run(args.run_dir)
-    if retriever.run.config.data.name != "demo":
-        parser.error(f"{args.run_dir} ran on {retriever.run.config.data.name!r}; this needs a run on the demo")
-    items = [item for item in (retriever.item(i) for i in retriever.index.ids)
-             if item and item.sketch and item.attributes.get("strokes")]
+    retriever, _, _, drawn = open_demo_run(parser, args.run_dir)
+    items = [item for item in drawn if item.attributes.get("strokes")]
     if not items:
         parser.error(f"{args.run_dir}: no test item has a drawn sketch with its strokes (regenerate the demo)")
     items = items[: args.limit] if args.limit > 0 else items

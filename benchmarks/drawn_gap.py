@@ -38,13 +38,18 @@ from sbkit.evaluation.contact_sheet import photo_sketch_grid  # noqa: E402
 from sbkit.evaluation.tables import print_table  # noqa: E402
 from sbkit.progress import progress_bar  # noqa: E402
 from sbkit.registry import create  # noqa: E402
-from sbkit.retrieval.query import prepare_query  # noqa: E402
 
 AS_DRAWN, SKETCHIFIER = "the demo's drawings", "the run's sketchifier"
 MASK_OUTLINE = "the photo's own outline (its mask's contour)"
 SKETCHIFIER_OUTLINE = "the run's sketchifier, outline only (interior 0)"
 REDRAWN = 1 + SKETCH_STREAM  # the stream of the redrawings, apart from the demo's own drawings
-EXACT = {"proportion": 0.0, "stretch": 0.0, "turn": 0.0}  # no shape errors (the angle is set per item)
+
+
+def as_photographed(spec: ItemSpec, **hand) -> DrawingErrors:
+    """No errors of shape, the item turned as in its photo, and the hand as given."""
+    return DrawingErrors(proportion=0.0, stretch=0.0, turn=0.0, angle=spec.pose.angle, **hand)
+
+
 # Redrawings: label -> the errors given the item's spec. The first rows switch shape errors off; the rest keep
 # none of them, the item turned as in its photo, and change the hand.
 SETTINGS: dict[str, Callable[[ItemSpec], DrawingErrors]] = {
@@ -53,16 +58,16 @@ SETTINGS: dict[str, Callable[[ItemSpec], DrawingErrors]] = {
     "no stretch or turn, upright": lambda spec: DrawingErrors(stretch=0.0, turn=0.0),
     "no stretch or turn, turned as the photo": lambda spec: DrawingErrors(stretch=0.0, turn=0.0,
                                                                           angle=spec.pose.angle),
-    "no shape errors, upright": lambda spec: DrawingErrors(**EXACT),
-    "no shape errors, turned as the photo": lambda spec: DrawingErrors(**EXACT, angle=spec.pose.angle),
-    "... and no wobble": lambda spec: DrawingErrors(**EXACT, angle=spec.pose.angle, wobble=0.0),
-    "... and no overshoot or gap": lambda spec: DrawingErrors(**EXACT, angle=spec.pose.angle, ends=False),
-    "... and the outline only": lambda spec: DrawingErrors(**EXACT, angle=spec.pose.angle, lines="none"),
-    "... and every line the photo shows": lambda spec: DrawingErrors(**EXACT, angle=spec.pose.angle, lines="all"),
-    "... and a steady hand with every line": lambda spec: DrawingErrors(**EXACT, angle=spec.pose.angle, wobble=0.0,
-                                                                        ends=False, lines="all"),
+    "no shape errors, upright": lambda spec: DrawingErrors(proportion=0.0, stretch=0.0, turn=0.0),
+    "no shape errors, turned as the photo": as_photographed,
+    "... and no wobble": lambda spec: as_photographed(spec, wobble=0.0),
+    "... and no overshoot or gap": lambda spec: as_photographed(spec, ends=False),
+    "... and the outline only": lambda spec: as_photographed(spec, lines="none"),
+    "... and every line the photo shows": lambda spec: as_photographed(spec, lines="all"),
+    "... and a steady hand with every line": lambda spec: as_photographed(spec, wobble=0.0, ends=False, lines="all"),
 }
 SHEET_ITEMS = 6
+
 
 def mask_outline(item: sbkit.data.catalogue.CatalogueItem) -> np.ndarray:
     """The outer contour of the item's true silhouette (the demo's mask), 1 px dark on white."""
@@ -72,15 +77,18 @@ def mask_outline(item: sbkit.data.catalogue.CatalogueItem) -> np.ndarray:
     return cv2.drawContours(np.full(mask.shape, 255, np.uint8), contours, -1, 0, 1)
 
 
-def queries(item: sbkit.data.catalogue.CatalogueItem, spec: ItemSpec, seed: int, index: int, drawing: int,
-            sketchifiers: dict[str, Callable]) -> dict[str, np.ndarray]:
-    """One item's query sketches, by label: the demo's drawing, each redrawing, the photo's own outline and the
-    sketchifiers'."""
-    redrawn = {label: draw_sketch(spec, item_rng(seed, index, REDRAWN, drawing), errors(spec))
-               for label, errors in SETTINGS.items()}
-    photo = read_image(item.image)
-    return ({AS_DRAWN: read_image(item.sketch)} | redrawn | {MASK_OUTLINE: mask_outline(item)}
+def fixed_queries(item: sbkit.data.catalogue.CatalogueItem, photo: np.ndarray,
+                  sketchifiers: dict[str, Callable]) -> dict[str, np.ndarray]:
+    """One item's query sketches that do not change between redrawings, by label: the demo's drawing, the
+    photo's own outline and the sketchifiers'."""
+    return ({AS_DRAWN: read_image(item.sketch), MASK_OUTLINE: mask_outline(item)}
             | {label: sketchifier(photo) for label, sketchifier in sketchifiers.items()})
+
+
+def redrawings(spec: ItemSpec, seed: int, index: int, drawing: int) -> dict[str, np.ndarray]:
+    """Redrawing number ``drawing`` of one item in every setting, by label, each from the same random numbers."""
+    return {label: draw_sketch(spec, item_rng(seed, index, REDRAWN, drawing), errors(spec))
+            for label, errors in SETTINGS.items()}
 
 
 def main() -> None:
@@ -112,17 +120,20 @@ def main() -> None:
         for item in items:
             index = int(item.id.split("-")[-1])
             spec = sample_spec(seed, index, size, config.data.params.get("image_size", 128))
+            photo = read_image(item.image)
+            shown = len(sheet["photo"]) < SHEET_ITEMS
             for drawing in range(args.drawings):
-                for label, sketch in queries(item, spec, seed, index, drawing, sketchifiers).items():
-                    if drawing and label not in SETTINGS:
-                        continue  # one of each per item: they do not change between redrawings
-                    hits = retriever.search(sketch=sketch, k=len(retriever), mode="sketch").hits
-                    ranks[label].append([hit.id for hit in hits].index(item.id) + 1)
-                    if drawing == 0 and len(sheet["photo"]) < SHEET_ITEMS:
-                        sheet[label].append(prepare_query(sketch, config.image_size, config.line_width))
-                if drawing == 0 and len(sheet["photo"]) < SHEET_ITEMS:
-                    sheet["photo"].append(read_image(item.image))
+                asked = redrawings(spec, seed, index, drawing)
+                if not drawing:
+                    asked |= fixed_queries(item, photo, sketchifiers)
+                for label, sketch in asked.items():
+                    result = retriever.search(sketch=sketch, k=len(retriever), mode="sketch")
+                    ranks[label].append([hit.id for hit in result.hits].index(item.id) + 1)
+                    if shown and not drawing:
+                        sheet[label].append(result.sketch)  # as the model was given it
                 advance(1)
+            if shown:
+                sheet["photo"].append(photo)
 
     sketchifier_r1 = float(np.mean(np.asarray(ranks[SKETCHIFIER]) == 1))
     rows = []

@@ -58,8 +58,10 @@ def wobble(points: np.ndarray, rng: np.random.Generator, amplitude: float, wavel
     return points + _normals(points) * (offsets + drift)[:, None]
 
 
-def _extend(stroke: np.ndarray, rng: np.random.Generator, reach: float) -> np.ndarray:
-    """Overshoot past an end, or stop short of it, now and then."""
+def _extend(stroke: np.ndarray, rng: np.random.Generator, reach: float, move: bool = True) -> np.ndarray:
+    """Overshoot past an end, or stop short of it, now and then; with ``move`` False the random numbers are
+    drawn all the same and the stroke is returned as it was."""
+    drawn = stroke
     for end in (0, -1):
         roll = rng.random()
         if len(stroke) < 4:
@@ -72,13 +74,7 @@ def _extend(stroke: np.ndarray, rng: np.random.Generator, reach: float) -> np.nd
         elif roll < 0.5:  # a small gap
             cut = min(len(stroke) // 4, max(1, int(rng.integers(1, 4))))
             stroke = stroke[cut:] if end == 0 else stroke[:-cut]
-    return stroke
-
-
-def _ends(stroke: np.ndarray, rng: np.random.Generator, reach: float, move: bool) -> np.ndarray:
-    """:func:`_extend` when ``move``, else the stroke as it was (the random numbers are drawn either way)."""
-    extended = _extend(stroke, rng, reach)
-    return extended if move else stroke
+    return stroke if move else drawn
 
 
 def _split(points: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
@@ -182,15 +178,15 @@ def drawn_strokes(spec: ItemSpec, rng: np.random.Generator, errors: DrawingError
             continue
         simple = cv2.approxPolyDP(contour, work * 0.004, True)[:, 0, :].astype(np.float64)
         outline = resample(simple, step, closed=True)
-        strokes += [_ends(wobble(s, rng, amplitude * errors.wobble, wavelength), rng, work * 0.03, errors.ends)
+        strokes += [_extend(wobble(s, rng, amplitude * errors.wobble, wavelength), rng, work * 0.03, errors.ends)
                     for s in _split(outline, rng)]
 
     lines = shape.lines[:1] + [line for line in shape.lines[1:2] if rng.random() < 0.6]
     lines = {"none": [], "some": lines, "all": shape.lines + shape.details}[errors.lines]
     for line in lines:
         points = resample(apply(matrix, line), step, closed=False)
-        strokes.append(_ends(wobble(points, rng, amplitude * 0.7 * errors.wobble, wavelength), rng, work * 0.02,
-                             errors.ends))
+        strokes.append(_extend(wobble(points, rng, amplitude * 0.7 * errors.wobble, wavelength), rng, work * 0.02,
+                               errors.ends))
 
     ink = int(rng.integers(0, 60))
     base = rng.uniform(2.0, 5.0)
