@@ -66,6 +66,8 @@ class RunConfig:
     sketch_variants: int = field(default=3, metadata={"min": 1, "max": 16})
     caption_variants: int = field(default=6, metadata={"min": 1, "max": 32})
     caption_positives: bool = True  # a text-only query's positives include the items its caption describes
+    # ... and this share of a sketch+text query's loss counts them too (with caption_positives)
+    sketch_text_positives: float = field(default=0.3, metadata={"min": 0, "max": 1})
     holdout: str = "auto"
     line_width: int = field(default=2, metadata={"min": 1, "max": 16})
     modality_dropout: float = field(default=0.2, metadata={"min": 0, "max": 0.5})  # sketch-only + text-only <= 1

@@ -61,7 +61,7 @@ def fresh_plugins():
 
 # The tiny run's components and training, pinned so tests do not follow changes of the defaults.
 TINY_MODEL = {"sketchifier": "canny-clahe", "fuser": "concat", "augment": 0.5, "caption_augment": 0.0,
-              "every_mode": False, "holdout": ""}
+              "every_mode": False, "holdout": "", "sketch_text_positives": 0.0}
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,11 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
                                          "caption) as well as its own item (--caption-positives), or against its "
                                          "own item only (--no-caption-positives).",
               "--caption-positives/--no-caption-positives"),
+    RunOption("sketch_text_positives", float, "With --caption-positives: the share of a sketch+text query's loss "
+                                              "in which every item in the batch that its caption describes counts "
+                                              "as a positive beside its own item, so that after the item drawn come "
+                                              "items of the kind and colour typed; 0 trains against its own item "
+                                              "only."),
     RunOption("holdout", str, "Categories for the held-out check, comma-separated: a second model trains without "
                               "them and is tested on them. auto = two at random for frozen-feature encoders; '' = "
                               "no check."),

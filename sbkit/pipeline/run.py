@@ -134,7 +134,8 @@ def train_options(config: RunConfig, device: torch.device) -> TrainOptions:
                         seed=config.seed, modality_dropout=(config.modality_dropout, config.modality_dropout),
                         every_mode=config.every_mode and config.grad_cache_chunk == 0,
                         grad_cache_chunk=config.grad_cache_chunk, early_stopping=config.early_stopping,
-                        workers=config.workers)
+                        workers=config.workers,
+                        sketch_text_positives=config.sketch_text_positives if config.caption_positives else 0.0)
 
 
 def run(config: RunConfig | None = None, resume: bool = False, force: bool = False, **overrides: Any) -> RunResult:

@@ -45,6 +45,10 @@ class TrainOptions:
             group exists yet; with a process group (initialised by either), train data-parallel.
         workers: DataLoader worker processes that read each rank's piece of the coming batches ahead of the
             step; 0 reads them in the training process. Data order and results do not depend on it.
+        sketch_text_positives: share of a sketch+text query's loss in which the batch's items that its caption
+            describes (``Batch.text_positives``, as text-only queries use them) count as positives beside its own
+            item, so that items of the kind and colour typed rank next after it; 0 trains against its own item
+            only. Losses that take no positives ignore it.
     """
 
     epochs: int = 8
@@ -67,6 +71,7 @@ class TrainOptions:
     monitor_mode: str = "auto"
     distributed: bool = False
     workers: int = 0
+    sketch_text_positives: float = 0.0
 
     def __post_init__(self) -> None:
         self.modality_dropout = tuple(float(p) for p in self.modality_dropout)  # type: ignore[assignment]
@@ -95,6 +100,8 @@ class TrainOptions:
               ConfigError)
         check(self.workers >= 0, f"workers must be >= 0 (0 = read in the training process), got {self.workers}",
               ConfigError)
+        check(0 <= self.sketch_text_positives <= 1,
+              f"sketch_text_positives is a share of the loss in [0, 1], got {self.sketch_text_positives}", ConfigError)
         check(self.monitor_mode in MONITOR_MODES,
               f"monitor_mode must be one of {', '.join(MONITOR_MODES)}, got {self.monitor_mode!r}", ConfigError)
 

@@ -39,7 +39,9 @@ class PairModel(nn.Module):
 
 @dataclass
 class StepContext:
-    """What every step shares: the (possibly DDP-wrapped) pair model, the loss, precision and ranks."""
+    """What every step shares: the (possibly DDP-wrapped) pair model, the loss, precision and ranks, and the share
+    of a sketch+text query's loss that counts the items its caption describes as positives
+    (:attr:`~sbkit.training.options.TrainOptions.sketch_text_positives`)."""
 
     net: nn.Module
     loss: Loss
@@ -47,6 +49,7 @@ class StepContext:
     dtype: torch.dtype | None
     scaler: torch.amp.GradScaler
     ranks: Ranks
+    sketch_text_positives: float = 0.0
 
     def embed(self, images: torch.Tensor, sketches: torch.Tensor | None, texts: list[str] | None,
               every: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,7 +63,8 @@ class StepContext:
 
         Queries (3, b, D) of :data:`EVERY` mode (sketch+text, sketch only, text only) give the mean of their
         three losses against the one target. Text-only queries also count the items their caption describes
-        as positives, where the batch says which (``Batch.text_positives``).
+        as positives, where the batch says which (``Batch.text_positives``); sketch+text queries count them in
+        ``sketch_text_positives`` of their loss, their own item alone in the rest.
         """
         if mode == EVERY:
             return torch.stack([self.contrastive(q, target, batch, m)
@@ -68,6 +72,10 @@ class StepContext:
         if self.ranks.world > 1:
             sizes = piece_sizes(batch.size, self.ranks.world)
             query, target = gather_rows(query, sizes), gather_rows(target, sizes)
+        share = self.sketch_text_positives
+        if mode == BOTH and share > 0 and batch.text_positives is not None and self.loss.takes_positives:
+            return ((1 - share) * self.loss(query, target, batch.labels)
+                    + share * self.loss(query, target, batch.labels, batch.text_positives))
         return self.loss(query, target, batch.labels, batch.text_positives if mode == TEXT_ONLY else None)
 
 

@@ -191,7 +191,8 @@ def _fit(model: RetrievalModel, loss: Loss, data: TrainData, options: TrainOptio
     scaler = grad_scaler(device, dtype)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     loss_params = [p for p in loss.parameters() if p.requires_grad]
-    ctx = StepContext(wrap(PairModel(model), ranks, device), loss, device, dtype, scaler, ranks)
+    ctx = StepContext(wrap(PairModel(model), ranks, device), loss, device, dtype, scaler, ranks,
+                      options.sketch_text_positives)
     generator = torch.Generator().manual_seed(options.seed)
     best = None
     if options.early_stopping or restore_best:

@@ -174,6 +174,22 @@ def test_drawn_gap_searches_every_setting_and_draws_the_sheet(tmp_path, run_dir)
         assert image.width > image.height and image.width > len(rows) * 112
 
 
+def test_typed_colour_counts_what_honours_the_colour_typed(tmp_path, run_dir):
+    table = tmp_path / "colour.md"
+    subprocess.run([sys.executable, str(BENCHMARKS / "typed_colour.py"), str(run_dir), "--weights", "1,3", "--limit",
+                    "6", "--markdown", str(table)], check=True, capture_output=True, timeout=240)
+    lines = [line for line in table.read_text().splitlines() if line.startswith("| ") and "---" not in line]
+    header, *rows = [line.strip("| ").split(" | ") for line in lines]
+    assert [row[:2] for row in rows] == [["caption alone", ""], ["drawn + caption", "1"],
+                                         ["canny-clahe + caption", "1"], ["drawn + caption", "3"],
+                                         ["canny-clahe + caption", "3"]]
+    for row in rows:
+        queries, colour_first, share, most, r1, r10 = (float(v) for v in row[2:8])
+        assert queries == 6 and 0 <= colour_first <= 1 and 0 <= r1 <= r10 <= 1
+        assert 0 <= share <= most <= 1  # no more of the first 10 can match than the gallery holds
+    assert rows[1][8].split(" / ")[0] == rows[3][8].split(" / ")[0]  # the drawing alone does not depend on the weight
+
+
 def test_category_word_counts_the_queries_the_word_helps_and_hurts(run_dir):
     done = subprocess.run([sys.executable, str(BENCHMARKS / "category_word.py"), str(run_dir), "--weights", "0.5,1"],
                           check=True, capture_output=True, text=True, timeout=240)
@@ -343,6 +359,7 @@ def test_head_ensemble_repeats_each_run_and_a_run_with_itself(tmp_path, run_dir)
     ("query_alignment.py", ["--k", "0"], "--k", 60),
     ("head_ensemble.py", [], "at least two run folders", 60),
     ("drawn_gap.py", ["--drawings", "0"], "--drawings", 60),
+    ("typed_colour.py", ["--weights", "0"], "--weights", 60),
 ])
 def test_a_benchmark_script_names_its_bad_option(run_dir, script, args, option, timeout):
     done = subprocess.run([sys.executable, str(BENCHMARKS / script), str(run_dir), *args],

@@ -47,3 +47,17 @@ def test_unknown_setting_and_bad_type_are_errors(tmp_path):
         RunConfig.from_toml(tmp_path / "bad.toml")
     with pytest.raises(ConfigError, match="does not exist"):
         RunConfig.from_toml(tmp_path / "missing.toml")
+
+
+def test_sketch_text_positives_reach_training_only_beside_caption_positives():
+    import torch
+
+    from sbkit.pipeline.run import train_options
+
+    config = RunConfig().updated({"sketch_text_positives": 0.4})
+    assert train_options(config, torch.device("cpu")).sketch_text_positives == 0.4
+    # without caption positives a batch never says which items a caption describes: nothing to share
+    alone = config.updated({"caption_positives": False})
+    assert train_options(alone, torch.device("cpu")).sketch_text_positives == 0.0
+    with pytest.raises(ConfigError, match="sketch_text_positives"):
+        RunConfig().updated({"sketch_text_positives": 2})

@@ -9,6 +9,7 @@ from synthetic_catalogue import synthetic_data
 from bn_free_models import tiny_model
 from torch import nn
 
+from sbkit.errors import ConfigError
 from sbkit.training import RetrievalModel, TrainOptions, build_model, fit, gradcache
 from sbkit.training.distributed import Ranks
 from sbkit.training.gradcache import cached_backward
@@ -173,3 +174,28 @@ def test_only_text_only_queries_get_the_items_their_caption_describes(data):
         plain_backward(ctx, batch, mode, weight=1.0)
     plain_backward(context(model, loss), batch, EVERY, weight=1.0)
     assert [seen is batch.text_positives for seen in loss.seen] == [False, True, False, False, True]
+
+
+def test_sketch_text_queries_count_the_described_items_in_their_share_of_the_loss(data):
+    model, loss = tiny_model(data, "mlp", dropout=0.0), InfoNCE()
+    batch = data.batch(torch.arange(8), CPU)
+    described = torch.rand(8, 8, generator=torch.Generator().manual_seed(0)) < 0.4
+    batch.text_positives = described | torch.eye(8, dtype=torch.bool)
+    with torch.no_grad():
+        query, target = context(model, loss).embed(*inputs(batch, BOTH))
+        own_only = loss(query, target, batch.labels)
+        with_described = loss(query, target, batch.labels, batch.text_positives)
+        assert abs(float(with_described - own_only)) > 1e-3  # else the share would show nothing
+        shared = StepContext(PairModel(model), loss, CPU, None, grad_scaler(CPU, None), Ranks(),
+                             sketch_text_positives=0.25)
+        assert float(shared.contrastive(query, target, batch, BOTH)) == pytest.approx(
+            0.75 * float(own_only) + 0.25 * float(with_described), rel=1e-6)
+        # text-only queries keep every described item as a positive, whatever the share
+        assert float(shared.contrastive(query, target, batch, TEXT_ONLY)) == pytest.approx(float(with_described))
+        batch.text_positives = None  # a batch that says nothing of what its captions describe
+        assert float(shared.contrastive(query, target, batch, BOTH)) == pytest.approx(float(own_only))
+
+
+def test_the_sketch_text_share_is_a_share():
+    with pytest.raises(ConfigError, match="sketch_text_positives"):
+        TrainOptions(sketch_text_positives=1.5)
