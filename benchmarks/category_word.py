@@ -15,25 +15,16 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from number_lists import positive_numbers  # noqa: E402 - a sibling script, not a package
+from run_queries import TOP, found_in_top, sketch_vectors  # noqa: E402
 
 import sbkit  # noqa: E402
 from sbkit.data.images import read_image  # noqa: E402
-from sbkit.retrieval.query import prepare_query  # noqa: E402
 
-TOP = 10
 WEIGHTS = positive_numbers("--weights", float, "0.5,1")
-
-
-@torch.inference_mode()
-def found_in_top(retriever: sbkit.Retriever, queries: torch.Tensor, ids: list[str]) -> np.ndarray:
-    """(Q,) bool: whether each query's item is among its first :data:`TOP` results."""
-    _, hits = retriever.index.search(queries, TOP)
-    return np.array([item_id in row for item_id, row in zip(ids, hits)])
 
 
 @torch.inference_mode()
@@ -48,19 +39,17 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for run_dir in args.run_dirs:
         retriever = sbkit.Retriever.from_run(run_dir)
-        config, model = retriever.run.config, retriever.run.model
+        model = retriever.run.model
         items = [item for item in (retriever.item(i) for i in retriever.index.ids)
                  if item and item.sketch and item.category]
         if not items:
             parser.error(f"{run_dir}: no test item has both a drawn sketch and a category")
-        sketches = torch.from_numpy(np.stack([prepare_query(read_image(item.sketch), config.image_size,
-                                                            config.line_width) for item in items]))[:, None]
-        sketch_vectors = torch.cat([model.encode_sketches(part) for part in sketches.split(64)])
+        drawn = sketch_vectors(retriever, (read_image(item.sketch) for item in items))
         words = model.encoder.encode_text([item.category for item in items])
         ids = [item.id for item in items]
-        alone = found_in_top(retriever, model.fuse(sketch_vectors, None), ids)
+        alone = found_in_top(retriever, model.fuse(drawn, None), ids)
         for weight in args.weights:
-            with_word = found_in_top(retriever, model.fuse(sketch_vectors, weight * words), ids)
+            with_word = found_in_top(retriever, model.fuse(drawn, weight * words), ids)
             print(f"| {run_dir} | {weight:g} | {alone.mean():.3f} | {with_word.mean():.3f} | "
                   f"{int((with_word & ~alone).sum())} | {int((alone & ~with_word).sum())} |")
 

@@ -25,15 +25,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from number_lists import positive_numbers  # noqa: E402 - a sibling script, not a package
+from run_queries import TOP, found_in_top, sketch_vectors  # noqa: E402
 
 import sbkit  # noqa: E402
 from sbkit.data.catalogue import CatalogueItem  # noqa: E402
 from sbkit.data.images import read_image  # noqa: E402
 from sbkit.evaluation.tables import print_table  # noqa: E402
 from sbkit.registry import create  # noqa: E402
-from sbkit.retrieval.query import prepare_query  # noqa: E402
 
-TOP = 10
 WEIGHTS = positive_numbers("--weights", float, "1,2")
 COLUMNS = ["query", "caption weight", "queries", "first hit of the typed colour",
            f"typed colour and category in the first {TOP}", "at most", "R@1", f"R@{TOP}",
@@ -45,21 +44,15 @@ def colour_of(item: CatalogueItem) -> str | None:
 
 
 class Searcher:
-    """Query vectors through a run's model, searched in its index, scored against the typed colour and category."""
+    """Captions read and embedded as search does them, and queries searched in the run's index and scored against
+    the colour and category typed."""
 
     def __init__(self, retriever: sbkit.Retriever, items: list[CatalogueItem]) -> None:
         self.retriever, self.items = retriever, items
         self.model = retriever.run.model
-        self.index_items = [retriever.item(i) for i in retriever.index.ids]
-        groups = Counter((colour_of(item), item.category) for item in self.index_items if item)
+        groups = Counter((colour_of(item), item.category)
+                         for item in (retriever.item(i) for i in retriever.index.ids) if item)
         self.most = float(np.mean([min(TOP, groups[(colour_of(item), item.category)]) / TOP for item in items]))
-
-    @torch.inference_mode()
-    def sketches(self, pictures: list[np.ndarray]) -> torch.Tensor:
-        config = self.retriever.run.config
-        prepared = torch.from_numpy(np.stack([prepare_query(p, config.image_size, config.line_width)
-                                              for p in pictures]))[:, None]
-        return torch.cat([self.model.encode_sketches(part) for part in prepared.split(64)])
 
     @torch.inference_mode()
     def texts(self, captions: list[str]) -> torch.Tensor:
@@ -80,8 +73,8 @@ class Searcher:
                 "R@1": float(np.mean(first)), f"R@{TOP}": float(np.mean(top))}
 
     def top_share(self, queries: torch.Tensor) -> float:
-        _, hits = self.retriever.index.search(queries, TOP)
-        return float(np.mean([item.id in row for item, row in zip(self.items, hits)]))
+        """The share of the queries whose own item is among their first :data:`TOP` results."""
+        return float(found_in_top(self.retriever, queries, [item.id for item in self.items]).mean())
 
 
 def main() -> None:
@@ -102,8 +95,8 @@ def main() -> None:
     config = retriever.run.config
     sketchifier = create("sketchifier", config.sketchifier.name, dict(config.sketchifier.params))
     searcher = Searcher(retriever, items)
-    drawn = searcher.sketches([read_image(item.sketch) for item in items])
-    traced = searcher.sketches([sketchifier(read_image(item.image)) for item in items])
+    drawn = sketch_vectors(retriever, (read_image(item.sketch) for item in items))
+    traced = sketch_vectors(retriever, (sketchifier(read_image(item.image)) for item in items))
     captions = searcher.texts([f"a {colour_of(item)} {item.category}" for item in items])
     words = searcher.texts([str(item.category) for item in items])  # the bare word, as the run report's probe asks
     fuse = searcher.model.fuse
