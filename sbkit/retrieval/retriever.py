@@ -34,6 +34,7 @@ from sbkit.limits import check_query_text
 from sbkit.retrieval.colours import ColourReader
 from sbkit.retrieval.gallery import Gallery
 from sbkit.retrieval.garment_words import GarmentWordReader
+from sbkit.retrieval.lexicon import Lexicon
 from sbkit.retrieval.query import decode_drawing, drawing_pixels, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
 from sbkit.retrieval.search import gallery_for, gallery_index
@@ -82,8 +83,8 @@ class Timings:
 @dataclass
 class SearchResult:
     """The query as the model saw it (the normalised sketch, the text, the mode), the ranked hits, the time each
-    stage took, the caption's words the model cannot read (when every one is unknown, the caption cannot
-    steer the ranking), and the typos and colour names read as catalogue words (as typed -> as read; ``text`` is
+    stage took, the caption's words search cannot read (when every one is unknown, a sketch+text query leaves
+    the caption out), and the typos and colour names read as catalogue words (as typed -> as read; ``text`` is
     as read)."""
 
     sketch: np.ndarray | None
@@ -112,17 +113,23 @@ class SearchResult:
 
     @property
     def warnings(self) -> list[str]:
-        """Things the person searching should know: a caption the model cannot read, scores that are not numbers."""
+        """Things the person searching should know: caption words the model cannot read, scores that are not
+        numbers."""
         found = []
         unscored = sum(not math.isfinite(hit.score) for hit in self.hits)
         if unscored:
             found.append(f"{unscored} of {len(self.hits)} results have no score (null): the index or the query "
                          "holds values that are not finite numbers (NaN); rebuild the index with `sbkit index build`")
-        if self.text_understood is not False:
-            return found
-        effect = "the ranking comes from the sketch alone" if self.sketch is not None else "the ranking is meaningless"
-        return [f"the model knows no word of the caption {self.text!r}, so {effect}; describe the item in words "
-                f"like the catalogue's, e.g. \"a long red trouser\"", *found]
+        advice = "describe the item in words like the catalogue's, e.g. \"a long red trouser\""
+        if self.text_understood is False:
+            effect = "the ranking comes from the sketch alone" if self.sketch is not None else (
+                "the results may have nothing to do with it")
+            found.insert(0, f"the model knows no word of the caption {self.text!r}, so {effect}; {advice}")
+        elif self.unknown_words:
+            words = ", ".join(map(repr, dict.fromkeys(self.unknown_words)))
+            found.insert(0, f"no meaning known for {words} (not a word of English, of the catalogue or of the text "
+                            f"model), so the ranking reads the caption's other words; {advice}")
+        return found
 
 
 def whole_number(k: Any) -> int:
@@ -215,6 +222,11 @@ class Retriever:
         return GarmentWordReader(self._captions, categories)
 
     @cached_property
+    def lexicon(self) -> Lexicon:
+        """Says which caption words nothing in search can read (built on the first caption)."""
+        return Lexicon(self._captions, self.run.model.encoder.knows_word)
+
+    @cached_property
     def colour_reader(self) -> ColourReader:
         """Reads a colour name the gallery's captions never use as their nearest (built on the first caption)."""
         return ColourReader(self._captions)
@@ -228,6 +240,8 @@ class Retriever:
                 (H, W), (H, W, 3) or (H, W, 4) of uint8, 16-bit, float in [0, 1] or bool pixels; any size,
                 either polarity, transparency or a photo of paper.
             text: a caption of at most :data:`sbkit.limits.MAX_QUERY_TEXT` characters; None or blank for none.
+                With a sketch, a caption of which search reads no word (:meth:`unread_words`) is left out of
+                the query, and the result says so.
             k: results to return (at most the gallery size).
             mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
                 inputs given.
@@ -264,8 +278,9 @@ class Retriever:
         start = time.perf_counter()
         if query_text is not None and not exact_text:
             query_text, corrections = self.read_caption(query_text)
-        vector = self.embed(prepared, query_text)
-        unknown = [] if query_text is None else self.run.model.encoder.unknown_words(query_text)
+        unknown = [] if query_text is None else self.unread_words(query_text)
+        ignored = query_text is not None and prepared is not None and len(unknown) == len(query_text.split())
+        vector = self.embed(prepared, None if ignored else query_text)  # a caption read not at all only adds noise
         timings.encode = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
         scores, ids = self.index.search(vector, k)
@@ -282,6 +297,13 @@ class Retriever:
         text, garments = self.garment_reader.read(text)
         text, colours = self.colour_reader.read(text)
         return text, corrections | garments | colours
+
+    def unread_words(self, text: str) -> list[str]:
+        """The words of ``text`` that search cannot read: unknown to the text model (``Encoder.unknown_words``) or
+        to the gallery's captions, English and the text model's vocabulary alike (:mod:`sbkit.retrieval.lexicon`),
+        in the caption's order."""
+        unknown = set(self.run.model.encoder.unknown_words(text)) | set(self.lexicon.unread(text))
+        return [word for word in text.split() if word in unknown]
 
     def embed(self, sketch: np.ndarray | None, text: str | None) -> torch.Tensor:
         """A prepared (S, S) uint8 sketch and/or a caption -> the query vector (1, D) float32 on the CPU."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -538,7 +539,18 @@ def test_caption_robustness_reports_every_variant_and_reads_plurals_as_catalogue
     assert read["category word in the plural"] == 1.0  # every demo caption names its category
     assert read["colour and category words alone, category in the plural"] == 1.0
     assert all(read[name] == 0.0 for name, (_, exact) in module.VARIANTS.items() if exact)
+    flagged = {name: values[4] for name, values in rows.items()}  # share flagged as not understood
+    assert flagged["catalogue caption"] == 0.0 and flagged["made-up words"] >= 0.5
     assert done.stdout.count("understood=False") == len(module.OTHER_SCRIPTS)
+
+
+def test_caption_robustness_puts_colour_and_category_in_other_languages():
+    module = _script("caption_robustness")
+    rng = random.Random(0)
+    assert module.in_language("Spanish")("a mini navy skirt by Okoro", rng) == "falda azul marino"
+    assert module.in_language("German")("a red sneaker", rng) == "rot Turnschuh"  # colour first
+    made_up = module.made_up("a long ivory trouser", rng).split()
+    assert len(made_up) == 3 and all(word.isalpha() and 3 <= len(word) <= 8 for word in made_up)
 
 
 def test_train_drawings_check_gives_each_training_item_its_own_drawings(tmp_path):

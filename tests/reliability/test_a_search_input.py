@@ -38,13 +38,25 @@ def test_a_known_caption_is_understood_and_not_warned(run_dir: Path, capsys):
 
 def test_a_partly_known_caption_lists_its_unknown_words(retriever):
     result = retriever.search(text="a red zzqx dress", k=3)
-    assert result.text_understood is True and result.unknown_words == ["zzqx"] and result.warnings == []
+    assert result.text_understood is True and result.unknown_words == ["zzqx"]
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("no meaning known for 'zzqx'")
 
 
-def test_with_a_sketch_an_unread_caption_is_said_to_add_nothing(retriever):
-    result = retriever.search(sketch=strokes(), text="!?", k=3)
-    assert result.text_understood is False
+@pytest.mark.parametrize("caption", ["!?", "zapato rojo", "xqzvw blorf"])
+def test_with_a_sketch_an_unread_caption_is_said_to_add_nothing_and_adds_nothing(retriever, caption: str):
+    result = retriever.search(sketch=strokes(), text=caption, k=5)
+    alone = retriever.search(sketch=strokes(), k=5)
+    assert result.text_understood is False and result.unknown_words == caption.split()
     assert "the ranking comes from the sketch alone" in result.warnings[0]
+    assert [(hit.id, hit.score) for hit in result.hits] == [(hit.id, hit.score) for hit in alone.hits]
+
+
+def test_a_caption_in_words_of_no_language_search_knows_is_flagged_as_not_understood(run_dir: Path, capsys):
+    code, out, err = cli(capsys, "search", run_dir, "--text", "falda rojo", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["query"]["text_understood"] is False
+    assert payload["query"]["unknown_words"] == ["falda", "rojo"]
+    assert err.startswith("warning: the model knows no word of the caption 'falda rojo'")
 
 
 def test_the_encoder_says_which_words_it_cannot_read(run):
