@@ -241,7 +241,7 @@ class Retriever:
                 either polarity, transparency or a photo of paper.
             text: a caption of at most :data:`sbkit.limits.MAX_QUERY_TEXT` characters; None or blank for none.
                 With a sketch, a caption of which search reads no word (:meth:`unread_words`) is left out of
-                the query, and the result says so.
+                the query: the result's ``mode`` is then ``sketch``, and its warning says so.
             k: results to return (at most the gallery size).
             mode: ``sketch+text``, ``sketch`` or ``text``; the other input is then ignored. Default: the
                 inputs given.
@@ -287,7 +287,7 @@ class Retriever:
         hits = [self._hit(rank, item_id, score) for rank, (item_id, score) in
                 enumerate(zip(ids[0], scores[0].tolist()), 1)]
         timings.search = (time.perf_counter() - start) * 1000
-        return SearchResult(prepared, query_text, hits, mode, timings, unknown, corrections)
+        return SearchResult(prepared, query_text, hits, "sketch" if ignored else mode, timings, unknown, corrections)
 
     def read_caption(self, text: str) -> tuple[str, dict[str, str]]:
         """``text`` as search reads it by default: typos and plurals as the gallery's words, then garment words

@@ -46,7 +46,7 @@ def test_a_partly_known_caption_lists_its_unknown_words(retriever):
 def test_with_a_sketch_an_unread_caption_is_said_to_add_nothing_and_adds_nothing(retriever, caption: str):
     result = retriever.search(sketch=strokes(), text=caption, k=5)
     alone = retriever.search(sketch=strokes(), k=5)
-    assert result.text_understood is False and result.unknown_words == caption.split()
+    assert result.text_understood is False and result.unknown_words == caption.split() and result.mode == "sketch"
     assert "the ranking comes from the sketch alone" in result.warnings[0]
     assert [(hit.id, hit.score) for hit in result.hits] == [(hit.id, hit.score) for hit in alone.hits]
 
