@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from sbkit.retrieval.spelling import WORD, phrase_lengths  # a run of letters: "off-white" is two words
+from sbkit.retrieval.spelling import WORD, in_case_of, phrase_lengths  # a run of letters: "off-white" is two words
 
 SHADES = frozenset({"light", "dark", "pale", "bright", "deep", "very", "dull", "dusty", "pastel", "faded", "dirty",
                     "medium", "neon", "soft", "muted", "vivid"})
@@ -119,7 +119,7 @@ class ColourReader:
         read = self.nearest(name)
         if read is None:
             return text, {}
-        read = read.capitalize() if text[left].isupper() else read
+        read = in_case_of(text[left:right], read)
         return text[:left] + read + text[right:], {text[left:right]: read}
 
 

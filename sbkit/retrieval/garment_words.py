@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
-from sbkit.retrieval.spelling import WORD, number_forms, phrase_lengths
+from sbkit.retrieval.spelling import WORD, in_case_of, number_forms, phrase_lengths
 
 TABLE = Path(__file__).with_name("garment_words.json")
 ARTICLE = re.compile(r"\b(an?)(\s+)$", re.IGNORECASE)  # "a" or "an" just before a word read anew
@@ -66,7 +66,7 @@ def article(match: re.Match[str], word: str) -> str:
     """The indefinite article ``match`` found, made to fit ``word`` ("an overcoat" -> "a coat")."""
     fitting = "an" if word[:1].lower() in "aeiou" else "a"
     typed = match.group(1)
-    return (fitting.capitalize() if typed[0].isupper() else fitting) + match.group(2)
+    return in_case_of(typed, fitting) + match.group(2)
 
 
 class GarmentWordReader:
@@ -154,7 +154,7 @@ class GarmentWordReader:
             if read is not None:
                 left, right = matches[start].start(), matches[end - 1].end()
                 written = self.surface[read].most_common(1)[0][0]
-                written = written.capitalize() if text[left].isupper() else written
+                written = in_case_of(text[left:right], written)
                 pieces += [ARTICLE.sub(lambda a: article(a, written), text[done:left]), written]
                 changed[text[left:right]] = written
                 done = right

@@ -68,6 +68,13 @@ def phrase_lengths(phrases: Iterable[str]) -> dict[str, int]:
     return lengths
 
 
+def in_case_of(typed: str, word: str) -> str:
+    """``word`` in the case ``typed`` was written in: "BOOTS" -> "BOOT", "Boots" -> "Boot", "boots" -> "boot"."""
+    if len(typed) > 1 and typed.isupper():
+        return word.upper()
+    return word.capitalize() if typed[:1].isupper() else word
+
+
 def neighbours_swapped(word: str) -> set[str]:
     """The words ``word`` is a swap of two neighbouring letters away from."""
     return {word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)} - {word}
@@ -112,7 +119,7 @@ class Speller:
             nearest = self.nearest(typed.lower())
             if nearest is None:
                 return typed
-            changed[typed] = nearest.capitalize() if typed[:1].isupper() else nearest
+            changed[typed] = in_case_of(typed, nearest)
             return changed[typed]
 
         return WORD.sub(read, text), changed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sbkit.retrieval.retriever import Retriever
-from sbkit.retrieval.spelling import Speller, neighbours_swapped, number_forms, typos_allowed
+from sbkit.retrieval.spelling import Speller, in_case_of, neighbours_swapped, number_forms, typos_allowed
 
 CAPTIONS = ["a long black leather trouser", "a quilted black clutch", "an ivory dress", "a wavy ivory dress",
             "a red hat", "a tan bag"]
@@ -78,8 +78,8 @@ def test_words_far_from_every_catalogue_word_stay_as_typed(speller: Speller) -> 
 
 
 def test_case_punctuation_and_spacing_are_kept(speller: Speller) -> None:
-    assert speller.correct("Blak,  LETHER trousre!") == ("Black,  Leather trouser!",
-                                                         {"Blak": "Black", "LETHER": "Leather", "trousre": "trouser"})
+    assert speller.correct("Blak,  LETHER trousre!") == ("Black,  LEATHER trouser!",
+                                                         {"Blak": "Black", "LETHER": "LEATHER", "trousre": "trouser"})
 
 
 def test_the_more_frequent_of_two_equally_near_words_is_taken() -> None:
@@ -132,3 +132,8 @@ def test_the_speller_reads_the_gallery_captions_and_the_encoder_vocabulary(retri
     gallery_words = {word for i in retriever.index.ids for word in retriever.item(i).caption.lower().split()}
     assert set(retriever.speller.words) >= {word for word in gallery_words if word.isalpha()}
     assert encoder.knows_word("dress") and not encoder.knows_word("dres")  # the small encoder's own vocabulary
+
+
+@pytest.mark.parametrize(("typed", "read"), [("BOOTS", "BOOT"), ("Boots", "Boot"), ("boots", "boot"), ("A", "A")])
+def test_a_word_read_anew_keeps_the_case_it_was_typed_in(typed: str, read: str):
+    assert in_case_of(typed, read.lower()) == read
