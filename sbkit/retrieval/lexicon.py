@@ -1,8 +1,8 @@
 """Which words of a caption mean anything to search: words of English, of the catalogue, or of the text model.
 
 A subword text model reads any string of letters: "falda", "xqzvw" and "blorf" become pieces such as "fa"
-and "##lda", whose vectors point somewhere, so a caption of them still moves the ranking, and on the demo a
-caption of made-up words pulls a drawing's own item down (sketch+text R@1 0.190 -> 0.147). :class:`Lexicon`
+and "##lda", whose vectors point somewhere, so a caption of them still moves the ranking: on the demo, made-up
+words beside a drawing pull its own item down (drawn R@1 0.190 for the drawing alone, 0.147 with them). :class:`Lexicon`
 names the words that no part of search can read: a word (white-space separated) is read when any run of its
 letters is
 
