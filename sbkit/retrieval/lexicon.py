@@ -18,7 +18,7 @@ them, in their English sense.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from functools import cache
 
 from sbkit.retrieval.spelling import WORD, number_forms
@@ -55,19 +55,21 @@ class Lexicon:
     """Says which words of a caption nothing in search can read.
 
     Args:
-        captions: the catalogue's captions, whose words count as read.
+        words: the lower-case words of the catalogue's captions (:func:`~sbkit.retrieval.spelling.word_counts`),
+            which count as read.
         known: whether the text model knows a lower-case word as a whole word of its vocabulary.
     """
 
-    def __init__(self, captions: Iterable[str], known: Callable[[str], bool] = lambda word: False) -> None:
-        self.catalogue = frozenset(word for caption in captions for word in WORD.findall(caption.lower()))
+    def __init__(self, words: Collection[str], known: Callable[[str], bool] = lambda word: False) -> None:
+        self.catalogue = words
         self.known = known
 
     def reads(self, run: str) -> bool:
         """Whether a run of letters (any case) is a catalogue, English or text-model word, in either number."""
         run = run.lower()
         forms = {run} | number_forms(run)
-        return bool(forms & self.catalogue or (forms | english_stems(run)) & english_words() or self.known(run))
+        return bool(any(form in self.catalogue for form in forms)
+                    or (forms | english_stems(run)) & english_words() or self.known(run))
 
     def unread(self, text: str) -> list[str]:
         """The white-space separated words of ``text`` that hold letters, none of whose letter runs is read."""

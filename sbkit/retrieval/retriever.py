@@ -80,6 +80,11 @@ class Timings:
         return {**{key: round(value, 3) for key, value in asdict(self).items()}, "total": round(self.total, 3)}
 
 
+def reads_a_word(text: str, unknown_words: list[str]) -> bool:
+    """Whether search reads any word of ``text``, given its (white-space separated) words it cannot read."""
+    return len(unknown_words) < len(text.split())
+
+
 @dataclass
 class SearchResult:
     """The query as the model saw it (the normalised sketch, the text, the mode), the ranked hits, the time each
@@ -98,9 +103,7 @@ class SearchResult:
     @property
     def text_understood(self) -> bool | None:
         """None without a caption; False when the model reads no word of it."""
-        if self.text is None:
-            return None
-        return len(self.unknown_words) < len(self.text.split())
+        return None if self.text is None else reads_a_word(self.text, self.unknown_words)
 
     @property
     def reading(self) -> str | None:
@@ -223,8 +226,9 @@ class Retriever:
 
     @cached_property
     def lexicon(self) -> Lexicon:
-        """Says which caption words nothing in search can read (built on the first caption)."""
-        return Lexicon(self._captions, self.run.model.encoder.knows_word)
+        """Says which caption words nothing in search can read (built on the first caption, from the speller's
+        count of the gallery's words)."""
+        return Lexicon(self.speller.counts.keys(), self.run.model.encoder.knows_word)
 
     @cached_property
     def colour_reader(self) -> ColourReader:
@@ -279,7 +283,7 @@ class Retriever:
         if query_text is not None and not exact_text:
             query_text, corrections = self.read_caption(query_text)
         unknown = [] if query_text is None else self.unread_words(query_text)
-        ignored = query_text is not None and prepared is not None and len(unknown) == len(query_text.split())
+        ignored = query_text is not None and prepared is not None and not reads_a_word(query_text, unknown)
         vector = self.embed(prepared, None if ignored else query_text)  # a caption read not at all only adds noise
         timings.encode = (time.perf_counter() - start) * 1000
         start = time.perf_counter()

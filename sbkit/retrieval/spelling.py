@@ -68,6 +68,11 @@ def phrase_lengths(phrases: Iterable[str]) -> dict[str, int]:
     return lengths
 
 
+def word_counts(captions: Iterable[str]) -> Counter[str]:
+    """How often each lower-case word (run of letters) occurs in ``captions``."""
+    return Counter(word for caption in captions for word in WORD.findall(caption.lower()))
+
+
 def in_case_of(typed: str, word: str) -> str:
     """``word`` in the case ``typed`` was written in: "BOOTS" -> "BOOT", "Boots" -> "Boot", "boots" -> "boot"."""
     if len(typed) > 1 and typed.isupper():
@@ -85,7 +90,7 @@ class Speller:
     knows a lower-case word as a whole word, which is then kept as typed."""
 
     def __init__(self, captions: Iterable[str], known: Callable[[str], bool] = lambda word: False) -> None:
-        self.counts = Counter(word for caption in captions for word in WORD.findall(caption.lower()))
+        self.counts = word_counts(captions)
         self.words = list(self.counts)
         self.known = known
         self.nearest = lru_cache(maxsize=4096)(self._nearest)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from sbkit.retrieval.lexicon import Lexicon, english_stems
+from sbkit.retrieval.spelling import word_counts
 
 CAPTIONS = ["a quilted black clutch by Okoro", "a long ivory trouser"]
 
 
 @pytest.fixture(scope="module")
 def lexicon() -> Lexicon:
-    return Lexicon(CAPTIONS, known=lambda word: word == "zara")
+    return Lexicon(word_counts(CAPTIONS).keys(), known=lambda word: word == "zara")
 
 
 @pytest.mark.parametrize("caption", [
