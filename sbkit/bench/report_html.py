@@ -13,8 +13,8 @@ from typing import Any
 
 from sbkit.bench.figures import Figure
 from sbkit.bench.report_md import overview
-from sbkit.bench.summary import (METRICS, SPEED_COLUMNS, axis_keys, headline_source, metric, mode_label,
-                                 present_modes, ranked, reused_text, speed_cells, speed_values)
+from sbkit.bench.summary import (METRICS, SPEED_COLUMNS, axis_keys, headline_mode, headline_source, metric,
+                                 mode_label, present_modes, ranked, reused_text, speed_cells, speed_values)
 from sbkit.io import atomic_write_text
 
 LOWER_IS_BETTER = {"query p50 ms", "query p95 ms", "wall s"}
@@ -159,7 +159,8 @@ def ranking_table(records: list[dict[str, Any]]) -> str:
     columns = [_metric_column(m, s, key, i == 0) for m, s in present_modes(records) for i, key in enumerate(METRICS)]
 
     def headline_cell(record: dict[str, Any], column: Column) -> bool:
-        return column.label == "R@10" and column.group == mode_label("sketch+text", headline_source(record) or "")
+        ranked_on = mode_label(headline_mode(record), headline_source(record) or "")
+        return column.label == "R@10" and column.group == ranked_on
 
     return _table(records, columns, headline_cell, reused=False)
 
@@ -211,8 +212,8 @@ def write_html(data: dict[str, Any], out_dir: Path, figures: list[Figure]) -> Pa
         '<ul class="overview">' + "".join(f"<li>{escape(line)}</li>" for line in overview(data)) + "</ul>",
         "<h2>Ranking</h2>",
         ("<p>Ranked by sketch+text R@10 on drawn sketches where the catalogue has them, else on sketchifier "
-         "sketches (that cell is in bold type); the best value of each column is shaded. Click a column header "
-         "to sort.</p>"),
+         "sketches (sketch-only R@10 for a catalogue without captions; that cell is in bold type); the best value "
+         "of each column is shaded. Click a column header to sort.</p>"),
         ranking_table(records),
         "<h2>Speed</h2>",
         (f"<p>Sketchify: catalogue items per second of the run's sketchify stage (<em>cached</em> when the "

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.bench.figures import Figure
-from sbkit.bench.summary import (METRICS, SPEED_COLUMNS, axis_keys, headline, headline_source, metric, mode_label,
-                                 present_modes, ranked, reused_text, shared_settings, speed_cells)
+from sbkit.bench.summary import (METRICS, SPEED_COLUMNS, axis_keys, headline_label, headline_source, metric,
+                                 mode_label, present_modes, ranked, reused_text, shared_settings, speed_cells)
 from sbkit.evaluation.tables import markdown_table
 from sbkit.io import atomic_write_text
 
@@ -43,8 +43,8 @@ def ranking_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         source = headline_source(record)
         row: dict[str, Any] = {"#": rank if record["status"] == "ok" else "", **record.get("values", {})}
         row.update({
-            "ranked on": {"drawn": "drawn", "synthetic": "sketchifier"}.get(source or "", ""),
-            "sketch+text R@10": headline(record),
+            "ranked on": headline_label(record),
+            "sketch+text R@10": metric(record, "sketch+text", source, "R@10") if source else None,
             "sketch+text mAP": metric(record, "sketch+text", source, "mAP") if source else None,
             "sketch R@10": metric(record, "sketch", source, "R@10") if source else None,
             "text R@10": metric(record, "text", "caption", "R@10"),
@@ -84,7 +84,7 @@ def write_markdown(data: dict[str, Any], out_dir: Path, figures: list[Figure]) -
     axes = axis_keys(records)
     lines = ["# sbkit bench", "", *overview(data), "", "## Ranking", "",
              ("Ranked by sketch+text R@10, on drawn sketches where the catalogue has them, else on sketchifier "
-              "sketches (`ranked on`)."), "",
+              "sketches (`ranked on`); by sketch-only R@10 for a catalogue without captions."), "",
              table(ranking_rows(records), ["#", *axes, "ranked on", "sketch+text R@10", "sketch+text mAP",
                                            "sketch R@10", "text R@10", "status", "reused", "run"]), ""]
     if done:

@@ -20,26 +20,42 @@ def metric(record: dict[str, Any], mode: str, source: str, key: str) -> float | 
     return float(value) if isinstance(value, (int, float)) and not math.isnan(value) else None
 
 
+def headline_mode(record: dict[str, Any]) -> str:
+    """``sketch+text``, or ``sketch`` for a run whose test items have no captions (it has no text queries)."""
+    return "sketch+text" if "sketch+text" in record.get("metrics", {}) or "metrics" not in record else "sketch"
+
+
 def headline_source(record: dict[str, Any]) -> str | None:
     """``drawn`` when the run scored drawn sketches, else ``synthetic`` (sketchifier sketches); None if neither."""
-    by_source = record.get("metrics", {}).get("sketch+text", {})
+    by_source = record.get("metrics", {}).get(headline_mode(record), {})
     return next((s for s in ("drawn", "synthetic") if s in by_source), None)
 
 
-def headline(record: dict[str, Any]) -> float | None:
-    """Sketch+text R@10, on drawn sketches when present, else on sketchifier sketches."""
+def headline_label(record: dict[str, Any]) -> str:
+    """What the ranking reads for this run: ``drawn`` or ``sketchifier`` (sketch+text queries), with ``sketch
+    only,`` before it for a run without captions; empty when it has neither."""
     source = headline_source(record)
-    return metric(record, "sketch+text", source, "R@10") if source else None
+    if source is None:
+        return ""
+    shown = "sketchifier" if source == "synthetic" else source
+    return shown if headline_mode(record) == "sketch+text" else f"sketch only, {shown}"
+
+
+def headline(record: dict[str, Any]) -> float | None:
+    """Sketch+text R@10 (sketch-only R@10 for a run without captions), on drawn sketches when present, else on
+    sketchifier sketches."""
+    source = headline_source(record)
+    return metric(record, headline_mode(record), source, "R@10") if source else None
 
 
 def ranked(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Finished combinations by sketch+text R@10 (then mAP), best first; then failed, then pending ones."""
+    """Finished combinations by :func:`headline` R@10 (then mAP), best first; then failed, then pending ones."""
 
     def key(item: tuple[int, dict[str, Any]]) -> tuple:
         order, record = item
         value = headline(record) if record.get("status") == "ok" else None
         source = headline_source(record)
-        second = metric(record, "sketch+text", source, "mAP") if source else None
+        second = metric(record, headline_mode(record), source, "mAP") if source else None
         group = 0 if value is not None else 1 if record.get("status") == "ok" else 2 if record.get(
             "status") == "failed" else 3
         return group, -(value or 0.0), -(second or 0.0), order

@@ -54,9 +54,9 @@ def bench_command(
 def _summary(result) -> None:
     from rich.table import Table
 
-    from sbkit.bench.summary import headline, headline_source, ranked, reused_text, speed_cells
+    from sbkit.bench.summary import headline, headline_label, ranked, reused_text, speed_cells
 
-    table = Table(title="Bench results, best first (sketch+text R@10)")
+    table = Table(title="Bench results, best first (sketch+text R@10; sketch only without captions)")
     for column in ("#", "combination", "R@10", "on", "sketchify s", "wall s", "reused", "status"):
         table.add_column(column, justify="right" if column in ("#", "R@10", "sketchify s", "wall s") else "left")
     for rank, record in enumerate(ranked(result.records), 1):
@@ -66,7 +66,7 @@ def _summary(result) -> None:
         status = "ok" if record["status"] == "ok" else f"[red]{record['status']}[/red]: {error}"
         table.add_row(str(rank) if record["status"] == "ok" else "", shown(record["slug"]),
                       "" if value is None else f"{value:.3f}",
-                      {"drawn": "drawn", "synthetic": "sketchifier"}.get(headline_source(record) or "", ""),
+                      headline_label(record),
                       speed["sketchify s"], speed["wall s"], reused_text(record), status)
     console.print(table)
     for name, path in result.reports.items():

@@ -1,4 +1,5 @@
-"""The folder catalogue: a folder of images plus ``captions.csv`` or ``captions.jsonl``.
+"""The folder catalogue: a folder of images plus ``captions.csv`` or ``captions.jsonl``, or a plain folder of
+images with neither (:mod:`sbkit.data.image_folder`: subfolders as categories, no captions).
 
 Columns (CSV header or JSON keys): ``id``, ``image`` (a path relative to the folder; subfolders are
 fine; a path leading outside the folder is refused unless allowed, see :mod:`sbkit.paths`), ``caption``,
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, field_text
+from sbkit.data.image_folder import holds_images, read_image_folder
 from sbkit.data.splits import DEFAULT_FRACTIONS, SPLITS, assign_splits, normalize_split
 from sbkit.errors import ConfigError, DataError
 from sbkit.paths import OutsideFolderError, path_in_folder
@@ -217,11 +219,13 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) ->
 def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0,
                 allow_outside: bool = False) -> Catalogue:
     """Read a folder catalogue (``path`` is the folder or its caption file); items without a ``split``
-    get one from :func:`assign_splits`. A row whose image or sketch path leads outside the folder is
+    get one from :func:`assign_splits`. A folder with no caption file is read as a plain folder of images
+    (:func:`sbkit.data.image_folder.read_image_folder`). A row whose image or sketch path leads outside the folder is
     skipped with the reason, unless ``allow_outside`` (see :func:`sbkit.paths.path_in_folder`).
 
     Raises:
-        DataError: the folder or its caption file is missing or unreadable, or the header lacks a column.
+        DataError: the folder is missing, holds neither a caption file nor an image, or its caption file is
+            unreadable or its header lacks a column.
     """
     root = Path(path).expanduser().resolve()
     if root.is_file() and root.name in CAPTION_FILES:
@@ -230,8 +234,10 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
         raise DataError(f"{root}: not a folder; a folder catalogue is a folder of images plus captions.csv")
     caption_file = find_caption_file(root)
     if caption_file is None:
-        raise DataError(f"{root}: no captions.csv or captions.jsonl; add one with the columns id,image,caption "
-                        "(see docs/data.md)")
+        if holds_images(root):
+            return read_image_folder(root, fractions, seed)
+        raise DataError(f"{root}: no image and no captions.csv or captions.jsonl; give a folder of images, or add "
+                        "a caption file with the columns id,image,caption (see docs/data.md)")
     rows = _csv_rows(caption_file) if caption_file.suffix == ".csv" else _jsonl_rows(caption_file)
     items: list[CatalogueItem] = []
     skipped: list[Skipped] = []

@@ -35,7 +35,8 @@ def resolve_catalogue(value: str, params: dict[str, Any] | None = None) -> Catal
     layout = detect_layout(path)
     if layout is None:
         raise DataError(f"{path.resolve()}: not a layout sbkit knows. Expected one of: {describe_layouts()}. "
-                        "For your own images, add a captions.csv with the columns id,image,caption (docs/data.md)")
+                        "For your own images, give a folder that holds them (subfolders as categories), or add a "
+                        "captions.csv with the columns id,image,caption (docs/data.md)")
     if layout not in names:
         raise ConfigError(f"{path.resolve()} looks like {layout!r} data, but no plugin registers the {layout!r} "
                           "dataset; is the sbkit_datasets plugin disabled (SBKIT_DISABLE_PLUGINS)?")

@@ -109,7 +109,7 @@ def evaluate_run(run_dir: str | Path, data: str, data_params: dict[str, Any] | N
 
 def _report(result: dict[str, Any]) -> str:
     from sbkit.evaluation.tables import markdown_table
-    from sbkit.pipeline.report import HEADLINE, metrics_rows
+    from sbkit.pipeline.report import HEADLINE, NO_CAPTIONS, metrics_rows
 
     split = result["split"]
     lines = [f"# Evaluation of {result['run']}", "",
@@ -117,4 +117,6 @@ def _report(result: dict[str, Any]) -> str:
              f"query's target ({result['skipped']} skipped). Random R@10 = {result['random_R@10']:.3f}.", "",
              markdown_table(metrics_rows(result["metrics"]), ["query", "sketches", "queries", *HEADLINE,
                                                                "R@10 95% CI"])]
+    if "text" not in result["metrics"]:
+        lines += ["", NO_CAPTIONS]
     return "\n".join(lines)

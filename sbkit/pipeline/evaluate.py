@@ -15,6 +15,16 @@ MODES = ("sketch+text", "sketch", "text")
 SOURCES = {"synthetic": "sketchifier sketches", "drawn": "drawn sketches"}
 
 
+def has_captions(split: SplitTensors) -> bool:
+    """Whether any item of ``split`` has a caption; without one, text and sketch+text queries measure nothing."""
+    return any(caption.strip() for caption in split.captions)
+
+
+def query_modes(split: SplitTensors, modes: tuple[str, ...] = MODES) -> tuple[str, ...]:
+    """``modes`` without the text ones (text, sketch+text) where ``split`` has no caption."""
+    return modes if has_captions(split) else tuple(mode for mode in modes if mode == "sketch")
+
+
 def query_groups(split: SplitTensors, source: str) -> list[tuple[Rows | None, torch.Tensor]]:
     """What ``source`` (``synthetic``, ``drawn`` or ``caption``) asks with, as groups of sketch rows (None for
     captions alone), each with the item every row asks for (-1: a row that asks nothing, for an item with no
@@ -81,7 +91,8 @@ def evaluate_split(model, split: SplitTensors, batch_size: int, device: torch.de
                    queries_from: torch.Tensor | None = None, drawn: bool = True,
                    ci: bool = True) -> dict[str, dict[str, dict[str, float]]]:
     """``{mode: {source: metrics}}`` with every gallery item as its own query's target; with drawn sketches
-    every drawing of an item is a query (``queries`` counts them, ``items`` the items they ask for).
+    every drawing of an item is a query (``queries`` counts them, ``items`` the items they ask for). Where no
+    item of ``split`` has a caption, the text modes are left out (:func:`query_modes`).
 
     ``queries_from`` (N,) bool limits the queries to those items (e.g. held-out categories); the gallery
     stays the whole split. ``split`` may hold pictures or features, as long as ``model`` takes them.
@@ -93,7 +104,7 @@ def evaluate_split(model, split: SplitTensors, batch_size: int, device: torch.de
         gallery = embed_gallery(model, split, batch_size, device)
     labels = category_labels(split)
     results: dict[str, dict[str, dict[str, float]]] = {}
-    for mode in modes:
+    for mode in query_modes(split, modes):
         asks_drawn = drawn and split.drawn is not None
         sources = ["caption"] if mode == "text" else ["synthetic"] + (["drawn"] if asks_drawn else [])
         results[mode] = {}

@@ -14,12 +14,14 @@ from sbkit.evaluation.contact_sheet import SheetRow, contact_sheet
 from sbkit.evaluation.plots import bar_chart, line_plot
 from sbkit.evaluation.tables import markdown_table
 from sbkit.io import atomic_write_text
-from sbkit.pipeline.evaluate import SOURCES
+from sbkit.pipeline.evaluate import SOURCES, has_captions
 from sbkit.pipeline.partial import PLOT, partial_rows, plot_partial
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.pipeline.report_checks import caption_section, gap_line, heldout_section, untrained_section
 
 HEADLINE = ("R@1", "R@5", "R@10", "mAP", "MRR")
+NO_CAPTIONS = ("The test items have no captions (a plain folder of images, or an empty caption column), so only "
+               "sketch queries are measured: text and sketch+text queries need a caption to ask with.")
 
 
 def metrics_rows(metrics: dict[str, dict[str, dict[str, float]]]) -> list[dict[str, Any]]:
@@ -124,7 +126,8 @@ def partial_section(partial: dict[str, Any] | None, run_dir: Path) -> list[str]:
 
 
 def sheet_rows(model, test: SplitTensors, index, device: torch.device, count: int) -> list[SheetRow]:
-    """Evenly spaced test queries, drawn sketches where they exist, with the top 5 results."""
+    """Evenly spaced test queries, drawn sketches where they exist, with the top 5 results; a query whose item
+    has no caption is the sketch alone, as search asks it."""
     picks = np.linspace(0, len(test.items) - 1, num=min(count, len(test.items))).round().astype(int)
     by_id = {item.id: row for row, item in enumerate(test.items)}
     rows = []
@@ -133,7 +136,7 @@ def sheet_rows(model, test: SplitTensors, index, device: torch.device, count: in
         sketch = (test.drawn if use_drawn else test.sketches)[pick : pick + 1]
         caption = test.captions[pick]
         with torch.no_grad():
-            query = model.embed_queries(sketch.to(device), [caption]).float().cpu()
+            query = model.embed_queries(sketch.to(device), [caption] if caption.strip() else None).float().cpu()
         scores, ids = index.search(query, 5)
         results = [test.images[by_id[i]].permute(1, 2, 0).numpy() for i in ids[0]]
         rows.append(SheetRow(
@@ -147,13 +150,15 @@ def sheet_rows(model, test: SplitTensors, index, device: torch.device, count: in
 def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], history: list[dict], model,
                  test: SplitTensors, index, device: torch.device, probes: str | None = None) -> Path:
     metrics = result["metrics"]
+    captions = has_captions(test)
     contact_sheet(sheet_rows(model, test, index, device, config.sheet_queries), run_dir / "contact_sheet.png",
-                  title="Test queries: sketch + caption, top 5 (green frame = the true item)")
+                  title=f"Test queries: {'sketch + caption' if captions else 'sketch'}, top 5 (green frame = the "
+                        "true item)")
     line_plot({"train loss": [row["loss"] for row in history]}, run_dir / "training_loss.png",
               "Training loss", "epoch", "loss")
     if history and "val_R@10" in history[0]:
-        line_plot({"val R@10 (sketch+text)": [row["val_R@10"] for row in history]}, run_dir / "validation.png",
-                  "Validation R@10", "epoch", "R@10")
+        line_plot({f"val R@10 ({'sketch+text' if captions else 'sketch'})": [row["val_R@10"] for row in history]},
+                  run_dir / "validation.png", "Validation R@10", "epoch", "R@10")
     bar_chart({row["query"]: {k: v for k, v in row.items() if k != "query" and v != ""}
                for row in side_by_side(metrics)}, run_dir / "recall.png", "Test R@10 by query mode", "R@10")
 
@@ -189,6 +194,7 @@ def write_report(run_dir: Path, config: RunConfig, result: dict[str, Any], histo
         "",
         markdown_table(metrics_rows(metrics), ["query", "sketches", "queries", *HEADLINE, "R@10 95% CI"]),
         "",
+        *([] if captions else [NO_CAPTIONS, ""]),
         *drawn_section(metrics),
         *category_section(metrics),
         *untrained_section(result),

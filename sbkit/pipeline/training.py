@@ -15,7 +15,7 @@ from sbkit.config import RunConfig
 from sbkit.data.catalogue import CatalogueItem
 from sbkit.data.rows import StackedRows, row_mean, take
 from sbkit.pipeline.checks import caption_length_curve, untrained_metrics
-from sbkit.pipeline.evaluate import evaluate_split
+from sbkit.pipeline.evaluate import evaluate_split, has_captions
 from sbkit.pipeline.frozen import Featurised, featurise
 from sbkit.pipeline.prepare import SplitTensors
 from sbkit.sketch.augment import SketchAugment
@@ -36,6 +36,7 @@ class Trainee:
     val: Split | None
     test: Split | None  # None when only training (``sbkit train``)
     features: Featurised | None = None
+    trains_text: bool = True  # False when no training item has a caption to train on (not even its category)
 
 
 def caption_variants(items: list[CatalogueItem], config: RunConfig) -> list[list[str]]:
@@ -59,6 +60,7 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
         rows = torch.tensor([i for i, item in enumerate(train.items) if item.category not in leave_out])
     kept_captions = captions if isinstance(rows, slice) else [captions[i] for i in rows.tolist()]
     kept_items = train.items if isinstance(rows, slice) else [train.items[i] for i in rows.tolist()]
+    trains_text = any(caption.strip() for variants in kept_captions for caption in variants)
     descriptions = ([item_description(item.caption, item.category, item.attributes) for item in kept_items]
                     if config.caption_positives else None)
     if uses_frozen_features(encoder):
@@ -70,25 +72,27 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
                                 whole.labels[rows], whole.seed, descriptions=descriptions)
         fit_feature_mix(encoder, data)
         heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
-        return Trainee(heads, data, features.val, features.test, features)
+        return Trainee(heads, data, features.val, features.test, features, trains_text)
     transform = SketchAugment(config.augment, seed=config.seed, mirror=config.mirror) if config.augment > 0 else None
     drawings = train.drawings() if config.train_drawings else None
     data = TrainData(images=take(train.images, rows), sketches=take(train.sketches, rows),
                      captions=[c[0] for c in kept_captions], labels=train.labels[rows], sketch_transform=transform,
                      caption_variants=kept_captions, seed=config.seed,
                      drawings=None if drawings is None else drawings.take(rows), descriptions=descriptions)
-    return Trainee(model, data, splits.get("val"), splits.get("test"))
+    return Trainee(model, data, splits.get("val"), splits.get("test"), trains_text=trains_text)
 
 
 def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.device, out_dir: Path | None,
           resume: bool = False) -> list[dict[str, Any]]:
-    """Fit ``trainee.model``, checking sketch+text R@10 on the validation split after each epoch."""
+    """Fit ``trainee.model``, checking sketch+text R@10 on the validation split after each epoch (sketch-only
+    R@10 where the validation items have no captions)."""
     model, validation = trainee.model, trainee.val
 
     def on_epoch_end(epoch: int, row: dict) -> dict:
-        metrics = evaluate_split(model, validation, 256, device, modes=("sketch+text",), drawn=False, ci=False)
+        mode = "sketch+text" if has_captions(validation) else "sketch"
+        metrics = evaluate_split(model, validation, 256, device, modes=(mode,), drawn=False, ci=False)
         model.train()
-        return {"val_R@10": metrics["sketch+text"]["synthetic"]["R@10"]}
+        return {"val_R@10": metrics[mode]["synthetic"]["R@10"]}
 
     callback: Callable | None = on_epoch_end if validation is not None else None
     if trainee.features is not None:
@@ -107,9 +111,12 @@ def untrained(trainee: Trainee, queries_from: torch.Tensor | None = None) -> dic
 
 def evaluation_extras(trainee: Trainee, config: RunConfig, device: torch.device,
                       gallery: torch.Tensor | None = None) -> dict[str, Any]:
-    """The caption-length curve, and the untrained-features baseline where the towers are frozen."""
-    extras: dict[str, Any] = {"caption_words": caption_length_curve(trainee.model, trainee.test, 256, device,
-                                                                    config.seed, gallery=gallery)}
+    """The caption-length curve (where the test items have captions), and the untrained-features baseline where
+    the towers are frozen."""
+    extras: dict[str, Any] = {}
+    if has_captions(trainee.test):
+        extras["caption_words"] = caption_length_curve(trainee.model, trainee.test, 256, device, config.seed,
+                                                       gallery=gallery)
     if trainee.features is not None:
         extras["untrained"] = untrained(trainee)
         extras["features_computed"] = trainee.features.computed

@@ -99,11 +99,12 @@ class SearchResult:
     timings: Timings = field(default_factory=Timings)
     unknown_words: list[str] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)
+    model_reads_text: bool = True  # False: the run's catalogue had no caption to train on (LoadedRun.reads_text)
 
     @property
     def text_understood(self) -> bool | None:
-        """None without a caption; False when the model reads no word of it."""
-        return None if self.text is None else reads_a_word(self.text, self.unknown_words)
+        """None without a caption; False when the model reads no word of it, or learned no words at all."""
+        return None if self.text is None else self.model_reads_text and reads_a_word(self.text, self.unknown_words)
 
     @property
     def reading(self) -> str | None:
@@ -124,7 +125,11 @@ class SearchResult:
             found.append(f"{unscored} of {len(self.hits)} results have no score (null): the index or the query "
                          "holds values that are not finite numbers (NaN); rebuild the index with `sbkit index build`")
         advice = "describe the item in words like the catalogue's, e.g. \"a long red trouser\""
-        if self.text_understood is False:
+        if self.text is not None and not self.model_reads_text:
+            found.insert(0, f"the caption {self.text!r} is left out: this run's model learned no words (its catalogue "
+                            "had no captions or category folders to train on), so the ranking comes from the sketch "
+                            "alone")
+        elif self.text_understood is False:
             effect = "the ranking comes from the sketch alone" if self.sketch is not None else (
                 "the results may have nothing to do with it")
             found.insert(0, f"the model knows no word of the caption {self.text!r}, so {effect}; {advice}")
@@ -257,7 +262,8 @@ class Retriever:
 
         Raises:
             DataError: a missing input for the mode, a bad mode or k, a caption that is not a str or is over
-                the length limit, or a drawing that cannot be read or holds no strokes.
+                the length limit, a caption alone for a model that learned no words (:attr:`LoadedRun.reads_text`),
+                or a drawing that cannot be read or holds no strokes.
             ShapeError: a drawing array of the wrong shape, or pixels that are not finite numbers.
         """
         check_query_text(text)
@@ -282,8 +288,13 @@ class Retriever:
         start = time.perf_counter()
         if query_text is not None and not exact_text:
             query_text, corrections = self.read_caption(query_text)
+        check(query_text is None or prepared is not None or self.run.reads_text,
+              f"this run's model ({self.run.run_dir}) learned no words: its catalogue had no captions or category "
+              "folders to train on, so it cannot search by a caption alone; search with a drawing (--sketch), or "
+              "train on a catalogue with captions", DataError)
         unknown = [] if query_text is None else self.unread_words(query_text)
-        ignored = query_text is not None and prepared is not None and not reads_a_word(query_text, unknown)
+        ignored = query_text is not None and prepared is not None and (
+            not self.run.reads_text or not reads_a_word(query_text, unknown))
         vector = self.embed(prepared, None if ignored else query_text)  # a caption read not at all only adds noise
         timings.encode = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
@@ -291,7 +302,8 @@ class Retriever:
         hits = [self._hit(rank, item_id, score) for rank, (item_id, score) in
                 enumerate(zip(ids[0], scores[0].tolist()), 1)]
         timings.search = (time.perf_counter() - start) * 1000
-        return SearchResult(prepared, query_text, hits, "sketch" if ignored else mode, timings, unknown, corrections)
+        return SearchResult(prepared, query_text, hits, "sketch" if ignored else mode, timings, unknown, corrections,
+                            self.run.reads_text)
 
     def read_caption(self, text: str) -> tuple[str, dict[str, str]]:
         """``text`` as search reads it by default: typos and plurals as the gallery's words, then garment words

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 
 from sbkit.components import Index
 from sbkit.config import RunConfig
@@ -23,6 +24,7 @@ MODEL_DIR = "model"
 INDEX_DIR = "index"
 INDEX_MANIFEST = "manifest.json"
 MODEL_RECORD = "files.json"  # in model/: size and SHA-256 of every file the run wrote there
+TRAINED_TEXT = "trained_text"  # weights metadata: "false" when the run had no caption to train its text side on
 HOW = "a run folder is made by `sbkit run --out DIR` (or sbkit.run(out=DIR))"
 
 
@@ -48,15 +50,23 @@ class LoadedRun:
             self._model_hash = file_sha256(self.model_dir / WEIGHTS)
         return self._model_hash
 
+    @cached_property
+    def reads_text(self) -> bool:
+        """Whether the model learned to read captions: False when its catalogue had none to train on."""
+        with safe_open(self.model_dir / WEIGHTS, framework="pt") as weights:
+            return (weights.metadata() or {}).get(TRAINED_TEXT) != "false"
 
-def save_run_model(model: RetrievalModel, run_dir: Path) -> None:
+
+def save_run_model(model: RetrievalModel, run_dir: Path, trained_text: bool = True) -> None:
     """Save the trained model into ``run_dir/model`` and record each file's size and SHA-256 beside it.
 
     :func:`load_run` checks every file against that record, so a changed or damaged model is refused
-    instead of giving slightly different scores.
+    instead of giving slightly different scores. ``trained_text=False`` (the catalogue had no caption to train
+    on) is written into the weights' metadata, so search knows the model reads no caption
+    (:attr:`LoadedRun.reads_text`).
     """
     folder = Path(run_dir) / MODEL_DIR
-    model.save(folder)
+    model.save(folder, metadata=None if trained_text else {TRAINED_TEXT: "false"})
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MODEL_RECORD
                    and not p.name.startswith("."))
     record = {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in files}

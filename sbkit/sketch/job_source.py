@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue
+from sbkit.data.image_folder import IMAGE_SUFFIXES, scan_images
 from sbkit.data.sources import ParquetCell, TarMember
 from sbkit.errors import DataError
 
-IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})
 JOB_FILES: tuple[str, ...] = ("manifest.jsonl", "skipped.jsonl", "job.json", "job.lock")
 SKETCH_DIR = "sketches"
 _UNSAFE = re.compile(r"[\x00-\x1f\\:*?\"<>|]")
@@ -74,40 +74,19 @@ def _skip_suffix(item_id: str, path: str) -> SkippedInput:
 
 
 def scan_folder(root: Path, exclude: list[Path]) -> tuple[list[tuple[str, str]], list[SkippedInput]]:
-    """Every file under ``root`` as ``(id, absolute path)``, ids from relative paths without suffix, sorted.
-
-    Hidden files and folders, the paths in ``exclude`` and sub-folders that hold a sketchify job (a
-    ``job.json``, e.g. one written there before sbkit refused an OUT inside SOURCE) are left out silently, so
-    sketches are never sketched again as photos; files whose suffix is not an image's are listed as skipped.
-    """
-    top = os.path.abspath(root)
-    excluded = {os.path.normcase(os.path.abspath(p)) for p in exclude}
-    found: list[tuple[str, str]] = []
-    skipped: list[SkippedInput] = []
-    for folder, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and os.path.normcase(os.path.join(folder, d)) not in excluded
-                         and not os.path.isfile(os.path.join(folder, d, "job.json")))
-        prefix = os.path.relpath(folder, top).replace(os.sep, "/") + "/" if folder != top else ""
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            if name.startswith(".") or (excluded and os.path.normcase(path) in excluded):
-                continue
-            stem, suffix = os.path.splitext(name)
-            item_id = prefix + stem
-            if suffix.lower() in IMAGE_SUFFIXES:
-                found.append((item_id, path))
-            else:
-                skipped.append(_skip_suffix(item_id, path))
-    return found, skipped
+    """Every image under ``root`` as ``(id, absolute path)`` (:func:`sbkit.data.image_folder.scan_images`), and
+    the other files as skipped inputs."""
+    images, others = scan_images(root, exclude)
+    return images, [_skip_suffix(item_id, path) for item_id, path in others]
 
 
 def _catalogue(source: str, root: Path | None) -> Catalogue | None:
-    """The catalogue ``source`` names, or None for a folder in no known layout (a plain folder of images)."""
+    """The catalogue ``source`` names, or None for a folder in no known layout or a plain folder of images."""
     from sbkit.data.adapters.detect import detect_layout
+    from sbkit.data.folder import find_caption_file
     from sbkit.data.resolve import resolve_catalogue
 
-    if root is not None and detect_layout(root) is None:
+    if root is not None and detect_layout(root) in (None, "folder") and find_caption_file(root) is None:
         return None
     return resolve_catalogue(source)
 

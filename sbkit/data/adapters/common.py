@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sbkit.data.image_folder import IMAGE_SUFFIXES
 from sbkit.errors import DataError
 from sbkit.io import cache_root
 
-IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 
 
 def cache_dir(dataset: str, source: Path, cache: Path | None = None) -> Path:

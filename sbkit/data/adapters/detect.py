@@ -7,10 +7,12 @@ from pathlib import Path
 from sbkit.data.adapters import fashioniq, qmul, sketchy
 from sbkit.data.adapters.fashiongen import H5_SUFFIXES
 from sbkit.data.folder import CAPTION_FILES
+from sbkit.data.image_folder import holds_images
 
 # Dataset name -> what identifies its layout, in the order they are tried.
 LAYOUTS: dict[str, str] = {
-    "folder": "a folder with captions.csv or captions.jsonl",
+    "folder": "a folder with captions.csv or captions.jsonl, or any other folder of images (subfolders as "
+              "categories, no captions)",
     "fashiongen": "an .h5 file, or a folder of fashiongen_*.h5 files",
     "fashioniq": "captions/ or json/ with cap.<category>.<split>.json",
     "deepfashion-mm": "images/ plus captions.json",
@@ -39,7 +41,8 @@ def _shard_layout(path: Path) -> str | None:
 
 
 def detect_layout(path: str | Path) -> str | None:
-    """The name of the dataset whose layout ``path`` holds (a key of :data:`LAYOUTS`), or None."""
+    """The name of the dataset whose layout ``path`` holds (a key of :data:`LAYOUTS`), or None. A folder of
+    images in none of the public layouts is a ``folder`` catalogue without captions."""
     path = Path(path).expanduser()
     if _is_fashiongen(path):
         return "fashiongen"
@@ -60,6 +63,8 @@ def detect_layout(path: str | Path) -> str | None:
         return "sketchy"
     if qmul.find_layout(path) is not None:
         return "shoe-v2"
+    if holds_images(path):
+        return "folder"
     return None
 
 

@@ -1,0 +1,57 @@
+"""A plain folder of images (no caption file) is a catalogue: every image an item, subfolders as categories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sbkit.data.adapters.detect import detect_layout
+from sbkit.data.resolve import resolve_catalogue
+from sbkit.errors import DataError
+
+
+def _photo(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((8, 8, 3), 200, np.uint8)).save(path)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_every_image_is_an_item_and_its_subfolder_its_category(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    for name in ("bags/b1.png", "bags/b2.jpg", "shoes/boots/s1.png", "loose.png", ".hidden.png",
+                 ".thumbs/t.png"):
+        _photo(root / name)
+    (root / "notes.txt").write_text("prices")
+    before = _files(root)
+
+    catalogue = resolve_catalogue(str(root))
+
+    found = {item.id: item for item in catalogue.items}
+    assert sorted(found) == ["bags/b1", "bags/b2", "loose", "shoes/boots/s1"]
+    assert {i: item.category for i, item in found.items()} == {"bags/b1": "bags", "bags/b2": "bags", "loose": None,
+                                                               "shoes/boots/s1": "shoes"}
+    assert all(item.caption == "" for item in catalogue.items)
+    assert found["bags/b2"].image == root / "bags" / "b2.jpg"
+    assert {item.split for item in catalogue.items} <= {"train", "val", "test"}
+    assert [(Path(s.source).name, s.kind) for s in catalogue.skipped] == [("notes.txt", "not_an_image")]
+    assert "suffix is not an image type" in catalogue.skipped[0].reason
+    assert _files(root) == before  # read only: nothing written into the user's folder
+
+
+def test_the_layout_is_detected_only_where_images_are_and_no_other_layout_fits(tmp_path: Path) -> None:
+    _photo(tmp_path / "plain" / "deep" / "down" / "a.webp")
+    assert detect_layout(tmp_path / "plain") == "folder"
+    _photo(tmp_path / "sketchy" / "256x256" / "photo" / "tx_000000000000" / "cat" / "n1.jpg")
+    (tmp_path / "sketchy" / "256x256" / "sketch" / "tx_000000000000" / "cat").mkdir(parents=True)
+    assert detect_layout(tmp_path / "sketchy") == "sketchy"
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "a.txt").write_text("x")
+    assert detect_layout(tmp_path / "texts") is None
+    with pytest.raises(DataError, match="not a layout sbkit knows.*give a folder that holds them"):
+        resolve_catalogue(str(tmp_path / "texts"))
