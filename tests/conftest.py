@@ -62,6 +62,8 @@ def fresh_plugins():
 # The tiny run's components and training, pinned so tests do not follow changes of the defaults.
 TINY_MODEL = {"sketchifier": "canny-clahe", "fuser": "concat", "augment": 0.5, "caption_augment": 0.0,
               "every_mode": False, "holdout": "", "sketch_text_positives": 0.0}
+TINY_RUN = {"image_size": 32, "epochs": 1, "batch_size": 32, "encoder": {"name": "small", "dim": 32, "width": 8},
+            "device": "cpu", **TINY_MODEL}
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +73,46 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.getbasetemp() / "sbkit-tiny-run"
     if not (folder / "report.md").is_file():
-        sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, image_size=32, epochs=1, batch_size=32,
-                  encoder={"name": "small", "dim": 32, "width": 8}, device="cpu", out=str(folder), **TINY_MODEL)
+        sbkit.run(data={"name": "demo", "size": 60, "image_size": 64}, out=str(folder), **TINY_RUN)
     return folder
+
+
+def _photo_folder(root: Path, by_category: bool) -> Path:
+    """The tiny demo's photos copied into a plain folder with no caption file, in category subfolders or flat."""
+    import shutil
+
+    from sbkit.data.resolve import resolve_catalogue
+
+    for item in resolve_catalogue("demo", {"size": 60, "image_size": 64}).items:
+        target = root / (f"{item.category}s/{item.id}.png" if by_category else f"{item.id}.png")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(item.image, target)
+    return root
+
+
+@pytest.fixture(scope="session")
+def wordless_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny run on a flat folder of photos: no captions and no category folders, so its model learned no words
+    (its photos are in ``photos/`` beside it)."""
+    import sbkit
+
+    base = tmp_path_factory.getbasetemp() / "sbkit-wordless"
+    if not (base / "run" / "report.md").is_file():
+        data = _photo_folder(base / "photos", by_category=False)
+        sbkit.run(data=str(data), out=str(base / "run"), **{**TINY_RUN, "caption_augment": 0.5})
+    return base / "run"
+
+
+@pytest.fixture
+def photo_folder():
+    """``photo_folder(root, by_category)``: the tiny demo's photos copied into a plain folder with no caption file."""
+    return _photo_folder
+
+
+@pytest.fixture
+def tiny_run_settings() -> dict:
+    """The tiny run's settings as ``sbkit.run`` keywords (data and out left to the test)."""
+    return dict(TINY_RUN)
 
 
 @pytest.fixture(scope="module")

@@ -290,8 +290,8 @@ class Retriever:
             query_text, corrections = self.read_caption(query_text)
         check(query_text is None or prepared is not None or self.run.reads_text,
               f"this run's model ({self.run.run_dir}) learned no words: its catalogue had no captions or category "
-              "folders to train on, so it cannot search by a caption alone; search with a drawing (--sketch), or "
-              "train on a catalogue with captions", DataError)
+              "folders to train on, so it cannot search by a caption alone; search with a drawing, or train on "
+              "a catalogue with captions", DataError)
         unknown = [] if query_text is None else self.unread_words(query_text)
         ignored = query_text is not None and prepared is not None and (
             not self.run.reads_text or not reads_a_word(query_text, unknown))
@@ -342,7 +342,7 @@ class Retriever:
             "gallery": {"size": len(self.index),
                         "sources": [] if self.gallery is None else [s.label() for s in self.gallery.sources],
                         "problems": [] if self.gallery is None else list(self.gallery.problems)},
-            "modes": list(MODES),
+            "modes": list(MODES) if self.run.reads_text else ["sketch"],
         }
 
     def _decode(self, sketch: Drawing) -> np.ndarray:

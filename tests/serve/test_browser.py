@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -51,11 +53,10 @@ def get_json(url: str) -> dict:
         return json.loads(response.read())
 
 
-@pytest.fixture(scope="module")
-def server(run_dir: Path, tmp_path_factory):
-    """`sbkit serve RUN_DIR` as a subprocess on a free port; its address."""
+@contextmanager
+def serving(run_dir: Path, log: Path) -> Iterator[str]:
+    """`sbkit serve RUN_DIR` as a subprocess on a free port; its address while the block runs."""
     port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "server.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "sbkit", "serve", str(run_dir), "--port", str(port),
@@ -79,6 +80,13 @@ def server(run_dir: Path, tmp_path_factory):
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(run_dir: Path, tmp_path_factory):
+    """`sbkit serve` on the session's tiny run."""
+    with serving(run_dir, tmp_path_factory.mktemp("serve") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +236,16 @@ def test_the_page_fits_a_phone(server, browser):
     wait_for_search_after(page, 0)
     assert page.locator("#results li").count() == 12
     page.close()
+
+
+def test_a_model_that_learned_no_words_gets_a_page_for_drawings_only(wordless_run, browser, tmp_path):
+    with serving(wordless_run, tmp_path / "server.log") as url:
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.wait_for_function("() => document.querySelector('#info').textContent.includes('drawings only')")
+        assert not page.is_visible("#caption") and not page.is_visible("#modes")
+        stroke(page, [(0.35, 0.15), (0.3, 0.5), (0.25, 0.9)])
+        wait_for_search_after(page, 0)
+        assert page.get_attribute("#results", "data-mode") == "sketch"
+        assert page.locator("#results li").count() > 0
+        page.close()

@@ -276,6 +276,12 @@ async function start() {
     const info = await (await fetch("/api/info")).json();
     document.getElementById("info").textContent =
       `${info.gallery.size} items · ${info.model.encoder} + ${info.model.fuser} · sbkit ${info.sbkit}`;
+    if (!info.modes.includes("text")) {  // a model that learned no words: drawings only
+      document.querySelector("input[name=mode][value=sketch]").checked = true;
+      caption.hidden = true;
+      document.getElementById("modes").hidden = true;
+      document.getElementById("info").textContent += " · drawings only (this model learned no words)";
+    }
   } catch (err) {
     document.getElementById("info").textContent = "the server did not answer /api/info";
   }
