@@ -23,6 +23,11 @@ def is_image(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES
 
 
+def not_an_image(path: str) -> str:
+    """Why a file is not read as a photo: its suffix."""
+    return f"{os.path.splitext(path)[1] or 'no'} suffix is not an image type ({', '.join(sorted(IMAGE_SUFFIXES))})"
+
+
 def _walk(top: str, excluded: set[str]) -> Iterable[tuple[str, list[str]]]:
     """(folder, its file names), sorted, leaving out hidden names, ``excluded`` paths and folders holding a
     sketchify job (``job.json``), so sketches written into the folder are never read back as photos."""
@@ -65,6 +70,5 @@ def read_image_folder(root: Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
     items = [CatalogueItem(id=item_id, image=Path(path), caption="", split="",
                            category=item_id.split("/", 1)[0] if "/" in item_id else None)
              for item_id, path in images]
-    skipped = [Skipped(path, f"{os.path.splitext(path)[1] or 'no'} suffix is not an image type "
-                             f"({', '.join(sorted(IMAGE_SUFFIXES))})", why.NOT_AN_IMAGE) for _, path in others]
+    skipped = [Skipped(path, not_an_image(path), why.NOT_AN_IMAGE) for _, path in others]
     return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue
-from sbkit.data.image_folder import IMAGE_SUFFIXES, scan_images
+from sbkit.data.image_folder import IMAGE_SUFFIXES, not_an_image, scan_images
 from sbkit.data.sources import ParquetCell, TarMember
 from sbkit.errors import DataError
 
@@ -68,9 +68,7 @@ def sketch_relpath(item_id: str) -> str:
 
 
 def _skip_suffix(item_id: str, path: str) -> SkippedInput:
-    suffix = os.path.splitext(path)[1] or "no"
-    return SkippedInput(item_id, path, why.NOT_AN_IMAGE,
-                        f"{path}: {suffix} suffix is not an image type ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return SkippedInput(item_id, path, why.NOT_AN_IMAGE, f"{path}: {not_an_image(path)}")
 
 
 def scan_folder(root: Path, exclude: list[Path]) -> tuple[list[tuple[str, str]], list[SkippedInput]]:
