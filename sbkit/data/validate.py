@@ -65,6 +65,7 @@ SEVERITY: dict[str, Severity] = {
     "too_large": "item",
     "unsupported_mode": "item",
     "empty_caption": "warning",
+    "no_captions": "warning",
     "duplicate_image": "warning",
     "missing_sketch": "warning",
     "unreadable_sketch": "warning",
@@ -284,11 +285,23 @@ def validate_catalogue(catalogue: Catalogue, check_images: bool = True, max_pixe
         use_cache: reuse the results of files unchanged since an earlier check (:class:`CheckCache`).
     """
     report, per_item = _inspect(catalogue, check_images, max_pixels, min_side, workers, use_cache)
+    _one_line_for_no_captions(report, catalogue)
     if not report.fatal:  # usable items exist: are there enough of them for a run?
         shortfall = run_shortfall(item for i, item in enumerate(catalogue.items) if not _dropped(per_item.get(i, [])))
         if shortfall:
             report.problems.append(Problem("too_few_items", shortfall, path=str(catalogue.root)))
     return report
+
+
+def _one_line_for_no_captions(report: ValidationReport, catalogue: Catalogue) -> None:
+    """A catalogue where no item has a caption (a plain folder of images) gets one ``no_captions`` warning instead
+    of an ``empty_caption`` per item."""
+    if not catalogue.items or any(item.caption.strip() for item in catalogue.items):
+        return
+    report.problems = [p for p in report.problems if p.kind != "empty_caption"]
+    report.problems.append(Problem("no_captions", f"none of the {len(catalogue.items)} items has a caption (a plain "
+                                   "folder of images?): sketch search works; text and sketch+text queries need "
+                                   "captions, so runs measure sketch queries only", path=str(catalogue.root)))
 
 
 def run_shortfall(items: Iterable[CatalogueItem]) -> str | None:

@@ -13,9 +13,9 @@ from sbkit.data.resolve import resolve_catalogue
 from sbkit.errors import DataError
 
 
-def _photo(path: Path) -> None:
+def _photo(path: Path, shade: int = 200) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.full((8, 8, 3), 200, np.uint8)).save(path)
+    Image.fromarray(np.full((8, 8, 3), shade, np.uint8)).save(path)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -55,3 +55,13 @@ def test_the_layout_is_detected_only_where_images_are_and_no_other_layout_fits(t
     assert detect_layout(tmp_path / "texts") is None
     with pytest.raises(DataError, match="not a layout sbkit knows.*give a folder that holds them"):
         resolve_catalogue(str(tmp_path / "texts"))
+
+
+def test_validation_says_once_that_no_item_has_a_caption(tmp_path: Path) -> None:
+    from sbkit.data.validate import validate_catalogue
+
+    for index in range(4):
+        _photo(tmp_path / "shop" / f"p{index}.png", shade=50 * index)
+    report = validate_catalogue(resolve_catalogue(str(tmp_path / "shop")), use_cache=False)
+    assert [p.kind for p in report.problems] == ["no_captions"]
+    assert "none of the 4 items has a caption" in report.problems[0].reason and not report.fatal
