@@ -235,7 +235,7 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
     caption_file = find_caption_file(root)
     if caption_file is None:
         if holds_images(root):
-            return read_image_folder(root, fractions, seed)
+            return read_image_folder(root, fractions, seed, allow_outside)
         raise DataError(f"{root}: no image and no captions.csv or captions.jsonl; give a folder of images, or add "
                         "a caption file with the columns id,image,caption (see docs/data.md)")
     rows = _csv_rows(caption_file) if caption_file.suffix == ".csv" else _jsonl_rows(caption_file)

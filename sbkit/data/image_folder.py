@@ -1,4 +1,4 @@
-"""A plain folder of images: every image under it is an item, and the subfolder it lies in is its category.
+"""A plain folder of images: every image under it is an item, and the top subfolder it lies in is its category.
 
 This is the layout of a shop's photo export or of torchvision's ``ImageFolder`` (``bags/001.jpg``,
 ``shoes/red-boot.png``). The items have no captions; sketch search needs none, and a run's text model still
@@ -14,6 +14,7 @@ from pathlib import Path
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.splits import DEFAULT_FRACTIONS, assign_splits
+from sbkit.paths import OutsideFolderError, path_in_folder
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 
@@ -63,12 +64,21 @@ def holds_images(root: Path) -> bool:
     return any(is_image(name) for _, files in _walk(os.path.abspath(root), set()) for name in files)
 
 
-def read_image_folder(root: Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0) -> Catalogue:
+def read_image_folder(root: Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0,
+                      allow_outside: bool = False) -> Catalogue:
     """The images under ``root`` as a catalogue with empty captions; an image in a subfolder has the top
-    subfolder's name as its category. Other files are listed as skipped; splits come from :func:`assign_splits`."""
+    subfolder's name as its category. Other files are listed as skipped, and so are links to images outside
+    the folder unless ``allow_outside`` (:func:`sbkit.paths.path_in_folder`); splits come from
+    :func:`assign_splits`."""
     images, others = scan_images(root)
-    items = [CatalogueItem(id=item_id, image=Path(path), caption="", split="",
-                           category=item_id.split("/", 1)[0] if "/" in item_id else None)
-             for item_id, path in images]
+    items: list[CatalogueItem] = []
     skipped = [Skipped(path, not_an_image(path), why.NOT_AN_IMAGE) for _, path in others]
+    for item_id, path in images:
+        try:
+            image = path_in_folder(root, os.path.relpath(path, root), allow_outside, "image path")
+        except OutsideFolderError as exc:
+            skipped.append(Skipped(path, str(exc)))
+            continue
+        items.append(CatalogueItem(id=item_id, image=image, caption="", split="",
+                                   category=item_id.split("/", 1)[0] if "/" in item_id else None))
     return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

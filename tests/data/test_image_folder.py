@@ -65,3 +65,14 @@ def test_validation_says_once_that_no_item_has_a_caption(tmp_path: Path) -> None
     report = validate_catalogue(resolve_catalogue(str(tmp_path / "shop")), use_cache=False)
     assert [p.kind for p in report.problems] == ["no_captions"]
     assert "none of the 4 items has a caption" in report.problems[0].reason and not report.fatal
+
+
+def test_a_link_to_an_image_outside_the_folder_is_skipped_unless_allowed(tmp_path: Path) -> None:
+    _photo(tmp_path / "elsewhere" / "secret.png")
+    _photo(tmp_path / "shop" / "bags" / "b1.png")
+    (tmp_path / "shop" / "bags" / "link.png").symlink_to(tmp_path / "elsewhere" / "secret.png")
+    catalogue = resolve_catalogue(str(tmp_path / "shop"))
+    assert [item.id for item in catalogue.items] == ["bags/b1"]
+    assert "leads outside the catalogue folder" in catalogue.skipped[0].reason
+    allowed = resolve_catalogue(str(tmp_path / "shop"), {"allow_outside": True})
+    assert [item.id for item in allowed.items] == ["bags/b1", "bags/link"]
