@@ -1,4 +1,5 @@
-"""Reading images safely: any mode to RGB uint8, transparency onto white, and a guard against huge images."""
+"""Reading images safely: upright as a viewer shows them, any mode to RGB uint8, transparency onto white, and a
+guard against huge images."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.sources import ImageSource, as_source, open_binary
@@ -16,6 +17,7 @@ from sbkit.errors import DataError
 MAX_PIXELS = 64_000_000  # about 8000 x 8000; larger files are refused before decoding
 MIN_SIDE = 8
 SKETCH_RESOLUTION = 256  # photos are sketchified at up to this size, then normalised down
+EXIF_ORIENTATION = 0x0112
 
 
 class ImageError(DataError):
@@ -30,6 +32,20 @@ def too_large(path: ImageSource, max_pixels: int, size: str) -> ImageError:
     """The error for an image over the pixel limit (``size``: ``WxH``, or PIL's decompression-bomb words)."""
     return ImageError(f"{path}: {size} is larger than the {max_pixels:,}-pixel limit (refused before decoding)",
                       why.TOO_LARGE)
+
+
+def upright(img: Image.Image) -> Image.Image:
+    """``img`` turned as its EXIF orientation says, as image viewers and browsers show it; unchanged without one.
+
+    Phones store a photo as the sensor saw it and record the turn in EXIF, so a drawing photographed upright on
+    paper is stored sideways. A damaged EXIF block is ignored, as viewers ignore it.
+    """
+    try:
+        if img.getexif().get(EXIF_ORIENTATION, 1) in (0, 1):
+            return img
+        return ImageOps.exif_transpose(img)
+    except (OSError, ValueError, TypeError, KeyError, SyntaxError):
+        return img
 
 
 def to_rgb(img: Image.Image) -> Image.Image:
@@ -91,7 +107,7 @@ def read_image(path: str | Path | ImageSource, max_pixels: int = MAX_PIXELS,
                 if min(width, height) < min_side:
                     raise ImageError(f"{path}: {width}x{height} is smaller than {min_side} px on a side", why.TOO_SMALL)
                 img.load()
-                return np.ascontiguousarray(np.asarray(to_rgb(img), dtype=np.uint8))
+                return np.ascontiguousarray(np.asarray(to_rgb(upright(img)), dtype=np.uint8))
     except DataError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -114,7 +130,8 @@ def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
     if not path.is_file():
         raise absent_image(path)
     try:
-        with open_binary(path) as handle, Image.open(handle) as img:
+        with open_binary(path) as handle, Image.open(handle) as opened:
+            img = upright(opened)
             if img.mode in ("RGBA", "LA"):
                 alpha = np.asarray(img.getchannel("A"), dtype=np.uint8)
                 gray = np.asarray(img.convert("L"), dtype=np.uint8)

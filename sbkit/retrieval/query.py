@@ -39,7 +39,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from sbkit.data.images import MAX_PIXELS, absent_reason, border_pixels, to_rgb
+from sbkit.data.images import MAX_PIXELS, absent_reason, border_pixels, to_rgb, upright
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.retrieval.areas import outline_areas
 from sbkit.retrieval.dotted import erase_grid_dots
@@ -69,7 +69,9 @@ class DrawingTooLarge(DataError):
 
 
 def drawing_pixels(img: Image.Image) -> np.ndarray:
-    """A PIL image of any mode as (H, W) uint8 gray, or (H, W, 4) RGBA uint8 when it has transparency."""
+    """A PIL image of any mode, turned upright by its EXIF orientation (a phone photo of a drawing), as (H, W)
+    uint8 gray, or (H, W, 4) RGBA uint8 when it has transparency."""
+    img = upright(img)
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         return np.ascontiguousarray(np.asarray(img.convert("RGBA"), dtype=np.uint8))
     img.load()

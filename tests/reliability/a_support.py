@@ -72,6 +72,10 @@ def drawing_files(folder: Path) -> dict[str, Path]:
     save("webp.webp", Image.fromarray(rgb), quality=90)
     save("tiff.tif", Image.fromarray(rgb))
     save("bmp.bmp", Image.fromarray(rgb))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # a phone's portrait photo: stored a quarter turn back, shown turned a quarter clockwise
+    save("jpeg-phone-turned.jpg", Image.fromarray(rgb).transpose(Image.Transpose.ROTATE_90), quality=90,
+         exif=exif.tobytes())
     save("white-on-black.png", Image.fromarray(255 - gray))
     save("light-pencil.jpg", Image.fromarray(np.where(ink, 210, 246).astype(np.uint8)), quality=90)
     save("yellow-pen.png", Image.fromarray(np.where(ink[..., None], (245, 215, 40), 255).astype(np.uint8)))

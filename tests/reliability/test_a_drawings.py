@@ -15,7 +15,8 @@ from sbkit.retrieval.query import load_query
 
 FORMATS = ["png-1bit", "png-8bit-grey", "png-16bit", "png-rgb", "png-rgba-alpha-strokes",
            "png-rgba-transparent-ground", "png-palette", "png-palette-transparent", "jpeg-rgb", "jpeg-grey",
-           "jpeg-cmyk", "gif", "webp", "tiff", "bmp", "white-on-black", "light-pencil", "yellow-pen"]
+           "jpeg-cmyk", "jpeg-phone-turned", "gif", "webp", "tiff", "bmp", "white-on-black", "light-pencil",
+           "yellow-pen"]
 BAD = ["truncated-png", "truncated-jpeg", "zero-bytes", "text-renamed-png", "1-pixel", "bomb-10000x10000",
        "bomb-20000x20000"]
 
@@ -34,6 +35,8 @@ def test_every_format_class_is_written_as_named(drawings: dict[str, Path]):
     modes = {name: Image.open(path).mode for name, path in drawings.items()}
     assert modes["png-1bit"] == "1" and modes["png-16bit"].startswith("I") and modes["jpeg-cmyk"] == "CMYK"
     assert modes["png-palette"] == "P" and modes["png-rgba-alpha-strokes"] == "RGBA" and modes["jpeg-grey"] == "L"
+    turned = Image.open(drawings["jpeg-phone-turned"])
+    assert turned.size == Image.open(drawings["png-8bit-grey"]).size[::-1] and turned.getexif()[0x0112] == 6
 
 
 @pytest.mark.parametrize("name", FORMATS)
