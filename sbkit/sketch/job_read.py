@@ -3,7 +3,8 @@
 Plain 8-bit RGB or grey JPEG and PNG files (nearly every product photo) are decoded by OpenCV, which
 is about twice as fast as PIL. Their headers are parsed first, so the size limits are still checked
 before decoding; any file whose header says anything else (16-bit, palette, transparency, CMYK, a
-missing end marker, another format) goes through ``read_image`` itself.
+missing end marker, another format, an EXIF orientation that turns the picture) goes through ``read_image``
+itself, which turns it upright.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
-from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image
+from sbkit.data.images import EXIF_ORIENTATION, MAX_PIXELS, MIN_SIDE, read_image
 from sbkit.data.sources import as_source
 from sbkit.sketch.edges import to_gray
 
@@ -22,13 +24,26 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 _JPEG_SOF = {0xC0, 0xC1, 0xC2}  # baseline, extended and progressive Huffman frames
 _JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8)}
-# EXIF orientation is ignored, as PIL's plain decode (and so read_image) ignores it.
+# Pictures that EXIF turns never reach OpenCV (read_image turns them), so its own turning is kept off.
 _RGB_FLAGS = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION  # RGB straight from the decoder
 _GRAY_FLAGS = cv2.IMREAD_GRAYSCALE | cv2.IMREAD_IGNORE_ORIENTATION  # a JPEG's luma plane, no colour work
 
 
+def _turned(exif_segment: bytes) -> bool:
+    """Whether a JPEG's APP1 payload is EXIF whose orientation turns or flips the picture."""
+    if not exif_segment.startswith(b"Exif\x00\x00"):
+        return False
+    exif = Image.Exif()
+    try:
+        exif.load(exif_segment)
+    except (OSError, ValueError, TypeError, KeyError, SyntaxError, struct.error):
+        return False  # read_image ignores a damaged EXIF block too
+    return exif.get(EXIF_ORIENTATION, 1) not in (0, 1)
+
+
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) of an 8-bit, 1- or 3-channel JPEG with an end marker; None for anything else."""
+    """(width, height) of an 8-bit, 1- or 3-channel JPEG with an end marker and no EXIF turn; None for anything
+    else."""
     if not (data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9")):
         return None
     i, end = 2, len(data) - 9
@@ -44,16 +59,19 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
             continue
         if marker == 0xDA:  # start of scan before any frame header
             return None
+        length = struct.unpack_from(">H", data, i + 2)[0]
+        if marker == 0xE1 and _turned(data[i + 4:i + 2 + length]):
+            return None
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
             precision, height, width, channels = struct.unpack_from(">BHHB", data, i + 4)
             ok = marker in _JPEG_SOF and precision == 8 and channels in (1, 3)
             return (width, height) if ok else None
-        i += 2 + struct.unpack_from(">H", data, i + 2)[0]
+        i += 2 + length
     return None
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) of an 8-bit RGB or grey PNG with no transparency and an end chunk; else None."""
+    """(width, height) of an 8-bit RGB or grey PNG with no transparency, no EXIF and an end chunk; else None."""
     if not (data.startswith(_PNG_SIGNATURE) and data.endswith(_PNG_END) and data[12:16] == b"IHDR"):
         return None
     width, height, depth, colour = struct.unpack_from(">IIBB", data, 16)
@@ -62,7 +80,7 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
     i = 8
     while i + 8 <= len(data):
         length, kind = struct.unpack_from(">I4s", data, i)
-        if kind == b"tRNS":
+        if kind in (b"tRNS", b"eXIf"):
             return None
         if kind == b"IDAT":
             return width, height

@@ -156,7 +156,7 @@ def test_job_skips_bad_inputs_with_reasons_and_leaves_inputs_untouched(photos, t
 def test_modes_are_read_like_read_image(photos, tmp_path):
     """The OpenCV fast path gives read_image's result: same shapes, same pixels up to JPEG decoder rounding."""
     exif = Image.Exif()
-    exif[0x0112] = 6  # "rotate 90": read_image ignores orientation, so the fast path must too
+    exif[0x0112] = 6  # "rotate 90": read_image turns the picture upright, so the fast path must too
     Image.fromarray(_photo(30, 50, 9)).save(photos / "rotated.jpg", exif=exif)
     for name in ("shirt.jpg", "dress.png", "gray.jpg", "deep16.png", "rgba.png", "rotated.jpg"):
         fast, safe = read_photo(photos / name), read_image(photos / name)
@@ -168,7 +168,11 @@ def test_modes_are_read_like_read_image(photos, tmp_path):
     assert read_photo(photos / "rgba.png")[0, 0].tolist() == [255, 255, 255]  # transparency onto white
     assert plain_size((photos / "shirt.jpg").read_bytes()) == (40, 48)
     assert plain_size((photos / "dress.png").read_bytes()) == (56, 40)
-    for name in ("deep16.png", "rgba.png", "truncated-jpg.jpg", "truncated-png.png", "random.jpg"):
+    assert read_photo(photos / "rotated.jpg").shape == (50, 30, 3)  # stored 30 x 50, shown upright
+    exif[0x0112] = 1  # upright already: the fast path keeps it
+    Image.fromarray(_photo(30, 50, 9)).save(photos / "upright.jpg", exif=exif)
+    assert plain_size((photos / "upright.jpg").read_bytes()) == (50, 30)
+    for name in ("deep16.png", "rgba.png", "truncated-jpg.jpg", "truncated-png.png", "random.jpg", "rotated.jpg"):
         assert plain_size((photos / name).read_bytes()) is None, name  # these go through read_image
     with pytest.raises(DataError, match="smaller than"):
         read_photo(photos / "tiny.png")
