@@ -215,7 +215,7 @@ def _run_stages(config: RunConfig, run_dir: Path, resume: bool, catalogue: Catal
         trainee = make_trainee(config, encoder, model, splits)
     with timer.stage("train"):
         history = train(trainee, loss, options, device, run_dir / "checkpoint", resume)
-        save_run_model(model, run_dir, trainee.trains_text)
+        save_run_model(model, run_dir, trainee.words)
 
     test = splits["test"]
     with timer.stage("index and evaluate"):

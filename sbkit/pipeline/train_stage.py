@@ -96,7 +96,7 @@ def _train(config: RunConfig, saved: RunConfig | None, resume: bool, force: bool
             with timer.stage("train"):
                 history = train(trainee, loss, options, device, run_dir / "checkpoint", resume)
             model.eval()
-            save_run_model(model, run_dir, trainee.trains_text)
+            save_run_model(model, run_dir, trainee.words)
             result = {"stage": "train", "counts": {name: len(split.items) for name, split in splits.items()},
                       "skipped": len(skipped), "processes": ranks.world, "epochs": len(history),
                       "history": history, "timings": timer.seconds}

@@ -18,6 +18,7 @@ from sbkit.pipeline.checks import caption_length_curve, untrained_metrics
 from sbkit.pipeline.evaluate import evaluate_split, has_captions
 from sbkit.pipeline.frozen import Featurised, featurise
 from sbkit.pipeline.prepare import SplitTensors
+from sbkit.retrieval.run_folder import TrainingWords
 from sbkit.sketch.augment import SketchAugment
 from sbkit.training import RetrievalModel, TrainData, TrainOptions, build_model, fit
 from sbkit.training.captions import CaptionAugment, item_description
@@ -36,7 +37,7 @@ class Trainee:
     val: Split | None
     test: Split | None  # None when only training (``sbkit train``)
     features: Featurised | None = None
-    trains_text: bool = True  # False when no training item has a caption to train on (not even its category)
+    words: TrainingWords | None = None  # the captions and categories its text side trains on
 
 
 def caption_variants(items: list[CatalogueItem], config: RunConfig) -> list[list[str]]:
@@ -60,7 +61,8 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
         rows = torch.tensor([i for i, item in enumerate(train.items) if item.category not in leave_out])
     kept_captions = captions if isinstance(rows, slice) else [captions[i] for i in rows.tolist()]
     kept_items = train.items if isinstance(rows, slice) else [train.items[i] for i in rows.tolist()]
-    trains_text = any(caption.strip() for variants in kept_captions for caption in variants)
+    words = TrainingWords.count((caption for variants in kept_captions for caption in variants),
+                                (item.category for item in kept_items))
     descriptions = ([item_description(item.caption, item.category, item.attributes) for item in kept_items]
                     if config.caption_positives else None)
     if uses_frozen_features(encoder):
@@ -72,14 +74,14 @@ def make_trainee(config: RunConfig, encoder: Encoder, model: RetrievalModel, spl
                                 whole.labels[rows], whole.seed, descriptions=descriptions)
         fit_feature_mix(encoder, data)
         heads = RetrievalModel(FeatureHeads(encoder, features.lookup), model.fuser)
-        return Trainee(heads, data, features.val, features.test, features, trains_text)
+        return Trainee(heads, data, features.val, features.test, features, words)
     transform = SketchAugment(config.augment, seed=config.seed, mirror=config.mirror) if config.augment > 0 else None
     drawings = train.drawings() if config.train_drawings else None
     data = TrainData(images=take(train.images, rows), sketches=take(train.sketches, rows),
                      captions=[c[0] for c in kept_captions], labels=train.labels[rows], sketch_transform=transform,
                      caption_variants=kept_captions, seed=config.seed,
                      drawings=None if drawings is None else drawings.take(rows), descriptions=descriptions)
-    return Trainee(model, data, splits.get("val"), splits.get("test"), trains_text=trains_text)
+    return Trainee(model, data, splits.get("val"), splits.get("test"), words=words)
 
 
 def train(trainee: Trainee, loss: Loss, options: TrainOptions, device: torch.device, out_dir: Path | None,

@@ -210,10 +210,26 @@ class Retriever:
         return self.gallery.get(item_id)
 
     @cached_property
-    def _captions(self) -> list[str]:
+    def _gallery_captions(self) -> list[str]:
         """The captions of the gallery's items."""
         return [] if self.gallery is None else [item.caption for item in self.gallery.items.values()
                                                 if item.caption and item.id in self._ids]
+
+    @cached_property
+    def _reads_toward_training(self) -> bool:
+        """Whether typed captions are read toward the words the run's text side trained on rather than the
+        gallery's: where the gallery has no captions (a plain folder of images), its folder names are not words
+        the model learned, and reading "trouser" as a folder's "trousers" pulled the demo model's trousers from
+        10 of the first 10 to 2."""
+        return not self._gallery_captions and self.run.training_words is not None
+
+    @cached_property
+    def _captions(self) -> list[str]:
+        """The words typed captions are read toward: the gallery's captions, or where it has none, the captions
+        the run trained on (:attr:`LoadedRun.training_words`)."""
+        if self._reads_toward_training:
+            return self.run.training_words.captions  # type: ignore[union-attr]
+        return self._gallery_captions
 
     @cached_property
     def speller(self) -> Speller:
@@ -225,8 +241,11 @@ class Retriever:
     def garment_reader(self) -> GarmentWordReader:
         """Reads a garment word the gallery's captions never use as its word for the same item (built on the first
         caption)."""
-        categories = [] if self.gallery is None else [item.category for item in self.gallery.items.values()
-                                                       if item.category and item.id in self._ids]
+        if self._reads_toward_training:
+            categories = self.run.training_words.categories  # type: ignore[union-attr]
+        else:
+            categories = [] if self.gallery is None else [item.category for item in self.gallery.items.values()
+                                                           if item.category and item.id in self._ids]
         return GarmentWordReader(self._captions, categories)
 
     @cached_property

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +27,8 @@ INDEX_DIR = "index"
 INDEX_MANIFEST = "manifest.json"
 MODEL_RECORD = "files.json"  # in model/: size and SHA-256 of every file the run wrote there
 TRAINED_TEXT = "trained_text"  # weights metadata: "false" when the run had no caption to train its text side on
+WORDS = "words.json"  # in model/: the captions and categories the text side trained on (TrainingWords)
+MAX_WORDS_CAPTIONS = 20_000  # the most used distinct training captions kept in it
 HOW = "a run folder is made by `sbkit run --out DIR` (or sbkit.run(out=DIR))"
 
 
@@ -56,17 +60,50 @@ class LoadedRun:
         with safe_open(self.model_dir / WEIGHTS, framework="pt") as weights:
             return (weights.metadata() or {}).get(TRAINED_TEXT) != "false"
 
+    @cached_property
+    def training_words(self) -> TrainingWords | None:
+        """The words its text side trained on (``model/words.json``); None for a run saved without them."""
+        path = self.model_dir / WORDS
+        if not path.is_file():
+            return None
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+            return TrainingWords([str(c) for c in found["captions"]], [str(c) for c in found["categories"]])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise DataError(f"{path} is damaged; make the run again: {HOW}") from None
 
-def save_run_model(model: RetrievalModel, run_dir: Path, trained_text: bool = True) -> None:
+
+@dataclass
+class TrainingWords:
+    """What a run's text side trained on: its distinct captions (as trained: the caption variants, most used
+    first, at most :data:`MAX_WORDS_CAPTIONS`) and the training items' categories. Search reads a typed caption
+    toward these words where the gallery has no captions of its own (:mod:`sbkit.retrieval.spelling`)."""
+
+    captions: list[str]
+    categories: list[str]
+
+    @classmethod
+    def count(cls, captions: Iterable[str], categories: Iterable[str | None]) -> TrainingWords:
+        """The record of these training captions (repeats counted, empty ones left out) and categories."""
+        used = Counter(caption for caption in captions if caption.strip())
+        return cls([caption for caption, _ in used.most_common(MAX_WORDS_CAPTIONS)],
+                   sorted({category for category in categories if category}))
+
+
+def save_run_model(model: RetrievalModel, run_dir: Path, words: TrainingWords | None = None) -> None:
     """Save the trained model into ``run_dir/model`` and record each file's size and SHA-256 beside it.
 
     :func:`load_run` checks every file against that record, so a changed or damaged model is refused
-    instead of giving slightly different scores. ``trained_text=False`` (the catalogue had no caption to train
-    on) is written into the weights' metadata, so search knows the model reads no caption
-    (:attr:`LoadedRun.reads_text`).
+    instead of giving slightly different scores. ``words`` (what the text side trained on) go into
+    ``model/words.json``; with no caption among them, ``trained_text: false`` goes into the weights' metadata,
+    so search knows the model reads no caption (:attr:`LoadedRun.reads_text`).
     """
     folder = Path(run_dir) / MODEL_DIR
+    trained_text = words is None or bool(words.captions)
     model.save(folder, metadata=None if trained_text else {TRAINED_TEXT: "false"})
+    if words is not None:
+        atomic_write_json(folder / WORDS, {"format": "sbkit-training-words", "version": 1,
+                                           "captions": words.captions, "categories": words.categories})
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MODEL_RECORD
                    and not p.name.startswith("."))
     record = {p.relative_to(folder).as_posix(): {"bytes": p.stat().st_size, "sha256": file_sha256(p)} for p in files}

@@ -44,3 +44,18 @@ def test_category_folders_teach_words_and_the_rows_stay_sketch_only(tmp_path: Pa
     assert retriever.search(text="boots", k=3).mode == "text"
     without_words = sbkit.run(data=str(data), out=str(tmp_path / "bare"), **tiny_run_settings).run_dir
     assert Retriever.from_run(without_words).run.reads_text is False  # no caption variants: no category words
+
+
+def test_a_gallery_without_captions_reads_typed_words_toward_the_runs_own(run_dir: Path, tmp_path: Path,
+                                                                         photo_folder) -> None:
+    from sbkit.retrieval.build import build_index
+    from sbkit.retrieval.gallery import DataSource
+    from sbkit.retrieval.run_folder import load_run
+
+    photos = photo_folder(tmp_path / "photos", by_category=True)  # folders named "boots", "hats", ...
+    build_index(load_run(run_dir), DataSource.of(str(photos)), tmp_path / "index")
+    retriever = Retriever.from_run(run_dir, index=tmp_path / "index")
+    words = retriever.run.training_words
+    assert "boot" in words.categories and any("boot" in caption for caption in words.captions)
+    result = retriever.search(text="a red boot", k=3)
+    assert (result.text, result.corrections) == ("a red boot", {})  # the run learned "boot", not the folder's "boots"
