@@ -33,7 +33,7 @@ def refused(capsys, run: Path, *args: object) -> str:
 
 def test_the_run_records_every_model_file(run_dir: Path):
     record = json.loads((run_dir / "model" / MODEL_RECORD).read_text())
-    assert set(record["files"]) == {"model.safetensors", "vocab.json"}
+    assert set(record["files"]) == {"model.safetensors", "vocab.json", "words.json"}
     assert all(len(entry["sha256"]) == 64 and entry["bytes"] > 0 for entry in record["files"].values())
 
 
@@ -55,6 +55,12 @@ def test_an_edited_vocabulary_is_refused(copied: Path, capsys):
     vocab = copied / "model" / "vocab.json"
     vocab.write_text(vocab.read_text().replace('"red"', '"rex"'))
     assert "model/vocab.json has changed" in refused(capsys, copied)
+
+
+def test_edited_training_words_are_refused(copied: Path, capsys):
+    words = copied / "model" / "words.json"
+    words.write_text(words.read_text().replace('"boot"', '"boots"'))
+    assert "model/words.json has changed" in refused(capsys, copied)
 
 
 def test_a_damaged_record_is_refused(copied: Path, capsys):
