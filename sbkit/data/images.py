@@ -34,6 +34,11 @@ def too_large(path: ImageSource, max_pixels: int, size: str) -> ImageError:
                       why.TOO_LARGE)
 
 
+def turns(exif: Image.Exif) -> bool:
+    """Whether an EXIF block's orientation turns or flips the picture (0, 1 and none leave it as stored)."""
+    return exif.get(EXIF_ORIENTATION, 1) not in (0, 1)
+
+
 def upright(img: Image.Image) -> Image.Image:
     """``img`` turned as its EXIF orientation says, as image viewers and browsers show it; unchanged without one.
 
@@ -41,9 +46,7 @@ def upright(img: Image.Image) -> Image.Image:
     paper is stored sideways. A damaged EXIF block is ignored, as viewers ignore it.
     """
     try:
-        if img.getexif().get(EXIF_ORIENTATION, 1) in (0, 1):
-            return img
-        return ImageOps.exif_transpose(img)
+        return ImageOps.exif_transpose(img) if turns(img.getexif()) else img
     except (OSError, ValueError, TypeError, KeyError, SyntaxError):
         return img
 

@@ -303,14 +303,14 @@ class Retriever:
                 raise DataError(f"{where}{exc}") from None
             timings.normalise = (time.perf_counter() - start) * 1000
         query_text = text if mode != "sketch" else None
-        corrections: dict[str, str] = {}
-        start = time.perf_counter()
-        if query_text is not None and not exact_text:
-            query_text, corrections = self.read_caption(query_text)
         check(query_text is None or prepared is not None or self.run.reads_text,
               f"this run's model ({self.run.run_dir}) learned no words: its catalogue had no captions or category "
               "folders to train on, so it cannot search by a caption alone; search with a drawing, or train on "
               "a catalogue with captions", DataError)
+        corrections: dict[str, str] = {}
+        start = time.perf_counter()
+        if query_text is not None and not exact_text:
+            query_text, corrections = self.read_caption(query_text)
         unknown = [] if query_text is None else self.unread_words(query_text)
         ignored = query_text is not None and prepared is not None and (
             not self.run.reads_text or not reads_a_word(query_text, unknown))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError, safe_open
+from safetensors import SafetensorError
 
 from sbkit.components import Index
 from sbkit.config import RunConfig
@@ -26,7 +26,6 @@ MODEL_DIR = "model"
 INDEX_DIR = "index"
 INDEX_MANIFEST = "manifest.json"
 MODEL_RECORD = "files.json"  # in model/: size and SHA-256 of every file the run wrote there
-TRAINED_TEXT = "trained_text"  # weights metadata: "false" when the run had no caption to train its text side on
 WORDS = "words.json"  # in model/: the captions and categories the text side trained on (TrainingWords)
 MAX_WORDS_CAPTIONS = 20_000  # the most used distinct training captions kept in it
 HOW = "a run folder is made by `sbkit run --out DIR` (or sbkit.run(out=DIR))"
@@ -54,11 +53,12 @@ class LoadedRun:
             self._model_hash = file_sha256(self.model_dir / WEIGHTS)
         return self._model_hash
 
-    @cached_property
+    @property
     def reads_text(self) -> bool:
-        """Whether the model learned to read captions: False when its catalogue had none to train on."""
-        with safe_open(self.model_dir / WEIGHTS, framework="pt") as weights:
-            return (weights.metadata() or {}).get(TRAINED_TEXT) != "false"
+        """Whether the model learned to read captions: False when its catalogue had none to train on (no caption
+        in :attr:`training_words`; a run saved without them counts as reading)."""
+        words = self.training_words
+        return words is None or bool(words.captions)
 
     @cached_property
     def training_words(self) -> TrainingWords | None:
@@ -95,12 +95,11 @@ def save_run_model(model: RetrievalModel, run_dir: Path, words: TrainingWords | 
 
     :func:`load_run` checks every file against that record, so a changed or damaged model is refused
     instead of giving slightly different scores. ``words`` (what the text side trained on) go into
-    ``model/words.json``; with no caption among them, ``trained_text: false`` goes into the weights' metadata,
-    so search knows the model reads no caption (:attr:`LoadedRun.reads_text`).
+    ``model/words.json``, under the same record; with no caption among them, search knows the model reads no
+    caption (:attr:`LoadedRun.reads_text`).
     """
     folder = Path(run_dir) / MODEL_DIR
-    trained_text = words is None or bool(words.captions)
-    model.save(folder, metadata=None if trained_text else {TRAINED_TEXT: "false"})
+    model.save(folder)
     if words is not None:
         atomic_write_json(folder / WORDS, {"format": "sbkit-training-words", "version": 1,
                                            "captions": words.captions, "categories": words.categories})

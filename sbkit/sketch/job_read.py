@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from sbkit.data.images import EXIF_ORIENTATION, MAX_PIXELS, MIN_SIDE, read_image
+from sbkit.data.images import MAX_PIXELS, MIN_SIDE, read_image, turns
 from sbkit.data.sources import as_source
 from sbkit.sketch.edges import to_gray
 
@@ -38,7 +38,7 @@ def _turned(exif_segment: bytes) -> bool:
         exif.load(exif_segment)
     except (OSError, ValueError, TypeError, KeyError, SyntaxError, struct.error):
         return False  # read_image ignores a damaged EXIF block too
-    return exif.get(EXIF_ORIENTATION, 1) not in (0, 1)
+    return turns(exif)
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int] | None:

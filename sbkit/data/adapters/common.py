@@ -12,7 +12,6 @@ from sbkit.errors import DataError
 from sbkit.io import cache_root
 
 
-
 def cache_dir(dataset: str, source: Path, cache: Path | None = None) -> Path:
     """Where files derived from ``source`` go: ``cache`` when given, else one folder per source under
     ``$SBKIT_CACHE`` (default ``~/.cache/sbkit``). The dataset folder itself is never written to."""
