@@ -63,7 +63,8 @@ def validate_command(
 
 def _print_report(report, limit: int | None) -> None:
     out = make_console()
-    out.print(f"{shown(report.source)}: {report.n_valid} of {report.n_items} items usable")
+    drawn = f", {report.n_drawn} with a drawing of their own" if report.n_drawn else ""
+    out.print(f"{shown(report.source)}: {report.n_valid} of {report.n_items} items usable{drawn}")
     if report.fatal:
         out.print("[bold red]fatal: this catalogue cannot be used as it is[/bold red]")
     if not report.problems:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, field_text
+from sbkit.data.drawn_folder import photo_and_drawing_folders, read_drawn_folder
 from sbkit.data.image_folder import holds_images, read_image_folder
 from sbkit.data.splits import DEFAULT_FRACTIONS, SPLITS, assign_splits, normalize_split
 from sbkit.errors import ConfigError, DataError
@@ -220,8 +221,10 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
                 allow_outside: bool = False) -> Catalogue:
     """Read a folder catalogue (``path`` is the folder or its caption file); items without a ``split``
     get one from :func:`assign_splits`. A folder with no caption file is read as a plain folder of images
-    (:func:`sbkit.data.image_folder.read_image_folder`). A row whose image or sketch path leads outside the folder is
-    skipped with the reason, unless ``allow_outside`` (see :func:`sbkit.paths.path_in_folder`).
+    (:func:`sbkit.data.image_folder.read_image_folder`), or as photos beside drawings of them when its top
+    folders are ``photos/`` and ``sketches/`` (:func:`sbkit.data.drawn_folder.read_drawn_folder`). A row whose
+    image or sketch path leads outside the folder is skipped with the reason, unless ``allow_outside`` (see
+    :func:`sbkit.paths.path_in_folder`).
 
     Raises:
         DataError: the folder is missing, holds neither a caption file nor an image, or its caption file is
@@ -235,6 +238,9 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
     caption_file = find_caption_file(root)
     if caption_file is None:
         if holds_images(root):
+            drawn = photo_and_drawing_folders(root)
+            if drawn is not None:
+                return read_drawn_folder(root, *drawn, fractions, seed, allow_outside)
             return read_image_folder(root, fractions, seed, allow_outside)
         raise DataError(f"{root}: no image and no captions.csv or captions.jsonl; give a folder of images, or add "
                         "a caption file with the columns id,image,caption (see docs/data.md)")

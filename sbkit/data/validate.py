@@ -105,6 +105,7 @@ class ValidationReport:
     source: str
     n_items: int = 0
     n_valid: int = 0
+    n_drawn: int = 0  # usable items with a drawing of their own
     checked_images: bool = True
     problems: list[Problem] = field(default_factory=list)
 
@@ -127,8 +128,8 @@ class ValidationReport:
         return {s: found[s] for s in ("fatal", "item", "warning")}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "n_items": self.n_items, "n_valid": self.n_valid, "fatal": self.fatal,
-                "checked_images": self.checked_images, "severities": self.severities(), "counts": self.counts(),
+        return {"source": self.source, "n_items": self.n_items, "n_valid": self.n_valid, "n_drawn": self.n_drawn,
+                "fatal": self.fatal, "checked_images": self.checked_images, "severities": self.severities(), "counts": self.counts(),
                 "problems": [p.to_dict() for p in self.problems]}
 
 
@@ -368,6 +369,7 @@ def _inspect(catalogue: Catalogue, check_images: bool, max_pixels: int, min_side
     valid = [item for i, item in enumerate(catalogue.items) if not _dropped(per_item.get(i, []))]
     report.problems.extend(_split_leaks(valid))
     report.n_valid = len(valid)
+    report.n_drawn = sum(item.sketch is not None for item in valid)
     if not valid:
         report.problems.append(Problem("no_valid_items", _no_valid_reason(report), path=str(catalogue.root)))
     return report, per_item

@@ -12,7 +12,7 @@ from sbkit.data.image_folder import holds_images
 # Dataset name -> what identifies its layout, in the order they are tried.
 LAYOUTS: dict[str, str] = {
     "folder": "a folder with captions.csv or captions.jsonl, or any other folder of images (subfolders as "
-              "categories, no captions)",
+              "categories, no captions; photos/ beside sketches/ pairs each drawing with its photo)",
     "fashiongen": "an .h5 file, or a folder of fashiongen_*.h5 files",
     "fashioniq": "captions/ or json/ with cap.<category>.<split>.json",
     "deepfashion-mm": "images/ plus captions.json",

@@ -1,8 +1,8 @@
 """Sketchy: ``256x256/photo/<variant>/<category>/<id>.jpg`` and ``256x256/sketch/<variant>/<category>/<id>-<n>.png``.
 
 Category-level data: each photo is one item, its caption is its category ("an airplane"), and its
-sketches are those named ``<photo id>-<n>.png`` in the same category folder (``sketch`` is the first,
-``attributes["sketches"]`` lists all, ``;``-joined). Sketches listed in ``info/invalid-*.txt`` are
+sketches are those named ``<photo id>-<n>.png`` (or ``<photo id>.png``) in the same category folder
+(``sketch`` is the first, ``attributes["sketches"]`` lists all, ``;``-joined). Sketches listed in ``info/invalid-*.txt`` are
 dropped. Splits:
 
 - ``random``: photos are dealt into train/val/test within each category.
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sbkit.data.adapters.common import image_files, read_lines, read_text, with_article
 from sbkit.data.catalogue import Catalogue, CatalogueItem
+from sbkit.data.drawn_folder import drawn_photo
 from sbkit.data.splits import assign_splits, carve_validation, split_fractions
 from sbkit.errors import ConfigError, DataError, check, unknown_name_message
 
@@ -26,10 +27,16 @@ SPLIT_MODES = ("random", "official", "zero-shot")
 VARIANT = "tx_000000000000"
 
 
+def _holds_folders(folder: Path) -> bool:
+    """Whether ``folder`` has a sub-folder: Sketchy's ``photo/`` holds category (or ``tx_*``) folders, where a
+    plain ``photo/`` beside ``sketch/`` holding the pictures themselves is a folder of photos and drawings."""
+    return any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir())
+
+
 def find_base(path: Path) -> Path | None:
     """The folder holding ``photo/`` and ``sketch/``: ``path``, ``path/256x256`` or ``path/rendered_256x256/256x256``."""
     for base in (path, path / "256x256", path / "rendered_256x256" / "256x256", path / "rendered_256x256"):
-        if (base / "photo").is_dir() and (base / "sketch").is_dir():
+        if (base / "photo").is_dir() and (base / "sketch").is_dir() and _holds_folders(base / "photo"):
             return base
     return None
 
@@ -105,11 +112,14 @@ def load_sketchy(path: str | Path, split: str = "random", unseen_classes: Path |
     items: list[CatalogueItem] = []
     for folder in sorted(p for p in photo_root.iterdir() if p.is_dir()):
         category = folder.name
+        photos = image_files(folder)
+        stems = {photo.stem for photo in photos}
         drawn: dict[str, list[Path]] = defaultdict(list)
         for sketch in image_files(sketch_root / category):
-            if sketch.stem not in invalid:
-                drawn[sketch.stem.rsplit("-", 1)[0]].append(sketch)
-        for photo in image_files(folder):
+            owner = drawn_photo(sketch.stem, stems)
+            if sketch.stem not in invalid and owner is not None:
+                drawn[owner].append(sketch)
+        for photo in photos:
             sketches = sorted(drawn.get(photo.stem, []), key=lambda p: (len(p.stem), p.stem))
             items.append(CatalogueItem(
                 id=f"{category}/{photo.stem}", image=photo, caption=with_article(category), split="",

@@ -1,0 +1,95 @@
+"""A plain folder of photos beside a folder of drawings of them: ``photos/`` and ``sketches/``.
+
+People who have drawn some of their own products keep the drawings beside the photos, named as the photo they
+show (``photos/boots/red-chelsea.jpg`` and ``sketches/boots/red-chelsea.png``). Read as one plain folder, the
+drawings would become a category of products called "sketches". Read as pairs, they are drawings of their items:
+runs train on those of training items and ask with those of test items.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Container, Sequence
+from pathlib import Path
+
+from sbkit.data import skip_reasons as why
+from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
+from sbkit.data.image_folder import not_an_image, scan_images
+from sbkit.data.splits import assign_splits
+from sbkit.paths import OutsideFolderError, path_in_folder
+
+PHOTO_FOLDERS = ("photos", "photo", "images", "image", "products", "product")
+DRAWING_FOLDERS = ("sketches", "sketch", "drawings", "drawing")
+_NUMBERED = re.compile(r"^(.+?)[-_ ]\(?(\d+)\)?$")
+
+
+def photo_and_drawing_folders(root: Path) -> tuple[Path, Path] | None:
+    """``root``'s top folders of photos and of drawings (names as in :data:`PHOTO_FOLDERS` and
+    :data:`DRAWING_FOLDERS`, any case), when it has exactly one of each; else None."""
+    folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    photos = [p for p in folders if p.name.lower() in PHOTO_FOLDERS]
+    drawings = [p for p in folders if p.name.lower() in DRAWING_FOLDERS]
+    return (photos[0], drawings[0]) if len(photos) == 1 and len(drawings) == 1 else None
+
+
+def drawn_photo(drawing_id: str, photo_ids: Container[str]) -> str | None:
+    """The id of the photo a drawing shows: the drawing's own id, the id before a number that tells several
+    drawings of one photo apart (``red-chelsea-2``, ``red-chelsea_2``, ``red-chelsea (2)``), or the folder it
+    lies in (``red-chelsea/1``). None when no photo has any of these ids."""
+    numbered = _NUMBERED.match(drawing_id)
+    candidates = [drawing_id, numbered.group(1) if numbered else None,
+                  drawing_id.rsplit("/", 1)[0] if "/" in drawing_id else None]
+    return next((c for c in candidates if c is not None and c in photo_ids), None)
+
+
+def _drawing_order(drawing_id: str) -> tuple[int, str]:
+    numbered = _NUMBERED.match(drawing_id)
+    return (int(numbered.group(2)) if numbered else -1, drawing_id)
+
+
+def _inside(root: Path, path: str, allow_outside: bool, skipped: list[Skipped], what: str) -> Path | None:
+    try:
+        return path_in_folder(root, os.path.relpath(path, root), allow_outside, what)
+    except OutsideFolderError as exc:
+        skipped.append(Skipped(path, str(exc)))
+        return None
+
+
+def read_drawn_folder(root: Path, photo_folder: Path, drawing_folder: Path,
+                      fractions: Sequence[float], seed: int, allow_outside: bool = False) -> Catalogue:
+    """The photos under ``photo_folder`` as items (ids and categories as in a plain folder, relative to it),
+    each with the drawings under ``drawing_folder`` that :func:`drawn_photo` gives it: the first is its
+    ``sketch``, all of them its ``sketches``. Drawings of no photo, files that are not images and images
+    elsewhere in ``root`` are listed as skipped."""
+    skipped: list[Skipped] = []
+    photos, others = scan_images(photo_folder)
+    drawings, other_drawings = scan_images(drawing_folder)
+    strays, other_strays = scan_images(root, exclude=(photo_folder, drawing_folder))
+    skipped += [Skipped(path, not_an_image(path), why.NOT_AN_IMAGE) for _, path in others + other_drawings + other_strays]
+    skipped += [Skipped(path, f"{path}: not under {photo_folder.name}/ or {drawing_folder.name}/; a folder with both "
+                              "is read as photos and drawings of them", why.UNREADABLE_ENTRY) for _, path in strays]
+
+    photo_ids = {item_id for item_id, _ in photos}
+    drawn: dict[str, list[tuple[str, Path]]] = defaultdict(list)
+    for drawing_id, path in drawings:
+        owner = drawn_photo(drawing_id, photo_ids)
+        if owner is None:
+            skipped.append(Skipped(path, f"{path}: no photo in {photo_folder.name}/ is named {drawing_id}; name a "
+                                         "drawing as its photo (add -1, -2 for several)", why.UNREADABLE_ENTRY))
+        elif (inside := _inside(root, path, allow_outside, skipped, "sketch path")) is not None:
+            drawn[owner].append((drawing_id, inside))
+
+    items: list[CatalogueItem] = []
+    for item_id, path in photos:
+        image = _inside(root, path, allow_outside, skipped, "image path")
+        if image is None:
+            continue
+        sketches = [p for _, p in sorted(drawn.get(item_id, []), key=lambda d: _drawing_order(d[0]))]
+        items.append(CatalogueItem(
+            id=item_id, image=image, caption="", split="",
+            category=item_id.split("/", 1)[0] if "/" in item_id else None,
+            sketch=sketches[0] if sketches else None,
+            attributes={"sketches": ";".join(str(p) for p in sketches)} if sketches else {}))
+    return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

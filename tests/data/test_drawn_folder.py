@@ -1,0 +1,130 @@
+"""A folder of photos beside a folder of drawings of them (``photos/`` + ``sketches/``) pairs each drawing with its
+photo, where a plain folder would read the drawings as a category of products."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sbkit.data.adapters.detect import detect_layout
+from sbkit.data.catalogue import other_drawings
+from sbkit.data.drawn_folder import drawn_photo
+from sbkit.data.resolve import resolve_catalogue
+
+
+def _picture(path: Path, shade: int = 200) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((8, 8, 3), shade, np.uint8)).save(path)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(("drawing", "photo"), [
+    ("boots/red", "boots/red"), ("boots/red-2", "boots/red"), ("boots/red_2", "boots/red"),
+    ("boots/red (2)", "boots/red"), ("boots/red/1", "boots/red"), ("boots/red-chelsea-3", "boots/red-chelsea"),
+    ("boots/red-chelsea", "boots/red-chelsea"), ("boots/blue-2", None), ("bags/red", None),
+])
+def test_a_drawing_names_its_photo(drawing: str, photo: str | None) -> None:
+    assert drawn_photo(drawing, {"boots/red", "boots/red-chelsea"}) == photo
+
+
+def test_drawings_are_paired_with_their_photos_and_nothing_else_becomes_an_item(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    for name in ("Photos/boots/red.jpg", "Photos/boots/blue.png", "Photos/bags/tote.png", "Photos/loose.png"):
+        _picture(root / name)
+    for name in ("Sketches/boots/red-2.png", "Sketches/boots/red.png", "Sketches/boots/red-10.png",
+                 "Sketches/bags/tote/1.png", "Sketches/loose.png", "Sketches/boots/green.png", "cover.png"):
+        _picture(root / name, 40)
+    (root / "Sketches" / "notes.txt").write_text("drawn in May")
+    before = _files(root)
+
+    assert detect_layout(root) == "folder"
+    catalogue = resolve_catalogue(str(root))
+
+    found = {item.id: item for item in catalogue.items}
+    assert sorted(found) == ["bags/tote", "boots/blue", "boots/red", "loose"]
+    assert {i: item.category for i, item in found.items()} == {"bags/tote": "bags", "boots/blue": "boots",
+                                                               "boots/red": "boots", "loose": None}
+    red = found["boots/red"]
+    assert red.sketch == root / "Sketches/boots/red.png"  # the drawing named as the photo first, then by number
+    assert other_drawings(red) == [root / "Sketches/boots/red-2.png", root / "Sketches/boots/red-10.png"]
+    assert found["bags/tote"].sketch == root / "Sketches/bags/tote/1.png"
+    assert found["loose"].sketch == root / "Sketches/loose.png"
+    assert found["boots/blue"].sketch is None and found["boots/blue"].attributes == {}
+    skipped = {Path(s.source).name: s.reason for s in catalogue.skipped}
+    assert sorted(skipped) == ["cover.png", "green.png", "notes.txt"]
+    assert "no photo in Photos/ is named boots/green" in skipped["green.png"]
+    assert "not under Photos/ or Sketches/" in skipped["cover.png"]
+    assert _files(root) == before
+
+
+def test_validation_counts_the_items_with_a_drawing(tmp_path: Path) -> None:
+    from sbkit.data.validate import validate_catalogue
+
+    root = tmp_path / "shop"
+    for i in range(6):
+        _picture(root / f"images/p{i}.png", 100 + 20 * i)
+    for i in (0, 3):
+        _picture(root / f"drawings/p{i}.png", 10 * i)
+    report = validate_catalogue(resolve_catalogue(str(root)), use_cache=False)
+    assert (report.n_valid, report.n_drawn) == (6, 2)
+    assert report.to_dict()["n_drawn"] == 2
+
+
+def test_only_one_folder_of_each_kind_pairs(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    for name in ("photos/a.png", "images/b.png", "sketches/a.png"):
+        _picture(root / name)
+    ids = sorted(item.id for item in resolve_catalogue(str(root)).items)
+    assert ids == ["images/b", "photos/a", "sketches/a"]  # two photo folders: which holds the items is unclear
+
+
+def test_a_flat_photo_and_sketch_folder_is_not_sketchy_and_sketchy_pairs_a_drawing_named_as_its_photo(
+        tmp_path: Path) -> None:
+    flat = tmp_path / "flat"
+    _picture(flat / "photo/red-boot.jpg")
+    _picture(flat / "sketch/red-boot.png", 40)
+    assert detect_layout(flat) == "folder"
+    [item] = resolve_catalogue(str(flat)).items
+    assert item.sketch == flat / "sketch/red-boot.png"
+
+    sketchy = tmp_path / "sketchy"
+    _picture(sketchy / "photo/shoe/red-boot.jpg")
+    _picture(sketchy / "sketch/shoe/red-boot.png", 40)
+    _picture(sketchy / "photo/shoe/n1_5.jpg")
+    _picture(sketchy / "sketch/shoe/n1_5-1.png", 40)
+    assert detect_layout(sketchy) == "sketchy"
+    found = {item.id: item.sketch for item in resolve_catalogue(str(sketchy)).items}
+    assert found == {"shoe/red-boot": sketchy / "sketch/shoe/red-boot.png",
+                     "shoe/n1_5": sketchy / "sketch/shoe/n1_5-1.png"}
+
+
+def test_a_run_on_photos_and_drawings_trains_on_them_and_asks_with_them(tmp_path: Path,
+                                                                       tiny_run_settings: dict) -> None:
+    import shutil
+
+    import sbkit
+
+    root = tmp_path / "shop"
+    drawn = 0
+    for item in resolve_catalogue("demo", {"size": 60, "image_size": 64}).items:  # its drawings stand in for a person's
+        for folder, picture in (("photos", item.image), ("sketches", item.sketch)):
+            if picture is not None:
+                (root / folder / item.category).mkdir(parents=True, exist_ok=True)
+                shutil.copy(picture, root / folder / item.category / f"{item.id}.png")
+        drawn += item.sketch is not None
+    run = sbkit.run(data=str(root), out=str(tmp_path / "run"), **tiny_run_settings).run_dir
+    metrics = json.loads((run / "metrics.json").read_text())
+    catalogue = resolve_catalogue(str(root))
+    assert sum(item.sketch is not None for item in catalogue.items) == drawn > 0
+    test_drawn = sum(item.sketch is not None and item.split == "test" for item in catalogue.items)
+    train_drawn = sum(item.sketch is not None and item.split == "train" for item in catalogue.items)
+    assert test_drawn > 0 and train_drawn > 0
+    assert metrics["metrics"]["sketch"]["drawn"]["n_queries"] == test_drawn
+    assert metrics["train_drawings"]["items"] == train_drawn
