@@ -27,7 +27,10 @@ _NUMBERED = re.compile(r"^(.+?)[-_ ]\(?(\d+)\)?$")
 
 def photo_and_drawing_folders(root: Path) -> tuple[Path, Path] | None:
     """``root``'s top folders of photos and of drawings (names as in :data:`PHOTO_FOLDERS` and
-    :data:`DRAWING_FOLDERS`, any case), when it has exactly one of each; else None."""
+    :data:`DRAWING_FOLDERS`, any case), when it has exactly one of each; else None. A sketchify job folder
+    (``job.json``) is never one: its ``sketches/`` holds the sketchifier's traces, not drawings."""
+    if (root / "job.json").is_file():
+        return None
     folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
     photos = [p for p in folders if p.name.lower() in PHOTO_FOLDERS]
     drawings = [p for p in folders if p.name.lower() in DRAWING_FOLDERS]

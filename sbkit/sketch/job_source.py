@@ -79,12 +79,15 @@ def scan_folder(root: Path, exclude: list[Path]) -> tuple[list[tuple[str, str]],
 
 
 def _catalogue(source: str, root: Path | None) -> Catalogue | None:
-    """The catalogue ``source`` names, or None for a folder in no known layout or a plain folder of images."""
+    """The catalogue ``source`` names, or None for a folder in no known layout or a plain folder of images. Photos
+    beside drawings of them are a catalogue, so that only the photos are sketchified."""
     from sbkit.data.adapters.detect import detect_layout
+    from sbkit.data.drawn_folder import photo_and_drawing_folders
     from sbkit.data.folder import find_caption_file
     from sbkit.data.resolve import resolve_catalogue
 
-    if root is not None and detect_layout(root) in (None, "folder") and find_caption_file(root) is None:
+    if (root is not None and detect_layout(root) in (None, "folder") and find_caption_file(root) is None
+            and photo_and_drawing_folders(root) is None):
         return None
     return resolve_catalogue(source)
 

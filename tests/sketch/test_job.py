@@ -352,6 +352,24 @@ def test_ids_keep_subfolders_and_duplicates_are_skipped(tmp_path):
     assert [s.reason for s in skipped] == ["duplicate_id"]
 
 
+def test_a_folder_of_photos_beside_drawings_sketchifies_only_the_photos(tmp_path):
+    root = tmp_path / "shop"
+    for name in ("photos/a/x.png", "photos/a/y.png", "sketches/a/x.png"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(root / name), _photo(16, 16, 0))
+    items, skipped = list_items(root, tmp_path / "out")
+    assert [i.id for i in items] == ["a/x", "a/y"] and skipped == []
+
+
+def test_a_sketchify_job_folder_is_not_read_as_photos_beside_drawings(photos, tmp_path):
+    from sbkit.data.drawn_folder import photo_and_drawing_folders
+
+    job = tmp_path / "job"
+    sketchify_job(photos, job, "test-job-edges", workers=1)
+    (job / "photos").mkdir()  # a photo folder beside the job's own sketches/
+    assert (job / "sketches").is_dir() and photo_and_drawing_folders(job) is None
+
+
 def test_a_grey_only_sketchifier_is_fed_grey_photos(photos, tmp_path):
     from sbkit_opencv import Canny
 
