@@ -22,7 +22,8 @@ from sbkit.paths import OutsideFolderError, path_in_folder
 
 PHOTO_FOLDERS = ("photos", "photo", "images", "image", "products", "product")
 DRAWING_FOLDERS = ("sketches", "sketch", "drawings", "drawing")
-_NUMBERED = re.compile(r"^(.+?)[-_ ]\(?(\d+)\)?$")
+# "<photo>-2", "<photo>_2", "<photo> (2)", "<photo>-sketch", "<photo>_drawing3": the photo's id, then the number.
+_NUMBERED = re.compile(r"^(.+?)(?:[-_ ](?:sketch|drawing)(?:[-_ ]?(\d+))?|[-_ ]\(?(\d+)\)?)$", re.IGNORECASE)
 
 
 def photo_and_drawing_folders(root: Path) -> tuple[Path, Path] | None:
@@ -39,8 +40,9 @@ def photo_and_drawing_folders(root: Path) -> tuple[Path, Path] | None:
 
 def drawn_photo(drawing_id: str, photo_ids: Container[str]) -> str | None:
     """The id of the photo a drawing shows: the drawing's own id, the id before a number that tells several
-    drawings of one photo apart (``red-chelsea-2``, ``red-chelsea_2``, ``red-chelsea (2)``), or the folder it
-    lies in (``red-chelsea/1``). None when no photo has any of these ids."""
+    drawings of one photo apart (``red-chelsea-2``, ``red-chelsea_2``, ``red-chelsea (2)``) or before the word
+    sketch or drawing (``red-chelsea-sketch``, ``red-chelsea_drawing2``), or the folder it lies in
+    (``red-chelsea/1``). None when no photo has any of these ids."""
     numbered = _NUMBERED.match(drawing_id)
     candidates = [drawing_id, numbered.group(1) if numbered else None,
                   drawing_id.rsplit("/", 1)[0] if "/" in drawing_id else None]
@@ -49,7 +51,8 @@ def drawn_photo(drawing_id: str, photo_ids: Container[str]) -> str | None:
 
 def _drawing_order(drawing_id: str) -> tuple[int, str]:
     numbered = _NUMBERED.match(drawing_id)
-    return (int(numbered.group(2)) if numbered else -1, drawing_id)
+    number = numbered and (numbered.group(2) or numbered.group(3))
+    return (int(number) if number else -1, drawing_id)
 
 
 def _inside(root: Path, path: str, allow_outside: bool, skipped: list[Skipped], what: str) -> Path | None:

@@ -28,7 +28,9 @@ def _files(root: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize(("drawing", "photo"), [
     ("boots/red", "boots/red"), ("boots/red-2", "boots/red"), ("boots/red_2", "boots/red"),
     ("boots/red (2)", "boots/red"), ("boots/red/1", "boots/red"), ("boots/red-chelsea-3", "boots/red-chelsea"),
-    ("boots/red-chelsea", "boots/red-chelsea"), ("boots/blue-2", None), ("bags/red", None),
+    ("boots/red-chelsea", "boots/red-chelsea"), ("boots/red-sketch", "boots/red"), ("boots/red_Drawing2", "boots/red"),
+    ("boots/red-chelsea-sketch-1", "boots/red-chelsea"), ("boots/red-sketchy", None), ("boots/blue-2", None),
+    ("bags/red", None),
 ])
 def test_a_drawing_names_its_photo(drawing: str, photo: str | None) -> None:
     assert drawn_photo(drawing, {"boots/red", "boots/red-chelsea"}) == photo
@@ -38,7 +40,7 @@ def test_drawings_are_paired_with_their_photos_and_nothing_else_becomes_an_item(
     root = tmp_path / "shop"
     for name in ("Photos/boots/red.jpg", "Photos/boots/blue.png", "Photos/bags/tote.png", "Photos/loose.png"):
         _picture(root / name)
-    for name in ("Sketches/boots/red-2.png", "Sketches/boots/red.png", "Sketches/boots/red-10.png",
+    for name in ("Sketches/boots/red-2.png", "Sketches/boots/red.png", "Sketches/boots/red-sketch-10.png",
                  "Sketches/bags/tote/1.png", "Sketches/loose.png", "Sketches/boots/green.png", "cover.png"):
         _picture(root / name, 40)
     (root / "Sketches" / "notes.txt").write_text("drawn in May")
@@ -53,7 +55,7 @@ def test_drawings_are_paired_with_their_photos_and_nothing_else_becomes_an_item(
                                                                "boots/red": "boots", "loose": None}
     red = found["boots/red"]
     assert red.sketch == root / "Sketches/boots/red.png"  # the drawing named as the photo first, then by number
-    assert other_drawings(red) == [root / "Sketches/boots/red-2.png", root / "Sketches/boots/red-10.png"]
+    assert other_drawings(red) == [root / "Sketches/boots/red-2.png", root / "Sketches/boots/red-sketch-10.png"]
     assert found["bags/tote"].sketch == root / "Sketches/bags/tote/1.png"
     assert found["loose"].sketch == root / "Sketches/loose.png"
     assert found["boots/blue"].sketch is None and found["boots/blue"].attributes == {}
