@@ -73,8 +73,9 @@ def read_drawn_folder(root: Path, photo_folder: Path, drawing_folder: Path,
     photos, others = scan_images(photo_folder)
     drawings, other_drawings = scan_images(drawing_folder)
     strays, other_strays = scan_images(root, exclude=(photo_folder, drawing_folder))
-    skipped += [Skipped(path, not_an_image(path), why.NOT_AN_IMAGE) for _, path in others + other_drawings + other_strays]
-    skipped += [Skipped(path, f"{path}: not under {photo_folder.name}/ or {drawing_folder.name}/; a folder with both "
+    skipped += [Skipped(path, not_an_image(path), why.NOT_AN_IMAGE)
+                for _, path in [*others, *other_drawings, *other_strays]]
+    skipped += [Skipped(path, f"not under {photo_folder.name}/ or {drawing_folder.name}/; a folder with both "
                               "is read as photos and drawings of them", why.UNREADABLE_ENTRY) for _, path in strays]
 
     photo_ids = {item_id for item_id, _ in photos}
@@ -82,8 +83,8 @@ def read_drawn_folder(root: Path, photo_folder: Path, drawing_folder: Path,
     for drawing_id, path in drawings:
         owner = drawn_photo(drawing_id, photo_ids)
         if owner is None:
-            skipped.append(Skipped(path, f"{path}: no photo in {photo_folder.name}/ is named {drawing_id}; name a "
-                                         "drawing as its photo (add -1, -2 for several)", why.UNREADABLE_ENTRY))
+            skipped.append(Skipped(path, f"no photo in {photo_folder.name}/ is named {drawing_id}; name a drawing "
+                                         "as its photo (add -1, -2 for several)", why.UNREADABLE_ENTRY))
         elif (inside := _inside(root, path, allow_outside, skipped, "sketch path")) is not None:
             drawn[owner].append((drawing_id, inside))
 
