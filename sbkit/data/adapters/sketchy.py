@@ -2,8 +2,8 @@
 
 Category-level data: each photo is one item, its caption is its category ("an airplane"), and its
 sketches are those named ``<photo id>-<n>.png`` (or ``<photo id>.png``) in the same category folder
-(``sketch`` is the first, ``attributes["sketches"]`` lists all, ``;``-joined). Sketches listed in ``info/invalid-*.txt`` are
-dropped. Splits:
+(``sketch`` is the first, ``attributes["sketches"]`` lists all, ``;``-joined). Sketches listed in
+``info/invalid-*.txt`` are dropped. Splits:
 
 - ``random``: photos are dealt into train/val/test within each category.
 - ``official``: photos in ``info/testset.txt`` are test, the rest train (``val_fraction`` moves some to val).
