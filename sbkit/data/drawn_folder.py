@@ -27,14 +27,16 @@ _NUMBERED = re.compile(r"^(.+?)(?:[-_ ](?:sketch|drawing)(?:[-_ ]?(\d+))?|[-_ ]\
 
 
 def photo_and_drawing_folders(root: Path) -> tuple[Path, Path] | None:
-    """``root``'s top folders of photos and of drawings (names as in :data:`PHOTO_FOLDERS` and
-    :data:`DRAWING_FOLDERS`, any case), when it has exactly one of each; else None. A sketchify job folder
-    (``job.json``) is never one: its ``sketches/`` holds the sketchifier's traces, not drawings."""
+    """``root``'s top folders of photos and of drawings, or None. There must be one folder named as drawings
+    (:data:`DRAWING_FOLDERS`, any case), and one of photos: the one named so (:data:`PHOTO_FOLDERS`), or else
+    the only other folder. A sketchify job folder (``job.json``) is never one: its ``sketches/`` holds the
+    sketchifier's traces, not drawings."""
     if (root / "job.json").is_file():
         return None
     folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
-    photos = [p for p in folders if p.name.lower() in PHOTO_FOLDERS]
     drawings = [p for p in folders if p.name.lower() in DRAWING_FOLDERS]
+    others = [p for p in folders if p.name.lower() not in DRAWING_FOLDERS]
+    photos = [p for p in others if p.name.lower() in PHOTO_FOLDERS] or others
     return (photos[0], drawings[0]) if len(photos) == 1 and len(drawings) == 1 else None
 
 

@@ -87,6 +87,17 @@ def test_only_one_folder_of_each_kind_pairs(tmp_path: Path) -> None:
     assert ids == ["images/b", "photos/a", "sketches/a"]  # two photo folders: which holds the items is unclear
 
 
+def test_the_only_folder_beside_the_drawings_holds_the_photos_whatever_its_name(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    for name in ("product_shots/boots/a.png", "Drawings/boots/a-1.png"):
+        _picture(root / name)
+    [item] = resolve_catalogue(str(root)).items
+    assert (item.id, item.category, item.sketch) == ("boots/a", "boots", root / "Drawings/boots/a-1.png")
+    _picture(root / "bags/b.png")  # now the folders beside the drawings read as categories: which is unclear
+    assert sorted(item.id for item in resolve_catalogue(str(root)).items) == ["Drawings/boots/a-1", "bags/b",
+                                                                             "product_shots/boots/a"]
+
+
 def test_a_flat_photo_and_sketch_folder_is_not_sketchy_and_sketchy_pairs_a_drawing_named_as_its_photo(
         tmp_path: Path) -> None:
     flat = tmp_path / "flat"
