@@ -16,12 +16,13 @@ from pathlib import Path
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
-from sbkit.data.image_folder import not_an_image, scan_images
+from sbkit.data.image_folder import IMAGE_SUFFIXES, not_an_image, scan_images
 from sbkit.data.splits import assign_splits
 from sbkit.paths import OutsideFolderError, path_in_folder
 
 PHOTO_FOLDERS = ("photos", "photo", "images", "image", "products", "product")
 DRAWING_FOLDERS = ("sketches", "sketch", "drawings", "drawing")
+DRAWING_SUFFIXES = IMAGE_SUFFIXES | {".svg"}  # a vector app's drawing is drawn from its strokes
 # "<photo>-2", "<photo>_2", "<photo> (2)", "<photo>-sketch", "<photo>_drawing3": the photo's id, then the number.
 _NUMBERED = re.compile(r"^(.+?)(?:[-_ ](?:sketch|drawing)(?:[-_ ]?(\d+))?|[-_ ]\(?(\d+)\)?)$", re.IGNORECASE)
 
@@ -73,7 +74,7 @@ def read_drawn_folder(root: Path, photo_folder: Path, drawing_folder: Path,
     elsewhere in ``root`` are listed as skipped."""
     skipped: list[Skipped] = []
     photos, others = scan_images(photo_folder)
-    drawings, other_drawings = scan_images(drawing_folder)
+    drawings, other_drawings = scan_images(drawing_folder, suffixes=DRAWING_SUFFIXES)
     strays, other_strays = scan_images(root, exclude=(photo_folder, drawing_folder))
     skipped += [Skipped(path, not_an_image(path), why.NOT_AN_IMAGE)
                 for _, path in [*others, *other_drawings, *other_strays]]

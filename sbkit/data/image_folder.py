@@ -40,8 +40,10 @@ def _walk(top: str, excluded: set[str]) -> Iterable[tuple[str, list[str]]]:
                              and os.path.normcase(os.path.join(folder, f)) not in excluded)
 
 
-def scan_images(root: Path, exclude: Sequence[Path] = ()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Every file under ``root`` as ``(id, absolute path)``, sorted: the images, then the other files.
+def scan_images(root: Path, exclude: Sequence[Path] = (), suffixes: frozenset[str] = IMAGE_SUFFIXES,
+                ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Every file under ``root`` as ``(id, absolute path)``, sorted: the images (files with one of ``suffixes``,
+    any case), then the other files.
 
     An id is the file's path relative to ``root`` without its suffix, with ``/`` between folders
     (``bags/001``). Hidden files and folders, the paths in ``exclude`` and sub-folders that hold a sketchify
@@ -55,7 +57,7 @@ def scan_images(root: Path, exclude: Sequence[Path] = ()) -> tuple[list[tuple[st
         prefix = os.path.relpath(folder, top).replace(os.sep, "/") + "/" if folder != top else ""
         for name in files:
             found = (prefix + os.path.splitext(name)[0], os.path.join(folder, name))
-            (images if is_image(name) else others).append(found)
+            (images if os.path.splitext(name)[1].lower() in suffixes else others).append(found)
     return images, others
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -18,6 +19,7 @@ MAX_PIXELS = 64_000_000  # about 8000 x 8000; larger files are refused before de
 MIN_SIDE = 8
 SKETCH_RESOLUTION = 256  # photos are sketchified at up to this size, then normalised down
 EXIF_ORIENTATION = 0x0112
+SVG_HEAD = 1024  # bytes read to tell an SVG document
 
 
 class ImageError(DataError):
@@ -127,11 +129,51 @@ def bomb_size(exc: Exception) -> str:
     return f"{int(found.group(1)):,} pixels" if found else "the image"
 
 
+def looks_like_svg(head: bytes) -> bool:
+    """Whether a file's first bytes (:data:`SVG_HEAD` of them) open an SVG document: ``<svg``, perhaps after an
+    XML declaration, comments or a doctype."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith(b"<svg") or (text.startswith((b"<?xml", b"<!--", b"<!doctype")) and b"<svg" in text)
+
+
+def svg_drawing(source: ImageSource | BinaryIO, name: str) -> np.ndarray | None:
+    """A drawing from a vector app, drawn dark on white from its SVG strokes as (256, 256) uint8
+    (:func:`sbkit.data.adapters.svg.read_svg_drawing`); None when ``source`` (a file or an open binary stream,
+    left where it was) is not an SVG document.
+
+    Raises:
+        ImageError: an SVG that cannot be read, or too large (``corrupt_image``).
+    """
+    if hasattr(source, "read"):
+        start = source.tell()
+        head = source.read(SVG_HEAD)
+        source.seek(start)
+        data = source.read() if looks_like_svg(head) else None
+        source.seek(start)
+        if data is None:
+            return None
+    else:
+        with open_binary(source) as handle:
+            if not looks_like_svg(handle.read(SVG_HEAD)):
+                return None
+        data = None if isinstance(source, Path) else source.read_bytes()
+    from sbkit.data.adapters.svg import read_svg_drawing
+
+    try:
+        return read_svg_drawing(source if data is None else data, name=name)
+    except DataError as exc:
+        raise ImageError(str(exc), why.CORRUPT_IMAGE) from None
+
+
 def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
-    """Read a drawing as (H, W) uint8. Strokes kept only in the alpha channel are made dark on white."""
+    """Read a drawing as (H, W) uint8. Strokes kept only in the alpha channel are made dark on white; an SVG
+    drawing is drawn from its strokes (:func:`svg_drawing`)."""
     path = as_source(path)
     if not path.is_file():
         raise absent_image(path)
+    drawn = svg_drawing(path, str(path))
+    if drawn is not None:
+        return drawn
     try:
         with open_binary(path) as handle, Image.open(handle) as opened:
             img = upright(opened)

@@ -36,9 +36,11 @@ from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, other_drawin
 from sbkit.data.images import (
     MAX_PIXELS,
     MIN_SIDE,
+    SVG_HEAD,
     absent_image,
     absent_reason,
     bomb_size,
+    looks_like_svg,
     read_image,
     too_large,
     unidentified_reason,
@@ -129,8 +131,8 @@ class ValidationReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "n_items": self.n_items, "n_valid": self.n_valid, "n_drawn": self.n_drawn,
-                "fatal": self.fatal, "checked_images": self.checked_images, "severities": self.severities(), "counts": self.counts(),
-                "problems": [p.to_dict() for p in self.problems]}
+                "fatal": self.fatal, "checked_images": self.checked_images, "severities": self.severities(),
+                "counts": self.counts(), "problems": [p.to_dict() for p in self.problems]}
 
 
 def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
@@ -191,8 +193,12 @@ def check_sketch(path: Path, read_header: bool, what: str = "its sketch") -> Pro
                        path=str(path))
     if read_header:
         try:
-            with open_binary(path) as handle, Image.open(handle):
-                pass
+            with open_binary(path) as handle:
+                if looks_like_svg(handle.read(SVG_HEAD)):  # drawn from its strokes when prepared
+                    return None
+                handle.seek(0)
+                with Image.open(handle):
+                    pass
         except UnidentifiedImageError:
             return Problem("unreadable_sketch", f"{unidentified_reason(path)}; {kept}", path=str(path))
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:

@@ -39,7 +39,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from sbkit.data.images import MAX_PIXELS, absent_reason, border_pixels, to_rgb, upright
+from sbkit.data.images import MAX_PIXELS, absent_reason, border_pixels, svg_drawing, to_rgb, upright
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.retrieval.areas import outline_areas
 from sbkit.retrieval.dotted import erase_grid_dots
@@ -90,6 +90,9 @@ def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PI
     Raises:
         DataError: not an image, corrupt or truncated, too large or too small.
     """
+    drawn = svg_drawing(source, label)
+    if drawn is not None:
+        return drawn
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -98,7 +101,7 @@ def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PI
                 check(width * height <= max_pixels, f"{label}: {width}x{height} is larger than the "
                       f"{max_pixels:,}-pixel limit; scale the drawing down", DrawingTooLarge)
                 check(min(width, height) >= 2, f"{label}: {width}x{height} is too small to hold a drawing; send a "
-                      "PNG or JPEG drawing of at least 2 x 2 pixels", DataError)
+                      "PNG, JPEG or SVG drawing of at least 2 x 2 pixels", DataError)
                 return drawing_pixels(img)
     except DataError:
         raise
@@ -106,16 +109,16 @@ def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PI
         raise DrawingTooLarge(f"{label}: larger than the {max_pixels:,}-pixel limit (a decompression bomb is refused "
                               "before decoding); scale the drawing down") from None
     except UnidentifiedImageError:
-        raise DataError(f"{label}: not a readable image (no PNG, JPEG or other known image format); send a PNG "
-                        "or JPEG drawing") from None
+        raise DataError(f"{label}: not a readable image (no PNG, JPEG or other known image format); send a PNG, "
+                        "JPEG or SVG drawing") from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise DataError(f"{label}: corrupt or truncated image ({exc}); send the whole PNG or JPEG file") from None
+        raise DataError(f"{label}: corrupt or truncated image ({exc}); send the whole PNG, JPEG or SVG file") from None
 
 
 def read_drawing(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read a drawing file as (H, W) uint8 gray or (H, W, 4) RGBA uint8 when it has transparency."""
     path = Path(path)
-    check(path.is_file(), f"sketch {path}: {absent_reason(path)}; pass --sketch a PNG or JPEG drawing", DataError)
+    check(path.is_file(), f"sketch {path}: {absent_reason(path)}; pass --sketch a PNG, JPEG or SVG drawing", DataError)
     return decode_drawing(path, f"sketch {path}", max_pixels)
 
 

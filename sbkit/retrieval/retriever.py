@@ -370,7 +370,7 @@ class Retriever:
         if isinstance(sketch, Image.Image):
             return drawing_pixels(sketch)
         if isinstance(sketch, (bytes, bytearray, memoryview)):
-            check(len(sketch) > 0, "the uploaded drawing is empty (0 bytes); send a PNG or JPEG file", DataError)
+            check(len(sketch) > 0, "the uploaded drawing is empty (0 bytes); send a PNG, JPEG or SVG file", DataError)
             return decode_drawing(io.BytesIO(bytes(sketch)), "the uploaded drawing", self.max_pixels)
         check(isinstance(sketch, (str, os.PathLike)), f"sketch must be a file path, the bytes of an image file, a "
               f"numpy array or a PIL image, got {type(sketch).__name__}", DataError)

@@ -55,7 +55,7 @@ def decode_data_url(value: str) -> bytes:
 def _not_empty(drawing: bytes, sent_as: str) -> bytes:
     """``drawing`` when it holds bytes; an empty one given on purpose is refused, not taken as text-only."""
     if not drawing:
-        raise ApiError(400, "empty_drawing", f"sketch: {sent_as} is empty (0 bytes); send a PNG or JPEG file, "
+        raise ApiError(400, "empty_drawing", f"sketch: {sent_as} is empty (0 bytes); send a PNG, JPEG or SVG file, "
                        "or leave sketch out for a text-only search")
     return drawing
 

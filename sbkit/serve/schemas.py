@@ -19,7 +19,7 @@ class SearchQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sketch: Optional[str] = Field(None, description="The drawing as a data URL (data:image/png;base64,...) or "
-                                  "plain base64 of a PNG/JPEG/WebP/... file; any size and polarity, transparency "
+                                  "plain base64 of a PNG/JPEG/WebP/SVG/... file; any size and polarity, transparency "
                                   "or a photo of paper. Leave out for a text-only query.")
     text: Optional[str] = Field(None, max_length=MAX_TEXT, description="A caption, e.g. \"a long red trouser\".")
     mode: Optional[Mode] = Field(None, description="sketch+text, sketch or text; the other input is then "

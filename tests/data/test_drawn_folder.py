@@ -127,11 +127,14 @@ def test_a_run_on_photos_and_drawings_trains_on_them_and_asks_with_them(tmp_path
     root = tmp_path / "shop"
     drawn = 0
     for item in resolve_catalogue("demo", {"size": 60, "image_size": 64}).items:  # its drawings stand in for a person's
-        for folder, picture in (("photos", item.image), ("sketches", item.sketch)):
-            if picture is not None:
-                (root / folder / item.category).mkdir(parents=True, exist_ok=True)
-                shutil.copy(picture, root / folder / item.category / f"{item.id}.png")
-        drawn += item.sketch is not None
+        (root / "photos" / item.category).mkdir(parents=True, exist_ok=True)
+        shutil.copy(item.image, root / "photos" / item.category / f"{item.id}.png")
+        if item.sketch is not None:  # every other drawing as the SVG of its strokes, as a vector app saves it
+            svg = drawn % 2 == 1
+            (root / "sketches" / item.category).mkdir(parents=True, exist_ok=True)
+            shutil.copy(item.attributes["strokes"] if svg else item.sketch,
+                        root / "sketches" / item.category / f"{item.id}.{'svg' if svg else 'png'}")
+            drawn += 1
     run = sbkit.run(data=str(root), out=str(tmp_path / "run"), **tiny_run_settings).run_dir
     metrics = json.loads((run / "metrics.json").read_text())
     catalogue = resolve_catalogue(str(root))
@@ -141,3 +144,23 @@ def test_a_run_on_photos_and_drawings_trains_on_them_and_asks_with_them(tmp_path
     assert test_drawn > 0 and train_drawn > 0
     assert metrics["metrics"]["sketch"]["drawn"]["n_queries"] == test_drawn
     assert metrics["train_drawings"]["items"] == train_drawn
+    assert not (run / "skipped.jsonl").is_file() or not (run / "skipped.jsonl").read_text().strip()
+
+
+def test_an_svg_drawing_is_paired_checked_and_drawn_from_its_strokes(tmp_path: Path) -> None:
+    from sbkit.data.images import read_sketch
+    from sbkit.data.validate import validate_catalogue
+
+    root = tmp_path / "shop"
+    _picture(root / "photos/dress.png")
+    (root / "sketches").mkdir()
+    (root / "sketches/dress.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
+                                              '<polygon points="40,10 60,10 80,90 20,90" fill="none"/></svg>')
+    catalogue = resolve_catalogue(str(root))
+    [item] = catalogue.items
+    assert item.sketch == root / "sketches/dress.svg" and catalogue.skipped == []
+    report = validate_catalogue(catalogue, use_cache=False)
+    assert not [p for p in report.problems if "sketch" in p.kind]  # a single item: too few for a run, that is all
+    assert report.n_drawn == 1
+    drawing = read_sketch(item.sketch)
+    assert drawing.dtype == np.uint8 and drawing.ndim == 2 and 0 < (drawing < 128).mean() < 0.2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from a_support import bad_files, bomb_png, cli, drawing_files, one_error_line, strokes
@@ -32,7 +33,7 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]
 
 
 def test_every_format_class_is_written_as_named(drawings: dict[str, Path]):
-    modes = {name: Image.open(path).mode for name, path in drawings.items()}
+    modes = {name: Image.open(path).mode for name, path in drawings.items() if path.suffix != ".svg"}
     assert modes["png-1bit"] == "1" and modes["png-16bit"].startswith("I") and modes["jpeg-cmyk"] == "CMYK"
     assert modes["png-palette"] == "P" and modes["png-rgba-alpha-strokes"] == "RGBA" and modes["jpeg-grey"] == "L"
     turned = Image.open(drawings["jpeg-phone-turned"])
@@ -49,6 +50,18 @@ def test_format_class_ranks_like_the_plain_png(name: str, drawings: dict[str, Pa
     assert ids == [hit.id for hit in retriever.search(sketch=drawings["png-8bit-grey"], k=5).hits]
 
 
+def test_an_svg_drawing_searches_like_the_same_lines_in_a_png(drawings: dict[str, Path], retriever):
+    reference = load_query(drawings["png-8bit-grey"], 64, 2) == 0
+    prepared = load_query(drawings["svg"], 64, 2) == 0
+    near = np.ones((3, 3), np.uint8)  # drawn from vectors, a line may fall a pixel to either side of the PNG's
+    assert (prepared & cv2.dilate(reference.astype(np.uint8), near).astype(bool)).sum() / prepared.sum() > 0.95
+    assert (reference & cv2.dilate(prepared.astype(np.uint8), near).astype(bool)).sum() / reference.sum() > 0.95
+    ids = [hit.id for hit in retriever.search(sketch=drawings["svg"], k=5).hits]
+    assert ids == [hit.id for hit in retriever.search(sketch=drawings["png-8bit-grey"], k=5).hits]
+    uploaded = retriever.search(sketch=drawings["svg"].read_bytes(), k=5)
+    assert [hit.id for hit in uploaded.hits] == ids
+
+
 @pytest.mark.parametrize("name", BAD)
 def test_unusable_drawing_is_one_clear_data_error(name: str, bad, retriever):
     path, _ = bad[name]
@@ -56,7 +69,36 @@ def test_unusable_drawing_is_one_clear_data_error(name: str, bad, retriever):
         retriever.search(sketch=path, k=3)
     message = str(info.value)
     assert str(path) in message and "\n" not in message
-    assert "PNG or JPEG" in message or "scale the drawing down" in message
+    assert "PNG, JPEG or SVG" in message or "scale the drawing down" in message
+
+
+SVG_BOMB = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><defs>'
+            '<g id="g0"><path d="M0 0 L10 10" stroke="black"/></g>'
+            + "".join(f'<g id="g{i}">' + f'<use xlink:href="#g{i - 1}"/>' * 10 + "</g>" for i in range(1, 12))
+            + '</defs><use xlink:href="#g11"/></svg>')
+ENTITY_BOMB = ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
+               + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
+               + ']><svg xmlns="http://www.w3.org/2000/svg"><text>&j;</text></svg>')
+
+
+BAD_SVG = {
+    "use-bomb": (SVG_BOMB, "expand to over 200,000 shapes"),  # 10^11 shapes once every <use> is expanded
+    "entity-bomb": (ENTITY_BOMB, "not a readable SVG file"),  # a billion laughs
+    "use-loop": ('<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><use href="#a"/></g></svg>', "refers to itself"),
+    "truncated": ('<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0 L10', "not a readable SVG file"),
+    "bad-path": ('<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0 L10"/></svg>', "malformed <path>"),
+}
+
+
+@pytest.mark.parametrize(("name", "body", "says"), [(name, *case) for name, case in BAD_SVG.items()], ids=list(BAD_SVG))
+def test_an_unusable_svg_drawing_is_one_clear_data_error_at_once(name: str, body: str, says: str, tmp_path: Path,
+                                                               retriever):
+    path = tmp_path / f"{name}.svg"
+    path.write_text(body, encoding="utf-8")
+    for sketch in (path, body.encode()):
+        with pytest.raises(DataError, match=says) as info:
+            retriever.search(sketch=sketch, k=3)
+        assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("side", [10_000, 20_000])

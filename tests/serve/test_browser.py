@@ -201,6 +201,37 @@ def test_drawing_typing_and_uploading_update_the_results(server, browser, retrie
     page.close()
 
 
+BOOT_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200"><path '
+            'd="M60 20 L100 20 L100 120 Q140 130 170 150 L170 175 L60 175 Z" fill="none" stroke="black" '
+            'stroke-width="3"/></svg>')
+
+
+def test_an_svg_drawing_is_shown_on_the_canvas_and_searched_as_the_api_reads_it(server, browser, tmp_path):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/")
+    page.wait_for_function("() => document.querySelector('#info').textContent.includes('items')")
+    drawing = tmp_path / "boot.svg"
+    drawing.write_text(BOOT_SVG, encoding="utf-8")
+    count = searches(page)
+    page.set_input_files("#upload", str(drawing))
+    wait_for_search_after(page, count)
+    inked = page.evaluate("""() => {
+        const canvas = document.querySelector('#canvas');
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let dark = 0;
+        for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 128 && pixels[i + 3] > 128) dark += 1;
+        return dark;
+    }""")
+    assert inked > 200  # the browser drew the SVG (createImageBitmap refuses SVG files)
+    answer = httpx.post(f"{server}/api/search", files={"sketch": ("boot.svg", BOOT_SVG.encode(), "image/svg+xml")},
+                        data={"mode": "sketch", "k": "12"}).json()
+    assert answer["mode"] == "sketch" and top_ids(page, 12) == [hit["id"] for hit in answer["results"]]
+    assert not errors, errors
+    page.close()
+
+
 def test_a_typo_is_shown_as_read_and_can_be_searched_as_typed(server, browser, retriever):
     caption = next(retriever.item(i).caption for i in retriever.index.ids if "dress" in retriever.item(i).caption)
     typed = caption.replace("dress", "drses")

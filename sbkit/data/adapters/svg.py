@@ -10,6 +10,7 @@ scaled to fit the canvas, keeping its aspect ratio, since sbkit crops sketches t
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,10 +18,13 @@ import cv2
 import numpy as np
 import svgelements as svg
 
-from sbkit.errors import DataError
+from sbkit.errors import DataError, check
 from sbkit.io import atomic_write_png
 
 MAX_SAMPLES = 64  # points per curve segment at most
+MAX_BYTES = 16 * 2**20  # an SVG drawing's file size at most
+MAX_ELEMENTS = 200_000  # elements at most, with every <use> expanded
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
 def _curve_points(segment: svg.Curve | svg.Arc, step: float) -> np.ndarray:
@@ -89,27 +93,78 @@ def path_strokes(data: str, step: float = 2.0) -> list[np.ndarray]:
     return _segments_to_strokes(_parsed_path(data), step)
 
 
-def _document(path: str | Path) -> svg.SVG:
+def _expanded_size(root: ET.Element, name: str) -> int:
+    """How many elements the document holds once every ``<use>`` is replaced by what it references, counted
+    up to :data:`MAX_ELEMENTS`: nested ``<use>`` elements multiply, and svgelements would expand them all."""
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    counted: dict[int, int] = {}
+
+    def size(element: ET.Element, open_: set[int]) -> int:
+        key = id(element)
+        if key in counted:
+            return counted[key]
+        check(key not in open_, f"{name}: a <use> element refers to itself; remove the loop", DataError)
+        open_.add(key)
+        total = 1 + sum(size(child, open_) for child in element)
+        if element.tag.rsplit("}", 1)[-1] == "use":
+            target = element.get(XLINK_HREF) or element.get("href") or ""
+            referenced = by_id.get(target.lstrip("#")) if target.startswith("#") else None
+            total += size(referenced, open_) if referenced is not None else 0
+        open_.discard(key)
+        counted[key] = min(total, MAX_ELEMENTS + 1)
+        return counted[key]
+
     try:
-        document = svg.SVG.parse(str(path), reify=False)  # transforms are applied per shape, below
+        return size(root, set())
+    except RecursionError:
+        raise DataError(f"{name}: elements nested too deeply to read; flatten the drawing's groups") from None
+
+
+def _svg_bytes(source: str | Path | bytes, name: str) -> bytes:
+    if isinstance(source, bytes):
+        data = source
+    else:
+        try:
+            check(Path(source).stat().st_size <= MAX_BYTES, f"{name}: over {MAX_BYTES // 2**20} MB, too large for a "
+                  "drawing; simplify it or export it as a PNG", DataError)
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise DataError(f"{name}: not a readable SVG file ({exc})") from None
+    check(len(data) <= MAX_BYTES, f"{name}: over {MAX_BYTES // 2**20} MB, too large for a drawing; simplify it or "
+          "export it as a PNG", DataError)
+    return data
+
+
+def _document(source: str | Path | bytes, name: str) -> svg.SVG:
+    data = _svg_bytes(source, name)
+    try:  # expat refuses entity expansion attacks; a <use> bomb is counted before svgelements expands it
+        check(_expanded_size(ET.fromstring(data), name) <= MAX_ELEMENTS, f"{name}: its <use> elements expand to "
+              f"over {MAX_ELEMENTS:,} shapes; simplify the drawing or export it as a PNG", DataError)
+        document = svg.SVG.parse(io.BytesIO(data), reify=False)  # transforms are applied per shape, below
+    except DataError:
+        raise
     except (ET.ParseError, OSError) as exc:
-        raise DataError(f"{path}: not a readable SVG file ({exc}); check that it is a complete SVG document") from None
+        raise DataError(f"{name}: not a readable SVG file ({exc}); check that it is a complete SVG document") from None
     except Exception as exc:  # svgelements raises IndexError, TypeError, ... on malformed attributes
-        raise DataError(f"{path}: malformed SVG attribute ({type(exc).__name__}: {exc}); "
+        raise DataError(f"{name}: malformed SVG attribute ({type(exc).__name__}: {exc}); "
                         "check its transform, viewBox and sizes") from None
     if not isinstance(document, svg.SVG):
-        raise DataError(f"{path}: not an SVG drawing (the root element is not <svg>)")
+        raise DataError(f"{name}: not an SVG drawing (the root element is not <svg>)")
     return document
 
 
-def svg_strokes(path: str | Path, step: float = 2.0) -> list[np.ndarray]:
-    """Every stroke of an SVG file, in document order, in the drawing's user units after every transform.
+def svg_strokes(source: str | Path | bytes, step: float = 2.0, name: str | None = None) -> list[np.ndarray]:
+    """Every stroke of an SVG file (a path, or the file's bytes), in document order, in the drawing's user
+    units after every transform. ``name`` names it in errors (the path by default).
 
     Raises:
-        DataError: the file is not readable XML, not an SVG, or a shape's data or attributes are malformed.
+        DataError: the file is not readable XML, not an SVG, too large (over :data:`MAX_BYTES`, or
+            :data:`MAX_ELEMENTS` once its ``<use>`` elements are expanded), or a shape's data or attributes are
+            malformed.
     """
+    path = name or ("the SVG drawing" if isinstance(source, bytes) else str(source))
     strokes: list[np.ndarray] = []
-    for element in _document(path).elements():
+    for element in _document(source, path).elements():
         if not isinstance(element, svg.Shape):
             continue
         if isinstance(element, svg.Path):
@@ -144,6 +199,13 @@ def render_strokes(strokes: list[np.ndarray], size: int = 256, stroke_width: int
         else:
             cv2.polylines(canvas, [fixed.reshape(-1, 1, 2)], False, 0, stroke_width, cv2.LINE_AA, shift=4)
     return canvas
+
+
+def read_svg_drawing(source: str | Path | bytes, name: str | None = None, size: int = 256,
+                     stroke_width: int = 3) -> np.ndarray:
+    """An SVG drawing (a path or the file's bytes) drawn dark on white, as :func:`rasterize_svg` draws it ->
+    uint8 (size, size)."""
+    return render_strokes(svg_strokes(source, name=name), size, stroke_width)
 
 
 def rasterize_svg(source: str | Path, target: str | Path, size: int = 256, stroke_width: int = 3) -> Path:

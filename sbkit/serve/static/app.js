@@ -140,12 +140,28 @@ for (const radio of document.querySelectorAll("input[name=mode]")) {
   radio.addEventListener("change", () => schedule(0));
 }
 
+// The upload as something the canvas can paint: a bitmap, or for an SVG (which createImageBitmap refuses) the
+// browser's own rendering of it; null when neither works (the server may still read the file).
+async function pictureOf(file) {
+  try { return await createImageBitmap(file); } catch (err) { /* try an <img> below */ }
+  const url = URL.createObjectURL(file);
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    return img.width > 0 && img.height > 0 ? img : null;
+  } catch (err) {
+    return null;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
 document.getElementById("upload").addEventListener("change", async (event) => {
   const file = event.target.files[0];
   event.target.value = "";
   if (!file) return;
-  let bitmap = null;
-  try { bitmap = await createImageBitmap(file); } catch (err) { bitmap = null; }  // the server may still read it
+  const bitmap = await pictureOf(file);
   actions.push({kind: "clear"}, {kind: "image", bitmap, file});
   redraw();
   schedule(0);
