@@ -30,7 +30,8 @@ def _sheet_path(run_dir: Path) -> Path:
 def search_command(
     run_dir: Path = typer.Argument(..., help="A run folder written by `sbkit run`."),
     sketch: Path = typer.Option(None, "--sketch", "-s",
-                                help="A drawing of the item: PNG, JPEG, SVG or another image type, or a photo of paper."),
+                                help="A drawing of the item: PNG, JPEG, SVG or another image type, or a photo "
+                                     "of paper."),
     text: str = typer.Option(None, "--text", "-t", help="A caption, e.g. \"a long red trouser\"."),
     k: int = typer.Option(10, "-k", "--top", min=1, help="How many results to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON only (ids, scores, paths, captions); a sheet "
