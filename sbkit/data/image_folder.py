@@ -16,7 +16,8 @@ from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
 from sbkit.data.splits import DEFAULT_FRACTIONS, assign_splits
 from sbkit.paths import OutsideFolderError, path_in_folder
 
-IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff",
+                                            ".heic", ".heif", ".avif"})
 
 
 def is_image(name: str) -> bool:

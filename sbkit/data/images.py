@@ -15,6 +15,13 @@ from sbkit.data import skip_reasons as why
 from sbkit.data.sources import ImageSource, as_source, open_binary
 from sbkit.errors import DataError
 
+try:  # HEIC/HEIF, as phones save photos (decoding only; BSD-3 with LGPL libheif); AVIF is Pillow's own
+    from pi_heif import register_heif_opener
+except ImportError:  # pragma: no cover - a platform without its wheel: such photos read as not an image
+    pass
+else:
+    register_heif_opener()
+
 MAX_PIXELS = 64_000_000  # about 8000 x 8000; larger files are refused before decoding
 MIN_SIDE = 8
 SKETCH_RESOLUTION = 256  # photos are sketchified at up to this size, then normalised down

@@ -52,7 +52,8 @@ from sbkit.progress import progress_bar
 
 Severity = Literal["fatal", "item", "warning"]
 RUN_SPLITS = ("train", "test")  # sbkit run trains on one and tests on the other
-CACHE_VERSION = 5  # 2: problem kinds from sbkit.data.skip_reasons; 3: too_few_items; 4, 5: reasons in words
+CACHE_VERSION = 6  # 2: problem kinds from sbkit.data.skip_reasons; 3: too_few_items; 4, 5: reasons in words;
+# 6: HEIC photos are read
 
 SEVERITY: dict[str, Severity] = {
     "no_valid_items": "fatal",

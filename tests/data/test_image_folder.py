@@ -76,3 +76,23 @@ def test_a_link_to_an_image_outside_the_folder_is_skipped_unless_allowed(tmp_pat
     assert "leads outside the catalogue folder" in catalogue.skipped[0].reason
     allowed = resolve_catalogue(str(tmp_path / "shop"), {"allow_outside": True})
     assert [item.id for item in allowed.items] == ["bags/b1", "bags/link"]
+
+
+def test_phone_photos_saved_as_heic_are_items_read_upright(tmp_path: Path) -> None:
+    import shutil
+
+    from sbkit.data.images import read_image
+    from sbkit.data.validate import validate_catalogue
+
+    phone = Path(__file__).parents[1] / "reliability" / "files" / "dress-phone.heic"  # stored turned, with irot
+    root = tmp_path / "shop"
+    (root / "dresses").mkdir(parents=True)
+    shutil.copy(phone, root / "dresses" / "d1.HEIC")
+    _photo(root / "dresses" / "d2.png")
+    catalogue = resolve_catalogue(str(root))
+    assert sorted(item.id for item in catalogue.items) == ["dresses/d1", "dresses/d2"] and not catalogue.skipped
+    assert not [p for p in validate_catalogue(catalogue, use_cache=False).problems if p.severity != "warning"]
+    pixels = read_image(root / "dresses" / "d1.HEIC")
+    rows = np.flatnonzero((pixels.min(axis=(1, 2)) < 128))
+    widths = [np.ptp((pixels[r].min(axis=1) < 128).nonzero()[0]) for r in (rows[0] + 2, rows[-1] - 2)]
+    assert pixels.shape == (160, 160, 3) and widths[0] < widths[1]  # the dress narrow at the top: upright

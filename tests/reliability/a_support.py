@@ -19,6 +19,7 @@ from PIL import Image
 from sbkit.cli.app import main
 
 
+FILES = Path(__file__).parent / "files"  # pictures no library here can write
 DRESS = [[60, 20], [100, 20], [110, 60], [135, 140], [25, 140], [50, 60]]  # the outline of strokes(), at 160 px
 
 
@@ -82,12 +83,14 @@ def drawing_files(folder: Path) -> dict[str, Path]:
     save("white-on-black.png", Image.fromarray(255 - gray))
     save("light-pencil.jpg", Image.fromarray(np.where(ink, 210, 246).astype(np.uint8)), quality=90)
     save("yellow-pen.png", Image.fromarray(np.where(ink[..., None], (245, 215, 40), 255).astype(np.uint8)))
+    save("avif.avif", Image.fromarray(rgb), quality=90)
     outline = " ".join(f"{x},{y}" for x, y in DRESS)  # a vector app's export: the same lines, in a 1600-unit page
     (folder / "vector.svg").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="160mm" '
         'height="160mm" viewBox="0 0 1600 1600"><g transform="scale(10)" fill="none" stroke="#222" '
         f'stroke-width="3"><polygon points="{outline}"/><path d="M60 60 H100"/></g></svg>\n', encoding="utf-8")
     files["svg"] = folder / "vector.svg"
+    files["heic-phone-turned"] = FILES / "dress-phone.heic"
     return files
 
 

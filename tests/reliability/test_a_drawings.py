@@ -17,7 +17,7 @@ from sbkit.retrieval.query import load_query
 FORMATS = ["png-1bit", "png-8bit-grey", "png-16bit", "png-rgb", "png-rgba-alpha-strokes",
            "png-rgba-transparent-ground", "png-palette", "png-palette-transparent", "jpeg-rgb", "jpeg-grey",
            "jpeg-cmyk", "jpeg-phone-turned", "gif", "webp", "tiff", "bmp", "white-on-black", "light-pencil",
-           "yellow-pen"]
+           "yellow-pen", "avif", "heic-phone-turned"]
 BAD = ["truncated-png", "truncated-jpeg", "zero-bytes", "text-renamed-png", "1-pixel", "bomb-10000x10000",
        "bomb-20000x20000"]
 
@@ -34,6 +34,7 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]
 
 def test_every_format_class_is_written_as_named(drawings: dict[str, Path]):
     modes = {name: Image.open(path).mode for name, path in drawings.items() if path.suffix != ".svg"}
+    assert Image.open(drawings["avif"]).format == "AVIF" and Image.open(drawings["heic-phone-turned"]).format == "HEIF"
     assert modes["png-1bit"] == "1" and modes["png-16bit"].startswith("I") and modes["jpeg-cmyk"] == "CMYK"
     assert modes["png-palette"] == "P" and modes["png-rgba-alpha-strokes"] == "RGBA" and modes["jpeg-grey"] == "L"
     turned = Image.open(drawings["jpeg-phone-turned"])
