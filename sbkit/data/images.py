@@ -4,6 +4,7 @@ guard against huge images."""
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -102,6 +103,18 @@ def unidentified_reason(path: ImageSource) -> str:
     return "empty file (0 bytes)" if empty else "not an image (no PNG, JPEG or other image format found in it)"
 
 
+_OPENING = threading.Lock()
+
+
+def open_image(source: str | Path | BinaryIO) -> Image.Image:
+    """``Image.open``, with PIL's decompression-bomb warning raised as the error it warns of, so that callers
+    refuse the file. Warning filters are shared by the whole process, so threads take turns changing them
+    (opening reads the header only; decoding comes after)."""
+    with _OPENING, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return Image.open(source)
+
+
 def read_image(path: str | Path | ImageSource, max_pixels: int = MAX_PIXELS,
                min_side: int = MIN_SIDE) -> np.ndarray:
     """Read ``path`` (a file, or a shard member: :mod:`sbkit.data.sources`) as an RGB uint8 array (H, W, 3), or
@@ -110,16 +123,14 @@ def read_image(path: str | Path | ImageSource, max_pixels: int = MAX_PIXELS,
     if not path.is_file():
         raise absent_image(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with open_binary(path) as handle, Image.open(handle) as img:
-                width, height = img.size
-                if width * height > max_pixels:
-                    raise too_large(path, max_pixels, f"{width}x{height}")
-                if min(width, height) < min_side:
-                    raise ImageError(f"{path}: {width}x{height} is smaller than {min_side} px on a side", why.TOO_SMALL)
-                img.load()
-                return np.ascontiguousarray(np.asarray(to_rgb(upright(img)), dtype=np.uint8))
+        with open_binary(path) as handle, open_image(handle) as img:
+            width, height = img.size
+            if width * height > max_pixels:
+                raise too_large(path, max_pixels, f"{width}x{height}")
+            if min(width, height) < min_side:
+                raise ImageError(f"{path}: {width}x{height} is smaller than {min_side} px on a side", why.TOO_SMALL)
+            img.load()
+            return np.ascontiguousarray(np.asarray(to_rgb(upright(img)), dtype=np.uint8))
     except DataError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -182,7 +193,7 @@ def read_sketch(path: str | Path | ImageSource) -> np.ndarray:
     if drawn is not None:
         return drawn
     try:
-        with open_binary(path) as handle, Image.open(handle) as opened:
+        with open_binary(path) as handle, open_image(handle) as opened:
             img = upright(opened)
             if img.mode in ("RGBA", "LA"):
                 alpha = np.asarray(img.getchannel("A"), dtype=np.uint8)

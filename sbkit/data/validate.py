@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +40,7 @@ from sbkit.data.images import (
     absent_reason,
     bomb_size,
     looks_like_svg,
+    open_image,
     read_image,
     too_large,
     unidentified_reason,
@@ -139,10 +139,8 @@ class ValidationReport:
 def _header(path: Path, max_pixels: int, min_side: int) -> Problem | None:
     """Check size and mode from the header alone; no pixel is decoded here."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with open_binary(path) as handle, Image.open(handle) as img:
-                (width, height), mode = img.size, img.mode
+        with open_binary(path) as handle, open_image(handle) as img:
+            (width, height), mode = img.size, img.mode
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Problem("too_large", str(too_large(path, max_pixels, bomb_size(exc))).removeprefix(f"{path}: "),
                        path=str(path))

@@ -31,7 +31,6 @@ person handed in into crisp dark strokes on white:
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,7 +38,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from sbkit.data.images import MAX_PIXELS, absent_reason, border_pixels, svg_drawing, to_rgb, upright
+from sbkit.data.images import MAX_PIXELS, absent_reason, border_pixels, open_image, svg_drawing, to_rgb, upright
 from sbkit.errors import DataError, ShapeError, check
 from sbkit.retrieval.areas import outline_areas
 from sbkit.retrieval.dotted import erase_grid_dots
@@ -94,15 +93,13 @@ def decode_drawing(source: BinaryIO | Path, label: str, max_pixels: int = MAX_PI
     if drawn is not None:
         return drawn
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as img:
-                width, height = img.size
-                check(width * height <= max_pixels, f"{label}: {width}x{height} is larger than the "
-                      f"{max_pixels:,}-pixel limit; scale the drawing down", DrawingTooLarge)
-                check(min(width, height) >= 2, f"{label}: {width}x{height} is too small to hold a drawing; send a "
-                      "PNG, JPEG or SVG drawing of at least 2 x 2 pixels", DataError)
-                return drawing_pixels(img)
+        with open_image(source) as img:
+            width, height = img.size
+            check(width * height <= max_pixels, f"{label}: {width}x{height} is larger than the "
+                  f"{max_pixels:,}-pixel limit; scale the drawing down", DrawingTooLarge)
+            check(min(width, height) >= 2, f"{label}: {width}x{height} is too small to hold a drawing; send a "
+                  "PNG, JPEG or SVG drawing of at least 2 x 2 pixels", DataError)
+            return drawing_pixels(img)
     except DataError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

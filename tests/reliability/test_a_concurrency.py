@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from a_support import cli, one_error_line, photo_folder, sbkit_command
+from a_support import bomb_png, cli, one_error_line, photo_folder, sbkit_command
 
 from sbkit.errors import DataError
 from sbkit.folder_lock import folder_lock
@@ -80,3 +80,33 @@ def test_a_killed_job_does_not_keep_the_folder_locked(photos: Path, tmp_path: Pa
         holder.wait()
     summary = sketchify_job(str(photos), out, workers=1)
     assert summary.done == N_PHOTOS and len(manifest_ids(out)) == N_PHOTOS
+
+
+def test_threads_opening_bombs_at_once_leak_no_warning(tmp_path):
+    """Warning filters are process-wide: threads that each turned PIL's bomb warning into an error for a while
+    let some warnings through (7 in 8,000 opens here before opening took turns)."""
+    import threading
+    import warnings
+
+    from sbkit.data.images import ImageError, read_image
+
+    bomb = tmp_path / "bomb.png"
+    bomb_png(bomb, 10_000, 10_000)
+    reasons: list[str] = []
+
+    def open_many() -> None:
+        for _ in range(1000):
+            try:
+                read_image(bomb)
+            except ImageError as exc:
+                reasons.append(exc.reason)
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        threads = [threading.Thread(target=open_many) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert reasons == ["too_large"] * 8000
+    assert not [w for w in seen if "DecompressionBomb" in w.category.__name__]
