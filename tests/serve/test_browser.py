@@ -6,6 +6,7 @@ the project's pytest options); `.ci/run` installs chromium.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -229,6 +230,44 @@ def test_an_svg_drawing_is_shown_on_the_canvas_and_searched_as_the_api_reads_it(
                         data={"mode": "sketch", "k": "12"}).json()
     assert answer["mode"] == "sketch" and top_ids(page, 12) == [hit["id"] for hit in answer["results"]]
     assert not errors, errors
+    page.close()
+
+
+HAND_IN = """async ([kind, b64, name, type]) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], name, {type}));
+    const target = kind === "drop" ? document.querySelector("#canvas") : document;
+    target.dispatchEvent(kind === "drop" ? new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true})
+                                         : new ClipboardEvent("paste", {clipboardData: data, bubbles: true,
+                                                                        cancelable: true}));
+}"""
+
+
+@pytest.mark.parametrize("kind", ["drop", "paste"])
+def test_a_drawing_dropped_or_pasted_on_the_page_is_searched(server, browser, retriever, kind):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/")
+    page.wait_for_function("() => document.querySelector('#info').textContent.includes('items')")
+    item = next(retriever.item(i) for i in retriever.index.ids if retriever.item(i).sketch is not None)
+    drawing = item.sketch.read_bytes()
+    count = searches(page)
+    page.evaluate(HAND_IN, [kind, base64.b64encode(drawing).decode(), "drawing.png", "image/png"])
+    wait_for_search_after(page, count)
+    answer = httpx.post(f"{server}/api/search", files={"sketch": ("d.png", drawing, "image/png")},
+                        data={"mode": "sketch", "k": "12"}).json()
+    assert top_ids(page, 12) == [hit["id"] for hit in answer["results"]]
+    count = searches(page)  # text pasted into the caption is left to the browser, and no drawing search starts
+    left_to_the_browser = page.evaluate("""() => {
+        const data = new DataTransfer();
+        data.setData("text/plain", "a red boot");
+        return document.querySelector("#caption").dispatchEvent(
+            new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+    }""")
+    page.wait_for_timeout(600)
+    assert left_to_the_browser and searches(page) == count and not errors, errors
     page.close()
 
 

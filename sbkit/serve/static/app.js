@@ -157,14 +157,39 @@ async function pictureOf(file) {
   }
 }
 
-document.getElementById("upload").addEventListener("change", async (event) => {
-  const file = event.target.files[0];
-  event.target.value = "";
-  if (!file) return;
+// A drawing handed in whole (uploaded, dropped or pasted) replaces the canvas and is searched as it is.
+async function useDrawing(file) {
   const bitmap = await pictureOf(file);
   actions.push({kind: "clear"}, {kind: "image", bitmap, file});
   redraw();
   schedule(0);
+}
+
+// The first picture among some files (an SVG may come with no type), or null.
+function pictureFile(files) {
+  return [...files].find((f) => f.type.startsWith("image/") || /\.svg$/i.test(f.name)) || null;
+}
+
+document.getElementById("upload").addEventListener("change", async (event) => {
+  const file = event.target.files[0];
+  event.target.value = "";
+  if (file) await useDrawing(file);
+});
+
+// A file dropped anywhere on the page is searched; the browser would otherwise leave the page to show it.
+document.addEventListener("dragover", (event) => event.preventDefault());
+document.addEventListener("drop", async (event) => {
+  event.preventDefault();
+  const file = pictureFile(event.dataTransfer ? event.dataTransfer.files : []);
+  if (file) await useDrawing(file);
+});
+
+// A picture pasted (a copied drawing or a screenshot) is searched; pasted text goes where it always did.
+document.addEventListener("paste", async (event) => {
+  const file = pictureFile(event.clipboardData ? event.clipboardData.files : []);
+  if (!file) return;
+  event.preventDefault();
+  await useDrawing(file);
 });
 
 function selectedMode() {
