@@ -10,7 +10,8 @@ import typer
 
 SEARCH_HELP = ("Rank the gallery of RUN_DIR for a drawing (--sketch), a caption (--text) or both.\n\n"
                "The drawing may be any size, dark lines on light or light on dark, transparent (strokes in the "
-               "alpha channel or on a transparent background) or a photo of a drawing on paper; it is normalised "
+               "alpha channel or on a transparent background), an SVG from a vector app, or a photo of a drawing on "
+               "paper (HEIC from a phone included); it is normalised "
                "exactly like the run's training sketches. Prints a table of the top -k results and writes a "
                "contact sheet.\n\n"
                "The run's own test index (RUN_DIR/index) is searched unless --index names one built with `sbkit "

@@ -264,7 +264,7 @@ class Retriever:
         """Rank the gallery for a drawing and/or a caption.
 
         Args:
-            sketch: a drawing: a file path, the bytes of a PNG/JPEG/... file, a PIL image, or an image array
+            sketch: a drawing: a file path, the bytes of a PNG/JPEG/SVG/HEIC/... file, a PIL image, or an image array
                 (H, W), (H, W, 3) or (H, W, 4) of uint8, 16-bit, float in [0, 1] or bool pixels; any size,
                 either polarity, transparency or a photo of paper.
             text: a caption of at most :data:`sbkit.limits.MAX_QUERY_TEXT` characters; None or blank for none.
