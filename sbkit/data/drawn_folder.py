@@ -8,7 +8,6 @@ runs train on those of training items and ask with those of test items.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import defaultdict
 from collections.abc import Container, Sequence
@@ -16,9 +15,8 @@ from pathlib import Path
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped
-from sbkit.data.image_folder import IMAGE_SUFFIXES, not_an_image, scan_images
+from sbkit.data.image_folder import IMAGE_SUFFIXES, category_of, inside, not_an_image, scan_images
 from sbkit.data.splits import assign_splits
-from sbkit.paths import OutsideFolderError, path_in_folder
 
 PHOTO_FOLDERS = ("photos", "photo", "images", "image", "products", "product")
 DRAWING_FOLDERS = ("sketches", "sketch", "drawings", "drawing")
@@ -58,14 +56,6 @@ def _drawing_order(drawing_id: str) -> tuple[int, str]:
     return (int(number) if number else -1, drawing_id)
 
 
-def _inside(root: Path, path: str, allow_outside: bool, skipped: list[Skipped], what: str) -> Path | None:
-    try:
-        return path_in_folder(root, os.path.relpath(path, root), allow_outside, what)
-    except OutsideFolderError as exc:
-        skipped.append(Skipped(path, str(exc)))
-        return None
-
-
 def read_drawn_folder(root: Path, photo_folder: Path, drawing_folder: Path,
                       fractions: Sequence[float], seed: int, allow_outside: bool = False) -> Catalogue:
     """The photos under ``photo_folder`` as items (ids and categories as in a plain folder, relative to it),
@@ -88,18 +78,18 @@ def read_drawn_folder(root: Path, photo_folder: Path, drawing_folder: Path,
         if owner is None:
             skipped.append(Skipped(path, f"no photo in {photo_folder.name}/ is named {drawing_id}; name a drawing "
                                          "as its photo (add -1, -2 for several)", why.UNREADABLE_ENTRY))
-        elif (inside := _inside(root, path, allow_outside, skipped, "sketch path")) is not None:
-            drawn[owner].append((drawing_id, inside))
+        elif (kept := inside(root, path, allow_outside, skipped, "sketch path")) is not None:
+            drawn[owner].append((drawing_id, kept))
 
     items: list[CatalogueItem] = []
     for item_id, path in photos:
-        image = _inside(root, path, allow_outside, skipped, "image path")
+        image = inside(root, path, allow_outside, skipped)
         if image is None:
             continue
         sketches = [p for _, p in sorted(drawn.get(item_id, []), key=lambda d: _drawing_order(d[0]))]
         items.append(CatalogueItem(
             id=item_id, image=image, caption="", split="",
-            category=item_id.split("/", 1)[0] if "/" in item_id else None,
+            category=category_of(item_id),
             sketch=sketches[0] if sketches else None,
             attributes={"sketches": ";".join(str(p) for p in sketches)} if sketches else {}))
     return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

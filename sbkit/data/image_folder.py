@@ -20,9 +20,9 @@ IMAGE_SUFFIXES: frozenset[str] = frozenset({".jpg", ".jpeg", ".png", ".webp", ".
                                             ".heic", ".heif", ".avif"})
 
 
-def is_image(name: str) -> bool:
-    """Whether a file name has an image suffix (any case)."""
-    return os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES
+def is_image(name: str, suffixes: frozenset[str] = IMAGE_SUFFIXES) -> bool:
+    """Whether a file name has one of ``suffixes`` (image suffixes by default), in any case."""
+    return os.path.splitext(name)[1].lower() in suffixes
 
 
 def not_an_image(path: str) -> str:
@@ -58,13 +58,28 @@ def scan_images(root: Path, exclude: Sequence[Path] = (), suffixes: frozenset[st
         prefix = os.path.relpath(folder, top).replace(os.sep, "/") + "/" if folder != top else ""
         for name in files:
             found = (prefix + os.path.splitext(name)[0], os.path.join(folder, name))
-            (images if os.path.splitext(name)[1].lower() in suffixes else others).append(found)
+            (images if is_image(name, suffixes) else others).append(found)
     return images, others
 
 
 def holds_images(root: Path) -> bool:
     """Whether any image lies under the folder ``root`` (the walk stops at the first)."""
     return any(is_image(name) for _, files in _walk(os.path.abspath(root), set()) for name in files)
+
+
+def category_of(item_id: str) -> str | None:
+    """The category of a plain folder's item: the top subfolder in its id (``bags/001``: ``bags``), or None."""
+    return item_id.split("/", 1)[0] if "/" in item_id else None
+
+
+def inside(root: Path, path: str, allow_outside: bool, skipped: list[Skipped], what: str = "image path") -> Path | None:
+    """``path`` (found under ``root``) when it stays inside ``root`` (:func:`sbkit.paths.path_in_folder`); else
+    None, with the reason added to ``skipped``: a link that leads out of the folder, unless ``allow_outside``."""
+    try:
+        return path_in_folder(root, os.path.relpath(path, root), allow_outside, what)
+    except OutsideFolderError as exc:
+        skipped.append(Skipped(path, str(exc)))
+        return None
 
 
 def read_image_folder(root: Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0,
@@ -77,11 +92,7 @@ def read_image_folder(root: Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
     items: list[CatalogueItem] = []
     skipped = [Skipped(path, not_an_image(path), why.NOT_AN_IMAGE) for _, path in others]
     for item_id, path in images:
-        try:
-            image = path_in_folder(root, os.path.relpath(path, root), allow_outside, "image path")
-        except OutsideFolderError as exc:
-            skipped.append(Skipped(path, str(exc)))
-            continue
-        items.append(CatalogueItem(id=item_id, image=image, caption="", split="",
-                                   category=item_id.split("/", 1)[0] if "/" in item_id else None))
+        image = inside(root, path, allow_outside, skipped)
+        if image is not None:
+            items.append(CatalogueItem(id=item_id, image=image, caption="", split="", category=category_of(item_id)))
     return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

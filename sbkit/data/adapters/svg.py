@@ -121,18 +121,14 @@ def _expanded_size(root: ET.Element, name: str) -> int:
 
 
 def _svg_bytes(source: str | Path | bytes, name: str) -> bytes:
-    if isinstance(source, bytes):
-        data = source
-    else:
-        try:
-            check(Path(source).stat().st_size <= MAX_BYTES, f"{name}: over {MAX_BYTES // 2**20} MB, too large for a "
-                  "drawing; simplify it or export it as a PNG", DataError)
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise DataError(f"{name}: not a readable SVG file ({exc})") from None
-    check(len(data) <= MAX_BYTES, f"{name}: over {MAX_BYTES // 2**20} MB, too large for a drawing; simplify it or "
-          "export it as a PNG", DataError)
-    return data
+    """The file's bytes, refused over :data:`MAX_BYTES` (a file by its size, before it is read)."""
+    try:
+        size = len(source) if isinstance(source, bytes) else Path(source).stat().st_size
+        check(size <= MAX_BYTES, f"{name}: over {MAX_BYTES // 2**20} MB, too large for a drawing; simplify it or "
+              "export it as a PNG", DataError)
+        return source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError as exc:
+        raise DataError(f"{name}: not a readable SVG file ({exc})") from None
 
 
 def _document(source: str | Path | bytes, name: str) -> svg.SVG:
