@@ -7,8 +7,9 @@ and optionally ``sketch`` (a path to a real drawing of the item), ``category``, 
 test), ``product`` (pictures sharing it show one product), ``strokes`` (an SVG of the sketch's strokes in
 drawing order, a path like ``sketch``), ``sketches`` (every drawing of the item, ``;``-joined paths or a JSON
 list; runs train on and ask with them all, see :func:`sbkit.data.catalogue.other_drawings`; without ``sketch``
-the first becomes it). Any other column becomes an attribute. A row that cannot be read is listed in
-``Catalogue.skipped``; whether the files it names exist is checked later by :mod:`sbkit.data.validate`.
+the first becomes it; with neither, a ``sketches/`` folder's drawings named as items are found). Any other
+column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files it
+names exist is checked later by :mod:`sbkit.data.validate`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, field_text
-from sbkit.data.drawn_folder import photo_and_drawing_folders, read_drawn_folder
+from sbkit.data.drawn_folder import photo_and_drawing_folders, read_drawings_beside, read_drawn_folder
 from sbkit.data.image_folder import holds_images, read_image_folder
 from sbkit.data.splits import DEFAULT_FRACTIONS, SPLITS, assign_splits, normalize_split
 from sbkit.errors import ConfigError, DataError
@@ -222,7 +223,9 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
     """Read a folder catalogue (``path`` is the folder or its caption file); items without a ``split``
     get one from :func:`assign_splits`. A folder with no caption file is read as a plain folder of images
     (:func:`sbkit.data.image_folder.read_image_folder`), or as photos beside drawings of them when its top
-    folders are ``photos/`` and ``sketches/`` (:func:`sbkit.data.drawn_folder.read_drawn_folder`). A row whose
+    folders are ``photos/`` and ``sketches/`` (:func:`sbkit.data.drawn_folder.read_drawn_folder`). When no row
+    names a drawing, drawings in a ``sketches/`` folder named as their items are theirs
+    (:func:`sbkit.data.drawn_folder.read_drawings_beside`). A row whose
     image or sketch path leads outside the folder is skipped with the reason, unless ``allow_outside`` (see
     :func:`sbkit.paths.path_in_folder`).
 
@@ -253,4 +256,5 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
             skipped.append(Skipped(where, item))
         else:
             items.append(item)
+    items = read_drawings_beside(root, caption_file, items, allow_outside, skipped)
     return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

@@ -164,3 +164,77 @@ def test_an_svg_drawing_is_paired_checked_and_drawn_from_its_strokes(tmp_path: P
     assert report.n_drawn == 1
     drawing = read_sketch(item.sketch)
     assert drawing.dtype == np.uint8 and drawing.ndim == 2 and 0 < (drawing < 128).mean() < 0.2
+
+
+def _caption_file(root: Path, rows: list[tuple[str, str]], extra: str = "") -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    lines = [f"id,image,caption{',' + extra if extra else ''}"]
+    lines += [f"{item_id},{image},a red boot{',' if extra else ''}" for item_id, image in rows]
+    (root / "captions.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_a_caption_file_with_no_sketch_column_takes_the_drawings_named_as_its_items(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    rows = [("sku-1", "photos/boots/red.jpg"), ("sku-2", "photos/boots/blue.png"), ("sku-3", "photos/bags/tote.png"),
+            ("sku-4", "photos/hats/cap.png"), ("sku-5", "photos/a/same.png"), ("sku-6", "photos/b/same.png")]
+    _caption_file(root, rows)
+    for _, image in rows:
+        _picture(root / image)
+    for name in ("drawings/sku-1.png", "drawings/sku-1-2.png", "drawings/boots/blue_drawing.svg",
+                 "drawings/photos/bags/tote (3).png", "drawings/cap.png", "drawings/same.png", "drawings/sku-9.png"):
+        if name.endswith(".svg"):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+                                     '<path d="M1 1 L9 9" stroke="black"/></svg>')
+        else:
+            _picture(root / name, 40)
+    before = _files(root)
+
+    catalogue = resolve_catalogue(str(root))
+
+    found = {item.id: item for item in catalogue.items}
+    assert found["sku-1"].sketch == root / "drawings/sku-1.png"  # by id, then numbered
+    assert other_drawings(found["sku-1"]) == [root / "drawings/sku-1-2.png"]
+    assert found["sku-2"].sketch == root / "drawings/boots/blue_drawing.svg"  # by the photo's path below photos/
+    assert found["sku-3"].sketch == root / "drawings/photos/bags/tote (3).png"  # by the photo's whole path
+    assert found["sku-4"].sketch == root / "drawings/cap.png"  # by the photo's file name
+    assert found["sku-5"].sketch is None and found["sku-6"].sketch is None  # "same" could be either
+    skipped = {Path(s.source).name: s.reason for s in catalogue.skipped}
+    assert sorted(skipped) == ["same.png", "sku-9.png"]
+    assert "no item of captions.csv has the id or photo name sku-9" in skipped["sku-9.png"]
+    assert _files(root) == before
+
+
+def test_a_caption_file_that_names_drawings_keeps_its_own_pairs(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    _caption_file(root, [("a", "photos/a.png"), ("b", "photos/b.png")], extra="sketch")
+    text = (root / "captions.csv").read_text().replace("a red boot,\n", "a red boot,sketches/b.png\n", 1)
+    (root / "captions.csv").write_text(text)
+    for name in ("photos/a.png", "photos/b.png", "sketches/a.png", "sketches/b.png"):
+        _picture(root / name)
+
+    found = {item.id: item for item in resolve_catalogue(str(root)).items}
+
+    assert found["a"].sketch == root / "sketches/b.png" and found["b"].sketch is None
+    assert found["a"].attributes.get("sketches") is None
+
+
+def test_pictures_the_caption_file_names_as_photos_are_not_drawings_and_a_sketchify_job_is_neither(
+        tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    _caption_file(root, [("a", "sketches/a.png"), ("b", "photos/b.png")])
+    for name in ("sketches/a.png", "photos/b.png", "sketches/b.png"):
+        _picture(root / name)
+    found = {item.id: item for item in resolve_catalogue(str(root)).items}
+    assert found["a"].sketch is None and found["b"].sketch == root / "sketches/b.png"
+
+    job = tmp_path / "job-inside"  # `sbkit sketchify shop --out shop/sketches`: traces, not drawings
+    for name in ("photos/a.png", "sketches/sketches/photos/a.png"):
+        _picture(job / name)
+    (job / "sketches" / "job.json").write_text("{}")
+    _caption_file(job, [("a", "photos/a.png")])
+    catalogue = resolve_catalogue(str(job))
+    assert catalogue.items[0].sketch is None and catalogue.skipped == []
+    (job / "captions.csv").unlink()
+    catalogue = resolve_catalogue(str(job))
+    assert [item.id for item in catalogue.items] == ["photos/a"] and catalogue.items[0].sketch is None
