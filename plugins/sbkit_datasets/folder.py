@@ -29,15 +29,17 @@ class FolderDataset(Dataset):
         seed: fixes the splits made for items without one.
         allow_outside: accept image and sketch paths that lead outside the folder (``..``, absolute paths,
             symlinks pointing out of it); off by default, so a catalogue reads only files inside its folder.
+        download: download the pictures the caption file names by web address (``https://...``) into sbkit's
+            cache, once; off: such rows are skipped as ``not_downloaded``.
     """
 
     name = "folder"
     description = "Your own catalogue: a folder of images plus captions.csv or captions.jsonl."
 
     def __init__(self, path: Path | None = None, val_fraction: float = 0.1, test_fraction: float = 0.2,
-                 seed: int = 0, allow_outside: bool = False) -> None:
+                 seed: int = 0, allow_outside: bool = False, download: bool = True) -> None:
         self.path, self.val_fraction, self.test_fraction, self.seed = path, val_fraction, test_fraction, seed
-        self.allow_outside = allow_outside
+        self.allow_outside, self.download = allow_outside, download
         split_fractions(val_fraction, test_fraction)  # reject bad fractions at once
 
     @classmethod
@@ -49,4 +51,4 @@ class FolderDataset(Dataset):
 
     def load(self) -> Catalogue:
         return read_folder(require_path(self, self.path), split_fractions(self.val_fraction, self.test_fraction),
-                           self.seed, self.allow_outside)
+                           self.seed, self.allow_outside, self.download)

@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sbkit.data import skip_reasons as why
 from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, field_text
+from sbkit.data.downloads import download_all, is_web_address
 from sbkit.data.drawn_folder import photo_and_drawing_folders, read_drawings_beside, read_drawn_folder
 from sbkit.data.image_folder import holds_images, read_image_folder
 from sbkit.data.splits import DEFAULT_FRACTIONS, SPLITS, assign_splits, normalize_split
 from sbkit.errors import ConfigError, DataError
 from sbkit.paths import OutsideFolderError, path_in_folder
 
+DOWNLOAD_OFF = "a web address, and downloading is off (--data.download false); turn it on or give a path in the folder"
 CAPTION_FILES: tuple[str, ...] = ("captions.csv", "captions.jsonl")
 REQUIRED: tuple[str, ...] = ("id", "image", "caption")
 KNOWN: tuple[str, ...] = (*REQUIRED, "sketch", "category", "split", "product")
@@ -183,8 +186,45 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
         raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) -> CatalogueItem | str:
-    """One row -> an item (split ``""`` when not given), or the reason it cannot be one."""
+class NotDownloadedError(DataError):
+    """A picture named by web address could not be downloaded."""
+
+
+def _placer(root: Path, allow_outside: bool, downloaded: Mapping[str, Path | str]) -> Callable[[str, str], Path]:
+    """``place(value, what)``: a path cell as a file, under ``root`` (:func:`sbkit.paths.path_in_folder`) or, for
+    a web address, its download in the cache (:mod:`sbkit.data.downloads`)."""
+    def place(value: str, what: str) -> Path:
+        if not is_web_address(value):
+            return path_in_folder(root, value, allow_outside, what)
+        got = downloaded.get(value.strip(), "was not downloaded")
+        if isinstance(got, str):
+            raise NotDownloadedError(f"{what} {value.strip()}: {got}")
+        return got
+    return place
+
+
+def _drawings(place: Callable[[str, str], Path], values: list[str], what: str, lost: list[str]) -> list[Path]:
+    """The drawings ``values`` name, leaving out (with the reason in ``lost``) those that could not be
+    downloaded: an item keeps its photo when a drawing of it is unreachable."""
+    found = []
+    for value in values:
+        try:
+            found.append(place(value, what))
+        except NotDownloadedError as exc:
+            lost.append(str(exc))
+    return found
+
+
+def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False,
+                downloaded: Mapping[str, Path | str] | None = None, lost: list[str] | None = None,
+                ) -> CatalogueItem | str:
+    """One row -> an item (split ``""`` when not given), or the reason it cannot be one. Cells holding web
+    addresses are read from ``downloaded`` (:func:`sbkit.data.downloads.download_all`); a drawing that could
+    not be downloaded is left out, with the reason added to ``lost``.
+
+    Raises:
+        NotDownloadedError: the row's photo is a web address that could not be downloaded.
+    """
     item_id, image = _text(row.get("id")), _text(row.get("image"))
     if not item_id:
         return "empty id"
@@ -193,17 +233,20 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) ->
     split = normalize_split(_text(row.get("split")))
     if split and split not in SPLITS:
         return f"item {item_id!r}: split {row.get('split')!r} is not one of {', '.join(SPLITS)}"
-    sketch = _text(row.get("sketch")) or _text(row.get("sketches")).split(";")[0].strip()
     attributes = {str(k): _text(v) for k, v in row.items() if k not in KNOWN and _text(v)}
+    place, lost = _placer(root, allow_outside, downloaded or {}), lost if lost is not None else []
     try:
-        image_path = path_in_folder(root, image, allow_outside, "image path")
-        sketch_path = path_in_folder(root, sketch, allow_outside, "sketch path") if sketch else None
+        image_path = place(image, "image path")
+        sketch = _drawings(place, [_text(row.get("sketch"))] if _text(row.get("sketch")) else [], "sketch path", lost)
         for key in PATH_ATTRIBUTES:
             if key in attributes:
-                attributes[key] = str(path_in_folder(root, attributes[key], allow_outside, f"{key} path"))
+                kept = _drawings(place, [attributes.pop(key)], f"{key} path", lost)
+                attributes.update({key: str(kept[0])} if kept else {})
         if "sketches" in attributes:
-            attributes["sketches"] = ";".join(str(path_in_folder(root, p.strip(), allow_outside, "sketches path"))
-                                              for p in attributes["sketches"].split(";") if p.strip())
+            listed = [p.strip() for p in attributes.pop("sketches").split(";") if p.strip()]
+            every = _drawings(place, listed, "sketches path", lost)
+            attributes.update({"sketches": ";".join(map(str, every))} if every else {})
+            sketch = sketch or every[:1]
     except OutsideFolderError as exc:
         return f"item {item_id!r}: {exc}"
     return CatalogueItem(
@@ -212,14 +255,21 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False) ->
         caption=_text(row.get("caption")),
         split=split,
         category=_text(row.get("category")) or None,
-        sketch=sketch_path,
+        sketch=sketch[0] if sketch else None,
         product=_text(row.get("product")) or None,
         attributes=attributes,
     )
 
 
+def _web_addresses(row: dict[str, Any]) -> list[str]:
+    """The row's path cells that are web addresses: its image, drawings and stroke files."""
+    cells = [_text(row.get(key)) for key in ("image", "sketch", *PATH_ATTRIBUTES)]
+    cells += _text(row.get("sketches")).split(";")
+    return [cell.strip() for cell in cells if is_web_address(cell)]
+
+
 def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0,
-                allow_outside: bool = False) -> Catalogue:
+                allow_outside: bool = False, download: bool = True) -> Catalogue:
     """Read a folder catalogue (``path`` is the folder or its caption file); items without a ``split``
     get one from :func:`assign_splits`. A folder with no caption file is read as a plain folder of images
     (:func:`sbkit.data.image_folder.read_image_folder`), or as photos beside drawings of them when its top
@@ -227,7 +277,9 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
     names a drawing, drawings in a ``sketches/`` folder named as their items are theirs
     (:func:`sbkit.data.drawn_folder.read_drawings_beside`). A row whose
     image or sketch path leads outside the folder is skipped with the reason, unless ``allow_outside`` (see
-    :func:`sbkit.paths.path_in_folder`).
+    :func:`sbkit.paths.path_in_folder`). Pictures named by web address are downloaded into the cache
+    (:mod:`sbkit.data.downloads`) unless ``download`` is off; a row whose photo could not be, and a drawing
+    that could not be, are skipped with the reason.
 
     Raises:
         DataError: the folder is missing, holds neither a caption file nor an image, or its caption file is
@@ -247,14 +299,25 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
             return read_image_folder(root, fractions, seed, allow_outside)
         raise DataError(f"{root}: no image and no captions.csv or captions.jsonl; give a folder of images, or add "
                         "a caption file with the columns id,image,caption (see docs/data.md)")
-    rows = _csv_rows(caption_file) if caption_file.suffix == ".csv" else _jsonl_rows(caption_file)
+    rows = list(_csv_rows(caption_file) if caption_file.suffix == ".csv" else _jsonl_rows(caption_file))
+    addresses = [address for _, row in rows if not isinstance(row, str) for address in _web_addresses(row)]
+    downloaded = download_all(addresses) if download else dict.fromkeys(addresses, DOWNLOAD_OFF)
     items: list[CatalogueItem] = []
     skipped: list[Skipped] = []
     for where, row in rows:
-        item = row if isinstance(row, str) else row_to_item(root, row, allow_outside)
+        if isinstance(row, str):
+            skipped.append(Skipped(where, row))
+            continue
+        lost: list[str] = []
+        try:
+            item = row_to_item(root, row, allow_outside, downloaded, lost)
+        except NotDownloadedError as exc:
+            lost.append(str(exc))
+            item = None
+        skipped += [Skipped(where, f"item {_text(row.get('id'))!r}: {reason}", why.NOT_DOWNLOADED) for reason in lost]
         if isinstance(item, str):
             skipped.append(Skipped(where, item))
-        else:
+        elif item is not None:
             items.append(item)
     items = read_drawings_beside(root, caption_file, items, allow_outside, skipped)
     return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

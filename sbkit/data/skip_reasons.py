@@ -18,6 +18,7 @@ DUPLICATE_ID = "duplicate_id"
 UNREADABLE_ENTRY = "unreadable_entry"
 SKETCHIFY_FAILED = "sketchify_failed"
 UNREADABLE = "unreadable"
+NOT_DOWNLOADED = "not_downloaded"
 
 SKIP_REASONS: dict[str, str] = {
     MISSING_IMAGE: "the image file does not exist",
@@ -30,6 +31,7 @@ SKIP_REASONS: dict[str, str] = {
     UNREADABLE_ENTRY: "a catalogue row that could not be read",
     SKETCHIFY_FAILED: "the sketchifier raised an error on this photo",
     UNREADABLE: "any other reason the item could not be used (the detail says which)",
+    NOT_DOWNLOADED: "a picture named by web address that could not be downloaded (the detail says why)",
 }
 
 

@@ -67,6 +67,7 @@ SEVERITY: dict[str, Severity] = {
     "too_small": "item",
     "too_large": "item",
     "unsupported_mode": "item",
+    "not_downloaded": "item",
     "empty_caption": "warning",
     "no_captions": "warning",
     "duplicate_image": "warning",
@@ -283,7 +284,8 @@ def validate_catalogue(catalogue: Catalogue, check_images: bool = True, max_pixe
     """Find every problem in ``catalogue``; nothing is changed, on disk or in the catalogue.
 
     Args:
-        catalogue: the catalogue to check; its ``skipped`` entries are reported as ``unreadable_entry``.
+        catalogue: the catalogue to check; its ``skipped`` entries are reported by their kind
+            (``unreadable_entry`` when validation has no such kind).
         check_images: decode every image (and read every sketch header); False only checks that files exist.
         max_pixels: images with more pixels are refused from their header, before decoding.
         min_side: images with a shorter side are refused.
@@ -326,7 +328,8 @@ def _inspect(catalogue: Catalogue, check_images: bool, max_pixels: int, min_side
              workers: int | None, use_cache: bool) -> tuple[ValidationReport, dict[int, list[Problem]]]:
     """The report, plus each item's own problems keyed by its position in ``catalogue.items``."""
     report = ValidationReport(str(catalogue.root), n_items=len(catalogue.items), checked_images=check_images)
-    report.problems.extend(Problem("unreadable_entry", s.reason, path=s.source) for s in catalogue.skipped)
+    report.problems.extend(Problem(s.kind if s.kind in SEVERITY else "unreadable_entry", s.reason, path=s.source)
+                           for s in catalogue.skipped)
     per_item: dict[int, list[Problem]] = defaultdict(list)
 
     def add(index: int, problem: Problem) -> None:
@@ -396,7 +399,9 @@ def _split_leaks(items: Iterable[CatalogueItem]) -> list[Problem]:
 
 def _no_valid_reason(report: ValidationReport) -> str:
     if report.n_items == 0:
-        return "the catalogue lists no items"
+        left_out = {kind: n for kind, n in report.counts().items() if SEVERITY[kind] == "item"}
+        counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in left_out.items())
+        return "the catalogue lists no items" + (f" it could read ({counts})" if counts else "")
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.counts().items())
     return f"none of its {report.n_items} items is usable ({counts})"
 

@@ -1,0 +1,86 @@
+"""Pictures that a caption file names by web address (``https://cdn.shop.com/a1.jpg``), as shop exports and
+product feeds do: each is downloaded once into sbkit's cache and read from there.
+
+The catalogue folder is never written to. A download is written atomically under
+``$SBKIT_CACHE/downloads/``, named by the address's hash, so a second read of the catalogue (another command, a
+rerun after an interruption) finds it there and asks the server again only for what is not there yet. What the
+server sends is checked as any picture is, later, by validation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sbkit.io import atomic_write_bytes, cache_root
+from sbkit.progress import progress_bar
+
+MAX_BYTES = 64 << 20  # a product photo is a few MB; more is not a picture sbkit should hold
+TIMEOUT_S = 30.0
+WORKERS = 8
+_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
+_KEPT_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif",
+                            ".avif", ".svg"})
+
+
+def is_web_address(value: str) -> bool:
+    """Whether a caption file's path cell is an http(s) address rather than a path in the folder."""
+    return bool(_WEB_ADDRESS.match(value.strip()))
+
+
+def download_path(address: str) -> Path:
+    """Where the picture at ``address`` is kept: ``downloads/<hash[:2]>/<hash><suffix>`` in sbkit's cache, with
+    the address's own picture suffix when it has one."""
+    digest = hashlib.sha256(address.encode("utf-8")).hexdigest()
+    suffix = posixpath.splitext(urllib.parse.urlsplit(address).path)[1].lower()
+    return cache_root() / "downloads" / digest[:2] / (digest + (suffix if suffix in _KEPT_SUFFIXES else ""))
+
+
+def _download(address: str, timeout: float) -> Path | str:
+    """The cached file for ``address``, fetched if it is not there yet; or why it could not be."""
+    path = download_path(address)
+    if path.is_file():
+        return path
+    request = urllib.request.Request(address, headers={"User-Agent": "sbkit", "Accept": "image/*, */*;q=0.5"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            kind = response.headers.get_content_type()
+            if kind == "text/html":
+                return ("the server sent a web page, not a picture; the address may be a product page or need a "
+                        "login; give the picture's own address")
+            data = response.read(MAX_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        return f"the server answered {exc.code} {exc.reason}"
+    except urllib.error.URLError as exc:
+        return f"no answer from the server ({exc.reason}); check the address and the network"
+    except (OSError, ValueError) as exc:  # a timeout, a connection cut, an address urllib cannot use
+        return f"the download failed ({type(exc).__name__}: {exc})"
+    if len(data) > MAX_BYTES:
+        return (f"over {MAX_BYTES / 2**20:g} MB, more than a product picture; download it yourself and give its "
+                "path")
+    if not data:
+        return "the server sent an empty file"
+    return atomic_write_bytes(path, data)
+
+
+def download_all(addresses: Iterable[str], timeout: float = TIMEOUT_S, workers: int = WORKERS,
+                 ) -> dict[str, Path | str]:
+    """Each address (duplicates once) -> its picture in the cache, or why it could not be downloaded. Those
+    already in the cache are not asked for again; the rest are fetched ``workers`` at a time under a progress
+    bar."""
+    unique = list(dict.fromkeys(a.strip() for a in addresses))
+    found: dict[str, Path | str] = {a: download_path(a) for a in unique if download_path(a).is_file()}
+    todo = [a for a in unique if a not in found]
+    if todo:
+        with progress_bar("download pictures", len(todo)) as advance, ThreadPoolExecutor(workers) as pool:
+            for address, result in zip(todo, pool.map(lambda a: _download(a, timeout), todo)):
+                found[address] = result
+                advance(1)
+    return found
