@@ -7,7 +7,7 @@ from typing import Any
 
 from sbkit.components import Dataset
 from sbkit.data.catalogue import Catalogue
-from sbkit.data.folder import read_folder
+from sbkit.data.folder import parse_columns, read_folder
 from sbkit.data.splits import split_fractions
 from sbkit.errors import ConfigError, check
 
@@ -31,16 +31,21 @@ class FolderDataset(Dataset):
             symlinks pointing out of it); off by default, so a catalogue reads only files inside its folder.
         download: download the pictures the caption file names by web address (``https://...``) into sbkit's
             cache, once; off: such rows are skipped as ``not_downloaded``.
+        columns: which of the caption file's columns to read as sbkit's, for an export with its own names:
+            ``"id=sku,image=image_link,caption=title"`` (any of id, image, caption, sketch, category, split,
+            product, sketches, strokes).
     """
 
     name = "folder"
     description = "Your own catalogue: a folder of images plus captions.csv or captions.jsonl."
 
     def __init__(self, path: Path | None = None, val_fraction: float = 0.1, test_fraction: float = 0.2,
-                 seed: int = 0, allow_outside: bool = False, download: bool = True) -> None:
+                 seed: int = 0, allow_outside: bool = False, download: bool = True,
+                 columns: str | dict[str, str] | None = None) -> None:
         self.path, self.val_fraction, self.test_fraction, self.seed = path, val_fraction, test_fraction, seed
-        self.allow_outside, self.download = allow_outside, download
-        split_fractions(val_fraction, test_fraction)  # reject bad fractions at once
+        self.allow_outside, self.download, self.columns = allow_outside, download, columns
+        split_fractions(val_fraction, test_fraction)  # reject bad fractions and columns at once
+        parse_columns(columns)
 
     @classmethod
     def example_params(cls, folder: Path) -> dict[str, Any]:
@@ -51,4 +56,4 @@ class FolderDataset(Dataset):
 
     def load(self) -> Catalogue:
         return read_folder(require_path(self, self.path), split_fractions(self.val_fraction, self.test_fraction),
-                           self.seed, self.allow_outside, self.download)
+                           self.seed, self.allow_outside, self.download, self.columns)

@@ -35,6 +35,14 @@ CAPTION_FILES: tuple[str, ...] = ("captions.csv", "captions.jsonl")
 REQUIRED: tuple[str, ...] = ("id", "image", "caption")
 KNOWN: tuple[str, ...] = (*REQUIRED, "sketch", "category", "split", "product")
 PATH_ATTRIBUTES: tuple[str, ...] = ("strokes",)  # attributes naming a file beside the catalogue, read like sketch
+COLUMNS: tuple[str, ...] = (*KNOWN, "sketches", *PATH_ATTRIBUTES)  # the columns sbkit reads by name
+# what shop exports and product feeds (Shopify, Google Merchant, marketplaces) call sbkit's required columns
+LOOKALIKES: dict[str, tuple[str, ...]] = {
+    "id": ("sku", "handle", "product id", "item id", "article", "style id", "gtin", "ean"),
+    "image": ("image link", "image url", "image src", "img", "img url", "picture", "photo", "image path", "file",
+              "filename", "file name", "path", "url"),
+    "caption": ("title", "name", "product name", "description", "text", "image alt text", "alt"),
+}
 # the csv module refuses fields over 131,072 characters and then stops; a long product description is fine, and a
 # field over this limit skips only its own row
 CSV_FIELD_LIMIT = 10_000_000
@@ -54,13 +62,63 @@ def _text(value: Any) -> str:
     return field_text(value)
 
 
-def _delimiter(header: str) -> str:
-    """The separator whose fields in the header line name every required column: a comma, or the semicolon or
-    tab that spreadsheets in many locales write; a comma when none does (the error then names the header)."""
+def parse_columns(spec: str | Mapping[str, str] | None) -> dict[str, str]:
+    """Which column of a caption file to read as which of sbkit's: ``"image=image_link,caption=title"`` (or a
+    mapping, from a config's table) -> ``{"image": "image_link", "caption": "title"}``.
+
+    Raises:
+        ConfigError: a name that is not one of sbkit's columns (:data:`COLUMNS`), or a pair without ``=``.
+    """
+    if not spec:
+        return {}
+    pairs = list(spec.items()) if isinstance(spec, Mapping) else [
+        tuple(part.split("=", 1)) if "=" in part else (part, "") for part in str(spec).split(",") if part.strip()]
+    columns: dict[str, str] = {}
+    for ours, theirs in pairs:
+        ours, theirs = str(ours).strip(), str(theirs).strip()
+        if ours not in COLUMNS or not theirs:
+            raise ConfigError(f"columns: {ours + '=' + theirs if theirs else ours!r} should be sbkit's column, '=', "
+                              f"then yours, e.g. image=image_link,caption=title; sbkit's columns are "
+                              f"{', '.join(COLUMNS)}")
+        columns[ours] = theirs
+    return columns
+
+
+def _renamed(row: dict[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
+    """``row`` with the file's columns named as ``columns`` says; a column of the file that already has one of
+    those names is not read."""
+    if not columns:
+        return row
+    theirs = set(columns.values())
+    kept = {k: v for k, v in row.items() if k not in columns and k not in theirs}
+    return kept | {ours: row.get(their) for ours, their in columns.items()}
+
+
+def _lookalikes(header: Sequence[str], missing: Sequence[str]) -> str:
+    """A hint naming the header's columns that look like the ``missing`` ones, as a ``--data.columns`` value."""
+    def plain(name: str) -> str:
+        return " ".join(name.lower().replace("_", " ").replace("-", " ").split())
+
+    found = {}
+    for column in missing:
+        alike = [h for h in header if plain(h) in LOOKALIKES.get(column, ())]
+        alike.sort(key=lambda h: LOOKALIKES[column].index(plain(h)))
+        if alike:
+            found[column] = alike[0]
+    if not found:
+        return ""
+    spec = ",".join(f"{ours}={theirs}" for ours, theirs in found.items())
+    return f"; or say which of your columns to read, e.g. --data.columns {spec!r}"
+
+
+def _delimiter(header: str, required: Sequence[str] = REQUIRED) -> str:
+    """The separator whose fields in the header line name every ``required`` column: a comma, or the semicolon
+    or tab that spreadsheets in many locales write; when none does, the one that splits the header most (the
+    error then names its columns)."""
     for delimiter in (",", ";", "\t"):
-        if all(column in {c.strip() for c in header.split(delimiter)} for column in REQUIRED):
+        if all(column in {c.strip() for c in header.split(delimiter)} for column in required):
             return delimiter
-    return ","
+    return max((",", ";", "\t"), key=lambda d: len(header.split(d)))
 
 
 class _LineLog:
@@ -113,20 +171,24 @@ def _broken_quote(lines: list[str], delimiter: str, n_columns: int, end: int) ->
             'close the quote (a " inside a field is written "")')
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    """(where, row) pairs; ``row`` is a reason string when the row cannot be used."""
+def _csv_rows(path: Path, columns: Mapping[str, str]) -> Iterator[tuple[str, dict[str, Any] | str]]:
+    """(where, row) pairs, the row's columns named as ``columns`` says; ``row`` is a reason string when the row
+    cannot be used."""
+    required = [columns.get(c, c) for c in REQUIRED]
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle, _csv_field_limit(CSV_FIELD_LIMIT):
-            delimiter = _delimiter(handle.readline())
+            delimiter = _delimiter(handle.readline(), required)
             handle.seek(0)
             lines = _LineLog(iter(handle))
             reader = csv.DictReader(lines, delimiter=delimiter)
             header = [h.strip() for h in reader.fieldnames or []]
-            missing = [c for c in REQUIRED if c not in header]
+            missing = [c for c in required if c not in header]
             if missing:
+                ours = [c for c in REQUIRED if columns.get(c, c) in missing]
                 raise DataError(f"{path}: the header has no {', '.join(missing)} column"
                                 f"{'s' if len(missing) > 1 else ''} (found: {', '.join(header) or 'nothing'}); "
-                                f"the first line must name the columns, e.g. id,image,caption")
+                                f"the first line must name the columns, e.g. id,image,caption"
+                                f"{_lookalikes(header, [c for c in ours if c not in columns])}")
             twice = sorted({c for c in header if c and header.count(c) > 1})
             if twice:  # csv.DictReader would keep the last one's values without a word
                 raise DataError(f"{path}: the header names {', '.join(repr(c) for c in twice)} more than once "
@@ -155,7 +217,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
                 if None in row:
                     yield where, f"has {len(header) + len(row[None])} fields but the header names {len(header)}"
                     continue
-                yield where, row
+                yield where, _renamed(row, columns)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     except csv.Error as exc:
@@ -164,7 +226,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
         raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
+def _jsonl_rows(path: Path, columns: Mapping[str, str]) -> Iterator[tuple[str, dict[str, Any] | str]]:
     try:
         with path.open(encoding="utf-8-sig") as handle:
             for number, line in enumerate(handle, 1):
@@ -179,7 +241,7 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
                 if not isinstance(row, dict):
                     yield where, f"expected a JSON object per line, got {type(row).__name__}"
                     continue
-                yield where, row
+                yield where, _renamed(row, columns)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     except OSError as exc:
@@ -269,7 +331,8 @@ def _web_addresses(row: dict[str, Any]) -> list[str]:
 
 
 def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 0,
-                allow_outside: bool = False, download: bool = True) -> Catalogue:
+                allow_outside: bool = False, download: bool = True,
+                columns: str | Mapping[str, str] | None = None) -> Catalogue:
     """Read a folder catalogue (``path`` is the folder or its caption file); items without a ``split``
     get one from :func:`assign_splits`. A folder with no caption file is read as a plain folder of images
     (:func:`sbkit.data.image_folder.read_image_folder`), or as photos beside drawings of them when its top
@@ -279,12 +342,14 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
     image or sketch path leads outside the folder is skipped with the reason, unless ``allow_outside`` (see
     :func:`sbkit.paths.path_in_folder`). Pictures named by web address are downloaded into the cache
     (:mod:`sbkit.data.downloads`) unless ``download`` is off; a row whose photo could not be, and a drawing
-    that could not be, are skipped with the reason.
+    that could not be, are skipped with the reason. ``columns`` names the caption file's columns to read as
+    sbkit's (:func:`parse_columns`).
 
     Raises:
         DataError: the folder is missing, holds neither a caption file nor an image, or its caption file is
             unreadable or its header lacks a column.
     """
+    columns = parse_columns(columns)
     root = Path(path).expanduser().resolve()
     if root.is_file() and root.name in CAPTION_FILES:
         root = root.parent
@@ -299,7 +364,7 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
             return read_image_folder(root, fractions, seed, allow_outside)
         raise DataError(f"{root}: no image and no captions.csv or captions.jsonl; give a folder of images, or add "
                         "a caption file with the columns id,image,caption (see docs/data.md)")
-    rows = list(_csv_rows(caption_file) if caption_file.suffix == ".csv" else _jsonl_rows(caption_file))
+    rows = list((_csv_rows if caption_file.suffix == ".csv" else _jsonl_rows)(caption_file, columns))
     addresses = [address for _, row in rows if not isinstance(row, str) for address in _web_addresses(row)]
     downloaded = download_all(addresses) if download else dict.fromkeys(addresses, DOWNLOAD_OFF)
     items: list[CatalogueItem] = []

@@ -178,3 +178,30 @@ def test_a_caption_with_line_breaks_is_not_a_broken_quote(tmp_path: Path) -> Non
     catalogue = read_folder(root)
     assert [i.id for i in catalogue.items] == ["a0", "a1"] and not catalogue.skipped
     assert catalogue.items[0].caption == "a coat, wool, lined,\nwith a belt\nand a hood"
+
+
+def test_an_export_with_its_own_column_names_is_read_through_columns(tmp_path: Path) -> None:
+    save(tmp_path / "a.png", picture(0, 24))
+    save(tmp_path / "b.png", picture(1, 24))
+    save(tmp_path / "b-drawn.png", sketch(1, 24))
+    (tmp_path / "captions.csv").write_text("sku;title;Image Link;id;drawing;brand\n"
+                                           "S1;A mini ivory dress;a.png;x;;Brisk\n"
+                                           "S2;A light grey clutch;b.png;y;b-drawn.png;Okoro\n")
+    with pytest.raises(DataError, match="found: sku, title, Image Link, id, drawing, brand.*"
+                                        "--data.columns 'image=Image Link,caption=title'"):
+        read_folder(tmp_path)  # the error names the export's look-alike columns
+
+    columns = "id=sku, image=Image Link, caption=title, sketch=drawing"
+    items = {item.id: item for item in read_folder(tmp_path, columns=columns).items}
+
+    assert sorted(items) == ["S1", "S2"]  # the file's own id column is not read once sku is the id
+    assert items["S2"].image == tmp_path / "b.png" and items["S2"].caption == "A light grey clutch"
+    assert items["S2"].sketch == tmp_path / "b-drawn.png" and items["S1"].sketch is None
+    assert items["S1"].attributes == {"brand": "Brisk"}
+    assert read_folder(tmp_path, columns={"id": "sku", "image": "Image Link", "caption": "title"}).items[0].id == "S1"
+
+
+@pytest.mark.parametrize("columns", ["img=image_link", "image", "image=", "id=sku,caption"])
+def test_columns_that_name_no_column_of_sbkit_are_refused(tmp_path: Path, columns: str) -> None:
+    with pytest.raises(ConfigError, match="should be sbkit's column, '=', then yours"):
+        read_folder(make_folder_catalogue(tmp_path / "shop", n_items=2), columns=columns)
