@@ -12,18 +12,20 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from io import BufferedIOBase
 from pathlib import Path
 
 from sbkit.io import atomic_write_bytes, cache_root
 from sbkit.progress import progress_bar
 
 MAX_BYTES = 64 << 20  # a product photo is a few MB; more is not a picture sbkit should hold
-TIMEOUT_S = 30.0
+TIMEOUT_S = 30.0  # the longest silence; a whole download may take four times this
 WORKERS = 8
 _WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 _KEPT_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif",
@@ -43,6 +45,19 @@ def download_path(address: str) -> Path:
     return cache_root() / "downloads" / digest[:2] / (digest + (suffix if suffix in _KEPT_SUFFIXES else ""))
 
 
+def _read_until(response: BufferedIOBase, deadline: float) -> bytes | None:
+    """The body, up to one byte past :data:`MAX_BYTES`; None when it is not all there by ``deadline`` (a
+    server that sends a byte now and then never trips the socket's own timeout)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BYTES and (chunk := response.read1(min(1 << 16, MAX_BYTES + 1 - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+        if time.monotonic() > deadline:
+            return None
+    return b"".join(chunks)
+
+
 def _download(address: str, timeout: float) -> Path | str:
     """The cached file for ``address``, fetched if it is not there yet; or why it could not be."""
     path = download_path(address)
@@ -55,13 +70,15 @@ def _download(address: str, timeout: float) -> Path | str:
             if kind == "text/html":
                 return ("the server sent a web page, not a picture; the address may be a product page or need a "
                         "login; give the picture's own address")
-            data = response.read(MAX_BYTES + 1)
+            data = _read_until(response, time.monotonic() + timeout * 4)
     except urllib.error.HTTPError as exc:
         return f"the server answered {exc.code} {exc.reason}"
     except urllib.error.URLError as exc:
         return f"no answer from the server ({exc.reason}); check the address and the network"
     except (OSError, ValueError) as exc:  # a timeout, a connection cut, an address urllib cannot use
         return f"the download failed ({type(exc).__name__}: {exc})"
+    if data is None:
+        return f"the server sent too slowly (not done after {timeout * 4:g} s); try again later"
     if len(data) > MAX_BYTES:
         return (f"over {MAX_BYTES / 2**20:g} MB, more than a product picture; download it yourself and give its "
                 "path")

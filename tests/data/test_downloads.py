@@ -4,6 +4,7 @@ cache, a picture that cannot be is skipped with the reason, and the catalogue fo
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from functools import partial
@@ -31,7 +32,16 @@ class _Server:
         class Handler(SimpleHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 asked[self.path] += 1
-                super().do_GET()
+                if self.path != "/slow.png":
+                    super().do_GET()
+                    return
+                self.send_response(200)  # a byte at a time, never silent long enough for the socket to time out
+                self.send_header("Content-Type", "image/png")
+                self.end_headers()
+                for _ in range(40):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.05)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -122,3 +132,12 @@ def test_a_web_address_is_told_from_a_path() -> None:
     assert downloads.is_web_address("https://cdn.shop.com/a.jpg") and downloads.is_web_address(" HTTP://x/y.png")
     assert not downloads.is_web_address("photos/https.jpg") and not downloads.is_web_address("ftp://x/y.png")
     assert not downloads.is_web_address("C:\\photos\\a.jpg")
+
+
+def test_a_server_that_sends_a_byte_now_and_then_is_given_up_on(
+        tmp_path: Path, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SBKIT_CACHE", str(tmp_path / "cache"))
+    found = downloads.download_all([f"{server.url}/slow.png", f"{server.url}/a.jpg"], timeout=0.1)
+    assert "sent too slowly" in found[f"{server.url}/slow.png"]
+    assert found[f"{server.url}/a.jpg"] == downloads.download_path(f"{server.url}/a.jpg")
+    assert not list((tmp_path / "cache").rglob("*.part*"))
