@@ -219,3 +219,18 @@ def test_a_deepfashion_caption_key_cannot_lead_out_of_the_images_folder(tmp_path
     catalogue = load_deepfashion_mm(root)
     assert [item.id for item in catalogue.items] == ["a"]
     assert [s.source for s in catalogue.skipped] == ["../../secret.jpg"] and "outside" in catalogue.skipped[0].reason
+
+
+def test_web_addresses_that_cannot_be_downloaded_are_named_by_validate_and_refused_by_run(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SBKIT_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "feed"
+    root.mkdir()
+    text = "id,image,caption\n" + "".join(f"p{i},http://127.0.0.1:1/p{i}.jpg,a red boot\n" for i in range(4))
+    (root / "captions.csv").write_text(text)  # port 1: nothing listens there, so the answer is a refusal at once
+    code, report = validate_json(capsys, root)
+    assert code == 1 and report["counts"] == {"not_downloaded": 4, "no_valid_items": 1}
+    assert all("no answer from the server" in p["reason"] for p in report["problems"] if p["kind"] == "not_downloaded")
+    code, output = sbkit_cli(capsys, "run", *TRAIN_ARGS, "--data", str(root), "--out", str(tmp_path / "run"))
+    assert code == 2 and "4 not downloaded" in error_line(output) and not (tmp_path / "run").exists()
+    assert (root / "captions.csv").read_text() == text and [p.name for p in root.iterdir()] == ["captions.csv"]
