@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.data import skip_reasons as why
-from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, field_text
+from sbkit.data.catalogue import Catalogue, CatalogueItem, Skipped, caption_text, field_text
 from sbkit.data.downloads import download_all, is_web_address
 from sbkit.data.drawn_folder import photo_and_drawing_folders, read_drawings_beside, read_drawn_folder
 from sbkit.data.image_folder import holds_images, read_image_folder
@@ -314,7 +314,7 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False,
     return CatalogueItem(
         id=item_id,
         image=image_path,
-        caption=_text(row.get("caption")),
+        caption=caption_text(_text(row.get("caption"))),
         split=split,
         category=_text(row.get("category")) or None,
         sketch=sketch[0] if sketch else None,

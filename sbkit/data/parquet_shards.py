@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sbkit.data import skip_reasons as why
-from sbkit.data.catalogue import CatalogueItem, Skipped, field_text
+from sbkit.data.catalogue import CatalogueItem, Skipped, caption_text, field_text
 from sbkit.data.splits import SPLITS, normalize_split
 from sbkit.data.sources import ParquetCell
 from sbkit.errors import DataError
@@ -81,7 +81,7 @@ def _to_item(file: Path, group: int, row: int, record: dict[str, Any], sketch: b
         return Skipped(where, f"item {item_id!r}: split {record.get('split')!r} is not one of {', '.join(SPLITS)}",
                        why.UNREADABLE_ENTRY)
     return CatalogueItem(id=item_id, image=ParquetCell(file, group, row, "image"),
-                         caption=field_text(record.get("caption")), split=split,
+                         caption=caption_text(record.get("caption")), split=split,
                          category=field_text(record.get("category")) or None,
                          sketch=ParquetCell(file, group, row, "sketch") if sketch else None,
                          product=field_text(record.get("product")) or None,

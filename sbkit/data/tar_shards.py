@@ -25,7 +25,7 @@ from typing import Any
 
 from sbkit.data import skip_reasons as why
 from sbkit.data.adapters.common import decode_text
-from sbkit.data.catalogue import CatalogueItem, Skipped, field_text
+from sbkit.data.catalogue import CatalogueItem, Skipped, caption_text, field_text
 from sbkit.data.splits import SPLITS, normalize_split
 from sbkit.data.sources import TarMember
 from sbkit.errors import DataError
@@ -128,7 +128,7 @@ def _to_item(shard: Path, key: str, members: dict[str, Any]) -> CatalogueItem | 
         return Skipped(where, f"no photo member for key {key!r} (found {found}); expected {key}.jpg, .png or .webp",
                        why.MISSING_IMAGE)
     sketch = next((members[f"sketch.{e}"] for e in IMAGE_EXTENSIONS if f"sketch.{e}" in members), None)
-    caption = field_text(meta.get("caption"))
+    caption = caption_text(meta.get("caption"))
     if not caption and "txt" in members:
         try:
             caption = decode_text(members["txt"], f"{key}.txt").strip()

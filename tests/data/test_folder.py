@@ -205,3 +205,18 @@ def test_an_export_with_its_own_column_names_is_read_through_columns(tmp_path: P
 def test_columns_that_name_no_column_of_sbkit_are_refused(tmp_path: Path, columns: str) -> None:
     with pytest.raises(ConfigError, match="should be sbkit's column, '=', then yours"):
         read_folder(make_folder_catalogue(tmp_path / "shop", n_items=2), columns=columns)
+
+
+@pytest.mark.parametrize(("caption", "read"), [
+    ("<p>Soft <strong>suede</strong> ankle boot.</p><ul><li>Red</li><li>Wool</li></ul>",
+     "Soft suede ankle boot. Red Wool"),
+    ("Lune &amp; Fils mini dress", "Lune & Fils mini dress"),
+    ("Caf&eacute; tote&#8211;large<br/>leather", "Café tote–large leather"),
+    ('<div class="desc"><script>track()</script>Red boot<style>p {}</style></div>', "Red boot"),
+    ("size <M>, a < b, R&D jacket", "size <M>, a < b, R&D jacket"),  # no markup: as written
+    ("with\nbrass buttons", "with\nbrass buttons"),
+])
+def test_a_caption_in_html_is_read_as_the_text_a_browser_shows(tmp_path: Path, caption: str, read: str) -> None:
+    save(tmp_path / "a.png", picture(0, 24))
+    (tmp_path / "captions.jsonl").write_text(json.dumps({"id": "a", "image": "a.png", "caption": caption}) + "\n")
+    assert read_folder(tmp_path).items[0].caption == read
