@@ -1,14 +1,15 @@
 """The folder catalogue: a folder of images plus ``captions.csv`` or ``captions.jsonl``, or a plain folder of
 images with neither (:mod:`sbkit.data.image_folder`: subfolders as categories, no captions).
 
-Columns (CSV header or JSON keys): ``id``, ``image`` (a path relative to the folder; subfolders are
-fine; a path leading outside the folder is refused unless allowed, see :mod:`sbkit.paths`), ``caption``,
-and optionally ``sketch`` (a path to a real drawing of the item), ``category``, ``split`` (train, val or
-test), ``product`` (pictures sharing it show one product), ``strokes`` (an SVG of the sketch's strokes in
-drawing order, a path like ``sketch``), ``sketches`` (every drawing of the item, ``;``-joined paths or a JSON
-list; runs train on and ask with them all, see :func:`sbkit.data.catalogue.other_drawings`; without ``sketch``
-the first becomes it; with neither, a ``sketches/`` folder's drawings named as items are found). Any other
-column becomes an attribute. A row that cannot be read is listed in ``Catalogue.skipped``; whether the files it
+Columns (CSV header or JSON keys): ``image`` (a path relative to the folder; subfolders are fine; a path
+leading outside the folder is refused unless allowed, see :mod:`sbkit.paths`; or a web address), ``caption``,
+and optionally ``id`` (without it, an item is named by its image: :func:`image_id`), ``sketch`` (a path to a
+real drawing of the item), ``category``, ``split`` (train, val or test), ``product`` (pictures sharing it show
+one product), ``strokes`` (an SVG of the sketch's strokes in drawing order, a path like ``sketch``),
+``sketches`` (every drawing of the item, ``;``-joined paths or a JSON list; runs train on and ask with them all,
+see :func:`sbkit.data.catalogue.other_drawings`; without ``sketch`` the first becomes it; with neither, a
+``sketches/`` folder's drawings named as items are found). Any other column becomes an attribute. A row that
+cannot be read is listed in ``Catalogue.skipped``; whether the files it
 names exist is checked later by :mod:`sbkit.data.validate`.
 """
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import csv
 import json
+import posixpath
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,8 +35,8 @@ from sbkit.paths import OutsideFolderError, path_in_folder
 
 DOWNLOAD_OFF = "a web address, and downloading is off (--data.download false); turn it on or give a path in the folder"
 CAPTION_FILES: tuple[str, ...] = ("captions.csv", "captions.jsonl")
-REQUIRED: tuple[str, ...] = ("id", "image", "caption")
-KNOWN: tuple[str, ...] = (*REQUIRED, "sketch", "category", "split", "product")
+REQUIRED: tuple[str, ...] = ("image", "caption")  # without an id column, each item is named by its image
+KNOWN: tuple[str, ...] = ("id", *REQUIRED, "sketch", "category", "split", "product")
 PATH_ATTRIBUTES: tuple[str, ...] = ("strokes",)  # attributes naming a file beside the catalogue, read like sketch
 COLUMNS: tuple[str, ...] = (*KNOWN, "sketches", *PATH_ATTRIBUTES)  # the columns sbkit reads by name
 # what shop exports and product feeds (Shopify, Google Merchant, marketplaces) call sbkit's required columns
@@ -184,11 +187,11 @@ def _csv_rows(path: Path, columns: Mapping[str, str]) -> Iterator[tuple[str, dic
             header = [h.strip() for h in reader.fieldnames or []]
             missing = [c for c in required if c not in header]
             if missing:
-                ours = [c for c in REQUIRED if columns.get(c, c) in missing]
+                ours = [c for c in ("id", *REQUIRED) if columns.get(c, c) not in header and c not in columns]
                 raise DataError(f"{path}: the header has no {', '.join(missing)} column"
                                 f"{'s' if len(missing) > 1 else ''} (found: {', '.join(header) or 'nothing'}); "
                                 f"the first line must name the columns, e.g. id,image,caption"
-                                f"{_lookalikes(header, [c for c in ours if c not in columns])}")
+                                f"{_lookalikes(header, ours)}")
             twice = sorted({c for c in header if c and header.count(c) > 1})
             if twice:  # csv.DictReader would keep the last one's values without a word
                 raise DataError(f"{path}: the header names {', '.join(repr(c) for c in twice)} more than once "
@@ -275,6 +278,18 @@ def _drawings(place: Callable[[str, str], Path], values: list[str], what: str, l
         except NotDownloadedError as exc:
             lost.append(str(exc))
     return found
+
+
+def image_id(image: str) -> str:
+    """The id of an item named by its image, for a caption file with no ``id`` column: the path without its
+    suffix (``photos/boots/red``), or a web address without its scheme, query or suffix
+    (``cdn.shop.com/p/red``)."""
+    image = image.strip()
+    if is_web_address(image):
+        parts = urllib.parse.urlsplit(image)
+        image = parts.netloc + parts.path
+    path = posixpath.normpath(image.replace("\\", "/")).lstrip("/")
+    return posixpath.splitext(path)[0] if path != "." else ""
 
 
 def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False,
@@ -373,6 +388,11 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
         if isinstance(row, str):
             skipped.append(Skipped(where, row))
             continue
+        if "id" not in row:
+            row["id"] = image_id(_text(row.get("image")))
+            if not row["id"]:
+                skipped.append(Skipped(where, "empty image path"))
+                continue
         lost: list[str] = []
         try:
             item = row_to_item(root, row, allow_outside, downloaded, lost)

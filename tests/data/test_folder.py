@@ -90,7 +90,7 @@ def test_rows_that_cannot_be_items_are_skipped_with_reasons(tmp_path: Path) -> N
 def test_missing_columns_and_missing_files_are_data_errors(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "captions.csv").write_text("name,picture\nx,y.png\n")
-    with pytest.raises(DataError, match="no id, image, caption columns"):
+    with pytest.raises(DataError, match="no image, caption columns.*--data.columns 'image=picture,caption=name'"):
         read_folder(tmp_path / "a")
     (tmp_path / "b").mkdir()
     with pytest.raises(DataError, match="no captions.csv or captions.jsonl"):
@@ -220,3 +220,19 @@ def test_a_caption_in_html_is_read_as_the_text_a_browser_shows(tmp_path: Path, c
     save(tmp_path / "a.png", picture(0, 24))
     (tmp_path / "captions.jsonl").write_text(json.dumps({"id": "a", "image": "a.png", "caption": caption}) + "\n")
     assert read_folder(tmp_path).items[0].caption == read
+
+
+def test_a_caption_file_with_no_id_column_names_each_item_by_its_image(tmp_path: Path) -> None:
+    save(tmp_path / "photos" / "boots" / "red.png", picture(0, 24))
+    save(tmp_path / "b.png", picture(1, 24))
+    (tmp_path / "captions.csv").write_text("image,caption\nphotos/boots/red.png,a red boot\n./b.png,a bag\n"
+                                           "photos\\boots\\red.png,the same boot again\n,no picture\n")
+    catalogue = read_folder(tmp_path)
+    assert [(item.id, item.caption) for item in catalogue.items] == [
+        ("photos/boots/red", "a red boot"), ("b", "a bag"), ("photos/boots/red", "the same boot again")]
+    assert [s.reason for s in catalogue.skipped] == ["empty image path"]  # validation keeps the first "red"
+    (tmp_path / "captions.csv").unlink()
+    (tmp_path / "captions.jsonl").write_text(json.dumps({"image": "b.png", "caption": "a bag"}) + "\n"
+                                             + json.dumps({"id": "", "image": "b.png", "caption": "x"}) + "\n")
+    catalogue = read_folder(tmp_path)  # an id given empty is still an error; only a missing one is made
+    assert [item.id for item in catalogue.items] == ["b"] and [s.reason for s in catalogue.skipped] == ["empty id"]

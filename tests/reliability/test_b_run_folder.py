@@ -161,7 +161,7 @@ def _no_columns(root: Path) -> Path:
     ([*DEMO_ARGS, "--lr", "-1"], "lr must be above 0"),
     (["--data", "{one}"], "no test item"),
     (["--data", "{bad}"], "none of its 2 items is usable"),
-    (["--data", "{nocols}"], "the header has no id, image, caption columns"),
+    (["--data", "{nocols}"], "the header has no image, caption columns"),
     (["--data", "demo", "--data.size", "nope"], "size"),
     ([*DEMO_ARGS, "--device", "gpu-please"], "not a torch device"),
     ([*DEMO_ARGS, "--fuser.nope", "1"], "no parameter 'nope'"),
