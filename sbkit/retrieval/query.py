@@ -19,6 +19,8 @@ person handed in into crisp dark strokes on white:
 - specks of noise are dropped, and so are marks set well apart from the drawing, such as a signature or a
   page number, and a note written beside it with a line or an arrow pointing at it
   (:mod:`sbkit.retrieval.marks`); drawings over ``MAX_SIDE`` px are scaled down;
+- several views of the item side by side (a flat's front and back, a pair of shoes): the first is kept
+  (:mod:`sbkit.retrieval.views`), since a photo shows the item once;
 - an item coloured in and outlined in a darker pen has its fill made paper, so its lines remain; coloured
   in with no such outline, it is made solid ink (:mod:`sbkit.retrieval.fills`);
 - areas coloured in or hatched are reduced to their outlines, and hatching to the lines drawn across it
@@ -47,6 +49,7 @@ from sbkit.retrieval.levels import levels
 from sbkit.retrieval.marks import drop_notes, drop_pointed_notes, drop_specks
 from sbkit.retrieval.masks import disc
 from sbkit.retrieval.ruled import erase_printed_lines
+from sbkit.retrieval.views import first_view
 from sbkit.sketch import ink_mask, normalize_sketch
 from sbkit.sketch.job_read import resize_longest
 
@@ -309,7 +312,7 @@ def clean_drawing(image: np.ndarray) -> np.ndarray:
         gray, colours = 255 - gray, None  # lines over a fill are then told apart in the inverted grey
     gray = settle_fills(gray, gray if colours is None else colours)
     gray = darken_faint_ink(erase_grid_dots(erase_printed_lines(flatten_background(gray))))
-    ink = outline_areas(drop_pointed_notes(drop_notes(drop_specks(ink_mask(gray)))))
+    ink = outline_areas(first_view(drop_pointed_notes(drop_notes(drop_specks(ink_mask(gray))))))
     return np.where(ink, 0, 255).astype(np.uint8)
 
 
