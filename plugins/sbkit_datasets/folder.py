@@ -7,7 +7,8 @@ from typing import Any
 
 from sbkit.components import Dataset
 from sbkit.data.catalogue import Catalogue
-from sbkit.data.folder import parse_columns, read_folder
+from sbkit.data.caption_file import parse_columns
+from sbkit.data.folder import read_folder
 from sbkit.data.splits import split_fractions
 from sbkit.errors import ConfigError, check
 

@@ -83,7 +83,7 @@ def _catalogue(source: str, root: Path | None) -> Catalogue | None:
     beside drawings of them are a catalogue, so that only the photos are sketchified."""
     from sbkit.data.adapters.detect import detect_layout
     from sbkit.data.drawn_folder import photo_and_drawing_folders
-    from sbkit.data.folder import find_caption_file
+    from sbkit.data.caption_file import find_caption_file
     from sbkit.data.resolve import resolve_catalogue
 
     if (root is not None and detect_layout(root) in (None, "folder") and find_caption_file(root) is None

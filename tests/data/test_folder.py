@@ -143,7 +143,7 @@ def test_a_caption_over_the_csv_module_limit_is_read(tmp_path: Path) -> None:
 
 def test_a_field_over_the_limit_skips_only_its_row_with_the_line(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sbkit.data.folder.CSV_FIELD_LIMIT", 1000)
+    monkeypatch.setattr("sbkit.data.caption_file.CSV_FIELD_LIMIT", 1000)
     root = _csv_catalogue(tmp_path / "cat", ["a0,p0.png,short,test\n", f"a1,p1.png,{'x' * 2000},test\n",
                                              "a2,p2.png,green shirt,train\n"])
     catalogue = read_folder(root)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sbkit.data.adapters import fashioniq, qmul, sketchy
 from sbkit.data.adapters.fashiongen import H5_SUFFIXES
-from sbkit.data.folder import CAPTION_FILES
+from sbkit.data.caption_file import CAPTION_FILES
 from sbkit.data.image_folder import holds_images
 
 # Dataset name -> what identifies its layout, in the order they are tried.
