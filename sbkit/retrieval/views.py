@@ -19,6 +19,7 @@ VIEW_APART = 0.05  # ... and set apart by a gap of at least this fraction of the
 VIEW_LEVEL = 0.6  # ... side by side: their heights overlap by this fraction of the shorter, at least
 VIEW_SYMMETRY = 0.75  # ... and each a whole item, this share of its ink near its mirror image, or all the same
 #                       way round, this share of each one's ink near the first's
+VIEW_WIDE = 1.2  # ... or each this many times as wide as it is high
 SYMMETRY_REACH = 0.05  # ... "near": within this fraction of the view's size
 
 
@@ -107,7 +108,8 @@ def first_view(ink: np.ndarray) -> np.ndarray:
     if len(views) < 2 or not _in_a_row([b for b, _ in views]):
         return ink
     drawn = [small & np.isin(labels, list(members)) for _, members in views]
-    whole = all(symmetry(view) >= VIEW_SYMMETRY for view in drawn)
+    wide = all(b[2] - b[0] >= VIEW_WIDE * (b[3] - b[1]) for b, _ in views)  # shoes from the side, not halves
+    whole = wide or all(symmetry(view) >= VIEW_SYMMETRY for view in drawn)
     repeated = all(likeness(drawn[0], view) >= VIEW_SYMMETRY for view in drawn[1:])
     if not (whole or repeated):
         return ink  # halves of one item (an open jacket), mirror images of each other
