@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from io import BufferedIOBase
 from pathlib import Path
 
+from sbkit.data.drawn_folder import DRAWING_SUFFIXES
 from sbkit.io import atomic_write_bytes, cache_root
 from sbkit.progress import progress_bar
 
@@ -28,8 +29,6 @@ MAX_BYTES = 64 << 20  # a product photo is a few MB; more is not a picture sbkit
 TIMEOUT_S = 30.0  # the longest silence; a whole download may take four times this
 WORKERS = 8
 _WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
-_KEPT_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif",
-                            ".avif", ".svg"})
 
 
 def is_web_address(value: str) -> bool:
@@ -42,7 +41,7 @@ def download_path(address: str) -> Path:
     the address's own picture suffix when it has one."""
     digest = hashlib.sha256(address.encode("utf-8")).hexdigest()
     suffix = posixpath.splitext(urllib.parse.urlsplit(address).path)[1].lower()
-    return cache_root() / "downloads" / digest[:2] / (digest + (suffix if suffix in _KEPT_SUFFIXES else ""))
+    return cache_root() / "downloads" / digest[:2] / (digest + (suffix if suffix in DRAWING_SUFFIXES else ""))
 
 
 def _read_until(response: BufferedIOBase, deadline: float) -> bytes | None:
