@@ -18,6 +18,7 @@ from __future__ import annotations
 import posixpath
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,27 @@ def row_to_item(root: Path, row: dict[str, Any], allow_outside: bool = False,
     )
 
 
+def shared_by_product(items: list[CatalogueItem]) -> list[CatalogueItem]:
+    """``items`` with an empty caption or category, or a missing attribute, taken from the first item of their
+    ``product`` that has a caption: a shop export lists a product's further pictures as rows with only the
+    picture filled in (Shopify's image rows), and every picture of a product shows the same product. Drawings
+    and stroke files stay each picture's own."""
+    described: dict[str, CatalogueItem] = {}
+    for item in items:
+        if item.product and item.caption and item.product not in described:
+            described[item.product] = item
+    filled = []
+    for item in items:
+        first = described.get(item.product or "")
+        if first is None or first is item:
+            filled.append(item)
+            continue
+        shared = {k: v for k, v in first.attributes.items() if k not in ("sketches", *PATH_ATTRIBUTES)}
+        filled.append(replace(item, caption=item.caption or first.caption, category=item.category or first.category,
+                              attributes={**shared, **item.attributes}))
+    return filled
+
+
 def _web_addresses(row: dict[str, Any]) -> list[str]:
     """The row's path cells that are web addresses: its image, drawings and stroke files."""
     cells = [cell_text(row.get(key)) for key in ("image", "sketch", *PATH_ATTRIBUTES)]
@@ -190,5 +212,5 @@ def read_folder(path: str | Path, fractions: Sequence[float] = DEFAULT_FRACTIONS
             skipped.append(Skipped(where, item))
         elif item is not None:
             items.append(item)
-    items = read_drawings_beside(root, caption_file, items, allow_outside, skipped)
+    items = read_drawings_beside(root, caption_file, shared_by_product(items), allow_outside, skipped)
     return Catalogue(name=root.name, root=root, items=assign_splits(items, fractions, seed), skipped=skipped)

@@ -236,3 +236,24 @@ def test_a_caption_file_with_no_id_column_names_each_item_by_its_image(tmp_path:
                                              + json.dumps({"id": "", "image": "b.png", "caption": "x"}) + "\n")
     catalogue = read_folder(tmp_path)  # an id given empty is still an error; only a missing one is made
     assert [item.id for item in catalogue.items] == ["b"] and [s.reason for s in catalogue.skipped] == ["empty id"]
+
+
+def test_a_products_further_pictures_take_its_caption_category_and_attributes(tmp_path: Path) -> None:
+    """A Shopify export: a product's first row holds its title, type and vendor, its image rows only a picture."""
+    for name in ("boot-1", "boot-2", "boot-3", "bag-1", "drawn"):
+        save(tmp_path / f"{name}.png", picture(len(name), 24))
+    (tmp_path / "captions.csv").write_text(
+        "Handle,Title,Type,Vendor,Image Src,Image Alt Text,sketch\n"
+        "red-boot,Red suede boot,boot,Okoro,boot-1.png,front,drawn.png\n"
+        "red-boot,,,,boot-2.png,side,\n"
+        "red-boot,,,,boot-3.png,,\n"
+        "tote,,,,bag-1.png,,\n")
+    columns = "product=Handle,caption=Title,category=Type,image=Image Src"
+    items = {item.id: item for item in read_folder(tmp_path, columns=columns).items}
+
+    assert [(items[i].caption, items[i].category) for i in ("boot-1", "boot-2", "boot-3")] == [
+        ("Red suede boot", "boot")] * 3
+    assert items["boot-2"].attributes == {"Vendor": "Okoro", "Image Alt Text": "side"}  # its own alt text kept
+    assert items["boot-3"].attributes == {"Vendor": "Okoro", "Image Alt Text": "front"}  # the product's, lacking one
+    assert items["boot-2"].sketch is None and "sketches" not in items["boot-2"].attributes  # drawings stay their own
+    assert (items["bag-1"].caption, items["bag-1"].category) == ("", None)  # no picture of it has a caption
