@@ -96,7 +96,7 @@ def _lookalikes(header: Sequence[str], missing: Sequence[str]) -> str:
     return f"; or say which of your columns to read, e.g. --data.columns {spec!r}"
 
 
-def _delimiter(header: str, required: Sequence[str] = REQUIRED) -> str:
+def _delimiter(header: str, required: Sequence[str]) -> str:
     """The separator whose fields in the header line name every ``required`` column: a comma, or the semicolon
     or tab that spreadsheets in many locales write; when none does, the one that splits the header most (the
     error then names its columns)."""

@@ -57,11 +57,8 @@ def _read_until(response: BufferedIOBase, deadline: float) -> bytes | None:
     return b"".join(chunks)
 
 
-def _download(address: str, timeout: float) -> Path | str:
-    """The cached file for ``address``, fetched if it is not there yet; or why it could not be."""
-    path = download_path(address)
-    if path.is_file():
-        return path
+def _download(address: str, path: Path, timeout: float) -> Path | str:
+    """``path``, the picture at ``address`` fetched into it; or why it could not be."""
     request = urllib.request.Request(address, headers={"User-Agent": "sbkit", "Accept": "image/*, */*;q=0.5"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -91,12 +88,12 @@ def download_all(addresses: Iterable[str], timeout: float = TIMEOUT_S, workers: 
     """Each address (duplicates once) -> its picture in the cache, or why it could not be downloaded. Those
     already in the cache are not asked for again; the rest are fetched ``workers`` at a time under a progress
     bar."""
-    unique = list(dict.fromkeys(a.strip() for a in addresses))
-    found: dict[str, Path | str] = {a: download_path(a) for a in unique if download_path(a).is_file()}
-    todo = [a for a in unique if a not in found]
+    paths = {address: download_path(address) for address in (a.strip() for a in addresses)}
+    found: dict[str, Path | str] = {address: path for address, path in paths.items() if path.is_file()}
+    todo = [address for address in paths if address not in found]
     if todo:
         with progress_bar("download pictures", len(todo)) as advance, ThreadPoolExecutor(workers) as pool:
-            for address, result in zip(todo, pool.map(lambda a: _download(a, timeout), todo)):
+            for address, result in zip(todo, pool.map(lambda a: _download(a, paths[a], timeout), todo)):
                 found[address] = result
                 advance(1)
     return found

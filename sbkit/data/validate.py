@@ -398,12 +398,13 @@ def _split_leaks(items: Iterable[CatalogueItem]) -> list[Problem]:
 
 
 def _no_valid_reason(report: ValidationReport) -> str:
+    counts = report.counts()
+    if report.n_items == 0:  # the rows that never became items say why
+        counts = {kind: n for kind, n in counts.items() if SEVERITY[kind] == "item"}
+    listed = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
     if report.n_items == 0:
-        left_out = {kind: n for kind, n in report.counts().items() if SEVERITY[kind] == "item"}
-        counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in left_out.items())
-        return "the catalogue lists no items" + (f" it could read ({counts})" if counts else "")
-    counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.counts().items())
-    return f"none of its {report.n_items} items is usable ({counts})"
+        return "the catalogue lists no items" + (f" it could read ({listed})" if listed else "")
+    return f"none of its {report.n_items} items is usable ({listed})"
 
 
 def load_valid(catalogue: Catalogue, check_images: bool = True, max_pixels: int = MAX_PIXELS,

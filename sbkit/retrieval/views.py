@@ -23,18 +23,22 @@ VIEW_WIDE = 1.2  # ... or each this many times as wide as it is high
 SYMMETRY_REACH = 0.05  # ... "near": within this fraction of the view's size
 
 
+def _painted(stats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A (height, width) uint8 mask with the box of every label in ``stats`` but the first (the paper) filled."""
+    boxes = np.zeros(shape[:2], np.uint8)
+    for x, y, width, height, _ in stats[1:]:
+        boxes[y:y + height, x:x + width] = 1
+    return boxes
+
+
 def _figures(stats: np.ndarray, shape: tuple[int, ...]) -> list[tuple[Box, set[int]]]:
     """Groups of strokes (``stats`` of their labels, 0 the paper) whose boxes overlap or touch, joined until
     none do (a detail drawn inside an outline joins it): each as its box and its group labels. Boxes are
     painted and joined as connected areas, so a page of many parts costs no more than one of few."""
-    boxes = np.zeros(shape[:2], np.uint8)
-    for x, y, width, height, _ in stats[1:]:
-        boxes[y:y + height, x:x + width] = 1
+    boxes = _painted(stats, shape)
     while True:
         count, joined, joined_stats, _ = cv2.connectedComponentsWithStats(boxes, connectivity=4)
-        grown = np.zeros_like(boxes)
-        for x, y, width, height, _ in joined_stats[1:]:
-            grown[y:y + height, x:x + width] = 1
+        grown = _painted(joined_stats, shape)
         if np.array_equal(grown, boxes):
             break
         boxes = grown
@@ -50,15 +54,20 @@ def symmetry(ink: np.ndarray) -> float:
     mirror's axis moved by as much for the best fit): near 1 for a garment, a bag or a hat seen from the front,
     even drawn a little turned; low for half of an open jacket or a shoe from the side."""
     ink = _crop(ink)
-    height, width = ink.shape
-    reach = max(1, round(SYMMETRY_REACH * max(width, height)))
+    width, reach = ink.shape[1], _reach(ink)
     near_mirror = cv2.dilate(np.pad(ink[:, ::-1], ((0, 0), (reach, reach))), disc(2 * reach + 1)) > 0
     total = max(1, np.count_nonzero(ink))
     return max(float(np.count_nonzero(ink & near_mirror[:, shift:shift + width]) / total)
                for shift in range(2 * reach + 1))
 
 
+def _reach(cropped: np.ndarray) -> int:
+    """How near counts as near for a cropped drawing: ``SYMMETRY_REACH`` of its longer side, at least 1 px."""
+    return max(1, round(SYMMETRY_REACH * max(cropped.shape)))
+
+
 def _crop(ink: np.ndarray) -> np.ndarray:
+    """``ink`` cut to the box around its pixels, as uint8."""
     x, y, width, height = cv2.boundingRect(ink.astype(np.uint8))
     return ink[y:y + height, x:x + width].astype(np.uint8)
 
@@ -70,7 +79,7 @@ def likeness(first: np.ndarray, other: np.ndarray) -> float:
     first = _crop(first)
     height, width = first.shape
     other = cv2.resize(_crop(other), (width, height), interpolation=cv2.INTER_AREA) > 0
-    reach = disc(2 * max(1, round(SYMMETRY_REACH * max(width, height))) + 1)
+    reach = disc(2 * _reach(first) + 1)
     shares = [np.count_nonzero(a & (cv2.dilate(b.astype(np.uint8), reach) > 0)) / max(1, np.count_nonzero(a))
               for a, b in ((first > 0, other), (other, first))]
     return float(min(shares))
