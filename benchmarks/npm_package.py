@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sbkit.io import cache_root
+from sbkit.io import cache_root, mark_used
 
 
 def npm_package(spec: str, given: str | None, option: str, keep: Callable[[str], bool],
@@ -26,9 +26,10 @@ def npm_package(spec: str, given: str | None, option: str, keep: Callable[[str],
     """
     if given is not None and Path(given).is_dir():
         return Path(given)
-    cache = cache_root() / spec.replace("@", "-")
+    cache = cache_root("npm") / "npm" / spec.replace("@", "-")
     root = cache / "package"
     if given is None and root.is_dir() and all((root / path).exists() for path in needed):
+        mark_used(cache)
         return root
     cache.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache.parent) as tmp:  # beside the cache, so the rename below is one step

@@ -23,10 +23,32 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def cache_root() -> Path:
+def cache_path() -> Path:
     """sbkit's cache folder: ``$SBKIT_CACHE`` if set, else ``~/.cache/sbkit``."""
     env = os.environ.get("SBKIT_CACHE", "").strip()
     return Path(env).expanduser() if env else Path.home() / ".cache" / "sbkit"
+
+
+def cache_root(part: str) -> Path:
+    """:func:`cache_path`, for a process about to use ``part`` of the cache (a name of :data:`sbkit.cache.PARTS`):
+    from then on it holds that part's shared lock (:func:`sbkit.cache_lock.hold`), so ``sbkit cache clear`` leaves
+    the part alone until the process has ended."""
+    from sbkit.cache_lock import hold
+
+    root = cache_path()
+    hold(root, part)
+    return root
+
+
+def mark_used(path: Path) -> None:
+    """Set the modification time of a cache entry (a file or a folder) to now, so ``sbkit cache clear
+    --unused-for`` counts from its last use, not from when it was made. A path outside the cache (a folder the
+    user named) is left as it is."""
+    try:
+        if Path(path).resolve().is_relative_to(cache_path().resolve()):
+            os.utime(path)
+    except OSError:
+        pass  # another user's cache, or one on a read-only disk: the entry is still good to read
 
 
 _UMASK = os.umask(0)

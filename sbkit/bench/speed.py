@@ -17,7 +17,7 @@ from sbkit.io import cache_root
 
 def prepared_snapshot() -> dict[str, int]:
     """Every prepared-sketch cache file with its mtime, to tell afterwards whether a run wrote new ones."""
-    folder = cache_root() / "prepared"
+    folder = cache_root("prepared") / "prepared"
     if not folder.is_dir():
         return {}
     return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.npz")}

@@ -11,7 +11,7 @@ from sbkit.errors import USAGE_ERROR, PluginError, SbkitError
 from sbkit.progress import console
 
 BUILTIN_COMMANDS = ("run", "train", "eval", "bench", "search", "serve", "index", "sketchify", "data", "plugins",
-                    "list_cmd", "new_plugin")
+                    "list_cmd", "new_plugin", "cache")
 
 
 def _root(

@@ -224,7 +224,7 @@ class CheckCache:
         from sbkit.io import cache_root
 
         key = json.dumps([str(root), max_pixels, min_side, sorted(SUPPORTED_MODES), CACHE_VERSION])
-        self.file = cache_root() / "validation" / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.json"
+        self.file = cache_root("validation") / "validation" / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.json"
         try:
             self.entries: dict[str, list] = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -49,7 +49,7 @@ class FakeRun:
         if sketchifier in self.fail_once:
             self.fail_once.discard(sketchifier)
             raise RuntimeError(f"flaky failure of {sketchifier}")
-        cache = cache_root() / "prepared" / f"fake-{sketchifier}.npz"
+        cache = cache_root("prepared") / "prepared" / f"fake-{sketchifier}.npz"
         if not cache.exists():  # the first run of a sketchifier fills the sketch cache
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_bytes(b"sketches")

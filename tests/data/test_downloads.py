@@ -3,6 +3,7 @@ cache, a picture that cannot be is skipped with the reason, and the catalogue fo
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -141,3 +142,24 @@ def test_a_server_that_sends_a_byte_now_and_then_is_given_up_on(
     assert "sent too slowly" in found[f"{server.url}/slow.png"]
     assert found[f"{server.url}/a.jpg"] == downloads.download_path(f"{server.url}/a.jpg")
     assert not list((tmp_path / "cache").rglob("*.part*"))
+
+
+def test_a_silent_host_is_given_up_on_and_a_host_that_answers_never_is(
+        tmp_path: Path, server: _Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SBKIT_CACHE", str(tmp_path / "cache"))
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # connections are taken in by the system and never answered
+    try:
+        host = f"127.0.0.1:{silent.getsockname()[1]}"
+        quiet = [f"http://{host}/p{i}.jpg" for i in range(40)]
+        missing = [f"{server.url}/missing-{i}.jpg" for i in range(20)]
+        found = downloads.download_all(quiet + missing, timeout=0.3)
+    finally:
+        silent.close()
+    asked = [found[a] for a in quiet if not found[a].startswith("not asked")]
+    given_up = [found[a] for a in quiet if found[a].startswith("not asked")]
+    assert len(asked) >= downloads.GIVE_UP_AFTER and all("timed out" in reason for reason in asked), asked
+    assert len(given_up) >= 20, asked
+    assert f"addresses on {host} got no answer, e.g. the download failed (TimeoutError" in given_up[0]
+    assert all(found[a].startswith("the server answered 404") for a in missing)  # 20 failures, never given up on

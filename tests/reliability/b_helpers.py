@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,15 @@ TRAIN_ARGS = ["--image-size", "32", "--epochs", "1", "--batch-size", "32", "--en
               "--encoder.width", "8", "--device", "cpu"]
 DEMO_ARGS = ["--data", "demo", "--data.size", "60", "--data.image_size", "64"]
 TINY_ARGS = [*DEMO_ARGS, *TRAIN_ARGS]
+
+
+def start_paused_run(out: Path) -> subprocess.Popen:
+    """``b_run_paused.py OUT`` in a child process, with pipes to read its steps and let it go on."""
+    here = Path(__file__).parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), os.environ.get("PYTHONPATH", "")]),
+           "SBKIT_QUIET": "1"}
+    return subprocess.Popen([sys.executable, str(here / "b_run_paused.py"), str(out)], env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def sbkit_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

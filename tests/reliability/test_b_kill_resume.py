@@ -4,15 +4,12 @@ and the killed run resumed with ``--resume`` ends where an uninterrupted run end
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from b_helpers import TINY_ARGS, error_line, sbkit_cli
+from b_helpers import TINY_ARGS, error_line, sbkit_cli, start_paused_run
 from b_run_paused import SETTINGS
 from safetensors.torch import load_file
 
@@ -20,13 +17,6 @@ import sbkit
 from sbkit.compat import tomllib
 
 HERE = Path(__file__).parent
-
-
-def start_paused_run(out: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-           "SBKIT_QUIET": "1"}
-    return subprocess.Popen([sys.executable, str(HERE / "b_run_paused.py"), str(out)], env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def test_a_killed_run_refuses_company_then_resumes_to_the_uninterrupted_result(tmp_path: Path, capsys):

@@ -24,7 +24,7 @@ from sbkit.data.demo.render import render_item
 from sbkit.data.demo.specs import SKETCH_STREAM, VIEW_STREAM, ItemSpec, item_rng, sample_spec, view_spec
 from sbkit.data.demo.vocab import colour_group
 from sbkit.errors import ConfigError, DataError, check
-from sbkit.io import atomic_write_json, atomic_write_png, atomic_write_text, cache_root
+from sbkit.io import atomic_write_json, atomic_write_png, atomic_write_text, cache_root, mark_used
 from sbkit.progress import progress_bar
 
 # Bump when rendering changes, so cached folders made by older code are not reused.
@@ -53,7 +53,7 @@ def cache_folder(size: int, seed: int, image_size: int, views: int, cache_dir: P
     """The folder that holds the catalogue for these params: ``<cache_dir>/demo-<hash of params>``."""
     params = demo_params(size, seed, image_size, views)
     digest = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
-    return (Path(cache_dir).expanduser() if cache_dir is not None else cache_root()) / f"demo-{digest}"
+    return (Path(cache_dir).expanduser() if cache_dir is not None else cache_root("demo")) / f"demo-{digest}"
 
 
 def assign_splits(categories: list[str], seed: int) -> list[str]:
@@ -235,6 +235,7 @@ def generate_demo(out_dir: str | Path, size: int = 3000, seed: int = 0, image_si
     params = demo_params(size, seed, image_size, views)
     finished = load_demo(folder, params)
     if finished is not None:
+        mark_used(folder)
         return finished
     keep = _prepare(folder, params)
 
