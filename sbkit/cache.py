@@ -110,11 +110,12 @@ def _entry(part: CachePart, path: Path) -> Entry | None:
     return Entry(part.name, path, _size(path), used)
 
 
-def summarise(root: Path | None = None) -> list[PartSummary]:
-    """Every part of the cache at ``root`` (default: sbkit's cache folder), empty ones included."""
+def summarise(root: Path | None = None, parts: Iterable[CachePart] = PARTS) -> list[PartSummary]:
+    """``parts`` (default: every part) of the cache at ``root`` (default: sbkit's cache folder), empty ones
+    included."""
     root = root if root is not None else cache_path()
     return [PartSummary(part, [e for e in (_entry(part, p) for p in part.entries(root)) if e is not None])
-            for part in PARTS]
+            for part in parts]
 
 
 def others(root: Path | None = None) -> list[Path]:
@@ -162,10 +163,11 @@ def clear(parts: Iterable[CachePart], unused_for_days: float | None = None, dry_
     root = root if root is not None else cache_path()
     cutoff = None if unused_for_days is None else (time.time() if now is None else now) - unused_for_days * DAY_S
     parts = list(parts)
-    chosen = [summary for summary in summarise(root) if summary.part in parts]
-    entries = [entry for summary in chosen for entry in summary.entries]
-    removed = [entry for entry in entries if cutoff is None or entry.used < cutoff]
-    kept = [entry for entry in entries if entry not in removed]
+    removed: list[Entry] = []
+    kept: list[Entry] = []
+    for summary in summarise(root, parts):
+        for entry in summary.entries:
+            (removed if cutoff is None or entry.used < cutoff else kept).append(entry)
     if dry_run or not removed:
         return Cleared(removed, kept)
     with exclusive(root, [part.name for part in parts]):
