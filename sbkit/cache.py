@@ -8,6 +8,7 @@ are not sbkit's are listed and never removed.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import time
@@ -52,7 +53,8 @@ PARTS = (
     CachePart("npm", ("npm/*",), "npm benchmark data", "fetched again by the next benchmark that needs it"),
 )
 PART_NAMES = tuple(part.name for part in PARTS)
-_PART_FOLDERS = {pattern.split("/")[0] for part in PARTS for pattern in part.globs if "/" in pattern}
+# what a part's entries look like at the top of the cache folder: "features", "demo-*", ...
+_TOP_NAMES = {pattern.split("/")[0] for part in PARTS for pattern in part.globs}
 
 
 @dataclass(frozen=True)
@@ -123,9 +125,8 @@ def others(root: Path | None = None) -> list[Path]:
     root = root if root is not None else cache_path()
     if not root.is_dir():
         return []
-    theirs = [path for part in PARTS for path in part.entries(root)]
     return sorted(path for path in root.iterdir() if not path.name.startswith(LOCK_PREFIX)
-                  and path.name not in _PART_FOLDERS and path not in theirs)
+                  and not any(fnmatch.fnmatchcase(path.name, name) for name in _TOP_NAMES))
 
 
 def parts_named(names: Iterable[str]) -> list[CachePart]:
@@ -158,7 +159,7 @@ def clear(parts: Iterable[CachePart], unused_for_days: float | None = None, dry_
     each folder is renamed aside before it is deleted, so a reader never finds half of one.
 
     Raises:
-        FolderBusyError: another process is using the cache.
+        FolderBusyError: another process is using one of the parts.
     """
     root = root if root is not None else cache_path()
     cutoff = None if unused_for_days is None else (time.time() if now is None else now) - unused_for_days * DAY_S

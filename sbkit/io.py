@@ -40,15 +40,18 @@ def cache_root(part: str) -> Path:
     return root
 
 
-def mark_used(path: Path) -> None:
-    """Set the modification time of a cache entry (a file or a folder) to now, so ``sbkit cache clear
-    --unused-for`` counts from its last use, not from when it was made. A path outside the cache (a folder the
-    user named) is left as it is."""
-    try:
-        if Path(path).resolve().is_relative_to(cache_path().resolve()):
-            os.utime(path)
-    except OSError:
-        pass  # another user's cache, or one on a read-only disk: the entry is still good to read
+def mark_used(*paths: Path) -> None:
+    """Set the modification time of cache entries (files or folders) to now, so ``sbkit cache clear
+    --unused-for`` counts from their last use, not from when they were made. A path outside the cache (a folder
+    the user named) is left as it is."""
+    root = cache_path()
+    roots = {Path(os.path.abspath(root)), Path(os.path.realpath(root))}  # once: a download read marks thousands
+    for path in paths:
+        if any(Path(os.path.abspath(path)).is_relative_to(inside) for inside in roots):
+            try:
+                os.utime(path)
+            except OSError:
+                pass  # another user's cache, or one on a read-only disk: the entry is still good to read
 
 
 _UMASK = os.umask(0)

@@ -108,16 +108,18 @@ def clear_command(
     names = ", ".join(part.name for part in chosen)
     kept = "" if unused_for is None else f"; kept {_entries(len(cleared.kept))} used in the last {unused_for:g} days"
     out.print(f"{verb} {_entries(len(cleared.removed))} ({decimal(cleared.removed_size)}) of {names}{kept}")
-    for part in chosen:
-        if not dry_run and any(entry.part == part.name for entry in cleared.removed):
-            out.print(f"  {part.name}: {part.remade}")
-    if dry_run:
-        from sbkit.cache_lock import users_of
-        from sbkit.io import cache_path
+    if not dry_run:
+        touched = {entry.part for entry in cleared.removed}
+        for part in chosen:
+            if part.name in touched:
+                out.print(f"  {part.name}: {part.remade}")
+        return
+    from sbkit.cache_lock import users_of
+    from sbkit.io import cache_path
 
-        for pid, command, used in users_of(cache_path(), [part.name for part in chosen]):
-            out.print(f"[yellow]the clear would be refused now: {', '.join(used)} in use by pid {pid}: "
-                      f"{shown(command)}[/yellow]")
+    for pid, command, used in users_of(cache_path(), [part.name for part in chosen]):
+        out.print(f"[yellow]the clear would be refused now: {', '.join(used)} in use by pid {pid}: "
+                  f"{shown(command)}[/yellow]")
 
 
 def _entries(count: int) -> str:

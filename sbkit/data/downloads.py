@@ -33,10 +33,12 @@ WORKERS = 8
 GIVE_UP_AFTER = 8  # addresses on one host that got no answer, with none answered, before its others are not asked
 
 
+_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
+
+
 class _NoAnswer(str):
     """Why a download failed, when the server never answered (no connection, silence): a host's failure,
     not the address's."""
-_WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def is_web_address(value: str) -> bool:
@@ -130,8 +132,7 @@ def download_all(addresses: Iterable[str], timeout: float = TIMEOUT_S, workers: 
     bar. Once a host has left :data:`GIVE_UP_AFTER` addresses unanswered, its others are not asked this time."""
     paths = {address: download_path(address) for address in (a.strip() for a in addresses)}
     found: dict[str, Path | str] = {address: path for address, path in paths.items() if path.is_file()}
-    for path in found.values():
-        mark_used(path)
+    mark_used(*found.values())
     todo = [address for address in paths if address not in found]
     hosts = _HostWatch()
 
