@@ -197,12 +197,18 @@ def check_sketch(path: Path, read_header: bool, what: str = "its sketch") -> Pro
                 if looks_like_svg(handle.read(SVG_HEAD)):  # drawn from its strokes when prepared
                     return None
                 handle.seek(0)
-                with Image.open(handle):
-                    pass
+                with open_image(handle) as img:
+                    width, height = img.size
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            return Problem("unreadable_sketch", f"{bomb_size(exc)} is over the {MAX_PIXELS:,}-pixel limit; {kept}",
+                           path=str(path))
         except UnidentifiedImageError:
             return Problem("unreadable_sketch", f"{unidentified_reason(path)}; {kept}", path=str(path))
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        except (OSError, ValueError, SyntaxError) as exc:
             return Problem("unreadable_sketch", f"not a readable image ({exc}); {kept}", path=str(path))
+        if width * height > MAX_PIXELS:  # read_sketch refuses it too
+            return Problem("unreadable_sketch", f"{width}x{height} is over the {MAX_PIXELS:,}-pixel limit; {kept}",
+                           path=str(path))
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -215,3 +216,21 @@ def test_read_sketch_says_a_folder_is_not_a_drawing(tmp_path: Path) -> None:
     (tmp_path / "drawing.png").mkdir()
     with pytest.raises(DataError, match="drawing.png: is a folder, not an image$"):
         read_sketch(tmp_path / "drawing.png")
+
+
+@pytest.mark.parametrize(("width", "height", "size"), [(20000, 20000, "400,000,000 pixels"),  # PIL's bomb error
+                                                      (10000, 9000, "90,000,000 pixels"),  # PIL's bomb warning
+                                                      (8500, 8500, "8500x8500")])  # only sbkit's own limit
+def test_a_drawing_over_the_pixel_limit_is_named_and_its_item_kept(tmp_path: Path, width: int, height: int,
+                                                                   size: str) -> None:
+    root = make_folder_catalogue(tmp_path / "cat", n_items=4, image_size=32)
+    make_bomb_png(root / "huge-drawing.png", width, height)
+    save(root / "images" / "dress" / "big.png", picture(99, 32))
+    with (root / "captions.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(["big", "images/dress/big.png", "x", "dress", "p9", "", "huge-drawing.png"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = validate_catalogue(read_folder(root))
+    problem = next(p for p in report.problems if p.item_id == "big")
+    assert problem.kind == "unreadable_sketch" and problem.severity == "warning", problem
+    assert problem.reason == f"{size} is over the 64,000,000-pixel limit; the item is kept without its sketch"
