@@ -1,6 +1,6 @@
 """Text-only retrieval with captions a shopper might type instead of the catalogue's: misspelt, shuffled, cut.
 
-    python benchmarks/caption_robustness.py RUN_DIR [--seed 0] [--drawn]
+    python benchmarks/caption_robustness.py RUN_DIR [--seed 0] [--drawn] [--colour-weight W]
 
 For every item of the run's test gallery, the caption is sent as it is, with every word of four or more letters
 misspelt (one letter dropped, doubled or swapped with its neighbour), with the last two letters swapped in every
@@ -15,7 +15,8 @@ whose words were all readable, the share in which search read a typo, a plural o
 word (`sbkit.retrieval.spelling`, `sbkit.retrieval.colours`), and the share flagged as not understood (no word
 read: `sbkit.retrieval.lexicon`). Changed captions are searched twice: as search reads them
 by default, and with ``exact_text`` (the words as typed). With ``--drawn`` each caption is also searched with its
-item's drawn sketch (sketch+text).
+item's drawn sketch (sketch+text). ``--colour-weight`` is search's colour term (`sbkit search --colour-weight`;
+0: the model alone).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from sbkit.data.demo.vocab import CATEGORIES, COLOURS
+from sbkit.limits import COLOUR_WEIGHT
 
 
 def misspell(caption: str, rng: random.Random) -> str:
@@ -218,6 +220,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--drawn", action="store_true", help="also search each caption with the item's drawn "
                         "sketch (sketch+text R@1 and R@10; about 40 s more per row on 2 cores)")
+    parser.add_argument("--colour-weight", type=float, default=COLOUR_WEIGHT,
+                        help="search's colour term (0: rank by the model alone)")
     args = parser.parse_args()
     import sbkit
 
@@ -233,18 +237,19 @@ def main() -> None:
     for name, (make, exact_text) in VARIANTS.items():
         rng = random.Random(args.seed)
         captions = {item.id: make(item.caption, rng) for item in items}
-        results = [retriever.search(text=captions[item.id], k=10, exact_text=exact_text) for item in items]
+        results = [retriever.search(text=captions[item.id], k=10, exact_text=exact_text,
+                                    colour_weight=args.colour_weight) for item in items]
         understood = sum(not result.unknown_words for result in results) / len(items)
         corrected = sum(bool(result.corrections) for result in results) / len(items)
         flagged = sum(result.text_understood is False for result in results) / len(items)
         row = f"| {name} | {recall(results, items)} | {understood:.2f} | {corrected:.2f} | {flagged:.2f} |"
         if drawn:
-            results = [retriever.search(sketch=str(item.sketch), text=captions[item.id], k=10, exact_text=exact_text)
-                       for item in drawn]
+            results = [retriever.search(sketch=str(item.sketch), text=captions[item.id], k=10, exact_text=exact_text,
+                                        colour_weight=args.colour_weight) for item in drawn]
             row += f" {recall(results, drawn)} |"
         print(row)
     for text in OTHER_SCRIPTS:
-        result = retriever.search(text=text, k=3)
+        result = retriever.search(text=text, k=3, colour_weight=args.colour_weight)
         print(f"{text!r}: understood={result.text_understood}, warnings={result.warnings}")
 
 

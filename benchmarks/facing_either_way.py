@@ -6,7 +6,8 @@ People draw a shoe with its toe to the left or to the right, whichever way the c
 each run, every test item with a drawn sketch is searched through `sbkit.Retriever` (the API that `sbkit search`
 and `sbkit serve` use) with its drawing as drawn and mirrored left-right, sketch only and with its caption; the
 table gives R@1 / R@10 over the items of ``--categories`` (those that face one way; symmetric items look the
-same mirrored) and over every item. Compare a run trained with `--mirror 0` to one with the default.
+same mirrored) and over every item. Compare a run trained with `--mirror 0` to one with the default. Captions
+rank by the model alone (no colour term: ``colour_weight=0``), as a run's own metrics do.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def main() -> None:
                 drawing = read_image(item.sketch)
                 drawing = np.ascontiguousarray(drawing[:, ::-1]) if mirrored else drawing
                 for mode, text in (("sketch", None), ("sketch+text", item.caption)):
-                    ids = [hit.id for hit in retriever.search(sketch=drawing, text=text, k=10, mode=mode).hits]
+                    ids = [hit.id for hit in retriever.search(sketch=drawing, text=text, k=10, mode=mode,
+                                                                      colour_weight=0).hits]
                     ranks[mode][item.id] = ids.index(item.id) if item.id in ids else 10
             for name, chosen in check_items.items():
                 cells = []

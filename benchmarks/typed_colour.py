@@ -1,6 +1,7 @@
 """Whether the results wear the colour a shopper types beside a drawing ("a black handbag").
 
-    python benchmarks/typed_colour.py RUN_DIR [--weights 1,1.5,2,3] [--limit N] [--markdown PATH]
+    python benchmarks/typed_colour.py RUN_DIR [--weights 1,1.5,2,3] [--colour-weights 0,0.1,0.2] [--limit N]
+                                              [--markdown PATH]
 
 Every test item with a drawn sketch and a ``colour`` attribute is searched through the run's model and index
 with its drawing and the caption "a {colour} {category}", read as `sbkit search` reads a caption; then with the
@@ -11,6 +12,11 @@ with R@1 and R@10 of the item itself. The caption's vector is scaled by each ``-
 what `sbkit search` does); the last column gives drawn R@10 with the category word alone ("boot", as the run
 report's probe asks) at the same weight, beside the drawing alone, so a weight that honours colours by drowning
 the drawing shows.
+
+Each ``--colour-weights`` value is search's colour term (``sbkit search --colour-weight``: the photos' own colours
+against the colour named, :mod:`sbkit.retrieval.photo_colours`; 0 is the model alone). At caption weight 1 the
+queries are also asked with their items' own catalogue captions ("full caption"), the sketch+text queries of the
+run's report, so the term's effect on finding the item itself shows too.
 """
 
 from __future__ import annotations
@@ -31,10 +37,13 @@ import sbkit  # noqa: E402
 from sbkit.data.catalogue import CatalogueItem  # noqa: E402
 from sbkit.data.images import read_image  # noqa: E402
 from sbkit.evaluation.tables import print_table  # noqa: E402
+from sbkit.limits import COLOUR_CANDIDATES  # noqa: E402
 from sbkit.registry import create  # noqa: E402
+from sbkit.retrieval.photo_colours import favour_colour  # noqa: E402
 
 WEIGHTS = positive_numbers("--weights", float, "1,2")
-COLUMNS = ["query", "caption weight", "queries", "first hit of the typed colour",
+COLOUR_WEIGHTS = positive_numbers("--colour-weights", float, "0,0.1", allow_zero=True)
+COLUMNS = ["query", "caption weight", "colour term", "queries", "first hit of the typed colour",
            f"typed colour and category in the first {TOP}", "at most", "R@1", f"R@{TOP}",
            f"drawn R@{TOP}: alone / with the category word"]
 
@@ -55,12 +64,26 @@ class Searcher:
         self.most = float(np.mean([min(TOP, groups[(colour_of(item), item.category)]) / TOP for item in items]))
 
     @torch.inference_mode()
-    def texts(self, captions: list[str]) -> torch.Tensor:
-        return self.model.encoder.encode_text([self.retriever.read_caption(c)[0] for c in captions])
+    def texts(self, captions: list[str]) -> tuple[torch.Tensor, list[np.ndarray | None]]:
+        """The captions' vectors, read as search reads them, and the CIELAB of the colour each names."""
+        read = [self.retriever.read_caption(c)[0] for c in captions]
+        named = [self.retriever.colour_reader.main_colour(text) for text in read]
+        return self.model.encoder.encode_text(read), [None if n is None else n[1] for n in named]
+
+    def ranked(self, queries: torch.Tensor, named: list[np.ndarray | None], colour_weight: float) -> list[list[str]]:
+        """Each query's first :data:`TOP` ids, with search's colour term at ``colour_weight``."""
+        scores, hits = self.retriever.index.search(queries, max(TOP, COLOUR_CANDIDATES) if colour_weight else TOP)
+        rows = []
+        for row_scores, row, colour in zip(scores, hits, named):
+            if colour is not None and colour_weight:
+                _, row = favour_colour(row_scores[:len(row)].numpy(), row, colour, self.retriever.photo_colours,
+                                       colour_weight)
+            rows.append(row[:TOP])
+        return rows
 
     @torch.inference_mode()
-    def score(self, queries: torch.Tensor) -> dict[str, float]:
-        _, hits = self.retriever.index.search(queries, TOP)
+    def score(self, queries: torch.Tensor, named: list[np.ndarray | None], colour_weight: float) -> dict[str, float]:
+        hits = self.ranked(queries, named, colour_weight)
         colour, both, first, top = [], [], [], []
         for item, row in zip(self.items, hits):
             found = [self.retriever.item(i) for i in row]
@@ -82,6 +105,9 @@ def main() -> None:
     parser.add_argument("run_dir", help="a run folder trained and indexed on a catalogue with drawings and colours")
     parser.add_argument("--weights", type=WEIGHTS, default=WEIGHTS("1,1.5,2,3"),
                         help="scales of the caption's vector before fusion, comma-separated (1: as searched)")
+    parser.add_argument("--colour-weights", type=COLOUR_WEIGHTS, default=COLOUR_WEIGHTS("0,0.1"),
+                        help="weights of search's colour term, comma-separated (0: the model alone; 0.1: as "
+                             "searched)")
     parser.add_argument("--limit", type=int, default=0, help="search only the first N test items (default: all)")
     parser.add_argument("--markdown", type=Path, help="also write the table here as Markdown")
     args = parser.parse_args()
@@ -97,19 +123,28 @@ def main() -> None:
     searcher = Searcher(retriever, items)
     drawn = sketch_vectors(retriever, (read_image(item.sketch) for item in items))
     traced = sketch_vectors(retriever, (sketchifier(read_image(item.image)) for item in items))
-    captions = searcher.texts([f"a {colour_of(item)} {item.category}" for item in items])
-    words = searcher.texts([str(item.category) for item in items])  # the bare word, as the run report's probe asks
+    captions, named = searcher.texts([f"a {colour_of(item)} {item.category}" for item in items])
+    full, full_named = searcher.texts([item.caption for item in items])
+    words, _ = searcher.texts([str(item.category) for item in items])  # the bare word, as the report's probe asks
     fuse = searcher.model.fuse
     alone = searcher.top_share(fuse(drawn, None))
+    probe_column = f"drawn R@{TOP}: alone / with the category word"
 
-    rows = [{"query": "caption alone", "caption weight": "", **searcher.score(fuse(None, captions)),
-             f"drawn R@{TOP}: alone / with the category word": ""}]
-    for weight in args.weights:
-        probe = f"{alone:.3f} / {searcher.top_share(fuse(drawn, weight * words)):.3f}"
-        for label, sketches in (("drawn + caption", drawn), (f"{config.sketchifier.name} + caption", traced)):
-            scores = searcher.score(fuse(sketches, weight * captions))
-            rows.append({"query": label, "caption weight": f"{weight:g}", **scores,
-                         f"drawn R@{TOP}: alone / with the category word": probe if sketches is drawn else ""})
+    rows = []
+    for colour_weight in args.colour_weights:
+        term = f"{colour_weight:g}"
+        rows.append({"query": "caption alone", "caption weight": "", "colour term": term,
+                     **searcher.score(fuse(None, captions), named, colour_weight), probe_column: ""})
+        for weight in args.weights:
+            probe = f"{alone:.3f} / {searcher.top_share(fuse(drawn, weight * words)):.3f}"
+            for label, sketches in (("drawn + caption", drawn), (f"{config.sketchifier.name} + caption", traced)):
+                scores = searcher.score(fuse(sketches, weight * captions), named, colour_weight)
+                rows.append({"query": label, "caption weight": f"{weight:g}", "colour term": term, **scores,
+                             probe_column: probe if sketches is drawn else ""})
+        for label, sketches in (("drawn + full caption", drawn), (f"{config.sketchifier.name} + full caption",
+                                                                  traced)):
+            rows.append({"query": label, "caption weight": "1", "colour term": term,
+                         **searcher.score(fuse(sketches, full), full_named, colour_weight), probe_column: ""})
     print_table(f"{len(items)} test items of {args.run_dir}, captions \"a {{colour}} {{category}}\"", rows, COLUMNS,
                 args.markdown, left=("query",))
 

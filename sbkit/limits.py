@@ -22,6 +22,22 @@ LIMIT_KEYS = ("min", "max", "above")
 # that averages its words lets a few hundred filler words drown the ones that matter.
 MAX_QUERY_TEXT = 500
 
+# When a search's caption names a colour, the most a photo of that very colour gains among the best
+# COLOUR_CANDIDATES results (sbkit.retrieval.photo_colours), in every entry point; 0 ranks by the model alone.
+# A cosine gap of 0.1 is about what separates a drawing's own item from the tenth result.
+COLOUR_WEIGHT = 0.1
+MAX_COLOUR_WEIGHT = 10.0
+COLOUR_CANDIDATES = 50
+
+
+def check_colour_weight(weight: object) -> None:
+    """Refuse a colour weight that is not a number from 0 to :data:`MAX_COLOUR_WEIGHT`, with a one-line
+    :class:`DataError`."""
+    if (not isinstance(weight, (int, float)) or isinstance(weight, bool) or not math.isfinite(weight)
+            or not 0 <= weight <= MAX_COLOUR_WEIGHT):
+        raise DataError(f"colour_weight must be a number from 0 to {MAX_COLOUR_WEIGHT:g}, got {weight!r}; "
+                        f"{COLOUR_WEIGHT} is the default, 0 ranks by the model alone")
+
 
 def check_query_text(text: str | None) -> None:
     """Refuse a search caption that is not a str, or is over :data:`MAX_QUERY_TEXT` characters, with a one-line

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from sbkit.limits import COLOUR_WEIGHT, MAX_COLOUR_WEIGHT
+
 SEARCH_HELP = ("Rank the gallery of RUN_DIR for a drawing (--sketch), a caption (--text) or both.\n\n"
                "The drawing may be any size, dark lines on light or light on dark, transparent (strokes in the "
                "alpha channel or on a transparent background), an SVG from a vector app, or a photo of a drawing on "
@@ -50,6 +52,10 @@ def search_command(
                                     "read as that word, a garment word they never use as their word for the "
                                     "same item ('pants': trouser, by WordNet), a colour name they never use as "
                                     "their nearest colour, and a note says so."),
+    colour_weight: float = typer.Option(COLOUR_WEIGHT, "--colour-weight", min=0.0, max=MAX_COLOUR_WEIGHT,
+                                        help="When the caption names a colour, how much a photo of that very "
+                                             "colour gains among the best 50 results, its colour read from the "
+                                             "photo itself; 0 ranks by the model alone."),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
     force: bool = typer.Option(False, "--force", help="Replace a --sheet file that sbkit did not write."),
 ) -> None:
@@ -70,7 +76,7 @@ def search_command(
                      conflict=not_written_by_sbkit)
     check_query_text(text)  # before the model loads
     retriever = Retriever.from_run(run_dir, index=index, data=data, device=device)
-    result = retriever.search(sketch=sketch, text=text, k=k, exact_text=exact_text)
+    result = retriever.search(sketch=sketch, text=text, k=k, exact_text=exact_text, colour_weight=colour_weight)
     gallery, index_dir = retriever.gallery, retriever.index_dir
     unavailable = [f"photos and captions unavailable for {problem}" for problem in
                    (gallery.problems if gallery is not None else [])]
@@ -83,7 +89,7 @@ def search_command(
             "run": str(retriever.run.run_dir), "index": str(index_dir),
             "query": {"sketch": None if sketch is None else str(sketch), "text": result.text,
                       "text_understood": result.text_understood, "unknown_words": result.unknown_words,
-                      "corrections": result.corrections},
+                      "corrections": result.corrections, "colour": result.colour},
             "sheet": None if sheet_path is None else str(sheet_path),
             "mode": result.mode, "timings_ms": result.timings.to_dict(),
             "warnings": result.warnings + unavailable,
@@ -94,7 +100,9 @@ def search_command(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     reading = [f"{result.reading}; --exact-text keeps the words as typed"] if result.reading else []
-    _print_table(result, index_dir, sheet_path, reading + unavailable)
+    colour = [f"ranked toward photos that are {result.colour}; --colour-weight 0 ranks by the model alone"
+              ] if result.colour else []
+    _print_table(result, index_dir, sheet_path, reading + colour + unavailable)
     for warning in result.warnings:
         print_warning(errors, warning)
 

@@ -101,6 +101,12 @@ class ColourReader:
         nearest = int(np.argmin(distances))
         return self.targets[nearest] if distances[nearest] <= FURTHEST else None
 
+    def main_colour(self, text: str) -> tuple[str, np.ndarray] | None:
+        """The colour ``text`` names (its main name: :meth:`_main`) and its CIELAB (3,); None when it names
+        none ("a red boot" -> red; "a black leather bag" -> black)."""
+        main = self._main(self._whole(self._spans([word.lower() for word in WORD.findall(text)])))
+        return None if main is None else (main[0], _to_lab([self.names[main[0]]])[0])
+
     def read(self, text: str) -> tuple[str, dict[str, str]]:
         """``text`` with its main colour name (:meth:`_main`) read as the catalogue's nearest, and the change
         (typed -> read). ``text`` as it is when the caption names one of the catalogue's colours, names only

@@ -28,13 +28,14 @@ from PIL import Image
 
 from sbkit.components import Index
 from sbkit.data.catalogue import CatalogueItem
-from sbkit.data.images import MAX_PIXELS
+from sbkit.data.images import MAX_PIXELS, read_image
 from sbkit.errors import DataError, check
-from sbkit.limits import check_query_text
+from sbkit.limits import COLOUR_CANDIDATES, COLOUR_WEIGHT, check_colour_weight, check_query_text
 from sbkit.retrieval.colours import ColourReader
 from sbkit.retrieval.gallery import Gallery
 from sbkit.retrieval.garment_words import GarmentWordReader
 from sbkit.retrieval.lexicon import Lexicon
+from sbkit.retrieval.photo_colours import PhotoColours, favour_colour
 from sbkit.retrieval.query import decode_drawing, drawing_pixels, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
 from sbkit.retrieval.search import gallery_for, gallery_index
@@ -46,7 +47,8 @@ Drawing = str | Path | bytes | np.ndarray | Image.Image  # a file, an encoded im
 
 @dataclass
 class Hit:
-    """One result: its rank (1 = best), gallery id, score (cosine similarity), photo path and caption if known."""
+    """One result: its rank (1 = best), gallery id, score (cosine similarity, plus the colour term when the caption
+    names a colour: :meth:`Retriever.search`), photo path and caption if known."""
 
     rank: int
     id: str
@@ -89,8 +91,8 @@ def reads_a_word(text: str, unknown_words: list[str]) -> bool:
 class SearchResult:
     """The query as the model saw it (the normalised sketch, the text, the mode), the ranked hits, the time each
     stage took, the caption's words search cannot read (when every one is unknown, a sketch+text query leaves
-    the caption out), and the typos and colour names read as catalogue words (as typed -> as read; ``text`` is
-    as read)."""
+    the caption out), the typos and colour names read as catalogue words (as typed -> as read; ``text`` is
+    as read), and the colour named in the caption that the photos' own colours were ranked toward."""
 
     sketch: np.ndarray | None
     text: str | None
@@ -100,6 +102,7 @@ class SearchResult:
     unknown_words: list[str] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)
     model_reads_text: bool = True  # False: the run's catalogue had no caption to train on (LoadedRun.reads_text)
+    colour: str | None = None  # the colour named in the caption that the photos' own colours were ranked by
 
     @property
     def text_understood(self) -> bool | None:
@@ -259,8 +262,23 @@ class Retriever:
         """Reads a colour name the gallery's captions never use as their nearest (built on the first caption)."""
         return ColourReader(self._captions)
 
+    @cached_property
+    def photo_colours(self) -> PhotoColours:
+        """The item colours of the gallery's photos, each read when it is first a candidate."""
+        return PhotoColours(self._photo_pixels)
+
+    def _photo_pixels(self, item_id: str) -> np.ndarray | None:
+        item = self.item(item_id)
+        if item is None:
+            return None
+        try:
+            return read_image(item.image)
+        except DataError:
+            return None  # a photo gone since the index was built: no colour term for it
+
     def search(self, sketch: Drawing | None = None, text: str | None = None, k: int = 10,
-               mode: str | None = None, exact_text: bool = False) -> SearchResult:
+               mode: str | None = None, exact_text: bool = False, colour_weight: float = COLOUR_WEIGHT,
+               ) -> SearchResult:
         """Rank the gallery for a drawing and/or a caption.
 
         Args:
@@ -278,14 +296,19 @@ class Retriever:
                 (:mod:`sbkit.retrieval.spelling`), a garment word they never use as their word for the same
                 item (:mod:`sbkit.retrieval.garment_words`), and a colour name they never use as their nearest
                 colour (:mod:`sbkit.retrieval.colours`).
+            colour_weight: when the caption names a colour, the most that a photo of that very colour gains
+                among the best :data:`~sbkit.limits.COLOUR_CANDIDATES` results, read from the photo
+                itself (:mod:`sbkit.retrieval.photo_colours`); 0 ranks by the model alone. Needs the gallery's
+                photos.
 
         Raises:
-            DataError: a missing input for the mode, a bad mode or k, a caption that is not a str or is over
-                the length limit, a caption alone for a model that learned no words (:attr:`LoadedRun.reads_text`),
-                or a drawing that cannot be read or holds no strokes.
+            DataError: a missing input for the mode, a bad mode, k or colour_weight, a caption that is not a str or
+                is over the length limit, a caption alone for a model that learned no words
+                (:attr:`LoadedRun.reads_text`), or a drawing that cannot be read or holds no strokes.
             ShapeError: a drawing array of the wrong shape, or pixels that are not finite numbers.
         """
         check_query_text(text)
+        check_colour_weight(colour_weight)
         text = text.strip() if text and text.strip() else None
         mode = query_mode(mode, sketch is not None, text is not None)
         k = whole_number(k)
@@ -317,12 +340,18 @@ class Retriever:
         vector = self.embed(prepared, None if ignored else query_text)  # a caption read not at all only adds noise
         timings.encode = (time.perf_counter() - start) * 1000
         start = time.perf_counter()
-        scores, ids = self.index.search(vector, k)
+        named = None
+        if query_text is not None and not ignored and colour_weight > 0 and self.gallery is not None:
+            named = self.colour_reader.main_colour(query_text)
+        scores, ids = self.index.search(vector, max(k, COLOUR_CANDIDATES) if named else k)
+        found, scored = ids[0], scores[0, :len(ids[0])].numpy()
+        if named is not None:
+            scored, found = favour_colour(scored, found, named[1], self.photo_colours, colour_weight)
         hits = [self._hit(rank, item_id, score) for rank, (item_id, score) in
-                enumerate(zip(ids[0], scores[0].tolist()), 1)]
+                enumerate(zip(found[:k], scored[:k].tolist()), 1)]
         timings.search = (time.perf_counter() - start) * 1000
         return SearchResult(prepared, query_text, hits, "sketch" if ignored else mode, timings, unknown, corrections,
-                            self.run.reads_text)
+                            self.run.reads_text, None if named is None else named[0])
 
     def read_caption(self, text: str) -> tuple[str, dict[str, str]]:
         """``text`` as search reads it by default: typos and plurals as the gallery's words, then garment words

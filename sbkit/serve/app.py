@@ -193,7 +193,8 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
         try:
             loop = asyncio.get_running_loop()
             result = await loop.run_in_executor(executor, lambda: retriever.search(
-                sketch=query.sketch, text=query.text, k=query.k, mode=query.mode, exact_text=query.exact_text))
+                sketch=query.sketch, text=query.text, k=query.k, mode=query.mode, exact_text=query.exact_text,
+                colour_weight=query.colour_weight))
         finally:
             gate.leave()
         server = (time.perf_counter() - arrived) * 1000
@@ -205,7 +206,7 @@ def create_app(retriever: Retriever, options: ServeOptions | None = None) -> Fas
                               for hit in result.hits for urls in (item_urls(hit.id),)],
                   "timings_ms": {**result.timings.to_dict(), "server": round(server, 3)},
                   "unknown_words": result.unknown_words, "corrections": result.corrections,
-                  "warnings": result.warnings}
+                  "colour": result.colour, "warnings": result.warnings}
         return Response(json_bytes(answer), media_type="application/json")
 
     def photo_of(item_id: str) -> ImageSource:

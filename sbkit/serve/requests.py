@@ -12,11 +12,12 @@ from fastapi import Request
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from sbkit.limits import COLOUR_WEIGHT, MAX_COLOUR_WEIGHT
 from sbkit.serve.errors import ApiError, validation_detail
 from sbkit.serve.schemas import MAX_K, MAX_TEXT, SearchQuery
 
 DATA_URL = re.compile(r"^data:(?P<mime>[\w.+/-]*)(?P<params>(?:;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,", re.ASCII)
-FORM_FIELDS = ("sketch", "text", "mode", "k", "exact_text")
+FORM_FIELDS = ("sketch", "text", "mode", "k", "exact_text", "colour_weight")
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ParsedQuery:
     mode: str | None
     k: int
     exact_text: bool = False
+    colour_weight: float = COLOUR_WEIGHT
 
 
 def _validated(fields: dict[str, object]) -> SearchQuery:
@@ -69,7 +71,7 @@ async def _from_json(request: Request) -> ParsedQuery:
         raise ApiError(422, "invalid_request", "the body must be a JSON object with sketch, text, mode and k")
     query = _validated(payload)
     sketch = None if query.sketch is None else _not_empty(decode_data_url(query.sketch), "the data URL")
-    return ParsedQuery(sketch, query.text, query.mode, query.k, query.exact_text)
+    return ParsedQuery(sketch, query.text, query.mode, query.k, query.exact_text, query.colour_weight)
 
 
 async def _from_form(request: Request) -> ParsedQuery:
@@ -94,7 +96,7 @@ async def _from_form(request: Request) -> ParsedQuery:
             except ValueError:
                 raise ApiError(422, "invalid_request", f"k: must be a whole number from 1 to {MAX_K}") from None
         query = _validated(fields)
-        return ParsedQuery(sketch or None, query.text, query.mode, query.k, query.exact_text)
+        return ParsedQuery(sketch or None, query.text, query.mode, query.k, query.exact_text, query.colour_weight)
     finally:
         await form.close()
 
@@ -119,6 +121,7 @@ SEARCH_BODY = {
             "mode": {"type": "string", "enum": ["sketch+text", "sketch", "text"]},
             "k": {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10},
             "exact_text": {"type": "boolean", "default": False},
+            "colour_weight": {"type": "number", "minimum": 0, "maximum": MAX_COLOUR_WEIGHT, "default": COLOUR_WEIGHT},
         }}},
         "application/json": {"schema": SearchQuery.model_json_schema()},
     },

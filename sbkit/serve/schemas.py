@@ -6,7 +6,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from sbkit.limits import MAX_QUERY_TEXT
+from sbkit.limits import COLOUR_CANDIDATES, COLOUR_WEIGHT, MAX_COLOUR_WEIGHT, MAX_QUERY_TEXT
 
 Mode = Literal["sketch+text", "sketch", "text"]
 MAX_TEXT = MAX_QUERY_TEXT
@@ -31,6 +31,10 @@ class SearchQuery(BaseModel):
                              "it, is read as that word, a garment word they never use as their word for the "
                              "same item ('pants': trouser), and a colour name they never use as their "
                              "nearest colour (see corrections in the answer).")
+    colour_weight: float = Field(COLOUR_WEIGHT, ge=0, le=MAX_COLOUR_WEIGHT, allow_inf_nan=False,
+                                 description="When the caption names a colour, how much a photo of that very "
+                                 f"colour gains among the best {COLOUR_CANDIDATES} results, its colour read from the "
+                                 "photo itself (see colour in the answer); 0 ranks by the model alone.")
 
 
 class Timings(BaseModel):
@@ -48,8 +52,9 @@ class Timings(BaseModel):
 class Result(BaseModel):
     rank: int
     id: str
-    score: Optional[float] = Field(description="cosine similarity of the query and the photo, higher is closer; "
-                                   "null when it is not a finite number (see warnings)")
+    score: Optional[float] = Field(description="cosine similarity of the query and the photo, plus the colour "
+                                   "term when the caption names a colour; higher is closer; null when it is not a "
+                                   "finite number (see warnings)")
     caption: Optional[str]
     image_url: str
     thumbnail_url: str
@@ -64,6 +69,8 @@ class SearchResponse(BaseModel):
     unknown_words: list[str] = Field(description="words of the caption the model cannot read")
     corrections: dict[str, str] = Field(description="typos and colour names read as words of the catalogue, "
                                         "as typed -> as read; text is the caption as read")
+    colour: Optional[str] = Field(description="the colour named in the caption that the photos' own colours "
+                                  "were ranked toward; null when none was")
     warnings: list[str] = Field(description="what the person searching should know, e.g. a caption the model "
                                 "cannot read at all")
 

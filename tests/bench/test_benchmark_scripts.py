@@ -177,18 +177,20 @@ def test_drawn_gap_searches_every_setting_and_draws_the_sheet(tmp_path, run_dir)
 
 def test_typed_colour_counts_what_honours_the_colour_typed(tmp_path, run_dir):
     table = tmp_path / "colour.md"
-    subprocess.run([sys.executable, str(BENCHMARKS / "typed_colour.py"), str(run_dir), "--weights", "1,3", "--limit",
-                    "6", "--markdown", str(table)], check=True, capture_output=True, timeout=240)
+    subprocess.run([sys.executable, str(BENCHMARKS / "typed_colour.py"), str(run_dir), "--weights", "1,3",
+                    "--colour-weights", "0,0.5", "--limit", "6", "--markdown", str(table)], check=True,
+                   capture_output=True, timeout=240)
     lines = [line for line in table.read_text().splitlines() if line.startswith("| ") and "---" not in line]
     header, *rows = [line.strip("| ").split(" | ") for line in lines]
-    assert [row[:2] for row in rows] == [["caption alone", ""], ["drawn + caption", "1"],
-                                         ["canny-clahe + caption", "1"], ["drawn + caption", "3"],
-                                         ["canny-clahe + caption", "3"]]
+    expected = [["caption alone", ""], ["drawn + caption", "1"], ["canny-clahe + caption", "1"],
+                ["drawn + caption", "3"], ["canny-clahe + caption", "3"], ["drawn + full caption", "1"],
+                ["canny-clahe + full caption", "1"]]
+    assert [row[:3] for row in rows] == [[*row, term] for term in ("0", "0.5") for row in expected]
     for row in rows:
-        queries, colour_first, share, most, r1, r10 = (float(v) for v in row[2:8])
+        queries, colour_first, share, most, r1, r10 = (float(v) for v in row[3:9])
         assert queries == 6 and 0 <= colour_first <= 1 and 0 <= r1 <= r10 <= 1
         assert 0 <= share <= most <= 1  # no more of the first 10 can match than the gallery holds
-    assert rows[1][8].split(" / ")[0] == rows[3][8].split(" / ")[0]  # the drawing alone does not depend on the weight
+    assert rows[1][9].split(" / ")[0] == rows[3][9].split(" / ")[0]  # the drawing alone does not depend on the weight
 
 
 def test_category_word_counts_the_queries_the_word_helps_and_hurts(run_dir):

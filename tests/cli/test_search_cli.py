@@ -75,7 +75,7 @@ def test_json_output_is_machine_readable(run_dir: Path, drawn: Path, test_items)
         item = test_items[r["id"]]
         assert r["path"] == str(item.image) and r["caption"] == item.caption
     assert payload["query"] == {"sketch": str(drawn), "text": "a mini black dress", "text_understood": True,
-                                "unknown_words": [], "corrections": {}}
+                                "unknown_words": [], "corrections": {}, "colour": "black"}
     assert payload["warnings"] == []
     assert payload["sheet"] is None and not list(run_dir.glob("search-*.png"))
 
@@ -93,6 +93,17 @@ def test_typos_are_read_as_catalogue_words_and_exact_text_keeps_them(run_dir: Pa
     table = search(run_dir, "--text", typed, "--sheet", tmp_path / "sheet.png")
     assert table.exit_code == 0 and "read 'drses' as 'dress'" in table.stdout and "--exact-text" in table.stdout
     assert "drses" not in search(run_dir, "--text", typed, "--exact-text", "--sheet", tmp_path / "s2.png").stdout
+
+
+def test_a_colour_named_ranks_toward_photos_of_it_unless_its_weight_is_0(run_dir: Path, tmp_path: Path):
+    coloured = search_json(run_dir, "--text", "a red dress", "-k", 30)
+    plain = search_json(run_dir, "--text", "a red dress", "-k", 30, "--colour-weight", "0")
+    assert coloured["query"]["colour"] == "red" and plain["query"]["colour"] is None
+    assert [r["id"] for r in coloured["results"]] != [r["id"] for r in plain["results"]]  # the term moved some
+    table = search(run_dir, "--text", "a red dress", "--sheet", tmp_path / "sheet.png")
+    assert table.exit_code == 0 and "ranked toward photos that are red; --colour-weight 0" in table.stdout
+    refused = search(run_dir, "--text", "a red dress", "--colour-weight", "-1")
+    assert refused.exit_code == 2 and "--colour-weight" in refused.output
 
 
 def test_default_sheet_goes_into_the_run_folder(run_dir: Path):

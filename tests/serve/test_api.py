@@ -90,6 +90,20 @@ def test_typos_are_read_as_gallery_words_unless_the_exact_text_is_asked_for(clie
     assert multipart(client, None, text=typed, k=5, exact_text="false").json()["corrections"] == {"dres": "dress"}
 
 
+def test_a_colour_named_ranks_toward_photos_of_it_as_search_does(client, retriever):
+    for weight in (0, 0.1, 2):
+        expected = retriever.search(text="a red dress", k=8, colour_weight=weight)
+        by_json = client.post("/api/search", json={"text": "a red dress", "k": 8, "colour_weight": weight}).json()
+        by_form = multipart(client, None, text="a red dress", k=8, colour_weight=str(weight)).json()
+        for answer in (by_json, by_form):
+            assert [r["id"] for r in answer["results"]] == [hit.id for hit in expected.hits]
+            assert answer["colour"] == (None if weight == 0 else "red")
+    assert client.post("/api/search", json={"text": "a red dress"}).json()["colour"] == "red"  # on by default
+    for bad in (-1, 11, "lots"):
+        answer = client.post("/api/search", json={"text": "a red dress", "colour_weight": bad})
+        assert answer.status_code == 422 and "colour_weight" in answer.json()["detail"]
+
+
 def test_search_answers_have_exactly_the_documented_shape(client, drawn_png):
     """The search answer is encoded from a plain dict; it must hold SearchResponse's fields and nothing else."""
     from sbkit.serve.schemas import SearchResponse

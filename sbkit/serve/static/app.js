@@ -263,7 +263,8 @@ function setStatus(text, error = false) {
 
 function show(answer, roundTrip) {
   const t = answer.timings_ms;
-  setStatus(`${answer.results.length} results for ${answer.mode} in ${t.total.toFixed(0)} ms (decode ` +
+  const colour = answer.colour ? `, photos that are ${answer.colour} first,` : "";  // search's colour term
+  setStatus(`${answer.results.length} results for ${answer.mode}${colour} in ${t.total.toFixed(0)} ms (decode ` +
             `${t.decode.toFixed(1)}, normalise ${t.normalise.toFixed(1)}, encode ${t.encode.toFixed(1)}, search ` +
             `${t.search.toFixed(1)}); ${roundTrip.toFixed(0)} ms round trip` +
             (answer.warnings.length ? ". Note: " + answer.warnings.join(" ") : ""));
