@@ -35,6 +35,7 @@ from sbkit.retrieval.colours import ColourReader
 from sbkit.retrieval.gallery import Gallery
 from sbkit.retrieval.garment_words import GarmentWordReader
 from sbkit.retrieval.lexicon import Lexicon
+from sbkit.retrieval.photo_colours import SIDE as COLOUR_SIDE
 from sbkit.retrieval.photo_colours import PhotoColours, favour_colour
 from sbkit.retrieval.query import decode_drawing, drawing_pixels, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
@@ -272,7 +273,7 @@ class Retriever:
         if item is None:
             return None
         try:
-            return read_image(item.image)
+            return read_image(item.image, max_side=2 * COLOUR_SIDE)
         except DataError:
             return None  # a photo gone since the index was built: no colour term for it
 

@@ -51,3 +51,18 @@ def test_every_exif_orientation_is_read_upright(tmp_path: Path, orientation: int
 def test_an_unknown_orientation_leaves_the_picture_as_stored(tmp_path: Path) -> None:
     stored_file(tmp_path / "photo.png", None)
     assert np.array_equal(read_image(tmp_path / "photo.png")[..., 0], upright_picture())
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_a_picture_read_no_larger_than_max_side_keeps_its_shape_and_turn(tmp_path: Path, suffix: str) -> None:
+    tall = np.kron(upright_picture(), np.ones((40, 40), np.uint8))  # 1200 x 800, the block near the top left
+    stored = Image.fromarray(tall).transpose(Image.Transpose.ROTATE_90).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn back on reading: the picture comes upright
+    path = tmp_path / f"photo{suffix}"
+    stored.save(path, exif=exif.tobytes())
+    small = read_image(path, max_side=120)
+    assert small.shape == (120, 80, 3)
+    dark = small.mean(axis=2) < 128
+    assert dark[14:34, 10:22].all() and not dark[60:].any()  # still upright: the block at the top left
+    assert read_image(path).shape == (1200, 800, 3)
