@@ -385,6 +385,17 @@ def test_backgrounds_scores_every_sketchifier_on_every_background(tmp_path):
         assert image.height > image.width > 6 * 128
 
 
+def test_photo_colours_reads_every_background(tmp_path):
+    table = tmp_path / "colours.md"
+    subprocess.run([sys.executable, str(BENCHMARKS / "photo_colours.py"), "--size", "6", "--markdown", str(table)],
+                   check=True, capture_output=True, timeout=240)
+    rows = {line.split(" | ")[0].lstrip("| "): line.rstrip(" |").split(" | ")[1]
+            for line in table.read_text().splitlines() if line.startswith("| ") and "---" not in line}
+    module = _script("photo_colours")
+    assert set(rows) - {"photo"} == {module.TRUE_SILHOUETTE, *_script("backgrounds").BACKGROUNDS}
+    assert all(0 <= float(share) <= 1 for label, share in rows.items() if label != "photo")
+
+
 def test_drawing_styles_searches_every_style_and_draws_the_sheet(tmp_path, run_dir):
     table, sheet = tmp_path / "styles.md", tmp_path / "styles.png"
     subprocess.run([sys.executable, str(BENCHMARKS / "drawing_styles.py"), str(run_dir), "--limit", "3",
