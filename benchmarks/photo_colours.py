@@ -42,10 +42,11 @@ def main() -> None:
     items = [item for item in create("dataset", "demo", {"size": args.size, "seed": args.seed}).load().items
              if item.attributes.get("mask") and item.attributes.get("colour")]
     reader = ColourReader(item.caption for item in items)
+    names = reader.targets
+    name_colours = np.stack([reader.main_colour(name)[1] for name in names])
 
     def named(lab: np.ndarray) -> str:  # the demo's colour name nearest to a CIELAB colour
-        return reader.targets[int(np.argmax([colour_match(lab[None], reader.main_colour(name)[1])[0]
-                                             for name in reader.targets]))]
+        return names[int(np.argmax(colour_match(name_colours, lab)))]
 
     right = dict.fromkeys([TRUE_SILHOUETTE, *BACKGROUNDS], 0)
     rng = np.random.default_rng(args.seed)

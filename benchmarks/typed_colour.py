@@ -37,9 +37,7 @@ import sbkit  # noqa: E402
 from sbkit.data.catalogue import CatalogueItem  # noqa: E402
 from sbkit.data.images import read_image  # noqa: E402
 from sbkit.evaluation.tables import print_table  # noqa: E402
-from sbkit.limits import COLOUR_CANDIDATES  # noqa: E402
 from sbkit.registry import create  # noqa: E402
-from sbkit.retrieval.photo_colours import favour_colour  # noqa: E402
 
 WEIGHTS = positive_numbers("--weights", float, "1,2")
 COLOUR_WEIGHTS = positive_numbers("--colour-weights", float, "0,0.1", allow_zero=True)
@@ -70,20 +68,9 @@ class Searcher:
         named = [self.retriever.colour_reader.main_colour(text) for text in read]
         return self.model.encoder.encode_text(read), [None if n is None else n[1] for n in named]
 
-    def ranked(self, queries: torch.Tensor, named: list[np.ndarray | None], colour_weight: float) -> list[list[str]]:
-        """Each query's first :data:`TOP` ids, with search's colour term at ``colour_weight``."""
-        scores, hits = self.retriever.index.search(queries, max(TOP, COLOUR_CANDIDATES) if colour_weight else TOP)
-        rows = []
-        for row_scores, row, colour in zip(scores, hits, named):
-            if colour is not None and colour_weight:
-                _, row = favour_colour(row_scores[:len(row)].numpy(), row, colour, self.retriever.photo_colours,
-                                       colour_weight)
-            rows.append(row[:TOP])
-        return rows
-
     @torch.inference_mode()
     def score(self, queries: torch.Tensor, named: list[np.ndarray | None], colour_weight: float) -> dict[str, float]:
-        hits = self.ranked(queries, named, colour_weight)
+        hits = [ids for _, ids in self.retriever.ranked(queries, TOP, named, colour_weight)]
         colour, both, first, top = [], [], [], []
         for item, row in zip(self.items, hits):
             found = [self.retriever.item(i) for i in row]

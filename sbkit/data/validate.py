@@ -199,15 +199,15 @@ def check_sketch(path: Path, read_header: bool, what: str = "its sketch") -> Pro
                 handle.seek(0)
                 with open_image(handle) as img:
                     width, height = img.size
+            too_big = f"{width}x{height}" if width * height > MAX_PIXELS else None  # read_sketch refuses it too
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            return Problem("unreadable_sketch", f"{bomb_size(exc)} is over the {MAX_PIXELS:,}-pixel limit; {kept}",
-                           path=str(path))
+            too_big = bomb_size(exc)
         except UnidentifiedImageError:
             return Problem("unreadable_sketch", f"{unidentified_reason(path)}; {kept}", path=str(path))
         except (OSError, ValueError, SyntaxError) as exc:
             return Problem("unreadable_sketch", f"not a readable image ({exc}); {kept}", path=str(path))
-        if width * height > MAX_PIXELS:  # read_sketch refuses it too
-            return Problem("unreadable_sketch", f"{width}x{height} is over the {MAX_PIXELS:,}-pixel limit; {kept}",
+        if too_big is not None:
+            return Problem("unreadable_sketch", f"{too_big} is over the {MAX_PIXELS:,}-pixel limit; {kept}",
                            path=str(path))
     return None
 

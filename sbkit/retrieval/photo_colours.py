@@ -17,6 +17,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from sbkit.data.images import read_image
+from sbkit.data.sources import ImageSource
+from sbkit.errors import DataError
 from sbkit.limits import COLOUR_WEIGHT
 from sbkit.retrieval.colours import LIGHTNESS_WEIGHT
 
@@ -37,6 +40,15 @@ def item_colour(rgb: np.ndarray) -> np.ndarray:
     backdrop = np.median(border, axis=0)
     item = deltaE_ciede2000(lab, np.broadcast_to(backdrop, lab.shape)) > BACKDROP_DELTA
     return backdrop if item.mean() < LEAST_ITEM else np.median(lab[item], axis=0)
+
+
+def read_photo(path: ImageSource) -> np.ndarray | None:
+    """A photo's pixels at the size :func:`item_colour` reads (a large JPEG decoded small to begin with); None when
+    it cannot be read (gone since the index was built, say): it then gets no colour term."""
+    try:
+        return read_image(path, max_side=2 * SIDE)
+    except DataError:
+        return None
 
 
 def colour_match(photos: np.ndarray, named: np.ndarray) -> np.ndarray:

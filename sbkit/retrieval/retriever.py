@@ -17,6 +17,7 @@ import math
 import operator
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,15 +29,14 @@ from PIL import Image
 
 from sbkit.components import Index
 from sbkit.data.catalogue import CatalogueItem
-from sbkit.data.images import MAX_PIXELS, read_image
+from sbkit.data.images import MAX_PIXELS
 from sbkit.errors import DataError, check
 from sbkit.limits import COLOUR_CANDIDATES, COLOUR_WEIGHT, check_colour_weight, check_query_text
 from sbkit.retrieval.colours import ColourReader
 from sbkit.retrieval.gallery import Gallery
 from sbkit.retrieval.garment_words import GarmentWordReader
 from sbkit.retrieval.lexicon import Lexicon
-from sbkit.retrieval.photo_colours import SIDE as COLOUR_SIDE
-from sbkit.retrieval.photo_colours import PhotoColours, favour_colour
+from sbkit.retrieval.photo_colours import PhotoColours, favour_colour, read_photo
 from sbkit.retrieval.query import decode_drawing, drawing_pixels, prepare_query, read_drawing
 from sbkit.retrieval.run_folder import LoadedRun, load_run
 from sbkit.retrieval.search import gallery_for, gallery_index
@@ -270,12 +270,23 @@ class Retriever:
 
     def _photo_pixels(self, item_id: str) -> np.ndarray | None:
         item = self.item(item_id)
-        if item is None:
-            return None
-        try:
-            return read_image(item.image, max_side=2 * COLOUR_SIDE)
-        except DataError:
-            return None  # a photo gone since the index was built: no colour term for it
+        return None if item is None else read_photo(item.image)
+
+    def ranked(self, vectors: torch.Tensor, k: int, colours: Sequence[np.ndarray | None] = (),
+               colour_weight: float = COLOUR_WEIGHT) -> list[tuple[np.ndarray, list[str]]]:
+        """Each of the (Q, D) query ``vectors``' best ``k`` scores and ids, with the colour term
+        (:func:`~sbkit.retrieval.photo_colours.favour_colour`) for each query whose named colour (CIELAB, (3,)) is
+        in ``colours``, None for a query that names none."""
+        colours = list(colours) or [None] * len(vectors)
+        favoured = colour_weight > 0 and any(colour is not None for colour in colours)
+        scores, ids = self.index.search(vectors, max(k, COLOUR_CANDIDATES) if favoured else k)
+        rows = []
+        for row_scores, row_ids, colour in zip(scores, ids, colours, strict=True):
+            scored, found = row_scores[:len(row_ids)].numpy(), row_ids
+            if colour is not None and colour_weight > 0:
+                scored, found = favour_colour(scored, found, colour, self.photo_colours, colour_weight)
+            rows.append((scored[:k], found[:k]))
+        return rows
 
     def search(self, sketch: Drawing | None = None, text: str | None = None, k: int = 10,
                mode: str | None = None, exact_text: bool = False, colour_weight: float = COLOUR_WEIGHT,
@@ -344,12 +355,9 @@ class Retriever:
         named = None
         if query_text is not None and not ignored and colour_weight > 0 and self.gallery is not None:
             named = self.colour_reader.main_colour(query_text)
-        scores, ids = self.index.search(vector, max(k, COLOUR_CANDIDATES) if named else k)
-        found, scored = ids[0], scores[0, :len(ids[0])].numpy()
-        if named is not None:
-            scored, found = favour_colour(scored, found, named[1], self.photo_colours, colour_weight)
+        [(scored, found)] = self.ranked(vector, k, [None if named is None else named[1]], colour_weight)
         hits = [self._hit(rank, item_id, score) for rank, (item_id, score) in
-                enumerate(zip(found[:k], scored[:k].tolist()), 1)]
+                enumerate(zip(found, scored.tolist()), 1)]
         timings.search = (time.perf_counter() - start) * 1000
         return SearchResult(prepared, query_text, hits, "sketch" if ignored else mode, timings, unknown, corrections,
                             self.run.reads_text, None if named is None else named[0])
