@@ -8,10 +8,11 @@ with its drawing and the caption "a {colour} {category}", read as `sbkit search`
 run's sketchifier applied to its photo and the same caption, and with the caption alone. For each it reports how
 often the first hit has the typed colour, what share of the first 10 has the typed colour and category, and the
 most that share can be (the index's items of that colour and category, up to 10, averaged over the queries),
-with R@1 and R@10 of the item itself. The caption's vector is scaled by each ``--weights`` before fusion (1 is
-what `sbkit search` does); the last column gives drawn R@10 with the category word alone ("boot", as the run
-report's probe asks) at the same weight, beside the drawing alone, so a weight that honours colours by drowning
-the drawing shows.
+what share of the first 10 has the typed category (a colour term that lifts other kinds of item of that colour
+shows there), with R@1 and R@10 of the item itself. The caption's vector is scaled by each ``--weights`` before
+fusion (1 is what `sbkit search` does); the last column gives drawn R@10 with the category word alone ("boot", as
+the run report's probe asks) at the same weight, beside the drawing alone, so a weight that honours colours by
+drowning the drawing shows.
 
 Each ``--colour-weights`` value is search's colour term (``sbkit search --colour-weight``: the photos' own colours
 against the colour named, :mod:`sbkit.retrieval.photo_colours`; 0 is the model alone). At caption weight 1 the
@@ -42,7 +43,8 @@ from sbkit.registry import create  # noqa: E402
 WEIGHTS = positive_numbers("--weights", float, "1,2")
 COLOUR_WEIGHTS = positive_numbers("--colour-weights", float, "0,0.1", allow_zero=True)
 COLUMNS = ["query", "caption weight", "colour term", "queries", "first hit of the typed colour",
-           f"typed colour and category in the first {TOP}", "at most", "R@1", f"R@{TOP}",
+           f"typed colour and category in the first {TOP}", "at most", f"typed category in the first {TOP}", "R@1",
+           f"R@{TOP}",
            f"drawn R@{TOP}: alone / with the category word"]
 
 
@@ -71,15 +73,17 @@ class Searcher:
     @torch.inference_mode()
     def score(self, queries: torch.Tensor, named: list[np.ndarray | None], colour_weight: float) -> dict[str, float]:
         hits = [ids for _, ids in self.retriever.ranked(queries, TOP, named, colour_weight)]
-        colour, both, first, top = [], [], [], []
+        colour, both, category, first, top = [], [], [], [], []
         for item, row in zip(self.items, hits):
             found = [self.retriever.item(i) for i in row]
             colour.append(colour_of(found[0]) == colour_of(item))
             both.append(np.mean([colour_of(f) == colour_of(item) and f.category == item.category for f in found]))
+            category.append(np.mean([f.category == item.category for f in found]))
             first.append(row[0] == item.id)
             top.append(item.id in row)
         return {"queries": len(self.items), "first hit of the typed colour": float(np.mean(colour)),
                 f"typed colour and category in the first {TOP}": float(np.mean(both)), "at most": self.most,
+                f"typed category in the first {TOP}": float(np.mean(category)),
                 "R@1": float(np.mean(first)), f"R@{TOP}": float(np.mean(top))}
 
     def top_share(self, queries: torch.Tensor) -> float:

@@ -28,6 +28,7 @@ MAX_QUERY_TEXT = 500
 COLOUR_WEIGHT = 0.1
 MAX_COLOUR_WEIGHT = 10.0
 COLOUR_CANDIDATES = 50
+COLOUR_CATEGORIES_FROM = 5  # only photos of the categories of the model's first this many results gain
 
 
 def check_colour_weight(weight: object) -> None:

@@ -54,8 +54,9 @@ def search_command(
                                     "their nearest colour, and a note says so."),
     colour_weight: float = typer.Option(COLOUR_WEIGHT, "--colour-weight", min=0.0, max=MAX_COLOUR_WEIGHT,
                                         help="When the caption names a colour, how much a photo of that very "
-                                             "colour gains among the best 50 results, its colour read from the "
-                                             "photo itself; 0 ranks by the model alone."),
+                                             "colour gains among the best 50 results (of the categories of the "
+                                             "model's first 5), its colour read from the photo itself; 0 ranks by "
+                                             "the model alone."),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
     force: bool = typer.Option(False, "--force", help="Replace a --sheet file that sbkit did not write."),
 ) -> None:

@@ -6,8 +6,11 @@ one first). So search reads each candidate photo's colour, the median of its ite
 item: pixels unlike the backdrop, which is the median of the photo's border; an item as pale as its backdrop,
 a white shirt on white, is the backdrop's colour), and adds ``weight * exp(-(dE / SCALE)^2)`` to the scores of
 the best :data:`~sbkit.limits.COLOUR_CANDIDATES`, ``dE`` being the CIEDE2000 difference from the colour named
-(:meth:`sbkit.retrieval.colours.ColourReader.main_colour`). The term is training-free and reads no caption of the
-catalogue, so it serves catalogues and captions that no part of sbkit was tuned on.
+(:meth:`sbkit.retrieval.colours.ColourReader.main_colour`). In a catalogue with categories, only a photo of a
+category among those of the model's own first :data:`~sbkit.limits.COLOUR_CATEGORIES_FROM` results gains: the
+colour says which of the items asked for, not which kind of item ("a black handbag" beside a handbag drawing
+would otherwise lift a black coat past the burgundy handbags). The term is training-free and reads no caption
+of the catalogue, so it serves catalogues and captions that no part of sbkit was tuned on.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 from sbkit.data.images import read_image
 from sbkit.data.sources import ImageSource
 from sbkit.errors import DataError
-from sbkit.limits import COLOUR_WEIGHT
+from sbkit.limits import COLOUR_CATEGORIES_FROM, COLOUR_WEIGHT
 from sbkit.retrieval.colours import LIGHTNESS_WEIGHT
 
 SCALE = 15.0  # CIEDE2000 difference at which the term falls to 1/e: the catalogue has "no such colour" past it
@@ -82,8 +85,16 @@ class PhotoColours:
 
 
 def favour_colour(scores: np.ndarray, ids: Sequence[str], named: np.ndarray, colours: PhotoColours,
-                  weight: float = COLOUR_WEIGHT) -> tuple[np.ndarray, list[str]]:
-    """One query's ``scores`` (best first) and ``ids`` with the colour term added, sorted again, best first."""
-    added = np.asarray(scores, dtype=np.float64) + weight * colour_match(colours.of(ids), named)
+                  weight: float = COLOUR_WEIGHT, categories: Sequence[str | None] | None = None,
+                  ) -> tuple[np.ndarray, list[str]]:
+    """One query's ``scores`` (best first) and ``ids`` with the colour term added, sorted again, best first. With
+    the ids' ``categories``, only an id of a category among the first
+    :data:`~sbkit.limits.COLOUR_CATEGORIES_FROM` ids' gains (None is a category like any other: in a catalogue
+    without categories every id gains)."""
+    gains = colour_match(colours.of(ids), named)
+    if categories is not None:
+        asked = set(categories[:COLOUR_CATEGORIES_FROM])
+        gains *= np.array([category in asked for category in categories], dtype=bool)
+    added = np.asarray(scores, dtype=np.float64) + weight * gains
     order = np.argsort(-added, kind="stable")
     return added[order], [ids[i] for i in order]

@@ -275,8 +275,9 @@ class Retriever:
     def ranked(self, vectors: torch.Tensor, k: int, colours: Sequence[np.ndarray | None] = (),
                colour_weight: float = COLOUR_WEIGHT) -> list[tuple[np.ndarray, list[str]]]:
         """Each of the (Q, D) query ``vectors``' best ``k`` scores and ids, with the colour term
-        (:func:`~sbkit.retrieval.photo_colours.favour_colour`) for each query whose named colour (CIELAB, (3,)) is
-        in ``colours``, None for a query that names none."""
+        (:func:`~sbkit.retrieval.photo_colours.favour_colour`, among the categories of the model's own first
+        results) for each query whose named colour (CIELAB, (3,)) is in ``colours``, None for a query that names
+        none."""
         colours = list(colours) or [None] * len(vectors)
         favoured = colour_weight > 0 and any(colour is not None for colour in colours)
         scores, ids = self.index.search(vectors, max(k, COLOUR_CANDIDATES) if favoured else k)
@@ -284,7 +285,8 @@ class Retriever:
         for row_scores, row_ids, colour in zip(scores, ids, colours, strict=True):
             scored, found = row_scores[:len(row_ids)].numpy(), row_ids
             if colour is not None and colour_weight > 0:
-                scored, found = favour_colour(scored, found, colour, self.photo_colours, colour_weight)
+                categories = [None if (item := self.item(item_id)) is None else item.category for item_id in found]
+                scored, found = favour_colour(scored, found, colour, self.photo_colours, colour_weight, categories)
             rows.append((scored[:k], found[:k]))
         return rows
 

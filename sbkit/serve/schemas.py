@@ -6,7 +6,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from sbkit.limits import COLOUR_CANDIDATES, COLOUR_WEIGHT, MAX_COLOUR_WEIGHT, MAX_QUERY_TEXT
+from sbkit.limits import (COLOUR_CANDIDATES, COLOUR_CATEGORIES_FROM, COLOUR_WEIGHT, MAX_COLOUR_WEIGHT,
+                          MAX_QUERY_TEXT)
 
 Mode = Literal["sketch+text", "sketch", "text"]
 MAX_TEXT = MAX_QUERY_TEXT
@@ -33,8 +34,9 @@ class SearchQuery(BaseModel):
                              "nearest colour (see corrections in the answer).")
     colour_weight: float = Field(COLOUR_WEIGHT, ge=0, le=MAX_COLOUR_WEIGHT, allow_inf_nan=False,
                                  description="When the caption names a colour, how much a photo of that very "
-                                 f"colour gains among the best {COLOUR_CANDIDATES} results, its colour read from the "
-                                 "photo itself (see colour in the answer); 0 ranks by the model alone.")
+                                 f"colour gains among the best {COLOUR_CANDIDATES} results (of the categories of "
+                                 f"the model's first {COLOUR_CATEGORIES_FROM}), its colour read from the photo "
+                                 "itself (see colour in the answer); 0 ranks by the model alone.")
 
 
 class Timings(BaseModel):

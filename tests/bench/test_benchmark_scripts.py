@@ -187,10 +187,11 @@ def test_typed_colour_counts_what_honours_the_colour_typed(tmp_path, run_dir):
                 ["canny-clahe + full caption", "1"]]
     assert [row[:3] for row in rows] == [[*row, term] for term in ("0", "0.5") for row in expected]
     for row in rows:
-        queries, colour_first, share, most, r1, r10 = (float(v) for v in row[3:9])
+        queries, colour_first, share, most, category, r1, r10 = (float(v) for v in row[3:10])
         assert queries == 6 and 0 <= colour_first <= 1 and 0 <= r1 <= r10 <= 1
         assert 0 <= share <= most <= 1  # no more of the first 10 can match than the gallery holds
-    assert rows[1][9].split(" / ")[0] == rows[3][9].split(" / ")[0]  # the drawing alone does not depend on the weight
+        assert share <= category <= 1  # those of the typed colour and category are of the typed category
+    assert rows[1][10].split(" / ")[0] == rows[3][10].split(" / ")[0]  # the drawing alone does not depend on the weight
 
 
 def test_category_word_counts_the_queries_the_word_helps_and_hurts(run_dir):

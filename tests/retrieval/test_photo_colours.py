@@ -7,6 +7,7 @@ import pytest
 
 from sbkit.errors import DataError
 from sbkit.retrieval.colours import _to_lab
+from sbkit.limits import COLOUR_CATEGORIES_FROM
 from sbkit.retrieval.photo_colours import PhotoColours, colour_match, favour_colour, item_colour
 
 RED, WHITE, BLACK, BLUE = (_to_lab([rgb])[0] for rgb in ((0.8, 0.1, 0.1), (1.0, 1.0, 1.0), (0, 0, 0),
@@ -73,17 +74,47 @@ def test_the_colour_named_moves_photos_of_it_up_by_at_most_the_weight() -> None:
     assert same == ids and np.array_equal(kept, scores)
 
 
+def test_only_photos_of_the_categories_asked_for_gain() -> None:
+    ids = [f"blue bag {i}" for i in range(COLOUR_CATEGORIES_FROM)] + ["red coat", "red bag"]
+    colours = PhotoColours(lambda item_id: photo((204, 26, 26) if "red" in item_id else (26, 51, 204)))
+    scores = np.linspace(0.5, 0.3, len(ids))
+    categories = [item_id.split()[-2] if "bag" not in item_id else "bag" for item_id in ids]
+    added, order = favour_colour(scores, ids, RED, colours, 0.3, categories)
+    assert order[0] == "red bag" and order[-1] == "red coat"  # coats are not among the first results' categories
+    assert added[-1] == pytest.approx(scores[-2])
+    _, anyhow = favour_colour(scores, ids, RED, colours, 0.3, [None] * len(ids))
+    assert anyhow[:2] == ["red coat", "red bag"]  # a catalogue without categories: every photo may gain
+
+
+def worn_colour_caption(retriever) -> tuple[str, list, set]:
+    """A caption "a {colour} dress" whose colour some photo wears among the categories of the model's first
+    results for it; with those results (colour term off) and categories."""
+    for colour in sorted({retriever.item(i).attributes.get("colour") for i in retriever.index.ids} - {None}):
+        caption = f"a {colour} dress"
+        named = retriever.colour_reader.main_colour(caption)
+        plain = retriever.search(text=caption, k=len(retriever), colour_weight=0)
+        asked = {retriever.item(hit.id).category for hit in plain.hits[:COLOUR_CATEGORIES_FROM]}
+        of_kind = [hit.id for hit in plain.hits if retriever.item(hit.id).category in asked]
+        if named and colour_match(retriever.photo_colours.of(of_kind), named[1]).max() > 0.5:
+            return caption, plain.hits, asked
+    pytest.fail("no photo of the tiny demo wears a colour it names among the categories the model puts first")
+
+
 def test_search_ranks_toward_the_colour_named_and_says_so(retriever) -> None:
-    plain = retriever.search(text="a red dress", k=len(retriever), colour_weight=0)
-    assert plain.colour is None
-    coloured = retriever.search(text="a red dress", k=len(retriever))
-    assert coloured.colour == "red" and sorted(h.id for h in coloured.hits) == sorted(h.id for h in plain.hits)
-    strong = retriever.search(text="a red dress", k=10, colour_weight=10)
+    caption, model_hits, asked = worn_colour_caption(retriever)
+    coloured = retriever.search(text=caption, k=len(retriever))
+    assert coloured.colour == caption.split()[1]
+    assert sorted(h.id for h in coloured.hits) == sorted(h.id for h in model_hits)
+    strong = retriever.search(text=caption, k=len(retriever), colour_weight=10)
+    of_kind = np.array([retriever.item(hit.id).category in asked for hit in strong.hits])
     matches = colour_match(retriever.photo_colours.of([h.id for h in strong.hits]),
-                           retriever.colour_reader.main_colour("red")[1])
-    # 10 times a match more than 0.2 higher outweighs any cosine gap (at most 2): such a photo comes first
-    assert all(matches[i] >= matches[j] - 0.2 for i in range(10) for j in range(i + 1, 10)), matches
-    assert matches.max() > 0.5  # the tiny demo has red photos, so the check above is not empty
+                           retriever.colour_reader.main_colour(caption)[1])[of_kind]
+    # 10 times a match more than 0.2 higher outweighs any cosine gap (at most 2): among the categories the model
+    # puts first, such a photo comes first
+    assert all(matches[i] >= matches[j] - 0.2 for i in range(len(matches)) for j in range(i + 1, len(matches)))
+    model_scores = {hit.id: hit.score for hit in model_hits}
+    others = [hit for hit, kind in zip(strong.hits, of_kind) if not kind]
+    assert others and all(hit.score == pytest.approx(model_scores[hit.id]) for hit in others)  # no gain
     assert [h.score for h in strong.hits] == sorted((h.score for h in strong.hits), reverse=True)
     uncoloured = retriever.search(text="a long dress", k=10)
     assert uncoloured.colour is None
