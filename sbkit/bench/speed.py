@@ -12,12 +12,12 @@ import numpy as np
 import torch
 
 from sbkit.errors import SbkitError
-from sbkit.io import cache_root
+from sbkit.io import cache_folder
 
 
 def prepared_snapshot() -> dict[str, int]:
     """Every prepared-sketch cache file with its mtime, to tell afterwards whether a run wrote new ones."""
-    folder = cache_root("prepared") / "prepared"
+    folder = cache_folder("prepared")
     if not folder.is_dir():
         return {}
     return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.npz")}

@@ -24,7 +24,7 @@ from io import BufferedIOBase
 from pathlib import Path
 
 from sbkit.data.drawn_folder import DRAWING_SUFFIXES
-from sbkit.io import atomic_write_bytes, cache_root, mark_used
+from sbkit.io import atomic_write_bytes, cache_folder, mark_used
 from sbkit.progress import progress_bar
 
 MAX_BYTES = 64 << 20  # a product photo is a few MB; more is not a picture sbkit should hold
@@ -52,7 +52,7 @@ def download_path(address: str) -> Path:
     digest = hashlib.sha256(address.encode("utf-8")).hexdigest()
     suffix = posixpath.splitext(urllib.parse.urlsplit(address).path)[1].lower()
     name = digest + (suffix if suffix in DRAWING_SUFFIXES else "")
-    return cache_root("downloads") / "downloads" / digest[:2] / name
+    return cache_folder("downloads") / digest[:2] / name
 
 
 def _read_until(response: BufferedIOBase, deadline: float) -> bytes | None:

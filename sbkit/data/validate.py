@@ -227,10 +227,10 @@ class CheckCache:
     not changed since it was last checked is not decoded again. One file per catalogue root and limits."""
 
     def __init__(self, root: Path, max_pixels: int, min_side: int) -> None:
-        from sbkit.io import cache_root
+        from sbkit.io import cache_folder
 
         key = json.dumps([str(root), max_pixels, min_side, sorted(SUPPORTED_MODES), CACHE_VERSION])
-        self.file = cache_root("validation") / "validation" / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.json"
+        self.file = cache_folder("validation") / f"{hashlib.sha1(key.encode()).hexdigest()[:20]}.json"
         try:
             self.entries: dict[str, list] = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -33,7 +33,7 @@ from sbkit.data.sources import ImageSource
 from sbkit.data.tensors import SplitTensors
 from sbkit.errors import DataError, check
 from sbkit.fingerprint import code_fingerprint
-from sbkit.io import atomic_write_json, cache_root, mark_used
+from sbkit.io import atomic_write_json, cache_folder, mark_used
 from sbkit.progress import progress_bar
 from sbkit.retrieval.query import clean_drawing
 from sbkit.sketch import normalize_sketch
@@ -188,7 +188,7 @@ def prepare_split(items: list[CatalogueItem], sketchifier: Sketchifier, size: in
     rows = stream_items(items, sketchifier, size, line_width, description, workers, files, all_drawings)
     if not use_cache:
         return _in_memory(items, rows, size)
-    folder = cache_root("prepared") / "prepared" / fingerprint
+    folder = cache_folder("prepared") / fingerprint
     if (folder / META).is_file():
         try:
             cached = _from_folder(items, folder)

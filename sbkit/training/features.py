@@ -32,7 +32,7 @@ from sbkit.data.tensors import SplitTensors
 from sbkit.data.rows import DiskRows, Rows, StackedRows, rows_key, take, whole
 from sbkit.data.workers import loader_options
 from sbkit.errors import DataError, ShapeError, check
-from sbkit.io import atomic_write, cache_root, mark_used
+from sbkit.io import atomic_write, cache_folder, mark_used
 from sbkit.progress import track
 from sbkit.training.data import Batch, pick_captions, pick_variants, text_positives, to_device
 
@@ -64,7 +64,7 @@ class FeatureStore:
 
     def __init__(self, fingerprint: str, root: Path | None = None) -> None:
         self.fingerprint = fingerprint
-        self.root = Path(root) if root is not None else cache_root("features") / "features"
+        self.root = Path(root) if root is not None else cache_folder("features")
         self.computed = 0  # pictures run through the tower by this store (0 when everything was cached)
 
     def _path(self, kind: str, content: bytes) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sbkit.io import atomic_write_json, atomic_write_png, cache_root
+from sbkit.io import atomic_write_json, atomic_write_png, cache_folder
 from sbkit.pipeline.run import RunResult, typed_params
 from sbkit.registry import get_registry
 
@@ -49,7 +49,7 @@ class FakeRun:
         if sketchifier in self.fail_once:
             self.fail_once.discard(sketchifier)
             raise RuntimeError(f"flaky failure of {sketchifier}")
-        cache = cache_root("prepared") / "prepared" / f"fake-{sketchifier}.npz"
+        cache = cache_folder("prepared") / f"fake-{sketchifier}.npz"
         if not cache.exists():  # the first run of a sketchifier fills the sketch cache
             cache.parent.mkdir(parents=True, exist_ok=True)
             cache.write_bytes(b"sketches")

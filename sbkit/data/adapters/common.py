@@ -9,7 +9,7 @@ from typing import Any
 
 from sbkit.data.image_folder import IMAGE_SUFFIXES
 from sbkit.errors import DataError
-from sbkit.io import cache_root, mark_used
+from sbkit.io import cache_folder, mark_used
 
 
 def cache_dir(dataset: str, source: Path, cache: Path | None = None) -> Path:
@@ -18,7 +18,7 @@ def cache_dir(dataset: str, source: Path, cache: Path | None = None) -> Path:
     if cache is not None:
         return Path(cache).expanduser().resolve()
     digest = hashlib.sha1(str(source.resolve()).encode()).hexdigest()[:10]
-    folder = cache_root("datasets") / "datasets" / dataset / f"{source.name}-{digest}"
+    folder = cache_folder("datasets") / dataset / f"{source.name}-{digest}"
     if folder.is_dir():
         mark_used(folder)
     return folder
