@@ -44,8 +44,7 @@ WEIGHTS = positive_numbers("--weights", float, "1,2")
 COLOUR_WEIGHTS = positive_numbers("--colour-weights", float, "0,0.1", allow_zero=True)
 COLUMNS = ["query", "caption weight", "colour term", "queries", "first hit of the typed colour",
            f"typed colour and category in the first {TOP}", "at most", f"typed category in the first {TOP}", "R@1",
-           f"R@{TOP}",
-           f"drawn R@{TOP}: alone / with the category word"]
+           f"R@{TOP}", f"drawn R@{TOP}: alone / with the category word"]
 
 
 def colour_of(item: CatalogueItem) -> str | None:
@@ -120,6 +119,8 @@ def main() -> None:
     fuse = searcher.model.fuse
     alone = searcher.top_share(fuse(drawn, None))
     probe_column = f"drawn R@{TOP}: alone / with the category word"
+    probes = {weight: f"{alone:.3f} / {searcher.top_share(fuse(drawn, weight * words)):.3f}"  # no colour term in it
+              for weight in args.weights}
 
     rows = []
     for colour_weight in args.colour_weights:
@@ -127,11 +128,10 @@ def main() -> None:
         rows.append({"query": "caption alone", "caption weight": "", "colour term": term,
                      **searcher.score(fuse(None, captions), named, colour_weight), probe_column: ""})
         for weight in args.weights:
-            probe = f"{alone:.3f} / {searcher.top_share(fuse(drawn, weight * words)):.3f}"
             for label, sketches in (("drawn + caption", drawn), (f"{config.sketchifier.name} + caption", traced)):
                 scores = searcher.score(fuse(sketches, weight * captions), named, colour_weight)
                 rows.append({"query": label, "caption weight": f"{weight:g}", "colour term": term, **scores,
-                             probe_column: probe if sketches is drawn else ""})
+                             probe_column: probes[weight] if sketches is drawn else ""})
         for label, sketches in (("drawn + full caption", drawn), (f"{config.sketchifier.name} + full caption",
                                                                   traced)):
             rows.append({"query": label, "caption weight": "1", "colour term": term,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from sbkit.limits import COLOUR_WEIGHT, MAX_COLOUR_WEIGHT
+from sbkit.limits import COLOUR_CANDIDATES, COLOUR_CATEGORIES_FROM, COLOUR_WEIGHT, MAX_COLOUR_WEIGHT
 
 SEARCH_HELP = ("Rank the gallery of RUN_DIR for a drawing (--sketch), a caption (--text) or both.\n\n"
                "The drawing may be any size, dark lines on light or light on dark, transparent (strokes in the "
@@ -54,9 +54,9 @@ def search_command(
                                     "their nearest colour, and a note says so."),
     colour_weight: float = typer.Option(COLOUR_WEIGHT, "--colour-weight", min=0.0, max=MAX_COLOUR_WEIGHT,
                                         help="When the caption names a colour, how much a photo of that very "
-                                             "colour gains among the best 50 results (of the categories of the "
-                                             "model's first 5), its colour read from the photo itself; 0 ranks by "
-                                             "the model alone."),
+                                             f"colour gains among the best {COLOUR_CANDIDATES} results (of the "
+                                             f"categories of the model's first {COLOUR_CATEGORIES_FROM}), its "
+                                             "colour read from the photo itself; 0 ranks by the model alone."),
     device: str = typer.Option("cpu", "--device", help="auto, cpu or cuda[:N]."),
     force: bool = typer.Option(False, "--force", help="Replace a --sheet file that sbkit did not write."),
 ) -> None:

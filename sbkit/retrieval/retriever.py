@@ -311,9 +311,9 @@ class Retriever:
                 item (:mod:`sbkit.retrieval.garment_words`), and a colour name they never use as their nearest
                 colour (:mod:`sbkit.retrieval.colours`).
             colour_weight: when the caption names a colour, the most that a photo of that very colour gains
-                among the best :data:`~sbkit.limits.COLOUR_CANDIDATES` results, read from the photo
-                itself (:mod:`sbkit.retrieval.photo_colours`); 0 ranks by the model alone. Needs the gallery's
-                photos.
+                among the best :data:`~sbkit.limits.COLOUR_CANDIDATES` results (of the categories of the
+                model's first :data:`~sbkit.limits.COLOUR_CATEGORIES_FROM`), read from the photo itself
+                (:mod:`sbkit.retrieval.photo_colours`); 0 ranks by the model alone. Needs the gallery's photos.
 
         Raises:
             DataError: a missing input for the mode, a bad mode, k or colour_weight, a caption that is not a str or
